@@ -1,0 +1,3 @@
+"""pycustoms: a supply-chain firewall for Python packages."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""`python -m pycustoms`."""
+
+import sys
+
+from pycustoms.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Analyzers: pure functions from facts to findings."""

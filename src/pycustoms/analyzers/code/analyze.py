@@ -1,0 +1,293 @@
+"""The code analyzer's orchestrator: package members in, one `CodeReport` out.
+
+One pass over the members. Each member is classified (`ExecContext`), scanned
+for byte patterns, and, if it is text, judged by the AST engine (or the pattern
+fallback), the text statistics and the `.pth` rules. Package-wide rules run at
+the end on facts gathered along the way.
+
+Member order is not guaranteed, and two facts arrive late: an sdist's
+`pyproject.toml` may name an in-tree build backend after its files went by, and a
+`.pth` file may import a module that was already judged as an ordinary module.
+Both are handled by keeping back a bounded amount of small Python source.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pycustoms.analyzers.code import CodeReport, FileReport, ast_rules, yara_engine
+from pycustoms.analyzers.code.context import ExecContext, PackageKind, classify
+from pycustoms.analyzers.code.package_rules import (
+    ExecTarget,
+    FileFacts,
+    PackageFacts,
+    assignments_only,
+    binary_kind,
+    package_findings,
+    wheel_tags,
+)
+from pycustoms.analyzers.code.text_rules import (
+    PY_SUFFIXES,
+    exec_file_targets,
+    fallback_python,
+    pth_imported_modules,
+    text_stats,
+)
+from pycustoms.archive import Limits, Member, nested_from_text
+from pycustoms.types import Capability, Finding
+
+MAX_PER_RULE_PER_FILE = 5
+TEXT_LIMIT = 4 * 1024 * 1024  # larger text members get byte patterns only
+SNIFF = 8192
+_DEFER_BUDGET = 32 * 1024 * 1024  # sdist sources held back until pyproject.toml is seen
+_STARTUP_BUDGET = 4 * 1024 * 1024  # root-level modules kept for .pth re-analysis
+_SMALL_TEXT = 16384
+# base64 of zip, gzip, bzip2 and xz magic: the only embedded archives that get unpacked.
+_ARCHIVE_B64_MAGIC = (b"UEsDB", b"H4sI", b"Qlpo", b"/Td6WFo")
+_MAX_NESTED_MEMBERS = 200
+_DEFERRABLE = (PackageKind.SDIST, PackageKind.DIRECTORY)
+_LOCAL_IMPORT = re.compile(r"^(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
+
+
+def _code_like(path: str, data: bytes) -> bool:
+    lower = path.lower()
+    if lower.endswith((".py", ".pyw", ".pth")):
+        return True
+    return "." not in posixpath.basename(lower) and data.startswith(b"#!")
+
+
+def decode_text(data: bytes) -> str:
+    """Decode *data* as UTF-8 (BOM allowed), falling back to latin-1, which never fails."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def is_python(path: str, text: str) -> bool:
+    """True for `.py`/`.pyw` files and extension-less scripts with a python shebang."""
+    lower = path.lower()
+    if lower.endswith((".py", ".pyw")):
+        return True
+    base = posixpath.basename(lower)
+    return "." not in base and text.startswith("#!") and "python" in text[:120].split("\n", 1)[0]
+
+
+def backend_locations(pyproject: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Files and directories of an in-tree build backend named by *pyproject*'s text.
+
+    Returns (files, directories): the backend module's candidate paths, and every
+    `backend-path` entry other than the root (all of whose code runs at build time).
+    """
+    try:
+        table = tomllib.loads(pyproject).get("build-system", {})
+    except tomllib.TOMLDecodeError:
+        return frozenset(), frozenset()
+    paths = table.get("backend-path")
+    backend = table.get("build-backend")
+    if not isinstance(paths, list) or not isinstance(backend, str):
+        return frozenset(), frozenset()
+    module = backend.split(":", 1)[0].strip().replace(".", "/")
+    files: set[str] = set()
+    dirs: set[str] = set()
+    for entry in paths:
+        if not isinstance(entry, str):
+            continue
+        root = posixpath.normpath(entry.replace("\\", "/")).strip("/")
+        prefix = "" if root in ("", ".") else root + "/"
+        if prefix:
+            dirs.add(root)
+        files.update({f"{prefix}{module}.py", f"{prefix}{module}/__init__.py"})
+    return frozenset(files), frozenset(dirs)
+
+
+def _merge(path: str, reports: Iterable[FileReport | None]) -> FileReport:
+    findings: list[Finding] = []
+    caps: set[Capability] = set()
+    for report in reports:
+        if report is not None:
+            findings.extend(report.findings)
+            caps |= report.capabilities
+    return FileReport(path, tuple(findings), frozenset(caps))
+
+
+@dataclass(slots=True)
+class _Run:
+    kind: PackageKind
+    limits: Limits
+    facts: PackageFacts
+    files: int = 0
+    total_bytes: int = 0
+    nested: int = 0
+    backend_files: frozenset[str] | None = None
+    backend_dirs: frozenset[str] = frozenset()
+    deferred: list[Member] = field(default_factory=list)
+    deferred_bytes: int = 0
+    startup_sources: dict[str, str] = field(default_factory=dict)
+    startup_bytes: int = 0
+    pth_modules: set[str] = field(default_factory=set)
+    problems: list[Finding] = field(default_factory=list)
+
+    def context(self, path: str) -> ExecContext:
+        backend: frozenset[str] = frozenset()
+        if self.backend_files and (
+            path in self.backend_files or any(path.startswith(d + "/") for d in self.backend_dirs)
+        ):
+            backend = frozenset({path})
+        return classify(path.rsplit("!", 1)[-1], self.kind, build_backend_paths=backend)
+
+    def add(self, member: Member) -> None:
+        path = member.path
+        if member.depth == 0 and path == "pyproject.toml" and self.kind in _DEFERRABLE:
+            self.backend_files, self.backend_dirs = backend_locations(decode_text(member.data))
+            self._flush()
+        elif (
+            self.backend_files is None
+            and self.kind in _DEFERRABLE
+            and member.depth == 0
+            and path.lower().endswith(PY_SUFFIXES)
+            and self.deferred_bytes + len(member.data) <= _DEFER_BUDGET
+        ):
+            self.deferred.append(member)
+            self.deferred_bytes += len(member.data)
+            return
+        self._analyze(member)
+
+    def _flush(self) -> None:
+        held, self.deferred, self.deferred_bytes = self.deferred, [], 0
+        for member in held:
+            self._analyze(member)
+
+    def _analyze(self, member: Member, outer: ExecContext | None = None) -> None:
+        path, data = member.path, member.data
+        self.files += 1
+        self.total_bytes += len(data)
+        context = self.context(path)
+        if outer is not None:  # unpacked from a file that runs in *outer*
+            context = min(context, outer)
+        native = binary_kind(data[:4096])
+        reports: list[FileReport | None] = []
+        reports.append(yara_engine.scan_bytes(path, data, context))
+        if path.endswith(".dist-info/WHEEL") and member.depth == 0:
+            self.facts.wheel_tags = wheel_tags(decode_text(data))
+        is_text = native is None and len(data) <= TEXT_LIMIT and b"\0" not in data[:SNIFF]
+        code = _code_like(path, data)
+        small = len(data) <= _SMALL_TEXT
+        # Decode only what a text rule will read: code, and small files for the version check.
+        text = decode_text(data) if is_text and (code or small) else ""
+        simple = is_text and small and not code and assignments_only(text)
+        self.facts.files.append(FileFacts(path, context, len(data), native, simple))
+        if is_text and code:
+            reports.extend(self._text(member, text, context))
+        merged = _merge(path, reports)
+        if merged.findings or merged.capabilities:
+            self.facts.reports[path] = merged
+
+    def _text(self, member: Member, text: str, context: ExecContext) -> list[FileReport | None]:
+        path, raw = member.path, member.data
+        if path.lower().endswith(".pth"):
+            self.pth_modules |= pth_imported_modules(text)
+            return [ast_rules.analyze_pth(path, text), text_stats(path, text, context, raw=raw)]
+        if not is_python(path, text):
+            return []
+        if context is ExecContext.DATA:
+            context = ExecContext.MODULE  # a script run by name
+        self._remember_startup_candidate(member, text)
+        for line, target in exec_file_targets(text):
+            self.facts.exec_targets.append(ExecTarget(path, line, target, context))
+        if context in (ExecContext.INSTALL, ExecContext.STARTUP):
+            self.facts.imports[path] = frozenset(a or b for a, b in _LOCAL_IMPORT.findall(text))
+        reports = self._python(path, text, context, raw)
+        self._nested(member, text, context)
+        return reports
+
+    def _python(
+        self, path: str, text: str, context: ExecContext, raw: bytes | None = None
+    ) -> list[FileReport | None]:
+        report = ast_rules.analyze_python(path, text, context)
+        if report is None:
+            report = fallback_python(path, text, context)
+        return [report, text_stats(path, text, context, raw=raw)]
+
+    def _remember_startup_candidate(self, member: Member, text: str) -> None:
+        parts = member.path.split("/")
+        top_level = len(parts) == 1 or (len(parts) == 2 and parts[1] == "__init__.py")
+        if (
+            member.depth == 0
+            and top_level
+            and self.kind is PackageKind.WHEEL
+            and self.startup_bytes + len(text) <= _STARTUP_BUDGET
+        ):
+            self.startup_sources[member.path] = text
+            self.startup_bytes += len(text)
+
+    def _nested(self, member: Member, text: str, context: ExecContext) -> None:
+        if (
+            member.depth >= self.limits.max_depth
+            or self.nested >= _MAX_NESTED_MEMBERS
+            or not any(magic in member.data for magic in _ARCHIVE_B64_MAGIC)
+        ):
+            return
+        found = nested_from_text(member.path, text, member.depth, self.limits)
+        self.problems.extend(found.problems)
+        for child in found.members[: _MAX_NESTED_MEMBERS - self.nested]:
+            self.nested += 1
+            self._analyze(child, context)
+
+    def _startup_modules(self) -> None:
+        # Modules a .pth imports run at every interpreter start: judge them so.
+        for module in sorted(self.pth_modules):
+            for path in (f"{module}.py", f"{module}/__init__.py"):
+                text = self.startup_sources.get(path)
+                if text is None:
+                    continue
+                reports = self._python(path, text, ExecContext.STARTUP)
+                self.facts.reports[path] = _merge(path, reports)
+
+    def finish(self) -> CodeReport:
+        self._flush()
+        self._startup_modules()
+        extra, caps = package_findings(self.facts)
+        findings: list[Finding] = []
+        all_caps: set[Capability] = set(caps)
+        for report in self.facts.reports.values():
+            findings.extend(report.findings)
+            all_caps |= report.capabilities
+        findings.extend(extra)
+        findings.extend(self.problems)
+        return CodeReport(
+            tuple(_bounded(findings)), frozenset(all_caps), self.files, self.total_bytes
+        )
+
+
+def _bounded(findings: Iterable[Finding]) -> list[Finding]:
+    """Drop exact repeats and keep the first few findings of each rule in each file."""
+    seen: set[Finding] = set()
+    per_key: Counter[tuple[str, str | None]] = Counter()
+    out: list[Finding] = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        key = (finding.rule, finding.file)
+        if finding in seen or per_key[key] >= MAX_PER_RULE_PER_FILE:
+            continue
+        seen.add(finding)
+        per_key[key] += 1
+        out.append(finding)
+    return out
+
+
+def analyze_package(
+    kind: PackageKind, members: Iterable[Member], *, limits: Limits | None = None
+) -> CodeReport:
+    """Analyze every member of one package and return its findings and capabilities.
+
+    Pure: nothing is written, imported or executed. *members* is consumed once.
+    """
+    run = _Run(kind, limits or Limits(), PackageFacts(kind))
+    for member in members:
+        run.add(member)
+    return run.finish()

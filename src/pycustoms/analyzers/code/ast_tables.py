@@ -1,0 +1,500 @@
+"""Name tables and string patterns used by the `ast` engine.
+
+Kept apart from the walker so that the catalogue of what counts as a decoder, a
+network call or a credential path can be read (and reviewed) on its own. Names
+are fully qualified after import-alias resolution (``from base64 import
+b64decode as d`` makes ``d(...)`` a call to ``base64.b64decode``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Taint labels carried by values.
+DECODED = "decoded"  # output of a decoder or decompressor
+BUILT = "built"  # a string assembled from chr() codes, reversal or joins of pieces
+NETDATA = "network-data"  # a network response
+FILEDATA = "file-data"  # contents of a non-Python file
+ENV_ALL = "env-all"  # the whole environment
+ENV_ONE = "env-one"  # one environment variable
+HOSTINFO = "host-info"  # hostname, user name, working directory, home
+CRED_PATH = "credential-path"  # a path naming a credential store
+CRED = "credential-data"  # contents read from a credential store
+SOCKET = "socket"  # a socket object (or its file descriptor)
+NETOBJ = "network-object"  # an HTTP session/connection object
+PERSIST_PATH = "persistence-path"  # a path or key used for persistence
+MOD_OS = "module-os"  # a dynamically imported module object
+
+SECRET_LABELS = frozenset({ENV_ALL, CRED})
+PROBE_LABELS = frozenset({HOSTINFO})
+
+DECODERS = frozenset(
+    {
+        "base64.b64decode",
+        "base64.standard_b64decode",
+        "base64.urlsafe_b64decode",
+        "base64.b32decode",
+        "base64.b32hexdecode",
+        "base64.b16decode",
+        "base64.a85decode",
+        "base64.b85decode",
+        "base64.decodebytes",
+        "base64.decodestring",
+        "binascii.unhexlify",
+        "binascii.a2b_hex",
+        "binascii.a2b_base64",
+        "binascii.a2b_uu",
+        "bytes.fromhex",
+        "bytearray.fromhex",
+        "zlib.decompress",
+        "gzip.decompress",
+        "bz2.decompress",
+        "lzma.decompress",
+        "marshal.loads",
+        "pickle.loads",
+        "codecs.decode",
+        "cryptography.fernet.Fernet.decrypt",
+    }
+)
+# Methods that decode whatever object they are called on.
+DECODER_METHODS = frozenset({"decrypt", "decompress"})
+CODECS_DECODE_NAMES = frozenset(
+    {"rot13", "rot_13", "hex", "hex_codec", "base64", "base64_codec", "zlib", "zip", "bz2", "uu"}
+)
+
+# Sinks that run code.
+EXEC_SINKS = frozenset({"exec", "eval", "compile", "types.FunctionType", "execfile"})
+IMPORT_SINKS = frozenset({"__import__", "importlib.import_module", "importlib.__import__"})
+BUILTIN_MODULES = frozenset({"builtins", "__builtins__", "__builtin__"})
+NONPY = "non-python-path"  # a path to a file that is not Python source
+WRITEH = "write-handle"  # a file opened for writing
+CHR = "chr"  # a single chr() result
+STEALER_PATH = "stealer-path"  # a path to a browser, chat or wallet store
+METADATA = "metadata-endpoint"  # the cloud instance metadata address
+OBJECT_LABELS = frozenset({SOCKET, NETOBJ, WRITEH, MOD_OS})
+NONPY_SUFFIX = re.compile(
+    r"\.(txt|json|dat|bin|png|jpe?g|gif|bmp|ico|webp|csv|xml|ya?ml|cfg|ini|md|rst|log|b64|enc|"
+    r"html?|js|css|svg|wav|mp3|pyc|key|pem|db|sqlite|tmp)$",
+    re.IGNORECASE,
+)
+SHELLCODE_APIS = frozenset(
+    {
+        "VirtualAlloc",
+        "VirtualAllocEx",
+        "RtlMoveMemory",
+        "CreateThread",
+        "CreateRemoteThread",
+        "WriteProcessMemory",
+        "VirtualProtect",
+        "WaitForSingleObject",
+        "NtAllocateVirtualMemory",
+    }
+)
+
+NETWORK_CALLS = frozenset(
+    {
+        "urllib.request.urlopen",
+        "urllib.request.urlretrieve",
+        "urllib.urlopen",
+        "urllib.urlretrieve",
+        "urllib2.urlopen",
+        "requests.get",
+        "requests.post",
+        "requests.put",
+        "requests.patch",
+        "requests.delete",
+        "requests.head",
+        "requests.request",
+        "requests.options",
+        "httpx.get",
+        "httpx.post",
+        "httpx.put",
+        "httpx.patch",
+        "httpx.delete",
+        "httpx.request",
+        "httpx.stream",
+        "urllib3.request",
+        "socket.create_connection",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyname_ex",
+        "dns.resolver.resolve",
+        "dns.resolver.query",
+        "wget.download",
+    }
+)
+DNS_CALLS = frozenset(
+    {
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyname_ex",
+        "dns.resolver.resolve",
+        "dns.resolver.query",
+    }
+)
+# Constructors of objects whose methods talk to the network.
+NETOBJ_CONSTRUCTORS = frozenset(
+    {
+        "requests.Session",
+        "requests.session",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "aiohttp.ClientSession",
+        "urllib3.PoolManager",
+        "urllib3.HTTPConnectionPool",
+        "urllib3.HTTPSConnectionPool",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+        "httplib.HTTPConnection",
+        "httplib.HTTPSConnection",
+        "ftplib.FTP",
+        "ftplib.FTP_TLS",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+        "telnetlib.Telnet",
+        "dns.resolver.Resolver",
+        "urllib.request.build_opener",
+        "discord_webhook.DiscordWebhook",
+    }
+)
+NETOBJ_METHODS = frozenset(
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "request",
+        "urlopen",
+        "open",
+        "send",
+        "sendmail",
+        "send_message",
+        "storbinary",
+        "storlines",
+        "resolve",
+        "query",
+        "execute",
+        "write",
+    }
+)
+SOCKET_CONSTRUCTORS = frozenset({"socket.socket", "socket.create_connection", "socket.fromfd"})
+SOCKET_SEND_METHODS = frozenset({"send", "sendall", "sendto", "connect", "connect_ex"})
+REQUEST_BUILDERS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})
+# Network modules whose import alone marks the capability.
+NETWORK_MODULES = frozenset(
+    {
+        "socket",
+        "urllib.request",
+        "urllib2",
+        "http.client",
+        "httplib",
+        "requests",
+        "httpx",
+        "aiohttp",
+        "urllib3",
+        "ftplib",
+        "smtplib",
+        "telnetlib",
+        "dns.resolver",
+        "websocket",
+        "websockets",
+        "paramiko",
+        "pycurl",
+    }
+)
+
+PROCESS_CALLS = frozenset(
+    {
+        "subprocess.Popen",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "os.system",
+        "os.popen",
+        "os.popen2",
+        "os.popen3",
+        "os.startfile",
+        "os.execl",
+        "os.execle",
+        "os.execlp",
+        "os.execlpe",
+        "os.execv",
+        "os.execve",
+        "os.execvp",
+        "os.execvpe",
+        "os.spawnl",
+        "os.spawnle",
+        "os.spawnlp",
+        "os.spawnlpe",
+        "os.spawnv",
+        "os.spawnve",
+        "os.spawnvp",
+        "os.spawnvpe",
+        "os.posix_spawn",
+        "os.posix_spawnp",
+        "pty.spawn",
+        "commands.getoutput",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+    }
+)
+
+ENV_ONE_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.__getitem__", "os.getenvb"})
+ENV_ALL_NAMES = frozenset({"os.environ", "os.environb", "posix.environ", "nt.environ"})
+HOSTINFO_CALLS = frozenset(
+    {
+        "socket.gethostname",
+        "socket.getfqdn",
+        "platform.node",
+        "platform.uname",
+        "os.uname",
+        "getpass.getuser",
+        "os.getlogin",
+        "os.getcwd",
+        "os.getcwdb",
+        "pathlib.Path.home",
+        "pathlib.Path.cwd",
+        "requests.utils.get_netrc_auth",
+    }
+)
+HOSTINFO_ENV_NAMES = frozenset(
+    {"USER", "USERNAME", "LOGNAME", "HOSTNAME", "COMPUTERNAME", "HOME", "USERPROFILE", "PWD"}
+)
+ENCODERS_PROPAGATE = frozenset(
+    {
+        "base64.b64encode",
+        "base64.urlsafe_b64encode",
+        "base64.b32encode",
+        "base64.b16encode",
+        "base64.encodebytes",
+        "binascii.hexlify",
+        "json.dumps",
+        "zlib.compress",
+        "str",
+        "repr",
+        "bytes",
+        "dict",
+        "list",
+        "tuple",
+        "urllib.parse.urlencode",
+        "urllib.parse.quote",
+        "urllib.parse.quote_plus",
+    }
+)
+# Calls whose result is not data of the argument (predicates, sizes ...).
+NON_PROPAGATING = frozenset(
+    {
+        "len",
+        "bool",
+        "isinstance",
+        "hasattr",
+        "callable",
+        "int",
+        "float",
+        "id",
+        "hash",
+        "type",
+        "os.path.exists",
+        "os.path.isfile",
+        "os.path.isdir",
+        "print",
+        "logging.info",
+        "logging.debug",
+        "logging.warning",
+        "logging.error",
+    }
+)
+
+SURVEILLANCE_CALLS = frozenset(
+    {
+        "pyperclip.paste",
+        "PIL.ImageGrab.grab",
+        "PIL.ImageGrab.grabclipboard",
+        "ImageGrab.grab",
+        "pyscreenshot.grab",
+        "pyautogui.screenshot",
+        "mss.mss",
+        "pynput.keyboard.Listener",
+        "keyboard.on_press",
+        "keyboard.hook",
+        "keyboard.record",
+        "win32clipboard.GetClipboardData",
+        "clipboard.paste",
+    }
+)
+
+DANGEROUS_ATTRS = frozenset(
+    {
+        "system",
+        "popen",
+        "Popen",
+        "exec",
+        "eval",
+        "compile",
+        "__import__",
+        "b64decode",
+        "decompress",
+        "loads",
+        "urlopen",
+        "check_output",
+        "call",
+        "run",
+        "spawn",
+        "getattr",
+        "execv",
+        "startfile",
+        "import_module",
+        "socket",
+        "connect",
+        "environ",
+    }
+)
+DANGEROUS_MODULE_NAMES = frozenset(
+    {
+        "os",
+        "subprocess",
+        "socket",
+        "base64",
+        "zlib",
+        "marshal",
+        "builtins",
+        "__builtin__",
+        "urllib",
+        "urllib.request",
+        "requests",
+        "pty",
+        "ctypes",
+        "codecs",
+        "sys",
+        "importlib",
+        "http.client",
+        "platform",
+        "getpass",
+    }
+)
+
+SETUP_COMMAND_BASES = frozenset(
+    {
+        "install",
+        "develop",
+        "egg_info",
+        "build_py",
+        "bdist_egg",
+        "sdist",
+        "build",
+        "build_ext",
+        "bdist_wheel",
+        "install_lib",
+        "install_scripts",
+        "install_egg_info",
+        "easy_install",
+        "Command",
+        "orig.install",
+        "_install",
+        "_develop",
+        "_egg_info",
+    }
+)
+
+CI_ENV_NAMES = re.compile(
+    r"^(CI|GITHUB_ACTIONS|GITHUB_TOKEN|GITLAB_CI|JENKINS_URL|JENKINS_HOME|TRAVIS|CIRCLECI|"
+    r"BUILDKITE|TF_BUILD|TEAMCITY_VERSION|CODEBUILD_BUILD_ID|BITBUCKET_BUILD_NUMBER|"
+    r"AWS_[A-Z_]+|AZURE_[A-Z_]+|GOOGLE_APPLICATION_CREDENTIALS|KUBERNETES_SERVICE_HOST)$"
+)
+
+# Credential stores. The first group is read by benign tools too (twine, boto,
+# paramiko); the second is what stealers go after and little else touches.
+CRED_PATTERN = re.compile(
+    r"(\.ssh[/\\](id_|identity)|\.ssh[/\\]?$|\.aws[/\\](credentials|config)|\.pypirc|\.npmrc|"
+    r"\.git-credentials|\.netrc|\.kube[/\\]config|\.docker[/\\]config\.json|gcloud[/\\]"
+    r"(credentials|application_default|access_tokens)|\.azure[/\\]|/etc/shadow|\.vault-token)",
+    re.IGNORECASE,
+)
+STEALER_PATTERN = re.compile(
+    r"(Login Data|Web Data|[/\\]Cookies\b|Local State|Local Storage[/\\]leveldb|discord(canary|ptb)?"
+    r"[/\\]|leveldb|\bwallet\.dat|Exodus[/\\]|Electrum[/\\]|atomic[/\\]Local|MetaMask|"
+    r"nkbihfbeogaeaoehlefnkodbefgpgknn|Telegram Desktop[/\\]tdata|\btdata\b|Mozilla[/\\]Firefox|"
+    r"Google[/\\]Chrome[/\\]User Data|BraveSoftware|key4\.db|logins\.json)",
+    re.IGNORECASE,
+)
+BLOB = "literal"  # data that comes from a constant in the file
+PERSIST_PATTERN = re.compile(
+    r"(\.bashrc|\.bash_profile|\.zshrc|\.profile\b|\.zprofile|crontab|/etc/cron|"
+    r"\.config[/\\]systemd[/\\]user|/etc/systemd/system|\.config[/\\]autostart|LaunchAgents|"
+    r"LaunchDaemons|CurrentVersion[/\\]+Run|Start Menu[/\\]+Programs[/\\]+Startup|"
+    r"schtasks|authorized_keys|/etc/rc\.local|sitecustomize\.py|usercustomize\.py)",
+    re.IGNORECASE,
+)
+METADATA_PATTERN = re.compile(r"169\.254\.169\.254|metadata\.google\.internal|fd00:ec2::254")
+
+DOWNLOAD_COMMAND = re.compile(
+    r"(\b(curl|wget)\b[^\n]*(\|\s*(ba|z|da)?sh\b|-o\b|-O\b|--output|https?://|\$\()|"
+    r"powershell[^\n]*(-e(nc|ncodedcommand)?\s|iex\b|invoke-expression|downloadstring|"
+    r"downloadfile|invoke-webrequest|\biwr\b|net\.webclient|-w(indowstyle)?\s+hidden)|"
+    r"certutil[^\n]*-urlcache|bitsadmin[^\n]*/transfer|\bmshta\b|"
+    r"base64\s+(-d|--decode)[^\n]*\|\s*(ba)?sh|\|\s*python[23]?\s+-c?|/dev/tcp/|"
+    r"\bnc(at)?\b[^\n]*\s-[a-z]*e\s|rundll32[^\n]*javascript)",
+    re.IGNORECASE,
+)
+REVERSE_SHELL_TEXT = re.compile(r"/dev/tcp/|\bnc(at)?\b[^\n]*\s-[a-z]*e\s", re.IGNORECASE)
+SHELL_NAMES = re.compile(r"(^|/)(ba|z|da|k|c|tc)?sh$|cmd(\.exe)?$|powershell", re.IGNORECASE)
+
+# Destinations that legitimate packages do not talk to from install hooks.
+SUSPICIOUS_HOST = re.compile(
+    r"(https?://(\d{1,3}\.){3}\d{1,3}|discord(app)?\.com/api/webhooks|hooks\.slack\.com|"
+    r"api\.telegram\.org/bot|webhook\.site|requestbin|pipedream\.net|burpcollaborator|"
+    r"oastify|interact\.sh|\boast\.(fun|me|pro|live|site|online)|canarytokens|ngrok|"
+    r"trycloudflare|serveo|localtunnel|pastebin\.com|paste\.ee|hastebin|transfer\.sh|"
+    r"anonfiles|file\.io|dnslog|ceye\.io|beeceptor|requestcatcher|\.onion\b)",
+    re.IGNORECASE,
+)
+DOMAIN_SUFFIX = re.compile(r"\.[a-z0-9-]+\.[a-z]{2,}\.?$|^\.?[a-z0-9-]+\.[a-z]{2,}\.?$", re.I)
+
+PERSIST_COMMAND = re.compile(
+    r"(\bcrontab\b|schtasks[^\n]*/create|systemctl\s+--user\s+enable|launchctl\s+load|"
+    r"reg(\.exe)?\s+add[^\n]*\\Run\b|>>?\s*\S*\.(bash|zsh)rc\b|>>?\s*\S*authorized_keys)",
+    re.IGNORECASE,
+)
+
+# Cheap prefilter: a file containing none of these has nothing for the deep walk
+# (no sink, no capability, no sensitive path). Decoders and host-information
+# sources are not listed: on their own they produce no finding. Plain substring
+# tests are used because they are an order of magnitude faster than one big
+# alternation regex, which costs more than `ast.parse` itself.
+TRIGGER_WORDS = (
+    "import_", "builtins", "__builtin__", "FunctionType", "exec(", "execv", "execl", "chr(", "system(", "popen", "spawn",
+    "subprocess", "socket", "requests", "urllib", "httpx", "aiohttp", "http.client", "httplib",
+    "from http", "tplib", "telnet", "paramiko", "dns.", "websocket", "pycurl", ".ssh", ".aws",
+    "pypirc", "npmrc", "netrc", "shrc", "Login Data", "Local State", "leveldb", "wallet",
+    "crontab", "systemd", "CurrentVersion", "schtasks", "authorized_keys", "customize",
+    "169.254", "pyperclip", "ImageGrab", "pynput", "ctypes", "winreg", "pyarmor", "marshal",
+    "'+'", '"+"', "' + '", '" + "',
+)  # fmt: skip
+_UNICODE_TRIGGER = re.compile(
+    r"[\uff01-\uff5e]|[\U0001d400-\U0001d7ff]|[a-zA-Z][\u0370-\u03ff\u0400-\u04ff]|"
+    r"[\u0370-\u03ff\u0400-\u04ff][a-zA-Z]"
+)
+
+
+ENV_WORDS = ("environ", "getenv")
+PATH_HINT = re.compile(
+    "|".join(p.pattern for p in (CRED_PATTERN, STEALER_PATTERN, PERSIST_PATTERN, METADATA_PATTERN))
+    + r"|\.\w{2,6}\s*$",
+    re.IGNORECASE,
+)
+
+
+def needs_walk(source: str) -> bool:
+    """True if *source* contains anything the `ast` rules could act on."""
+    if "compile(" in source and source.count("compile(") > source.count(".compile("):
+        return True
+    if "eval(" in source and source.count("eval(") > source.count(".eval(") + source.count(
+        "_eval("
+    ):
+        return True
+    if any(word in source for word in TRIGGER_WORDS):
+        return True
+    return not source.isascii() and _UNICODE_TRIGGER.search(source) is not None

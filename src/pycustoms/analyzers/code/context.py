@@ -1,0 +1,90 @@
+"""Where a file's code runs, which decides how severe the same call is."""
+
+from __future__ import annotations
+
+import enum
+import posixpath
+
+from pycustoms.types import Severity
+
+
+class PackageKind(enum.StrEnum):
+    """What kind of subject the files came from."""
+
+    WHEEL = "wheel"
+    SDIST = "sdist"
+    EGG = "egg"
+    DIRECTORY = "directory"
+    FILE = "file"
+
+
+class ExecContext(enum.IntEnum):
+    """When a file's top-level code runs, from most to least dangerous.
+
+    INSTALL: `setup.py`, a local build backend or hook: runs on `pip install` of an sdist.
+    STARTUP: `*.pth`, `sitecustomize`, `usercustomize`: runs at every interpreter start.
+    IMPORT: a package `__init__.py`: runs as soon as the package is imported.
+    MODULE: any other module: runs when that module is imported.
+    TEST: tests, examples, docs, benchmarks: runs only when someone runs them.
+    DATA: not Python (JSON, text, images, binaries): runs only if something loads it.
+    """
+
+    INSTALL = 0
+    STARTUP = 1
+    IMPORT = 2
+    MODULE = 3
+    TEST = 4
+    DATA = 5
+
+    def adjust(self, severity: Severity, *, in_function: bool = False) -> Severity:
+        """Scale a top-level severity to this context.
+
+        Install-time and start-up code gains a level (capped at critical); code
+        inside a function that nothing calls at import, and test code, lose one.
+        """
+        level = int(severity)
+        if self in (ExecContext.INSTALL, ExecContext.STARTUP) and not in_function:
+            level += 1
+        elif self is ExecContext.TEST:
+            level -= 1
+        if in_function and self not in (ExecContext.INSTALL, ExecContext.STARTUP):
+            level -= 1
+        return Severity(max(int(Severity.INFO), min(int(Severity.CRITICAL), level)))
+
+
+_TEST_DIRS = frozenset(
+    {"test", "tests", "testing", "example", "examples", "docs", "doc", "benchmarks", "bench"}
+)
+_STARTUP_MODULES = frozenset({"sitecustomize.py", "usercustomize.py"})
+_INSTALL_FILES = frozenset({"setup.py", "build.py", "hatch_build.py", "build_backend.py"})
+
+
+def classify(
+    root_path: str, kind: PackageKind, *, build_backend_paths: frozenset[str] = frozenset()
+) -> ExecContext:
+    """Classify a file by its path relative to the package root.
+
+    *build_backend_paths* are root-relative files named by `[build-system]
+    backend-path`/`build-backend` in the sdist's pyproject.toml (an in-tree backend).
+    """
+    path = root_path.replace("\\", "/").lstrip("/")
+    base = posixpath.basename(path).lower()
+    parts = [p.lower() for p in path.split("/")[:-1]]
+    if base.endswith(".pth"):
+        return ExecContext.STARTUP
+    if not base.endswith((".py", ".pyw")):
+        return ExecContext.DATA
+    if base in _STARTUP_MODULES and len(parts) <= 1:
+        return ExecContext.STARTUP
+    if path in build_backend_paths:
+        return ExecContext.INSTALL
+    if kind in (PackageKind.SDIST, PackageKind.DIRECTORY, PackageKind.EGG) and not parts:
+        if base in _INSTALL_FILES:
+            return ExecContext.INSTALL
+    if kind is PackageKind.EGG and parts[:1] == ["egg-info"]:
+        return ExecContext.INSTALL
+    if any(p in _TEST_DIRS for p in parts) or base.startswith("test_") or base == "conftest.py":
+        return ExecContext.TEST
+    if base == "__init__.py":
+        return ExecContext.IMPORT
+    return ExecContext.MODULE

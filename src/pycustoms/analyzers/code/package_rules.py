@@ -1,0 +1,335 @@
+"""Findings about a package as a whole, from facts the orchestrator gathered per file.
+
+Per-file engines see one file at a time. Some signals only exist across files:
+a native executable in a package whose wheel tag promises pure Python, a
+`setup.py` that executes a `.txt` file which the package ships, credentials read
+in one install-time file and sent out by another.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pycustoms.analyzers.code import FileReport
+from pycustoms.analyzers.code.context import ExecContext, PackageKind
+from pycustoms.rules import Rule
+from pycustoms.types import Capability, Finding, Severity
+
+C = Capability
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "code/binary-in-pure-package",
+        Severity.MEDIUM,
+        "Native binary in a pure-Python wheel or in an sdist",
+        "A wheel tagged `none-any`, or a source distribution, should not carry compiled "
+        "executables or libraries.",
+        C.NATIVE_BINARY,
+    ),
+    Rule(
+        "code/disguised-binary",
+        Severity.HIGH,
+        "Executable disguised as data",
+        "ELF/PE/Mach-O content under a data file name, or hidden in a data directory of a "
+        "pure package.",
+        C.NATIVE_BINARY,
+    ),
+    Rule(
+        "code/exec-non-python-file",
+        Severity.HIGH,
+        "Executes a non-Python file it ships",
+        "Code reads a shipped .txt/.json/image file and passes it to exec.",
+        C.DYNAMIC_CODE,
+    ),
+    Rule(
+        "code/cross-file-exfiltration",
+        Severity.HIGH,
+        "Credentials read and network used by different install-time files",
+        "One file that runs at install or start-up reads secrets, another sends data out.",
+        C.NETWORK,
+    ),
+    Rule(
+        "code/install-time-code",
+        Severity.LOW,
+        "setup.py or build backend runs code",
+        "Install-time code does more than call setup(): a summary for release-risk analysis.",
+        C.INSTALL_TIME,
+    ),
+    Rule(
+        "code/capability-gained",
+        Severity.HIGH,
+        "Release gained capabilities",
+        "Compared with the previous release (`scan --diff`): high when network, process, "
+        "credential, dynamic-code or install-time capability is new, else medium.",
+    ),
+)
+
+# setuptools' cli-64.exe/gui-arm64.exe and distlib's t32.exe/w64-arm.exe style stubs.
+_LAUNCHER = re.compile(r"(?:cli|gui|t|w)(?:-?(?:32|64|arm64))?(?:-arm)?\.exe")
+_LIB_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
+_DATA_SUFFIXES = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".bmp",
+        ".ico",
+        ".svg",
+        ".webp",
+        ".txt",
+        ".md",
+        ".rst",
+        ".json",
+        ".yaml",
+        ".yml",
+        ".toml",
+        ".cfg",
+        ".ini",
+        ".csv",
+        ".xml",
+        ".html",
+        ".css",
+        ".js",
+        ".py",
+        ".pyi",
+        ".pth",
+        ".wav",
+        ".mp3",
+        ".ttf",
+        ".woff",
+        ".pdf",
+        ".log",
+    }
+)
+_DATA_DIRS = frozenset(
+    {
+        "data",
+        "assets",
+        "static",
+        "resources",
+        "images",
+        "img",
+        "fonts",
+        "templates",
+        "locale",
+        "media",
+        "icons",
+    }
+)
+_INSTALL_CAPS = frozenset({C.NETWORK, C.PROCESS, C.DYNAMIC_CODE, C.CREDENTIAL_READ, C.PERSISTENCE})
+
+
+_ASSIGNMENT = re.compile(r"\s*(?:#.*|[\w.]+\s*=\s*[\w.'\"\s,()\[\]+-]*)?")
+
+
+def assignments_only(text: str) -> bool:
+    """True if every line of *text* is blank, a comment or `name = simple literal`."""
+    return all(_ASSIGNMENT.fullmatch(line) for line in text.splitlines())
+
+
+def binary_kind(head: bytes) -> str | None:
+    """Name the native executable format of a file from its first bytes, or None."""
+    if head.startswith(b"\x7fELF"):
+        return "ELF"
+    if head.startswith(b"MZ") and len(head) >= 0x40:
+        pe = int.from_bytes(head[0x3C:0x40], "little")
+        return "PE" if head[pe : pe + 4] == b"PE\0\0" else None
+    if head[:4] in (
+        b"\xfe\xed\xfa\xce",
+        b"\xfe\xed\xfa\xcf",
+        b"\xce\xfa\xed\xfe",
+        b"\xcf\xfa\xed\xfe",
+    ):
+        return "Mach-O"
+    # Universal Mach-O shares its magic with Java classes; a small arch count tells them apart.
+    if head[:4] == b"\xca\xfe\xba\xbe" and 0 < int.from_bytes(head[4:8], "big") < 20:
+        return "Mach-O"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """What the package rules need to know about one member."""
+
+    path: str
+    context: ExecContext
+    size: int
+    binary: str | None = None  # native format from `binary_kind`
+    assignments_only: bool = False  # small text of `name = literal` lines (a version file)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecTarget:
+    """A statement that executes the contents of a file named by a literal."""
+
+    source: str  # the member that runs exec
+    line: int
+    target: str  # the literal file name as written
+    context: ExecContext
+
+
+@dataclass(slots=True)
+class PackageFacts:
+    """Everything gathered about a package during the per-file pass."""
+
+    kind: PackageKind
+    wheel_tags: tuple[str, ...] = ()
+    files: list[FileFacts] = field(default_factory=list)
+    reports: dict[str, FileReport] = field(default_factory=dict)
+    exec_targets: list[ExecTarget] = field(default_factory=list)
+    # Local modules imported by each install-time or start-up file.
+    imports: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def pure(self) -> bool:
+        """True for sdists and trees, and for wheels whose every tag is `*-none-any`."""
+        if self.kind is PackageKind.WHEEL:
+            return bool(self.wheel_tags) and all(t.endswith("-none-any") for t in self.wheel_tags)
+        return self.kind in (PackageKind.SDIST, PackageKind.DIRECTORY)
+
+
+def wheel_tags(wheel_metadata: str) -> tuple[str, ...]:
+    """The `Tag:` values of a wheel's `.dist-info/WHEEL` file."""
+    return tuple(
+        line.split(":", 1)[1].strip()
+        for line in wheel_metadata.splitlines()
+        if line.lower().startswith("tag:")
+    )
+
+
+def _is_launcher(path: str) -> bool:
+    # Script launcher stubs (setuptools/distlib) are PE files shipped by pure wheels.
+    return _LAUNCHER.fullmatch(posixpath.basename(path).lower()) is not None
+
+
+def _binary_findings(facts: PackageFacts) -> Iterable[Finding]:
+    where = "an sdist" if facts.kind is not PackageKind.WHEEL else "a pure-Python wheel"
+    for f in facts.files:
+        if f.binary is None:
+            continue
+        suffix = posixpath.splitext(f.path)[1].lower()
+        dirs = {p.lower() for p in f.path.split("/")[:-1]}
+        if suffix in _DATA_SUFFIXES:
+            yield Finding(
+                "code/disguised-binary",
+                Severity.HIGH,
+                f"{f.binary} executable named like a {suffix} file",
+                f.path,
+                confidence=0.9,
+            )
+        elif facts.pure and dirs & _DATA_DIRS and not f.path.lower().endswith(_LIB_SUFFIXES):
+            yield Finding(
+                "code/disguised-binary",
+                Severity.HIGH,
+                f"{f.binary} executable hidden in a data directory of {where}",
+                f.path,
+                confidence=0.7,
+            )
+        elif facts.pure and not _is_launcher(f.path):
+            library = f.path.lower().endswith(_LIB_SUFFIXES)
+            severity = Severity.MEDIUM if library else Severity.HIGH
+            if f.context is ExecContext.TEST:
+                severity = Severity.LOW
+            kind = "library" if library else "executable"
+            yield Finding(
+                "code/binary-in-pure-package",
+                severity,
+                f"prebuilt {f.binary} {kind} in {where}",
+                f.path,
+                confidence=0.6,
+            )
+
+
+def _exec_findings(facts: PackageFacts) -> Iterable[Finding]:
+    by_base: dict[str, FileFacts] = {}
+    for f in facts.files:
+        by_base.setdefault(posixpath.basename(f.path).lower(), f)
+    for t in facts.exec_targets:
+        name = posixpath.basename(t.target.replace("\\", "/")).lower()
+        target = by_base.get(name)
+        if name.endswith((".py", ".pyw")) or target is None or target.assignments_only:
+            continue
+        severity = Severity.CRITICAL if target.binary else t.context.adjust(Severity.HIGH)
+        yield Finding(
+            "code/exec-non-python-file",
+            severity,
+            f"executes the contents of shipped file {target.path!r}",
+            t.source,
+            t.line,
+            None,
+            0.9,
+        )
+
+
+def _module_paths(module: str) -> tuple[str, ...]:
+    rel = module.replace(".", "/")
+    return tuple(f"{root}{rel}{tail}" for root in ("", "src/") for tail in (".py", "/__init__.py"))
+
+
+def _cross_file(facts: PackageFacts) -> Iterable[Finding]:
+    where = contexts(facts)
+    seeds = [p for p in facts.reports if where.get(p) in (ExecContext.INSTALL, ExecContext.STARTUP)]
+    if not seeds:
+        return
+    reached: dict[str, frozenset[Capability]] = {}
+    for seed in seeds:
+        reached[seed] = facts.reports[seed].capabilities
+        for module in facts.imports.get(seed, frozenset()):
+            for candidate in _module_paths(module):
+                if candidate in facts.reports:
+                    reached[candidate] = facts.reports[candidate].capabilities
+    readers = [p for p, caps in reached.items() if C.CREDENTIAL_READ in caps]
+    senders = [p for p, caps in reached.items() if C.NETWORK in caps]
+    if readers and senders and not set(readers) & set(senders):
+        yield Finding(
+            "code/cross-file-exfiltration",
+            Severity.HIGH,
+            f"{readers[0]} reads credentials and {senders[0]} uses the network, "
+            "both at install or start-up",
+            readers[0],
+            confidence=0.8,
+        )
+
+
+def _install_summary(facts: PackageFacts) -> Iterable[Finding]:
+    install = [f.path for f in facts.files if f.context is ExecContext.INSTALL]
+    caps: set[Capability] = set()
+    for path in install:
+        report = facts.reports.get(path)
+        if report is not None:
+            caps |= report.capabilities & _INSTALL_CAPS
+    if caps:
+        names = ", ".join(sorted(c.value for c in caps))
+        yield Finding(
+            "code/install-time-code",
+            Severity.LOW,
+            f"install-time code does more than call setup(): {names}",
+            install[0],
+            confidence=1.0,
+        )
+
+
+def package_findings(facts: PackageFacts) -> tuple[list[Finding], frozenset[Capability]]:
+    """Findings and capabilities that only show when the whole package is seen."""
+    findings = [
+        *_binary_findings(facts),
+        *_exec_findings(facts),
+        *_cross_file(facts),
+        *_install_summary(facts),
+    ]
+    caps: set[Capability] = set()
+    if any(f.binary for f in facts.files):
+        caps.add(C.NATIVE_BINARY)
+    if any(f.rule == "code/install-time-code" for f in findings):
+        caps.add(C.INSTALL_TIME)
+    if any(f.rule == "code/exec-non-python-file" for f in findings):
+        caps.add(C.DYNAMIC_CODE)
+    return findings, frozenset(caps)
+
+
+def contexts(facts: PackageFacts) -> Mapping[str, ExecContext]:
+    """The execution context of every member, by path."""
+    return {f.path: f.context for f in facts.files}

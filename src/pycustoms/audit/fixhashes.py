@@ -1,0 +1,81 @@
+"""`pycustoms audit --fix-hashes FILE`: add `--hash` lines to exact pins that have none.
+
+Each file of the pinned version is downloaded, verified and scanned first; a
+blocked file is not added and is reported. Every other byte of the file stays
+as it was (line endings included).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from pycustoms.audit.inputs.requirements import _split_options, logical_lines, parse_requirement
+from pycustoms.audit.model import DependencyKind
+from pycustoms.types import Decision, ScanResult
+from pycustoms.upstream.client import UpstreamClient
+from pycustoms.upstream.models import IndexFile
+
+
+@dataclass(frozen=True, slots=True)
+class FixResult:
+    """What `fix_hashes` did: pins fixed, files refused (with the reason), pins not found."""
+
+    fixed: tuple[str, ...]
+    blocked: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+def fix_hashes(
+    path: Path, client: UpstreamClient, scanner: Callable[[IndexFile], ScanResult]
+) -> FixResult:
+    """Rewrite *path* in place with sha256 hashes for every exact pin that has none."""
+    data = path.read_bytes().decode("utf-8")
+    newline = "\r\n" if "\r\n" in data else "\n"
+    lines = data.splitlines(keepends=True)
+    additions: dict[int, list[str]] = {}
+    fixed: list[str] = []
+    blocked: list[str] = []
+    missing: list[str] = []
+    for statement in logical_lines(data):
+        text, tokens = _split_options(statement.text)
+        if not text or any(t.startswith("--hash") for t in tokens):
+            continue
+        try:
+            dep = parse_requirement(text, str(path), statement.start)
+        except ValueError:
+            continue
+        if dep.kind is not DependencyKind.REGISTRY or dep.version is None:
+            continue
+        files = client.project_page(dep.name).files_by_version().get(Version(dep.version), [])
+        good: list[str] = []
+        for item in files:
+            result = scanner(item)
+            if result.error or result.verdict.decision is Decision.BLOCK:
+                blocked.append(
+                    f"{item.filename}: {result.error or '; '.join(result.verdict.reasons)}"
+                )
+            elif item.sha256:
+                good.append(item.sha256)
+        if not good:
+            missing.append(f"{dep.display_name}=={dep.version}")
+            continue
+        additions[statement.end] = sorted(set(good))
+        fixed.append(f"{dep.display_name}=={dep.version}")
+    for end, digests in sorted(additions.items(), reverse=True):
+        line = lines[end - 1]
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :] or ""
+        comment = ""
+        found = re.search(r"\s+#", body)
+        if found is not None:
+            body, comment = body[: found.start()], body[found.start() :]
+        parts = [f"{body} \\"] + [f"    --hash=sha256:{d} \\" for d in digests]
+        parts[-1] = parts[-1][:-2] + comment
+        lines[end - 1] = newline.join(parts) + (ending or "")
+    path.write_bytes("".join(lines).encode("utf-8"))
+    return FixResult(tuple(fixed), tuple(blocked), tuple(missing))

@@ -1,0 +1,17 @@
+"""Output formats of `pycustoms audit`; each module exposes `render(report, out)`."""
+
+from __future__ import annotations
+
+import importlib
+from typing import IO
+
+from pycustoms.audit.model import AuditReport
+
+FORMATS = ("human", "json", "sarif", "cyclonedx-json", "markdown")
+_MODULES = {"cyclonedx-json": "cyclonedx"}
+
+
+def render(fmt: str, report: AuditReport, out: IO[str]) -> None:
+    """Write *report* to *out* in format *fmt* (one of `FORMATS`)."""
+    module = importlib.import_module(f"pycustoms.audit.formats.{_MODULES.get(fmt, fmt)}")
+    module.render(report, out)

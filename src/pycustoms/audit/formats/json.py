@@ -1,0 +1,82 @@
+"""`--format json`: every dependency with its verdict, advisories, licence and unchecked parts."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from pycustoms.audit.model import Advisory, AuditReport, DependencyResult
+from pycustoms.types import Finding
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding as JSON."""
+    return {
+        "rule": f.rule,
+        "severity": f.severity.label,
+        "message": f.message,
+        "file": f.file,
+        "line": f.line,
+        "confidence": f.confidence,
+    }
+
+
+def advisory_json(a: Advisory) -> dict[str, Any]:
+    """One merged advisory as JSON."""
+    return {
+        "id": a.id,
+        "aliases": list(a.aliases),
+        "summary": a.summary,
+        "severity": a.severity_label,
+        "score": a.score,
+        "fixed": list(a.fixed),
+        "malicious": a.malicious,
+        "url": a.url,
+    }
+
+
+def result_json(r: DependencyResult) -> dict[str, Any]:
+    """One dependency's result as JSON; `status` is `unverified` when a check did not run."""
+    d = r.dependency
+    return {
+        "name": d.name,
+        "version": d.version,
+        "specifier": d.specifier,
+        "kind": d.kind.value,
+        "source": d.source,
+        "line": d.line,
+        "license": r.license,
+        "hashes": sorted(d.all_hashes()),
+        "status": "unverified" if r.unverified else "checked",
+        "unverified": list(r.unverified),
+        "decision": r.verdict.decision.value,
+        "score": r.verdict.score,
+        "advisories": [advisory_json(a) for a in r.advisories],
+        "findings": [finding_json(f) for f in r.verdict.findings],
+        "ignored": [finding_json(f) for f in r.ignored],
+    }
+
+
+def to_json(report: AuditReport) -> dict[str, Any]:
+    """The whole report as one JSON object."""
+    return {
+        "sources": list(report.sources),
+        "inputs": [{"path": i.path, "format": i.format.value} for i in report.inputs],
+        "allow_unverified": report.allow_unverified,
+        "unverified": len(report.unverified),
+        "dependencies": [result_json(r) for r in report.results],
+        "input_findings": [
+            {
+                "path": path,
+                "decision": v.decision.value,
+                "findings": [finding_json(f) for f in v.findings],
+            }
+            for path, v in report.input_verdicts
+        ],
+    }
+
+
+def render(report: AuditReport, out: IO[str]) -> None:
+    """Write the JSON report."""
+    json.dump(to_json(report), out, indent=2)
+    out.write("\n")

@@ -1,0 +1,103 @@
+"""`--format sarif`: SARIF 2.1.0; each result points at the input file and line of its dependency."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import IO, Any
+
+from pycustoms import __version__
+from pycustoms.audit.model import AuditReport
+from pycustoms.report.sarif import SCHEMA
+from pycustoms.rules import Rule, describe
+from pycustoms.types import Finding, Severity
+
+_LEVEL = {
+    Severity.INFO: "note",
+    Severity.LOW: "note",
+    Severity.MEDIUM: "warning",
+    Severity.HIGH: "error",
+    Severity.CRITICAL: "error",
+}
+UNVERIFIED_RULE = "audit/unverified"
+
+
+def _rule(rule_id: str) -> Rule:
+    """Our own rules first (always importable), then the shared catalogue."""
+    from pycustoms.audit import checks  # noqa: PLC0415 - avoids an import cycle
+    from pycustoms.audit.inputs import environment  # noqa: PLC0415
+    from pycustoms.vulns import analyze  # noqa: PLC0415
+
+    for module in (checks, environment, analyze):
+        for rule in module.RULES:
+            if rule.id == rule_id:
+                found: Rule = rule
+                return found
+    return describe(rule_id)
+
+
+def _result(
+    finding: Finding, subject: str, index: dict[str, int], props: dict[str, Any]
+) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.file or subject}}
+    if finding.line:
+        physical["region"] = {"startLine": finding.line}
+    key = "\0".join((subject, finding.rule, finding.snippet or finding.message))
+    return {
+        "ruleId": finding.rule,
+        "ruleIndex": index[finding.rule],
+        "level": _LEVEL[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {"pycustoms/v1": hashlib.sha256(key.encode()).hexdigest()[:32]},
+        "properties": {"severity": finding.severity.label, **props},
+    }
+
+
+def render(report: AuditReport, out: IO[str]) -> None:
+    """One run; unverified dependencies are results of rule `audit/unverified`."""
+    pairs: list[tuple[Finding, str, dict[str, Any]]] = []
+    for r in report.results:
+        d = r.dependency
+        subject = f"{d.name}=={d.version}" if d.version else d.name
+        for f in r.verdict.findings:
+            pairs.append((f, subject, {"package": d.name, "version": d.version}))
+        if r.unverified:
+            level = Severity.LOW if report.allow_unverified else Severity.HIGH
+            text = f"{subject} was not fully checked: {'; '.join(r.unverified)}"
+            pairs.append(
+                (
+                    Finding(UNVERIFIED_RULE, level, text, d.source, d.line, subject),
+                    subject,
+                    {"unverified": True},
+                )
+            )
+    for path, verdict in report.input_verdicts:
+        pairs += [(f, path, {}) for f in verdict.findings]
+    rule_ids = sorted({f.rule for f, _, _ in pairs})
+    index = {rule: i for i, rule in enumerate(rule_ids)}
+    rules = []
+    for rule_id in rule_ids:
+        rule = _rule(rule_id)
+        title = "A check could not be completed" if rule_id == UNVERIFIED_RULE else rule.title
+        rules.append(
+            {
+                "id": rule_id,
+                "name": rule_id.replace("/", "."),
+                "shortDescription": {"text": title},
+                "fullDescription": {"text": rule.description or title},
+                "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+            }
+        )
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "pycustoms", "version": __version__, "rules": rules}},
+                "results": [_result(f, s, index, p) for f, s, p in pairs],
+            }
+        ],
+    }
+    json.dump(document, out, indent=2)
+    out.write("\n")

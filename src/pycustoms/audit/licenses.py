@@ -1,0 +1,61 @@
+"""A distribution's licence as an SPDX expression: `License-Expression`, classifiers, `License`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from email.message import Message
+
+_CLASSIFIERS = {
+    "MIT License": "MIT",
+    "MIT No Attribution License (MIT-0)": "MIT-0",
+    "BSD License": "BSD-3-Clause",
+    "Apache Software License": "Apache-2.0",
+    "ISC License (ISCL)": "ISC",
+    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+    "Python Software Foundation License": "PSF-2.0",
+    "GNU General Public License v2 (GPLv2)": "GPL-2.0-only",
+    "GNU General Public License v2 or later (GPLv2+)": "GPL-2.0-or-later",
+    "GNU General Public License v3 (GPLv3)": "GPL-3.0-only",
+    "GNU General Public License v3 or later (GPLv3+)": "GPL-3.0-or-later",
+    "GNU Lesser General Public License v2 (LGPLv2)": "LGPL-2.0-only",
+    "GNU Lesser General Public License v2 or later (LGPLv2+)": "LGPL-2.0-or-later",
+    "GNU Lesser General Public License v3 (LGPLv3)": "LGPL-3.0-only",
+    "GNU Lesser General Public License v3 or later (LGPLv3+)": "LGPL-3.0-or-later",
+    "GNU Affero General Public License v3": "AGPL-3.0-only",
+    "GNU Affero General Public License v3 or later (AGPLv3+)": "AGPL-3.0-or-later",
+    "The Unlicense (Unlicense)": "Unlicense",
+    "Eclipse Public License 2.0 (EPL-2.0)": "EPL-2.0",
+    "zlib/libpng License": "Zlib",
+}
+_PREFIX = "License :: OSI Approved :: "
+
+
+def from_classifiers(classifiers: Iterable[str]) -> str | None:
+    """An SPDX expression from licence classifiers (`A OR B` when several), else `None`."""
+    found: list[str] = []
+    for classifier in classifiers:
+        if classifier.startswith(_PREFIX):
+            spdx = _CLASSIFIERS.get(classifier[len(_PREFIX) :].strip())
+            if spdx and spdx not in found:
+                found.append(spdx)
+    return " OR ".join(found) if found else None
+
+
+def from_metadata(metadata: Message) -> str | None:
+    """The licence of a distribution from its core metadata, most precise field first."""
+    expression = metadata.get("License-Expression")
+    if expression and expression.strip():
+        return str(expression).strip()
+    spdx = from_classifiers(metadata.get_all("Classifier") or [])
+    if spdx:
+        return spdx
+    text = str(metadata.get("License") or "").strip()
+    if text and "\n" not in text and len(text) <= 64 and text.upper() != "UNKNOWN":
+        return text
+    return None
+
+
+def license_ids(expression: str) -> set[str]:
+    """The licence ids named by an SPDX *expression* (operators and brackets dropped)."""
+    words = expression.replace("(", " ").replace(")", " ").split()
+    return {w for w in words if w.upper() not in {"AND", "OR", "WITH"}}

@@ -1,0 +1,240 @@
+"""`pycustoms audit [FILE...] [--env PATH]`: lock files and environments against every known risk.
+
+Exit 0 clean, 1 findings reach --fail-on or a vulnerability reaches the severity
+threshold, 2 usage error, 3 something could not be checked (unless
+--allow-unverified, which marks those results unverified in every format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from pycustoms.analyzers.names.trust import pip_trusted_hosts
+from pycustoms.analyzers.release import load_release_policy
+from pycustoms.audit.fixhashes import fix_hashes
+from pycustoms.audit.formats import FORMATS, render
+from pycustoms.audit.indexcheck import IndexChecker
+from pycustoms.audit.inputs import read_input
+from pycustoms.audit.inputs.environment import read_environment
+from pycustoms.audit.model import AuditReport, InputFormat
+from pycustoms.audit.pipeline import AuditOptions, run_audit
+from pycustoms.audit.settings import VULN_SOURCES, AuditSettings, load_audit_settings
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    add_common_options,
+    env_default,
+    env_help,
+    load_policy,
+    open_output,
+    stderr,
+)
+from pycustoms.config import Policy, load_config
+from pycustoms.db import Database
+from pycustoms.errors import UsageError
+from pycustoms.policy import fails
+from pycustoms.scan import scan_target
+from pycustoms.types import ScanResult
+from pycustoms.upstream import ClientOptions, IndexFile, UpstreamClient
+from pycustoms.upstream.cache import HttpCache
+from pycustoms.upstream.parse import now_utc
+from pycustoms.upstream.settings import UpstreamSettings, load_upstream_settings
+from pycustoms.vulns.interface import VulnerabilitySource
+from pycustoms.vulns.offline import OfflineSource
+from pycustoms.vulns.osv import OsvSource
+from pycustoms.vulns.pypi import PypiSource
+
+_VULN_RULES = ("vulns/",)
+
+
+def register(subparsers: Any) -> None:
+    """Add the `audit` subcommand."""
+    parser = subparsers.add_parser(
+        "audit",
+        help="audit lock files or an environment: pins, hashes, names, releases, vulnerabilities",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="*", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--env",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="audit an installed environment (a venv or interpreter; the current one if no PATH)",
+    )
+    parser.add_argument(
+        "--input-format",
+        choices=[f.value for f in InputFormat if f is not InputFormat.ENVIRONMENT],
+        default=None,
+        help="format of the FILEs (default: from the file name)",
+    )
+    parser.add_argument(
+        "--vuln-source",
+        action="append",
+        choices=VULN_SOURCES,
+        default=None,
+        help=env_help("vulnerability source; repeatable (default: offline)", "AUDIT_VULN_SOURCES"),
+    )
+    parser.add_argument("--osv-url", default=None, help=env_help("OSV API URL", "AUDIT_OSV_URL"))
+    parser.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        default=bool(env_default("ALLOW_UNVERIFIED")),
+        help=env_help("exit normally when some checks could not run (marked)", "ALLOW_UNVERIFIED"),
+    )
+    parser.add_argument(
+        "--no-index",
+        action="store_true",
+        default=bool(env_default("NO_INDEX")),
+        help=env_help(
+            "skip the checks that ask the index (hashes, release risk, names)", "NO_INDEX"
+        ),
+    )
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        default=bool(env_default("DEEP")),
+        help=env_help("download every locked file, verify its hash and scan it", "DEEP"),
+    )
+    parser.add_argument(
+        "--fix-hashes",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="add sha256 hashes (of scanned files) to exact pins in a requirements file",
+    )
+    parser.add_argument("--index-url", default=None, help=env_help("simple-API URL", "INDEX_URL"))
+    parser.add_argument("--data-dir", default=None, help=env_help("data directory", "DATA_DIR"))
+    parser.add_argument(
+        "--database-url", default=None, help=env_help("SQLAlchemy URL", "DATABASE_URL")
+    )
+    parser.add_argument(
+        "--trusted-host", action="append", default=[], metavar="HOST", help="trust this index host"
+    )
+    add_common_options(parser, FORMATS)
+    parser.set_defaults(handler=run)
+
+
+def _client(upstream: UpstreamSettings) -> UpstreamClient:
+    index_url, _ = upstream.resolved_index()
+    options = ClientOptions(
+        timeout=upstream.timeout, retries=upstream.retries, offline=upstream.offline
+    )
+    return UpstreamClient(
+        index_url, cache=HttpCache(upstream.data_path() / "cache"), options=options
+    )
+
+
+def _scanner(client: UpstreamClient, policy: Policy) -> Any:
+    def scan(item: IndexFile) -> ScanResult:
+        return scan_target(client.download(item), policy)
+
+    return scan
+
+
+def _sources(
+    settings: AuditSettings, upstream: UpstreamSettings, stack: ExitStack
+) -> list[VulnerabilitySource]:
+    sources: list[VulnerabilitySource] = []
+    for name in settings.vuln_sources:
+        if name == "offline":
+            db = Database(upstream.database()).open()
+            stack.callback(db.close)
+            sources.append(OfflineSource(db))
+        elif name == "osv":
+            sources.append(OsvSource(settings.osv_url, timeout=upstream.timeout))
+        else:
+            sources.append(PypiSource(upstream.resolved_index()[0], timeout=upstream.timeout))
+        stack.callback(sources[-1].close)
+    return sources
+
+
+def run(args: argparse.Namespace) -> int:
+    """Audit the inputs; render; exit 0, 1, 2 or 3."""
+    policy = load_policy(args)
+    loaded = load_config(config_file=args.config)
+    flags = {"vuln_sources": tuple(args.vuln_source) if args.vuln_source else None}
+    flags["osv_url"] = args.osv_url
+    settings = load_audit_settings(loaded.raw, os.environ, flags)
+    upstream = load_upstream_settings(
+        loaded.raw,
+        overrides={
+            "index_url": args.index_url,
+            "data_dir": args.data_dir,
+            "database_url": args.database_url,
+        },
+    )
+    if args.fix_hashes is not None:
+        with _client(upstream) as client:
+            result = fix_hashes(args.fix_hashes, client, _scanner(client, policy))
+        console = stderr()
+        console.print(f"added hashes to {len(result.fixed)} pins in {args.fix_hashes}")
+        for line in result.blocked:
+            console.print(f"[red]blocked, not added[/red]: {line}")
+        for line in result.missing:
+            console.print(f"[yellow]no acceptable file[/yellow]: {line}")
+        return EXIT_FINDINGS if result.blocked else EXIT_CLEAN
+    if not args.inputs and args.env is None:
+        raise UsageError("name lock files to audit, or pass --env for an installed environment")
+    fmt = InputFormat(args.input_format) if args.input_format else None
+    inputs = [read_input(p, fmt) for p in args.inputs]
+    if args.env is not None:
+        inputs.append(read_environment(Path(args.env) if args.env else None, policy))
+    trusted = tuple(
+        dict.fromkeys([*pip_trusted_hosts(), *policy.trusted_hosts, *args.trusted_host])
+    )
+    with ExitStack() as stack:
+        sources = _sources(settings, upstream, stack)
+        checker = None
+        if not args.no_index:
+            client = stack.enter_context(_client(upstream))
+            checker = IndexChecker(
+                client,
+                policy,
+                load_release_policy(loaded.raw, os.environ),
+                now_utc(),
+                scanner=_scanner(client, policy) if args.deep else None,
+            )
+        report = run_audit(
+            inputs,
+            policy=policy,
+            settings=settings,
+            sources=sources,
+            index=checker,
+            options=AuditOptions(
+                trusted_hosts=trusted,
+                allow_unverified=args.allow_unverified,
+                config_source=loaded.sources[-1] if loaded.sources else "configuration",
+            ),
+        )
+    with open_output(args) as out:
+        render(args.format, report, out)
+    return audit_exit_code(report, policy, settings)
+
+
+def audit_exit_code(report: AuditReport, policy: Policy, settings: AuditSettings) -> int:
+    """3 if something was not checked (and not allowed), 1 for failing findings, else 0."""
+    if report.unverified and not report.allow_unverified:
+        names = ", ".join(
+            f"{r.dependency.name} {r.dependency.version or ''}" for r in report.unverified[:10]
+        )
+        stderr().print(
+            f"[bold red]not checked[/bold red]: {len(report.unverified)} dependencies ({names}); "
+            "fix the source named above or pass --allow-unverified"
+        )
+        return EXIT_INCOMPLETE
+    verdicts = [r.verdict for r in report.results] + [v for _, v in report.input_verdicts]
+    if any(fails(v, policy) for v in verdicts):
+        return EXIT_FINDINGS
+    for verdict in verdicts:
+        for f in verdict.findings:
+            if f.rule.startswith(_VULN_RULES) and f.severity >= settings.severity_threshold:
+                return EXIT_FINDINGS
+    return EXIT_CLEAN

@@ -1,0 +1,149 @@
+"""`pycustoms check-index URL...`: look-alike, plain-HTTP and credential-bearing index URLs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pycustoms.analyzers.names.hosts import check_index_url, redact
+from pycustoms.analyzers.names.indexconf import IndexOption, read_index_options
+from pycustoms.analyzers.names.trust import pip_trusted_hosts
+from pycustoms.cli.common import (
+    add_common_options,
+    env_default,
+    env_help,
+    exit_code,
+    load_policy,
+    open_output,
+)
+from pycustoms.config import Policy
+from pycustoms.errors import UsageError
+from pycustoms.policy import decide
+from pycustoms.types import Verdict
+
+FORMATS = ("human", "json")
+_STYLE = {"allow": "green", "warn": "yellow", "block": "bold red"}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `check-index` subcommand."""
+    parser = sub.add_parser(
+        "check-index",
+        help="check index URLs (or the files that configure them) for look-alike hosts",
+        description=(
+            "Judge package index URLs against the hosts you trust: pip's configured index "
+            "(or pip's default), its file host, and trusted-hosts from the policy. "
+            "Exit 0 clean, 1 a verdict reached --fail-on, 2 usage error, 3 could not complete."
+        ),
+    )
+    parser.add_argument("urls", nargs="*", metavar="URL", help="index URLs to check")
+    parser.add_argument(
+        "--file",
+        type=Path,
+        action="append",
+        default=[Path(p) for p in (env_default("INDEX_FILE") or "").split(",") if p],
+        metavar="FILE",
+        help=env_help(
+            "also check the index options in a requirements file, pip.conf, uv.toml or "
+            "pyproject.toml; repeatable",
+            "INDEX_FILE",
+        ),
+    )
+    parser.add_argument(
+        "--trusted-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help=env_help("trust this host too; repeatable", "TRUSTED_HOSTS"),
+    )
+    parser.add_argument(
+        "--no-pip-config",
+        action="store_true",
+        default=bool(env_default("NO_PIP_CONFIG")),
+        help=env_help(
+            "do not trust the hosts from pip's configuration or default", "NO_PIP_CONFIG"
+        ),
+    )
+    add_common_options(parser, FORMATS)
+    parser.set_defaults(handler=run)
+
+
+def trusted_hosts(policy: Policy, extra: list[str], *, use_pip: bool) -> list[str]:
+    """The hosts to trust: pip's (unless disabled), the policy's and *extra*."""
+    hosts = pip_trusted_hosts() if use_pip else []
+    return list(dict.fromkeys([*hosts, *policy.trusted_hosts, *extra]))
+
+
+def judge(
+    options: list[IndexOption], trusted: list[str], policy: Policy
+) -> list[tuple[IndexOption, Verdict]]:
+    """Check each configured URL under *policy*."""
+    return [
+        (
+            option,
+            decide(
+                check_index_url(option.url, trusted, source=option.source, line=option.line),
+                policy,
+            ),
+        )
+        for option in options
+    ]
+
+
+def as_json(results: list[tuple[IndexOption, Verdict]]) -> list[dict[str, Any]]:
+    """One object per URL (credentials redacted)."""
+    return [
+        {
+            "url": redact(option.url),
+            "source": option.source,
+            "line": option.line,
+            "option": option.option,
+            "verdict": verdict.decision.value,
+            "reasons": [f.message for f in verdict.findings] + list(verdict.reasons),
+            "findings": [
+                {"rule": f.rule, "severity": f.severity.label, "message": f.message}
+                for f in verdict.findings
+            ],
+        }
+        for option, verdict in results
+    ]
+
+
+def render_human(results: list[tuple[IndexOption, Verdict]], out: IO[str]) -> None:
+    """A rich table: URL, where it was found, verdict, reasons."""
+    console = Console(file=out, highlight=False)
+    table = Table("url", "where", "verdict", "reasons")
+    for option, verdict in results:
+        decision = verdict.decision.value
+        where = option.source + (f":{option.line}" if option.line else "")
+        table.add_row(
+            redact(option.url),
+            where,
+            f"[{_STYLE[decision]}]{decision}[/]",
+            "\n".join(f.message for f in verdict.findings),
+        )
+    console.print(table)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the URLs and files, print the report, return the exit code."""
+    policy = load_policy(args)
+    options = [IndexOption(url, "argument", "command line") for url in args.urls]
+    for path in args.file:
+        options += read_index_options(path)
+    if not options:
+        raise UsageError("no index URLs to check: give URL arguments or --file FILE")
+    extra = list(args.trusted_host)
+    trusted = trusted_hosts(policy, extra, use_pip=not args.no_pip_config)
+    results = judge(options, trusted, policy)
+    with open_output(args) as out:
+        if args.format == "json":
+            out.write(json.dumps(as_json(results), indent=2) + "\n")
+        else:
+            render_human(results, out)
+    return exit_code([v for _, v in results], policy)

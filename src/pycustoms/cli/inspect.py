@@ -1,0 +1,266 @@
+"""`pycustoms inspect NAME[==VERSION]`: judge a release by what the index says about it.
+
+Every subcommand module is imported to build the parser, so the heavy parts of
+the pipeline (database, HTTP client, scanner, rich) are imported inside `run`:
+`pycustoms --help` and the other subcommands do not pay for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any
+
+from pycustoms.cli.common import (
+    add_common_options,
+    env_default,
+    env_help,
+    load_policy,
+    open_output,
+    stderr,
+)
+from pycustoms.config import Policy, load_config
+from pycustoms.errors import UsageError
+from pycustoms.types import Capability, ScanResult, normalize_name
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pycustoms.upstream.client import UpstreamClient
+    from pycustoms.upstream.inspection import Inspection
+    from pycustoms.upstream.models import IndexFile, ProjectPage
+
+FORMATS = ("human", "json")
+
+
+def register(subparsers: Any) -> None:
+    """Add the `inspect` subcommand."""
+    parser = subparsers.add_parser(
+        "inspect",
+        help="judge a release from the index's facts (age, owners, attestations ...)",
+        description="Judge NAME==VERSION (or what `pip install NAME` would get today) by the "
+        "facts the upstream index publishes about the release.",
+    )
+    parser.add_argument("requirement", metavar="NAME[==VERSION]")
+    add_common_options(parser, FORMATS)
+    parser.add_argument(
+        "--index-url",
+        default=None,
+        help=env_help("simple-API URL (default: the index pip is configured with)", "INDEX_URL"),
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_const",
+        const=True,
+        default=None,
+        help=env_help("use only the on-disk cache", "OFFLINE"),
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        default=bool(env_default("REFRESH")),
+        help=env_help("ask the index even if the cached page is fresh (see max-age)", "REFRESH"),
+    )
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        default=bool(env_default("DEEP")),
+        help=env_help("download, verify and scan every file; diff capabilities", "DEEP"),
+    )
+    parser.add_argument(
+        "--cooldown",
+        default=None,
+        help=env_help("minimum release age, e.g. P7D or 7 (days)", "COOLDOWN"),
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help=env_help("cache and database directory", "DATA_DIR"),
+    )
+    parser.add_argument(
+        "--at",
+        default=env_default("AT"),
+        help=env_help("judge as of this ISO-8601 time (replays; default: now)", "AT"),
+    )
+    parser.set_defaults(handler=run)
+
+
+def _split(requirement: str) -> tuple[str, str | None]:
+    name, sep, version = requirement.partition("==")
+    if not name.strip() or (sep and not version.strip()):
+        raise UsageError(f"{requirement!r} is not NAME or NAME==VERSION")
+    if sep:
+        from packaging.version import Version  # noqa: PLC0415 - see the module docstring
+
+        Version(version.strip())  # raises InvalidVersion, reported below
+    return name.strip(), version.strip() or None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Inspect one release and render the result; exit 0, 1 (fails policy), 2 or 3."""
+    # Imported here, not at the top: see the module docstring.
+    from pycustoms.analyzers.release import load_release_policy  # noqa: PLC0415
+    from pycustoms.db import Database  # noqa: PLC0415
+    from pycustoms.policy import fails  # noqa: PLC0415
+    from pycustoms.upstream.cache import HttpCache  # noqa: PLC0415
+    from pycustoms.upstream.client import ClientOptions, UpstreamClient  # noqa: PLC0415
+    from pycustoms.upstream.inspection import inspect_release  # noqa: PLC0415
+    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
+
+    try:
+        name, version = _split(args.requirement)
+    except ValueError as exc:
+        raise UsageError(f"{args.requirement!r}: {exc}") from None
+    policy = load_policy(args)
+    raw = load_config(config_file=args.config).raw
+    release_policy = load_release_policy(raw, os.environ, {"cooldown": args.cooldown})
+    settings = load_upstream_settings(
+        raw,
+        overrides={"index_url": args.index_url, "offline": args.offline, "data_dir": args.data_dir},
+    )
+    now = _clock(args.at)
+    index_url, origin = settings.resolved_index()
+    if args.verbose:
+        stderr().print(f"[dim]index {index_url} (from {origin})[/dim]")
+    data = settings.data_path()
+    options = ClientOptions(
+        timeout=settings.timeout,
+        retries=settings.retries,
+        offline=settings.offline,
+        max_age=0.0 if args.refresh else settings.max_age,
+    )
+    db = Database(settings.database()).open()
+    try:
+        with UpstreamClient(index_url, cache=HttpCache(data / "cache"), options=options) as client:
+            scanner = _scanner(client, policy) if args.deep else None
+            result = inspect_release(
+                client,
+                name,
+                version,
+                policy=policy,
+                release_policy=release_policy,
+                now=now,
+                db=db,
+                scanner=scanner,
+                previous_scanner=_previous(client, policy) if args.deep else None,
+            )
+    finally:
+        db.close()
+    with open_output(args) as out:
+        if args.format == "json":
+            json.dump(to_json(result), out, indent=2)
+            out.write("\n")
+        else:
+            render_human(result, out)
+    return 1 if fails(result.verdict, policy) else 0
+
+
+def _clock(at: str | None) -> datetime:
+    from pycustoms.upstream.parse import now_utc, parse_time  # noqa: PLC0415
+
+    if not at:
+        return now_utc()
+    parsed = parse_time(at)
+    if parsed is None:
+        raise UsageError(f"--at {at!r} is not an ISO-8601 time")
+    return parsed
+
+
+def _scanner(client: UpstreamClient, policy: Policy) -> Any:
+    from pycustoms.scan import scan_target  # noqa: PLC0415 - deep mode only
+
+    def scan(item: IndexFile) -> ScanResult:
+        return scan_target(client.download(item), policy)
+
+    return scan
+
+
+def _previous(client: UpstreamClient, policy: Policy) -> Any:
+    from pycustoms.scan import scan_target  # noqa: PLC0415 - deep mode only
+
+    def capabilities(version: Version, page: ProjectPage) -> frozenset[Capability] | None:
+        files = page.files_by_version().get(version, [])
+        found: frozenset[Capability] = frozenset()
+        for item in files:
+            result = scan_target(client.download(item), policy)
+            if result.error:
+                return None
+            found |= result.capabilities
+        return found
+
+    return capabilities
+
+
+def to_json(result: Inspection) -> dict[str, Any]:
+    """The `--format json` object: project, version, verdict, findings, files."""
+    verdict = result.verdict
+    return {
+        "project": result.project,
+        "version": result.version,
+        "index": result.index_url,
+        "verdict": {
+            "decision": verdict.decision.value,
+            "score": verdict.score,
+            "reasons": list(verdict.reasons),
+        },
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity.label,
+                "message": f.message,
+                "file": f.file,
+                "line": f.line,
+                "confidence": f.confidence,
+            }
+            for f in verdict.findings
+        ],
+        "files": [
+            {
+                "filename": r.file.filename,
+                "url": r.file.url,
+                "sha256": r.file.sha256,
+                "size": r.file.size,
+                "upload_time": r.file.upload_time.isoformat() if r.file.upload_time else None,
+                "yanked": r.file.yanked,
+                "provenance": r.file.provenance is not None if r.file.provenance_known else None,
+                "verified": r.verified if r.scan is not None else None,
+                "scan": r.scan.verdict.decision.value if r.scan is not None else None,
+            }
+            for r in result.files
+        ],
+        "capabilities": sorted(c.value for c in result.capabilities),
+    }
+
+
+def render_human(result: Inspection, out: IO[str]) -> None:
+    """A table of findings and files, with the verdict first."""
+    from rich.console import Console  # noqa: PLC0415 - see the module docstring
+    from rich.table import Table  # noqa: PLC0415
+
+    console = Console(file=out, highlight=False, soft_wrap=True)
+    verdict = result.verdict
+    colour = {"allow": "green", "warn": "yellow", "block": "red"}[verdict.decision.value]
+    console.print(
+        f"[bold]{normalize_name(result.project)} {result.version}[/bold]: "
+        f"[{colour}]{verdict.decision.value}[/{colour}] (score {verdict.score})"
+    )
+    for reason in verdict.reasons:
+        console.print(f"  {reason}")
+    if verdict.findings:
+        table = Table("severity", "rule", "message", "file")
+        for f in verdict.findings:
+            table.add_row(f.severity.label, f.rule, f.message, f.file or "")
+        console.print(table)
+    files = Table("file", "uploaded", "size", "attested", "scan")
+    for r in result.files:
+        item = r.file
+        files.add_row(
+            item.filename,
+            item.upload_time.isoformat(timespec="minutes") if item.upload_time else "unknown",
+            str(item.size) if item.size is not None else "?",
+            ("yes" if item.provenance else "no") if item.provenance_known else "unknown",
+            r.scan.verdict.decision.value if r.scan is not None else "-",
+        )
+    console.print(files)

@@ -1,0 +1,104 @@
+"""`pycustoms serve`: run the firewall index that pip, uv and poetry install through."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import socket
+from pathlib import Path
+from typing import Any
+
+from pycustoms.cli.common import EXIT_CLEAN, env_default, env_help, stderr
+from pycustoms.errors import PycustomsError
+
+
+def register(subparsers: Any) -> None:
+    """Add the `serve` subcommand."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the firewall index (PEP 503/691) that installers use instead of the upstream",
+        description="Serve a filtered, scanning mirror of one upstream index. Point pip "
+        "(--index-url http://HOST:PORT/simple/), uv or poetry at it; see docs/serve.md.",
+    )
+    parser.add_argument(
+        "--host", default=None, help=env_help("address to listen on (default 127.0.0.1)", "HOST")
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help=env_help("TCP port (default 8080)", "PORT")
+    )
+    parser.add_argument(
+        "--upstream",
+        default=None,
+        help=env_help("upstream simple-API URL or file:// directory (default: pip's)", "UPSTREAM"),
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help=env_help("database, blobs and cache", "DATA_DIR")
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=env_default("CONFIG"),
+        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
+    )
+    parser.add_argument(
+        "--cooldown",
+        default=None,
+        help=env_help("minimum release age, e.g. P7D (default) or 0 to turn off", "COOLDOWN"),
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show tracebacks and access logs"
+    )
+    parser.set_defaults(handler=run)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket here, so that a busy port is a clear error (exit 3)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PycustomsError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); stop what uses the port "
+            "or pass another --port"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the app and serve until interrupted; SIGHUP reloads the configuration."""
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the ASGI server
+
+    from pycustoms.server.app import create_app  # noqa: PLC0415
+
+    overrides = {
+        "host": args.host,
+        "port": args.port,
+        "upstream": args.upstream,
+        "data_dir": args.data_dir,
+        "cooldown": args.cooldown,
+    }
+    app = create_app(args.config, overrides)
+    config = app.state.watcher.current()
+    serve = config.serve
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda *_: app.state.watcher.request_reload())
+    sock = _listen(serve.host, serve.port)
+    stderr().print(
+        f"pycustoms serving http://{serve.host}:{serve.port}/simple/ "
+        f"(upstream {app.state.index_url}, data {app.state.data_dir})"
+    )
+    uvicorn.run(
+        app,
+        fd=sock.fileno(),
+        http="h11",
+        lifespan="on",
+        access_log=args.verbose,
+        log_level="info" if args.verbose else "warning",
+        timeout_keep_alive=30,
+        server_header=False,
+    )
+    return EXIT_CLEAN

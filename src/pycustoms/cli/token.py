@@ -1,0 +1,62 @@
+"""`pycustoms token create NAME`: a token for installs and uploads; only the token on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pycustoms.cli.common import EXIT_CLEAN, EXIT_USAGE, env_default, env_help, stderr
+
+
+def register(subparsers: Any) -> None:
+    """Add the `token` subcommand."""
+    parser = subparsers.add_parser(
+        "token",
+        help="manage tokens of the firewall index",
+        description="Tokens identify environments in the install log and authorise uploads.",
+    )
+    actions = parser.add_subparsers(dest="token_action", metavar="ACTION")
+    create = actions.add_parser("create", help="create a token and print it on stdout")
+    create.add_argument("name", help="environment name logged for installs with this token")
+    create.add_argument(
+        "--data-dir", default=None, help=env_help("the server's data directory", "DATA_DIR")
+    )
+    create.add_argument(
+        "--config",
+        type=Path,
+        default=env_default("CONFIG"),
+        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
+    )
+    create.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    create.set_defaults(handler=run_create)
+    parser.set_defaults(handler=_usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser) -> Any:
+    def show(_args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+
+    return show
+
+
+def run_create(args: argparse.Namespace) -> int:
+    """Create the token in the server's database and print it."""
+    from pycustoms.config import load_config  # noqa: PLC0415
+    from pycustoms.db import Database  # noqa: PLC0415
+    from pycustoms.server.auth import create_token  # noqa: PLC0415
+    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
+
+    raw = load_config(config_file=args.config).raw
+    settings = load_upstream_settings(raw, overrides={"data_dir": args.data_dir})
+    db = Database(settings.database()).open()
+    try:
+        token = create_token(db, args.name)
+    finally:
+        db.close()
+    print(token)
+    if args.verbose:
+        stderr().print(f"[dim]stored in {settings.database()}[/dim]")
+    return EXIT_CLEAN

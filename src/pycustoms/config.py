@@ -1,0 +1,228 @@
+"""Configuration: `[tool.pycustoms]` in pyproject.toml, `pycustoms.toml`, `PYCUSTOMS_*`, flags.
+
+Later sources win: built-in defaults < pyproject.toml < pycustoms.toml <
+environment < command-line flags. Every key is declared once in `FIELDS` with its
+parser, so the file key, the environment variable and the help text never drift.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from pycustoms.errors import ConfigError
+from pycustoms.types import Decision, Severity
+
+ENV_PREFIX = "PYCUSTOMS_"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Everything the policy step needs to turn findings into a verdict.
+
+    Scores: each distinct rule contributes the weight of its most severe
+    finding (times its confidence); the sum, capped at 100, is the score.
+    """
+
+    warn_score: int = 25
+    block_score: int = 60
+    # Any single finding at or above this severity blocks regardless of score.
+    block_severity: Severity = Severity.CRITICAL
+    # The CLI exits 1 when a verdict is at or above this decision.
+    fail_on: Decision = Decision.BLOCK
+    # Rule ids (or category prefixes ending in '/') that are dropped before scoring.
+    ignore: tuple[str, ...] = ()
+    # Per-rule severity overrides: {"code/process-spawn": Severity.LOW}.
+    severity_overrides: tuple[tuple[str, Severity], ...] = ()
+    # Internal project names and prefixes (dependency confusion; names analyzer).
+    internal_names: tuple[str, ...] = ()
+    internal_prefixes: tuple[str, ...] = ()
+    # Extra hosts the user trusts as package indexes (look-alike host check).
+    trusted_hosts: tuple[str, ...] = ()
+    # Archive limits for the safe reader.
+    max_members: int = 20_000
+    max_total_bytes: int = 2 * 1024**3
+    max_file_bytes: int = 512 * 1024**2
+    max_ratio: int = 200
+    max_depth: int = 3
+
+    def severity_for(self, rule: str, default: Severity) -> Severity:
+        """The configured severity of *rule*, else *default*."""
+        for rule_id, severity in self.severity_overrides:
+            if rule_id == rule:
+                return severity
+        return default
+
+    def ignores(self, rule: str) -> bool:
+        """True if findings of *rule* are configured away."""
+        return any(rule == i or (i.endswith("/") and rule.startswith(i)) for i in self.ignore)
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, not a boolean")
+    if isinstance(value, int):
+        return value
+    return int(str(value).strip().replace("_", ""))
+
+
+def _as_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(v).strip() for v in value)
+    raise ValueError("expected a list of strings or a comma-separated string")
+
+
+def _as_severity(value: Any) -> Severity:
+    return Severity.parse(str(value))
+
+
+def _as_decision(value: Any) -> Decision:
+    try:
+        return Decision(str(value).strip().lower())
+    except ValueError:
+        raise ValueError("expected one of allow, warn, block") from None
+
+
+def _as_overrides(value: Any) -> tuple[tuple[str, Severity], ...]:
+    if isinstance(value, str):  # env form: "rule=sev,rule=sev"
+        pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError("expected 'rule=severity' pairs separated by commas")
+        return tuple((k.strip(), Severity.parse(v)) for k, v in pairs)
+    if isinstance(value, Mapping):
+        return tuple((str(k), Severity.parse(str(v))) for k, v in value.items())
+    raise ValueError("expected a table of rule = severity")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One configuration key: where it lives in TOML, its variable, its parser."""
+
+    attr: str
+    key: str  # dotted TOML path below the pycustoms table
+    parse: Callable[[Any], Any]
+    help: str
+
+    @property
+    def env(self) -> str:
+        """The `PYCUSTOMS_*` variable for this key."""
+        return ENV_PREFIX + self.key.replace(".", "_").replace("-", "_").upper()
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("warn_score", "warn-score", _as_int, "score at which a verdict becomes warn"),
+    Field("block_score", "block-score", _as_int, "score at which a verdict becomes block"),
+    Field("block_severity", "block-severity", _as_severity, "a finding this severe blocks"),
+    Field("fail_on", "fail-on", _as_decision, "exit 1 when a verdict reaches this"),
+    Field("ignore", "ignore", _as_list, "rule ids or 'category/' prefixes to drop"),
+    Field("severity_overrides", "severity", _as_overrides, "per-rule severity overrides"),
+    Field("internal_names", "internal.names", _as_list, "internal project names"),
+    Field("internal_prefixes", "internal.prefixes", _as_list, "internal name prefixes"),
+    Field("trusted_hosts", "trusted-hosts", _as_list, "extra trusted index hosts"),
+    Field("max_members", "limits.max-members", _as_int, "most archive members read"),
+    Field("max_total_bytes", "limits.max-total-bytes", _as_int, "most bytes unpacked"),
+    Field("max_file_bytes", "limits.max-file-bytes", _as_int, "largest member unpacked"),
+    Field("max_ratio", "limits.max-ratio", _as_int, "highest compression ratio"),
+    Field("max_depth", "limits.max-depth", _as_int, "deepest nested archive opened"),
+)
+_BY_ATTR = {f.attr: f for f in FIELDS}
+assert {f.name for f in fields(Policy)} == set(_BY_ATTR), "every Policy field needs a Field"
+
+
+def _lookup(table: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = table
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _apply(policy: Policy, values: Mapping[str, Any], origin: str) -> Policy:
+    changes: dict[str, Any] = {}
+    for attr, raw in values.items():
+        spec = _BY_ATTR[attr]
+        try:
+            changes[attr] = spec.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: invalid value for {spec.key!r}: {exc}") from None
+    return replace(policy, **changes)
+
+
+def _from_table(policy: Policy, table: Mapping[str, Any], origin: str) -> Policy:
+    values = {f.attr: v for f in FIELDS if (v := _lookup(table, f.key)) is not None}
+    return _apply(policy, values, origin)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """The policy and the files it came from (shown with -v)."""
+
+    policy: Policy
+    sources: tuple[str, ...] = field(default_factory=tuple)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+def load_config(
+    *,
+    config_file: Path | None = None,
+    directory: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> LoadedConfig:
+    """Build the policy from files in *directory* (default: cwd), the environment and flags.
+
+    *config_file*, if given, replaces the search for `pycustoms.toml` and must exist.
+    *overrides* maps Policy attribute names to values from command-line flags.
+    """
+    base = directory or Path.cwd()
+    env = os.environ if environ is None else environ
+    policy = Policy()
+    sources: list[str] = []
+    raw: dict[str, Any] = {}
+
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("pycustoms")
+        if isinstance(table, dict):
+            policy = _from_table(policy, table, str(pyproject))
+            sources.append(str(pyproject))
+            raw.update(table)
+
+    explicit = config_file or (Path(v) if (v := env.get(ENV_PREFIX + "CONFIG")) else None)
+    if explicit is not None and not explicit.is_file():
+        raise ConfigError(f"configuration file {explicit} does not exist")
+    candidate = explicit or base / "pycustoms.toml"
+    if candidate.is_file():
+        table = _read_toml(candidate)
+        policy = _from_table(policy, table, str(candidate))
+        sources.append(str(candidate))
+        raw.update(table)
+
+    env_values = {f.attr: env[f.env] for f in FIELDS if f.env in env}
+    if env_values:
+        policy = _apply(policy, env_values, "environment")
+        sources.append("environment")
+    if overrides:
+        policy = _apply(policy, {k: v for k, v in overrides.items() if v is not None}, "flags")
+    if policy.warn_score > policy.block_score:
+        raise ConfigError(
+            f"warn-score ({policy.warn_score}) is above block-score ({policy.block_score})"
+        )
+    return LoadedConfig(policy, tuple(sources), raw)

@@ -1,0 +1,75 @@
+"""Tables of the firewall index: tokens, install events, scan verdicts, private files.
+
+They share `Base` with `db.models`; the schema is created by migration 0003
+(branch `firewall`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pycustoms.db.models import Base
+
+
+class TokenRow(Base):
+    """An API token: only its sha256 is stored; the name becomes the environment identity."""
+
+    __tablename__ = "firewall_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InstallEventRow(Base):
+    """One file served to one client."""
+
+    __tablename__ = "install_events"
+    __table_args__ = (Index("ix_install_events_project", "project", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    environment: Mapped[str] = mapped_column(String(256))
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    installer: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    installer_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    project: Mapped[str] = mapped_column(String(256))
+    version: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    filename: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ScanVerdictRow(Base):
+    """The scanner's verdict on a file, by content hash (one scan per file, ever)."""
+
+    __tablename__ = "scan_verdicts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(512))
+    decision: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[Any] = mapped_column(JSON)
+    rules: Mapped[Any] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PrivateFileRow(Base):
+    """A file uploaded to the private index (`twine upload`); it shadows the upstream name."""
+
+    __tablename__ = "private_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(256), index=True)
+    version: Mapped[str] = mapped_column(String(128))
+    filename: Mapped[str] = mapped_column(String(512), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    requires_python: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_by: Mapped[str] = mapped_column(String(128))

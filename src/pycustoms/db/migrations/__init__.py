@@ -1,0 +1,1 @@
+"""Alembic migrations of the local database (shipped as package modules)."""

@@ -1,0 +1,173 @@
+"""The scan pipeline: target path -> archive reader -> code analyzer -> policy -> result.
+
+`scan_target` is what the CLI, the audit (`--deep`) and the firewall index call
+for every file. It never raises for a bad package: anything that cannot be read
+or analysed becomes a blocking finding (fail closed) and `ScanResult.error`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pycustoms.analyzers.code import CodeReport
+from pycustoms.analyzers.code.analyze import analyze_package
+from pycustoms.archive import Limits, open_package
+from pycustoms.config import Policy
+from pycustoms.errors import PycustomsError
+from pycustoms.policy import decide
+from pycustoms.rules import Rule
+from pycustoms.types import Capability, Finding, ScanResult, Severity
+
+SCAN_ERROR = "scan/error"
+CAPABILITY_GAINED = "scan/capability-gained"
+# What a new release gaining each capability says about a possible takeover.
+_GAIN_SEVERITY = {
+    Capability.NETWORK: Severity.HIGH,
+    Capability.PROCESS: Severity.HIGH,
+    Capability.CREDENTIAL_READ: Severity.HIGH,
+    Capability.DYNAMIC_CODE: Severity.HIGH,
+    Capability.INSTALL_TIME: Severity.HIGH,
+    Capability.PERSISTENCE: Severity.HIGH,
+    Capability.ENV_READ: Severity.MEDIUM,
+    Capability.NATIVE_BINARY: Severity.MEDIUM,
+}
+
+RULES = (
+    Rule(
+        SCAN_ERROR,
+        Severity.CRITICAL,
+        "The scan could not complete",
+        "pycustoms could not read or analyse this target; it is blocked rather than "
+        "passed unchecked (fail closed).",
+    ),
+    Rule(
+        CAPABILITY_GAINED,
+        Severity.HIGH,
+        "The new release can do something the previous one could not",
+        "A release that suddenly gains network, process, credential or dynamic-code "
+        "capabilities is the typical shape of an account takeover.",
+    ),
+)
+
+
+def limits_for(policy: Policy) -> Limits:
+    """The archive limits configured in *policy*."""
+    return Limits(
+        max_members=policy.max_members,
+        max_total_bytes=policy.max_total_bytes,
+        max_file_bytes=policy.max_file_bytes,
+        max_ratio=policy.max_ratio,
+        max_depth=policy.max_depth,
+    )
+
+
+def analyze_target(path: Path, policy: Policy) -> tuple[CodeReport, list[Finding]]:
+    """Read *path* and run the code analyzer; return its report and the reader's problems.
+
+    Raises `PycustomsError` when the target itself cannot be opened (missing,
+    unreadable); hostile archive content is reported as findings instead.
+    """
+    limits = limits_for(policy)
+    reader = open_package(path, limits)
+    report = analyze_package(reader.kind, reader.members(), limits=limits)
+    return report, list(reader.problems)
+
+
+def _error_result(target: str, message: str) -> ScanResult:
+    finding = Finding(SCAN_ERROR, Severity.CRITICAL, message, file=None)
+    return ScanResult(target, decide([finding], Policy()), error=message)
+
+
+def scan_target(path: Path, policy: Policy) -> ScanResult:
+    """Scan one target (archive, directory or file) and judge it under *policy*."""
+    target = str(path)
+    try:
+        report, problems = analyze_target(path, policy)
+    except PycustomsError as exc:
+        return _error_result(target, str(exc))
+    except Exception as exc:  # noqa: BLE001 - fail closed on any analyzer defect, with a trace
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        if os.environ.get("PYCUSTOMS_DEBUG"):
+            traceback.print_exc(file=sys.stderr)
+        return _error_result(target, f"internal error while scanning: {detail}")
+    verdict = decide([*report.findings, *problems], policy)
+    return ScanResult(
+        target,
+        verdict,
+        capabilities=report.capabilities,
+        files_scanned=report.files,
+        bytes_scanned=report.bytes,
+    )
+
+
+def _scan_one(args: tuple[Path, Policy]) -> ScanResult:
+    return scan_target(*args)
+
+
+def scan_targets(
+    paths: Sequence[Path],
+    policy: Policy,
+    *,
+    jobs: int | None = None,
+    on_result: Callable[[ScanResult], None] | None = None,
+) -> list[ScanResult]:
+    """Scan *paths* with up to *jobs* worker processes; results keep the input order.
+
+    *on_result* is called in the parent as each result arrives (for progress bars).
+    """
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(paths) or 1))
+    if workers == 1:
+        results = []
+        for path in paths:
+            result = scan_target(path, policy)
+            if on_result:
+                on_result(result)
+            results.append(result)
+        return results
+    out: list[ScanResult] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # chunksize 1: packages vary from kilobytes to hundreds of megabytes.
+        for result in pool.map(_scan_one, [(p, policy) for p in paths], chunksize=1):
+            if on_result:
+                on_result(result)
+            out.append(result)
+    return out
+
+
+def gained_capabilities(old: ScanResult, new: ScanResult) -> frozenset[Capability]:
+    """Capabilities *new* has that *old* did not (the takeover signal)."""
+    return new.capabilities - old.capabilities
+
+
+def capability_findings(gained: frozenset[Capability], old_name: str) -> list[Finding]:
+    """One `scan/capability-gained` finding per capability gained over *old_name*."""
+    return [
+        Finding(
+            CAPABILITY_GAINED,
+            _GAIN_SEVERITY[capability],
+            f"gained capability {capability.value!r} that {old_name} did not have",
+        )
+        for capability in sorted(gained)
+    ]
+
+
+def diff_targets(old: Path, new: Path, policy: Policy) -> ScanResult:
+    """Scan *old* and *new*; judge *new* with the capabilities it gained as extra findings."""
+    before = scan_target(old, policy)
+    after = scan_target(new, policy)
+    if before.error or after.error:
+        return after if after.error else _error_result(str(new), f"{old}: {before.error}")
+    gained = gained_capabilities(before, after)
+    findings = [*after.verdict.findings, *capability_findings(gained, Path(old).name)]
+    return ScanResult(
+        after.target,
+        decide(findings, policy),
+        capabilities=after.capabilities,
+        files_scanned=after.files_scanned,
+        bytes_scanned=after.bytes_scanned,
+    )

@@ -1,0 +1,82 @@
+"""The ASGI application: a small router in front of the views (no framework on the hot path)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from pycustoms.server import reason, views
+from pycustoms.server.responses import Receive, Scope, Send, problem, send_bytes
+from pycustoms.server.settings import ConfigWatcher
+from pycustoms.server.state import ServerState, build_state
+
+
+class FirewallApp:
+    """Dispatch by path prefix; `state` holds everything else."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if kind != "http":
+            return
+        method = scope["method"]
+        parts = scope["path"].split("/")[1:]
+        head = parts[0] if parts else ""
+        state = self.state
+        if method in ("GET", "HEAD"):
+            if head == "simple":
+                if (
+                    len(parts) >= 2
+                    and parts[1]
+                    and len(parts) <= 3
+                    and (len(parts) == 2 or not parts[2])
+                ):
+                    await views.project_page(state, scope, send, parts[1], len(parts) == 3)
+                    return
+                if len(parts) <= 2 and not (parts[1:] and parts[1]):
+                    await views.root_page(state, scope, send)
+                    return
+            elif head == "files" and len(parts) == 4:
+                await views.dist_file(state, scope, send, parts[1:])
+                return
+            elif head == "provenance" and len(parts) == 4:
+                await views.provenance(state, scope, send, parts[1:])
+                return
+            elif head == "blocked" and len(parts) == 5:
+                await views.blocked_file(state, scope, send, parts[1:])
+                return
+            elif head == "-" and parts[1:] == ["health"]:
+                await send_bytes(send, 200, b"ok\n", [(b"content-type", b"text/plain")])
+                return
+        elif method == "POST" and head == "legacy":
+            await views.upload(state, scope, receive, send)
+            return
+        await problem(send, 404, "policy/not-found", "no such page")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                # Start the scan workers now, not on the first download (off the loop).
+                warm = asyncio.ensure_future(asyncio.to_thread(self.state.scans.warm_up))
+                warm.add_done_callback(lambda job: job.cancelled() or job.exception())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.state.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_app(
+    config_file: Path | None = None, overrides: dict[str, Any] | None = None
+) -> FirewallApp:
+    """Build the application from the configuration (files, `PYCUSTOMS_*`, *overrides*)."""
+    reason.install()
+    watcher = ConfigWatcher(config_file, overrides)
+    return FirewallApp(build_state(watcher))

@@ -1,0 +1,214 @@
+"""Project pages: fetched once, filtered and rendered once, served from memory.
+
+A rendered entry is keyed by the configuration version and the project's
+verdict generation (bumped when a scan blocks one of its files). It is
+revalidated with the upstream (ETag) after `page-ttl`, in the background,
+while the previous rendering keeps being served; a configuration change or a
+cooldown expiry re-filters the page already in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import gc
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pycustoms.server.filtering import (
+    Block,
+    FilteredPage,
+    ServedFile,
+    filter_page,
+    name_block,
+    project_gate,
+)
+from pycustoms.server.private import PrivateIndex
+from pycustoms.server.render import JSON_TYPE, TEXT_HTML, Body, make_body, render_html, render_json
+from pycustoms.server.settings import ServerConfig
+from pycustoms.server.sources import UpstreamSource
+from pycustoms.types import ProjectName
+from pycustoms.upstream.errors import NotFoundError
+from pycustoms.upstream.models import ProjectPage
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One project as served: the filtered page, both bodies and a filename index."""
+
+    page: ProjectPage
+    filtered: FilteredPage
+    html: Body
+    json: Body
+    by_filename: dict[str, ServedFile]
+    private: bool
+    key: tuple[str, int]
+    fresh_until: float  # monotonic: ask the upstream again after this
+    valid_until: float  # monotonic: re-filter after this (a cooldown expires)
+
+    def find(self, filename: str) -> ServedFile | Block | None:
+        """The listed file, the reason it is hidden, or `None` if the page has no such file."""
+        found = self.by_filename.get(filename)
+        if found is not None:
+            return found
+        return self.filtered.hidden.get(filename)
+
+
+@dataclass
+class _State:
+    entries: dict[ProjectName, Rendered] = field(default_factory=dict)
+    generation: dict[ProjectName, int] = field(default_factory=dict)
+    loading: dict[ProjectName, asyncio.Future[Rendered]] = field(default_factory=dict)
+    first_seen: dict[str, datetime] = field(default_factory=dict)
+
+
+class ProjectPages:
+    """The page cache and its refresh logic for one server process."""
+
+    def __init__(
+        self,
+        source: UpstreamSource | None,
+        private: PrivateIndex,
+        blocks: dict[str, Block],
+        on_first_render: Callable[[Rendered], None] | None = None,
+    ) -> None:
+        self._source = source
+        self._private = private
+        self._blocks = blocks
+        self._state = _State()
+        self._on_first = on_first_render
+        self._gates: dict[tuple[ProjectName, str, bool], Block | object | None] = {}
+
+    def invalidate(self, name: ProjectName) -> None:
+        """Re-filter *name* at its next request (a scan blocked one of its files)."""
+        self._state.generation[name] = self._state.generation.get(name, 0) + 1
+
+    def forget(self, name: ProjectName) -> None:
+        """Drop *name* entirely (a private upload changed which source it comes from)."""
+        self._state.entries.pop(name, None)
+        self.invalidate(name)
+
+    def gate(self, name: ProjectName, config: ServerConfig) -> Block | None:
+        """The project-level block checked before anything is fetched (memoised per config)."""
+        private = self._private.has(name)
+        key = (name, config.version, private)
+        found = self._gates.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._gates) > 100_000:
+                self._gates.clear()
+            found = self._gates[key] = project_gate(name, config, private=private)
+        return found  # type: ignore[return-value]
+
+    def cached(self, name: ProjectName, config: ServerConfig) -> Rendered | None:
+        """The entry if it can be served as is (the hot path: no await, no I/O)."""
+        entry = self._state.entries.get(name)
+        if entry is None:
+            return None
+        now = time.monotonic()
+        if entry.key != (config.version, self._state.generation.get(name, 0)):
+            return None
+        if now >= entry.valid_until:
+            return None
+        if now >= entry.fresh_until and name not in self._state.loading:
+            self._start(name, config, refetch=True)
+        return entry
+
+    async def get(self, name: ProjectName, config: ServerConfig) -> Rendered:
+        """The entry for *name*, loading or re-filtering it if needed (raises upstream errors)."""
+        found = self.cached(name, config)
+        if found is not None:
+            return found
+        job = self._state.loading.get(name)
+        if job is None:
+            entry = self._state.entries.get(name)
+            stale = entry is None or time.monotonic() >= entry.fresh_until
+            job = self._start(name, config, refetch=stale)
+        return await asyncio.shield(job)
+
+    def _start(
+        self, name: ProjectName, config: ServerConfig, *, refetch: bool
+    ) -> asyncio.Future[Rendered]:
+        job = asyncio.ensure_future(self._load(name, config, refetch=refetch))
+        self._state.loading[name] = job
+
+        def done(finished: asyncio.Future[Rendered]) -> None:
+            self._state.loading.pop(name, None)
+            if not finished.cancelled():
+                finished.exception()  # a failed background refresh must not warn
+
+        job.add_done_callback(done)
+        return job
+
+    async def _load(self, name: ProjectName, config: ServerConfig, *, refetch: bool) -> Rendered:
+        old = self._state.entries.get(name)
+        private = self._private.has(name)
+        times: dict[str, datetime] = {}
+        if private:
+            page = await asyncio.to_thread(self._private.page, name)
+        elif old is not None and not refetch and not old.private:
+            page = old.page
+        else:
+            if self._source is None:
+                raise NotFoundError(f"no upstream is configured and {name} is not private")
+            source = self._source
+            page = await asyncio.to_thread(source.page, name)
+            if page.source == "file" and config.serve.trusted_for_age:
+                times = await asyncio.to_thread(source.local_times, page)
+        generation = self._state.generation.get(name, 0)
+        render = functools.partial(
+            self._render, private=private, times=times, generation=generation
+        )
+        entry = await asyncio.to_thread(render, name, page, config)
+        first = old is None
+        self._state.entries[name] = entry
+        # Pages are long-lived and acyclic: keep the cyclic GC from walking them again
+        # and again (a 2,000-release page is ~100k objects; full collections cost ms).
+        gc.freeze()
+        if first and self._on_first is not None:
+            self._on_first(entry)
+        return entry
+
+    def _render(
+        self,
+        name: ProjectName,
+        page: ProjectPage,
+        config: ServerConfig,
+        *,
+        private: bool,
+        times: dict[str, datetime],
+        generation: int,
+    ) -> Rendered:
+        now = datetime.now(UTC)
+        if config.serve.trusted_for_age and not private:
+            for item in page.files:
+                if item.upload_time is None and item.filename not in times:
+                    times[item.filename] = self._state.first_seen.setdefault(item.filename, now)
+        blocked = None if private else name_block(name, config)
+        filtered = filter_page(
+            page,
+            config,
+            now,
+            verdicts=self._blocks,
+            private=private,
+            blocked=blocked,
+            upload_times=times,
+        )
+        mono = time.monotonic()
+        valid = float("inf")
+        if filtered.changes_at is not None:
+            valid = mono + max(1.0, (filtered.changes_at - now).total_seconds())
+        return Rendered(
+            page=page,
+            filtered=filtered,
+            html=make_body(render_html(filtered), TEXT_HTML),
+            json=make_body(render_json(filtered), JSON_TYPE),
+            by_filename={f.file.filename: f for f in filtered.files},
+            private=private,
+            key=(config.version, generation),
+            fresh_until=mono + config.serve.page_ttl,
+            valid_until=valid,
+        )

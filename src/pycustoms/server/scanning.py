@@ -1,0 +1,219 @@
+"""Scan coordination: fetch, verify, store, scan, remember, at most once per file.
+
+`ScanCoordinator.ensure` is what the file view awaits. Concurrent requests for
+one sha256 share one job (single-flight). Fetching runs in a thread, scanning in
+a process pool, so the event loop only waits. Verdicts are kept by sha256 in
+memory and in the database; a file is served only after its verdict exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import tempfile
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from pycustoms.config import Policy
+from pycustoms.db.firewall import ScanVerdictRow
+from pycustoms.db.session import Database
+from pycustoms.errors import PycustomsError
+from pycustoms.scan import scan_target
+from pycustoms.server.filtering import SCAN_BLOCKED, UNSCANNABLE, Block
+from pycustoms.server.storage import BlobWriter, LocalBlobStore
+from pycustoms.server.storage.local import hash_file
+from pycustoms.types import Decision, ScanResult
+
+Fetch = Callable[[BlobWriter], None]
+_log = logging.getLogger("pycustoms.server")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A file's fate: served (`block is None`) or refused with a reason."""
+
+    sha256: str
+    block: Block | None
+
+
+def _block_of(result: ScanResult) -> Block | None:
+    verdict = result.verdict
+    if verdict.decision is not Decision.BLOCK:
+        return None
+    rules = ", ".join(sorted({f.rule for f in verdict.findings})[:4]) or "scan"
+    why = "; ".join(verdict.reasons) or "blocked"
+    return Block(SCAN_BLOCKED, f"{SCAN_BLOCKED}: {why} ({rules})")
+
+
+def _warm() -> int:
+    """Scan a tiny wheel so that the worker has imported and compiled everything."""
+    with tempfile.TemporaryDirectory(prefix="pycustoms-warm-") as tmp:
+        path = Path(tmp) / "warm-0.0-py3-none-any.whl"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("warm/__init__.py", "VALUE = 1\n")
+        scan_target(path, Policy())
+    return os.getpid()
+
+
+class ScanCoordinator:
+    """Owns the scan pool, the verdicts and the in-flight jobs of one server process."""
+
+    def __init__(self, store: LocalBlobStore, db: Database, workers: int) -> None:
+        self.store = store
+        self._db = db
+        self._workers = max(1, workers)
+        self._pool = self._new_pool()
+        self._inflight: dict[str, asyncio.Future[Outcome]] = {}
+        self.blocks: dict[str, Block] = {}
+        self._allowed: set[str] = set()
+        self.on_block: Callable[[str, str], None] | None = None
+        self._load()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # forkserver: the server has threads, and fork() with threads can deadlock.
+        context = multiprocessing.get_context("forkserver")
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+
+    def warm_up(self) -> None:
+        """Start the worker processes now rather than on the first download."""
+        for job in [self._pool.submit(_warm) for _ in range(self._workers)]:
+            job.result()
+
+    def _load(self) -> None:
+        with self._db.session() as session:
+            for row in session.scalars(select(ScanVerdictRow)):
+                if row.decision == Decision.BLOCK.value:
+                    reason = "; ".join(row.reasons or []) or "blocked"
+                    rules = ", ".join((row.rules or [])[:4])
+                    self.blocks[row.sha256] = Block(
+                        SCAN_BLOCKED, f"{SCAN_BLOCKED}: {reason} ({rules})"
+                    )
+                else:
+                    self._allowed.add(row.sha256)
+
+    def known(self, sha256: str) -> Outcome | None:
+        """The verdict already reached on *sha256*, if the file is stored (or blocked)."""
+        block = self.blocks.get(sha256)
+        if block is not None:
+            return Outcome(sha256, block)
+        if sha256 in self._allowed and self.store.has(sha256):
+            return Outcome(sha256, None)
+        return None
+
+    async def ensure(
+        self, sha256: str, filename: str, project: str, fetch: Fetch, policy: Policy
+    ) -> Outcome:
+        """The verdict on the file, fetching and scanning it first if needed (shared)."""
+        found = self.known(sha256)
+        if found is not None:
+            return found
+        job = self._inflight.get(sha256)
+        if job is None:
+            job = asyncio.ensure_future(self._run(sha256, filename, project, fetch, policy))
+            self._inflight[sha256] = job
+            job.add_done_callback(lambda _: self._inflight.pop(sha256, None))
+        return await asyncio.shield(job)
+
+    async def _run(
+        self, sha256: str, filename: str, project: str, fetch: Fetch, policy: Policy
+    ) -> Outcome:
+        started = time.perf_counter()
+        writer: BlobWriter | None = None
+        if self.store.has(sha256):
+            source = self.store.blob_path(sha256)
+        else:
+            # Fetch without hashing, then hash while the scan runs: the sha256 of a
+            # large wheel costs about as much as the download, and neither result is
+            # used (nor anything served) unless both succeed.
+            writer = self.store.writer(inline_hash=False)
+            try:
+                await asyncio.to_thread(fetch, writer)
+                source = writer.finish()
+            except PycustomsError as exc:
+                writer.abort()
+                return Outcome(sha256, Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502))
+            except BaseException:
+                writer.abort()
+                raise
+        fetched = time.perf_counter()
+        try:
+            digest, result = await self._hash_and_scan(source, filename, policy, writer is not None)
+        except (BrokenProcessPool, OSError) as exc:
+            if writer is not None:
+                writer.abort()
+            # A worker died (out of memory, killed): nothing is served, the next request retries.
+            if isinstance(exc, BrokenProcessPool):
+                self._pool = self._new_pool()
+            detail = f"{UNSCANNABLE}: the scan did not complete ({type(exc).__name__}); retry"
+            return Outcome(sha256, Block(UNSCANNABLE, detail, status=503))
+        if writer is not None:
+            try:
+                writer.commit(sha256, digest=digest)
+            except PycustomsError as exc:  # the hash differs: the scan result is discarded too
+                return Outcome(sha256, Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502))
+        scanned = time.perf_counter()
+        block = _block_of(result)
+        await asyncio.to_thread(self._record, sha256, filename, result)
+        _log.debug(
+            "%s: fetch %.3f s, hash+scan %.3f s, record %.3f s",
+            filename, fetched - started, scanned - fetched, time.perf_counter() - scanned,
+        )  # fmt: skip
+        if block is None:
+            self._allowed.add(sha256)
+            return Outcome(sha256, None)
+        self.blocks[sha256] = block
+        if self.on_block is not None:
+            self.on_block(project, sha256)
+        return Outcome(sha256, block)
+
+    async def _hash_and_scan(
+        self, source: Path, filename: str, policy: Policy, need_hash: bool
+    ) -> tuple[str | None, ScanResult]:
+        """Scan *source* under its real filename (the reader needs its suffix); hash meanwhile."""
+        link = self.store.tmp / f"scan-{uuid.uuid4().hex}"
+        target = link / os.path.basename(filename)  # noqa: PTH119 - a bare name, no directories
+        try:
+            link.mkdir()
+            os.link(source, target)
+            loop = asyncio.get_running_loop()
+            scan = loop.run_in_executor(self._pool, scan_target, target, policy)
+            if need_hash:
+                digest, result = await asyncio.gather(asyncio.to_thread(hash_file, source), scan)
+                return digest, result
+            return None, await scan
+        finally:
+            with contextlib.suppress(OSError):
+                target.unlink()
+            with contextlib.suppress(OSError):
+                link.rmdir()
+
+    def _record(self, sha256: str, filename: str, result: ScanResult) -> None:
+        verdict = result.verdict
+        row = ScanVerdictRow(
+            sha256=sha256,
+            filename=filename,
+            decision=verdict.decision.value,
+            score=verdict.score,
+            reasons=list(verdict.reasons),
+            rules=sorted({f.rule for f in verdict.findings}),
+            error=result.error[:2000] if result.error else None,
+            scanned_at=datetime.now(UTC),
+        )
+        with self._db.session() as session, session.begin():
+            session.merge(row)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

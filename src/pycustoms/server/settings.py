@@ -1,0 +1,269 @@
+"""Server settings: the `[serve]` table of `pycustoms.toml` and `PYCUSTOMS_*` variables.
+
+The policy (`config.Policy`), the release thresholds (cooldown) and the upstream
+settings are parsed by their owners; this module adds what only the server
+needs and bundles all four into one immutable `ServerConfig`. `ConfigWatcher`
+re-reads the configuration when its file's mtime changes or on SIGHUP and
+swaps the bundle atomically (readers hold a reference to one whole snapshot).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from pycustoms.analyzers.release.settings import (
+    ReleasePolicy,
+    load_fields,
+    load_release_policy,
+    parse_bool,
+    parse_duration,
+    parse_int,
+)
+from pycustoms.config import Field, Policy, load_config
+from pycustoms.errors import ConfigError
+from pycustoms.types import ProjectName, normalize_name
+from pycustoms.upstream.parse import parse_time
+from pycustoms.upstream.settings import UpstreamSettings, load_upstream_settings
+
+
+@dataclass(frozen=True, slots=True)
+class ServeField(Field):
+    """A `Field` whose environment variable is named explicitly (flags map 1:1 to variables)."""
+
+    variable: str = ""
+
+    @property
+    def env(self) -> str:
+        """The `PYCUSTOMS_*` variable of this key."""
+        return "PYCUSTOMS_" + self.variable
+
+
+def _text(value: Any) -> str:
+    return str(value).strip()
+
+
+def _port(value: Any) -> int:
+    port = parse_int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("expected a TCP port between 0 and 65535")
+    return port
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(normalize_name(p.strip()) for p in value.split(",") if p.strip())
+    if isinstance(value, list | tuple):
+        return tuple(normalize_name(str(v).strip()) for v in value)
+    raise ValueError("expected a list of project names")
+
+
+def _specifiers(value: Any) -> tuple[Requirement, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError("expected a list of requirements like 'name' or 'name>=1,<2'")
+    out: list[Requirement] = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        try:
+            out.append(Requirement(text))
+        except InvalidRequirement as exc:
+            raise ValueError(f"{text!r} is not a requirement ({exc})") from None
+    return tuple(out)
+
+
+def _date(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return parse_time(value.isoformat())
+    if isinstance(value, date):  # a bare TOML date: midnight UTC
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    text = _text(value)
+    if not text:
+        return None
+    parsed = parse_time(text if "T" in text else text + "T00:00:00Z")
+    if parsed is None:
+        raise ValueError(f"{text!r} is not an ISO-8601 date or time")
+    return parsed
+
+
+def _seconds(value: Any) -> float:
+    return parse_duration(value).total_seconds() if not isinstance(value, int | float) else value
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """What only the server needs. Names are PEP 503-normalised."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # None: the index configured for pycustoms (`index-url`), else pip's.
+    upstream: str | None = None
+    cooldown_exempt: tuple[str, ...] = ()
+    exclude_newer: datetime | None = None
+    # Non-empty: allow-list mode, only these projects (and versions) exist.
+    allow: tuple[Requirement, ...] = ()
+    deny: tuple[Requirement, ...] = ()
+    wheels_only: bool = False
+    require_tokens: bool = False
+    # Files whose upload time the upstream does not give are too new unless this is set.
+    trusted_for_age: bool = False
+    # Seconds a project page is served before the upstream is asked again.
+    page_ttl: float = 300.0
+    scan_workers: int = 0
+    # Files of the newest version scanned in the background when a page is first asked for.
+    prescan: int = 4
+    # Seconds a download request waits for its scan before a 503 "retry" (the scan goes on).
+    scan_timeout: float = 600.0
+    # Block typo- and combosquatted names (the names analyzer, judged by the policy).
+    names_check: bool = True
+
+
+SERVE_FIELDS: tuple[ServeField, ...] = (
+    ServeField("host", "serve.host", _text, "address to listen on", "HOST"),
+    ServeField("port", "serve.port", _port, "TCP port", "PORT"),
+    ServeField("upstream", "serve.upstream", _text, "upstream simple-API URL", "UPSTREAM"),
+    ServeField(
+        "cooldown_exempt", "serve.cooldown-exempt", _names, "no cooldown", "COOLDOWN_EXEMPT"
+    ),
+    ServeField("exclude_newer", "serve.exclude-newer", _date, "hide newer", "EXCLUDE_NEWER"),
+    ServeField("allow", "serve.allow", _specifiers, "allow-list", "ALLOW"),
+    ServeField("deny", "serve.deny", _specifiers, "deny-list", "DENY"),
+    ServeField("wheels_only", "serve.wheels-only", parse_bool, "hide sdists", "WHEELS_ONLY"),
+    ServeField(
+        "require_tokens", "serve.require-tokens", parse_bool, "no anonymous", "REQUIRE_TOKENS"
+    ),
+    ServeField(
+        "trusted_for_age", "serve.trusted-for-age", parse_bool, "trust age", "TRUSTED_FOR_AGE"
+    ),
+    ServeField("page_ttl", "serve.page-ttl", _seconds, "page freshness", "PAGE_TTL"),
+    ServeField("scan_workers", "serve.scan-workers", parse_int, "scan processes", "SCAN_WORKERS"),
+    ServeField("prescan", "serve.prescan", parse_int, "files pre-scanned", "PRESCAN"),
+    ServeField("scan_timeout", "serve.scan-timeout", _seconds, "wait for a scan", "SCAN_TIMEOUT"),
+    ServeField("names_check", "serve.names-check", parse_bool, "names check", "NAMES_CHECK"),
+)
+assert {f.name for f in fields(ServeSettings)} == {f.attr for f in SERVE_FIELDS}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """One immutable snapshot of everything the server decides with."""
+
+    policy: Policy
+    release: ReleasePolicy
+    serve: ServeSettings
+    upstream: UpstreamSettings
+    # Changes whenever a setting that affects pages changes (part of render cache keys).
+    version: str
+    sources: tuple[str, ...] = ()
+
+    @property
+    def internal(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Internal names and prefixes (never asked of the upstream)."""
+        return self.policy.internal_names, self.policy.internal_prefixes
+
+    def exempt(self, project: ProjectName) -> bool:
+        """True if *project* has no cooldown."""
+        return project in self.serve.cooldown_exempt
+
+
+def load_server_config(
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> ServerConfig:
+    """Read files, environment and flag *overrides*.
+
+    *overrides* holds `ServeSettings` attributes plus `cooldown` and `data_dir`.
+    """
+    env = os.environ if environ is None else environ
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    loaded = load_config(config_file=config_file, environ=env)
+    release = load_release_policy(loaded.raw, env, {"cooldown": flags.get("cooldown")})
+    upstream = load_upstream_settings(loaded.raw, env, {"data_dir": flags.get("data_dir")})
+    serve = load_fields(ServeSettings(), SERVE_FIELDS, loaded.raw, env, flags)
+    if serve.page_ttl < 0 or serve.prescan < 0 or serve.scan_workers < 0:
+        raise ConfigError("serve.page-ttl, serve.prescan and serve.scan-workers must be >= 0")
+    digest = hashlib.sha256(repr((loaded.policy, release, serve)).encode()).hexdigest()[:16]
+    return ServerConfig(loaded.policy, release, serve, upstream, digest, loaded.sources)
+
+
+class ConfigWatcher:
+    """Holds the current `ServerConfig`; reloads it when the file changes or on `request_reload`.
+
+    `current()` is cheap enough for every request: at most once a second it
+    stats the configuration files. A configuration that fails to load keeps the
+    previous one in force (and `last_error` says why).
+    """
+
+    def __init__(
+        self,
+        config_file: Path | None,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        check_every: float = 1.0,
+    ) -> None:
+        self._file = config_file
+        self._overrides = dict(overrides or {})
+        self._environ = environ
+        self._check_every = check_every
+        self._lock = threading.Lock()
+        self._config = self._load()
+        self._stamp = self._mtimes()
+        self._next_check = time.monotonic() + check_every
+        self._forced = False
+        self.last_error: str | None = None
+
+    def _load(self) -> ServerConfig:
+        return load_server_config(
+            config_file=self._file, environ=self._environ, overrides=self._overrides
+        )
+
+    def _mtimes(self) -> tuple[float, ...]:
+        paths = [p for p in self._config.sources if p != "environment"]
+        if self._file is not None:
+            paths.append(str(self._file))
+        else:
+            paths.append(str(Path.cwd() / "pycustoms.toml"))
+        stamps: list[float] = []
+        for path in paths:
+            try:
+                stamps.append(os.stat(path).st_mtime)  # noqa: PTH116 - one cheap syscall
+            except OSError:
+                stamps.append(-1.0)
+        return tuple(stamps)
+
+    def request_reload(self) -> None:
+        """Reload at the next `current()` call (the SIGHUP handler calls this)."""
+        self._forced = True
+        self._next_check = 0.0
+
+    def current(self) -> ServerConfig:
+        """The configuration in force now."""
+        now = time.monotonic()
+        if now < self._next_check:
+            return self._config
+        with self._lock:
+            self._next_check = now + self._check_every
+            stamp = self._mtimes()
+            if stamp != self._stamp or self._forced:
+                self._forced = False
+                self._stamp = stamp
+                try:
+                    self._config = self._load()
+                    self.last_error = None
+                except ConfigError as exc:
+                    self.last_error = str(exc)
+        return self._config

@@ -1,0 +1,175 @@
+"""Where pages and files come from: the one upstream (http(s) or a local PEP 503 directory).
+
+Everything here blocks; the views call it through threads.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import ssl
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from pycustoms.server.storage import BlobWriter
+from pycustoms.types import ProjectName
+from pycustoms.upstream import ClientOptions, IndexFile, ProjectPage, UpstreamClient
+from pycustoms.upstream.cache import HttpCache
+from pycustoms.upstream.client import USER_AGENT
+from pycustoms.upstream.errors import HashMismatchError, UpstreamError
+
+_CHUNK = 1 << 20
+_ATTEMPTS = 3
+
+
+def _local_path(url: str) -> Path:
+    return Path(url2pathname(unquote(urlsplit(url).path)))
+
+
+def _stream_direct(url: str, writer: BlobWriter, cap: int, timeout: float) -> None:
+    """GET *url* with `http.client` into *writer*, following up to five redirects."""
+    for _ in range(6):
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        connection: http.client.HTTPConnection
+        if parts.scheme == "https":
+            context = ssl.create_default_context()
+            connection = http.client.HTTPSConnection(
+                host, parts.port, timeout=timeout, context=context
+            )
+        elif parts.scheme == "http":
+            connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
+        else:
+            raise UpstreamError(f"cannot fetch {url}: unsupported scheme")
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+        if parts.username is not None:
+            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            if response.status in {301, 302, 303, 307, 308}:
+                url = urljoin(url, response.getheader("location") or "")
+                continue
+            if response.status != 200:
+                raise UpstreamError(f"the upstream answered HTTP {response.status} for {url}")
+            buffer = bytearray(_CHUNK)
+            view = memoryview(buffer)
+            total = 0
+            while count := response.readinto(buffer):
+                total += count
+                if total > cap:
+                    raise UpstreamError(f"{url} is larger than the download limit")
+                writer.write(bytes(view[:count]))
+        except (OSError, http.client.HTTPException) as exc:
+            raise httpx.TransportError(str(exc)) from exc
+        else:
+            return
+        finally:
+            connection.close()
+    raise UpstreamError(f"too many redirects fetching {url}")
+
+
+class UpstreamSource:
+    """Pages through `UpstreamClient` (ETag cache on disk), files streamed into the blob store."""
+
+    def __init__(self, index_url: str, cache_dir: Path, options: ClientOptions) -> None:
+        self.index_url = index_url
+        self.client = UpstreamClient(index_url, cache=HttpCache(cache_dir), options=options)
+        self._options = options
+        # The standard library client is about twice as fast for large files; httpx
+        # is kept for proxied networks (it honours the *_PROXY variables).
+        self._proxies = bool(urllib.request.getproxies())
+        self._http = httpx.Client(
+            headers={"User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(options.timeout),
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+        )
+
+    def close(self) -> None:
+        """Close the connection pools."""
+        self.client.close()
+        self._http.close()
+
+    def page(self, name: ProjectName) -> ProjectPage:
+        """The upstream's page of *name* (raises `NotFoundError`, `UpstreamError`)."""
+        return self.client.project_page(name)
+
+    def local_times(self, page: ProjectPage) -> dict[str, datetime]:
+        """File modification times of a local index's files (their only upload time)."""
+        times: dict[str, datetime] = {}
+        for item in page.files:
+            if item.url.startswith("file:"):
+                try:
+                    stamp = _local_path(item.url).stat().st_mtime
+                except OSError:
+                    continue
+                times[item.filename] = datetime.fromtimestamp(stamp, UTC)
+        return times
+
+    def fetch(self, url: str, writer: BlobWriter, limit: int | None = None) -> None:
+        """Stream *url* into *writer* (the caller verifies the hash on commit)."""
+        cap = limit or self._options.max_file_bytes
+        if url.startswith("file:"):
+            try:
+                with _local_path(url).open("rb") as source:
+                    while chunk := source.read(_CHUNK):
+                        writer.write(chunk)
+            except OSError as exc:
+                raise UpstreamError(f"cannot read {url}: {exc.strerror}") from None
+            return
+        last: Exception | None = None
+        for attempt in range(_ATTEMPTS):
+            if attempt:
+                time.sleep(0.2 * 2**attempt)
+            try:
+                self._stream(url, writer, cap)
+            except httpx.TransportError as exc:
+                last = exc
+                if getattr(writer, "size", 0):  # bytes already written: cannot resume here
+                    break
+                continue
+            return
+        raise UpstreamError(f"the upstream did not deliver {url} ({last}); retry later")
+
+    def _stream(self, url: str, writer: BlobWriter, cap: int) -> None:
+        if not self._proxies:
+            _stream_direct(url, writer, cap, self._options.timeout)
+            return
+        with self._http.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise UpstreamError(f"the upstream answered HTTP {response.status_code} for {url}")
+            total = 0
+            for chunk in response.iter_bytes(_CHUNK):
+                total += len(chunk)
+                if total > cap:
+                    raise UpstreamError(f"{url} is larger than the download limit")
+                writer.write(chunk)
+
+    def metadata(self, item: IndexFile) -> bytes:
+        """The PEP 658 metadata file of *item*, verified against the hash the index gave."""
+        url = item.url + ".metadata"
+        if url.startswith("file:"):
+            try:
+                body = _local_path(url).read_bytes()
+            except OSError as exc:
+                raise UpstreamError(f"cannot read {url}: {exc.strerror}") from None
+        else:
+            response = self._http.get(url)
+            if response.status_code != 200:
+                raise UpstreamError(f"the upstream answered HTTP {response.status_code} for {url}")
+            body = response.content
+        core = item.core_metadata
+        expected = core.get("sha256") if isinstance(core, dict) else None
+        if expected and hashlib.sha256(body).hexdigest() != expected.lower():
+            raise HashMismatchError(f"the metadata of {item.filename} does not match its hash")
+        return body

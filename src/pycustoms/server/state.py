@@ -1,0 +1,117 @@
+"""Everything one server process holds, built from the configuration by `build_state`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pycustoms.db.session import Database
+from pycustoms.server.auth import TokenBook
+from pycustoms.server.installlog import InstallLog
+from pycustoms.server.pages import ProjectPages, Rendered
+from pycustoms.server.private import PrivateIndex
+from pycustoms.server.scanning import ScanCoordinator
+from pycustoms.server.settings import ConfigWatcher
+from pycustoms.server.sources import UpstreamSource
+from pycustoms.server.storage import BlobWriter, LocalBlobStore
+from pycustoms.types import ProjectName
+from pycustoms.upstream import ClientOptions
+from pycustoms.upstream.errors import UpstreamError
+
+
+@dataclass
+class ServerState:
+    """The collaborators of the views; one per process."""
+
+    watcher: ConfigWatcher
+    db: Database
+    store: LocalBlobStore
+    source: UpstreamSource | None
+    private: PrivateIndex
+    pages: ProjectPages
+    scans: ScanCoordinator
+    tokens: TokenBook
+    log: InstallLog
+    index_url: str
+    data_dir: Path
+
+    def prescan(self, entry: Rendered) -> None:
+        """Scan the newest listed files of a page in the background (first request only)."""
+        config = self.watcher.current()
+        limit = config.serve.prescan
+        if limit <= 0 or entry.filtered.blocked is not None or not entry.filtered.files:
+            return
+        newest = max((f.version for f in entry.filtered.files if f.version), default=None)
+        chosen = [f for f in entry.filtered.files if f.version == newest][:limit]
+        for served in chosen:
+            sha = served.file.sha256
+            if sha is None or self.scans.known(sha) is not None:
+                continue
+            if self.source is None and not entry.private:
+                continue
+            fetch = functools.partial(_fetch, self.source, served.file.url)
+
+            job = asyncio.ensure_future(
+                self.scans.ensure(
+                    sha, served.file.filename, entry.filtered.name, fetch, config.policy
+                )
+            )
+            job.add_done_callback(_quiet)
+
+    def close(self) -> None:
+        """Flush the install log and stop workers and pools."""
+        self.log.close()
+        self.scans.close()
+        if self.source is not None:
+            self.source.close()
+        self.db.close()
+
+
+def _fetch(source: UpstreamSource | None, url: str, writer: BlobWriter) -> None:
+    if source is None:
+        raise UpstreamError("no upstream is configured")
+    source.fetch(url, writer)
+
+
+def _quiet(job: asyncio.Future[Any]) -> None:
+    if not job.cancelled():
+        with contextlib.suppress(Exception):
+            job.result()
+
+
+def build_state(watcher: ConfigWatcher) -> ServerState:
+    """Open the database and blob store, and connect to the upstream named by the configuration."""
+    config = watcher.current()
+    upstream = config.upstream
+    data = upstream.data_path()
+    data.mkdir(parents=True, exist_ok=True)
+    db = Database(upstream.database()).open()
+    store = LocalBlobStore(data / "store")
+    store.recover()
+    index_url = config.serve.upstream or upstream.resolved_index()[0]
+    options = ClientOptions(timeout=upstream.timeout, retries=upstream.retries)
+    source = UpstreamSource(index_url, data / "cache", options)
+    private = PrivateIndex(db, store)
+    workers = config.serve.scan_workers or max(1, (os.cpu_count() or 2) - 1)
+    scans = ScanCoordinator(store, db, workers)
+    state = ServerState(
+        watcher=watcher,
+        db=db,
+        store=store,
+        source=source,
+        private=private,
+        pages=None,  # type: ignore[arg-type]  # set just below: the two refer to each other
+        scans=scans,
+        tokens=TokenBook(db),
+        log=InstallLog(db),
+        index_url=index_url,
+        data_dir=data,
+    )
+    state.pages = ProjectPages(source, private, scans.blocks, on_first_render=state.prescan)
+    scans.on_block = lambda project, _sha: state.pages.invalidate(ProjectName(project))
+    return state

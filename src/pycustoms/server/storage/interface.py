@@ -1,0 +1,52 @@
+"""The `BlobStore` interface: files kept by their sha256, written atomically."""
+
+from __future__ import annotations
+
+import abc
+from pathlib import Path
+
+
+class BlobWriter(abc.ABC):
+    """An in-progress write. Nothing is visible under the hash until `commit` succeeds."""
+
+    @abc.abstractmethod
+    def write(self, data: bytes) -> None:
+        """Append *data*."""
+
+    @abc.abstractmethod
+    def finish(self) -> Path:
+        """Close the staged data and return a local path to read it (not yet published)."""
+
+    @abc.abstractmethod
+    def commit(self, sha256: str, *, digest: str | None = None) -> None:
+        """Verify that the content hashes to *sha256*, then publish it (atomically).
+
+        *digest* is the content's sha256 when the caller computed it already
+        (e.g. while a scan ran); otherwise it is computed here. Raises
+        `pycustoms.upstream.errors.HashMismatchError` and discards the data when
+        the hash differs.
+        """
+
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """Discard what was written."""
+
+
+class BlobStore(abc.ABC):
+    """Immutable blobs addressed by lower-case hex sha256."""
+
+    @abc.abstractmethod
+    def has(self, sha256: str) -> bool:
+        """True if a complete blob with this hash is stored."""
+
+    @abc.abstractmethod
+    def path(self, sha256: str) -> Path | None:
+        """A local path to read the blob from (zero-copy serving), or `None` if absent."""
+
+    @abc.abstractmethod
+    def writer(self, *, inline_hash: bool = True) -> BlobWriter:
+        """Start writing a new blob (*inline_hash*: hash while writing, else at commit)."""
+
+    @abc.abstractmethod
+    def recover(self) -> int:
+        """Remove leftovers of interrupted writes; return how many were removed."""

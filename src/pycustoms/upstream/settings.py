@@ -1,0 +1,101 @@
+"""Where facts come from: index URL, offline mode, network limits, data directory.
+
+Parsed from the merged raw configuration and `PYCUSTOMS_*` variables like the
+release thresholds (see `pycustoms.analyzers.release.settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from pycustoms.analyzers.release.settings import load_fields, parse_bool, parse_int
+from pycustoms.config import Field
+from pycustoms.upstream.pipconf import discover
+
+
+def _as_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds")
+    number = float(value)
+    if number <= 0:
+        raise ValueError("expected a positive number of seconds")
+    return number
+
+
+def _as_age(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds")
+    number = float(value)
+    if number < 0:
+        raise ValueError("expected zero or a positive number of seconds")
+    return number
+
+
+def _as_text(value: Any) -> str:
+    return str(value).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamSettings:
+    """Settings of the upstream client and the local database."""
+
+    # None: the index pip on this host is configured with.
+    index_url: str | None = None
+    offline: bool = False
+    timeout: float = 30.0
+    retries: int = 3
+    # Seconds a cached page is trusted without asking the index again; 0 always asks.
+    # A minute: repeated runs (CI, a requirements file) do not ask the index again,
+    # and a change upstream is seen at most a minute late (`--refresh` asks now).
+    max_age: float = 60.0
+    # None: the user's data directory (platformdirs).
+    data_dir: str | None = None
+    # None: SQLite (WAL) in the data directory. PostgreSQL URLs work later.
+    database_url: str | None = None
+
+    def resolved_index(self, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+        """The index URL and where it came from (a setting or pip's configuration)."""
+        if self.index_url:
+            return self.index_url, "pycustoms setting"
+        found = discover(environ)
+        return found.index_url, found.origin
+
+    def data_path(self) -> Path:
+        """The data directory (cache, database), not yet created."""
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        return Path(platformdirs.user_data_dir("pycustoms", appauthor=False))
+
+    def database(self) -> str:
+        """The SQLAlchemy URL of the local database."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_path() / 'pycustoms.db'}"
+
+
+UPSTREAM_FIELDS: tuple[Field, ...] = (
+    Field("index_url", "index-url", _as_text, "simple-API URL of the upstream index"),
+    Field("offline", "offline", parse_bool, "use only the on-disk cache"),
+    Field("timeout", "upstream.timeout", _as_float, "seconds to wait for the index"),
+    Field("retries", "upstream.retries", parse_int, "retries after a failed request"),
+    Field("max_age", "upstream.max-age", _as_age, "seconds a cached page is used unasked"),
+    Field("data_dir", "data-dir", _as_text, "directory for the cache and database"),
+    Field("database_url", "database-url", _as_text, "SQLAlchemy URL of the database"),
+)
+assert {f.name for f in fields(UpstreamSettings)} == {f.attr for f in UPSTREAM_FIELDS}
+
+
+def load_upstream_settings(
+    raw: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> UpstreamSettings:
+    """Upstream settings from raw configuration, environment and flags."""
+    env = os.environ if environ is None else environ
+    return load_fields(UpstreamSettings(), UPSTREAM_FIELDS, raw, env, overrides)

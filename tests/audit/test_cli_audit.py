@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pycustoms.cli import main
+from tests.fake_upstream import FakeUpstream
+
+OSV = Path(__file__).parent / "data" / "osv"
+OLD = datetime.now(UTC) - timedelta(days=400)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "data"
+    monkeypatch.setenv("PYCUSTOMS_DATA_DIR", str(data))
+    monkeypatch.chdir(tmp_path)
+    assert main(["db", "import-osv", str(OSV)]) == 0
+    return tmp_path
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
+    code = main(["audit", "--format", "json", *argv])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def test_vulnerable_pin_offline(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    req = env / "requirements.txt"
+    req.write_text("demo==1.1 --hash=sha256:00\nevil-pkg==0.1 --hash=sha256:11\nsafe==2.0\n")
+    code, report = _run(capsys, str(req), "--no-index")
+    assert code == 1
+    deps = {d["name"]: d for d in report["dependencies"]}
+    [advisory] = deps["demo"]["advisories"]
+    assert advisory["id"] == "PYSEC-2099-1"
+    assert set(advisory["aliases"]) == {"CVE-2099-0001", "GHSA-aaaa-bbbb-cccc"}
+    assert advisory["fixed"] == ["1.2"] and advisory["severity"] == "critical"
+    assert deps["evil-pkg"]["decision"] == "block"
+    assert "audit/missing-hashes" in {f["rule"] for f in deps["safe"]["findings"]}
+    for fmt in ("sarif", "cyclonedx-json", "markdown", "human"):
+        assert main(["audit", str(req), "--no-index", "--format", fmt]) == 1
+        assert "demo" in capsys.readouterr().out
+
+
+def test_ignore_and_expired_ignore(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (env / "pycustoms.toml").write_text(
+        '[[audit.ignore]]\nid = "CVE-2099-0001"\nreason = "not reachable"\nexpires = "2999-01-01"\n'
+        '[[audit.ignore]]\nid = "X-1"\nreason = "old"\nexpires = "2000-01-01"\n'
+    )
+    req = env / "requirements.txt"
+    req.write_text("demo==1.1 --hash=sha256:00\n")
+    code, report = _run(capsys, str(req), "--no-index")
+    [dep] = report["dependencies"]
+    assert dep["advisories"] == [] and dep["ignored"]
+    assert code == 0 or any(
+        f["rule"] == "audit/expired-ignore" for i in report["input_findings"] for f in i["findings"]
+    )
+
+
+def test_fail_closed_when_source_cannot_answer(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = env / "requirements.txt"
+    req.write_text("demo==1.3 --hash=sha256:00\n")
+    dead = "http://127.0.0.1:9"
+    code, report = _run(capsys, str(req), "--no-index", "--vuln-source", "osv", "--osv-url", dead)
+    assert code == 3
+    assert report["dependencies"][0]["status"] == "unverified"
+    code, report = _run(
+        capsys,
+        str(req),
+        "--no-index",
+        "--vuln-source",
+        "osv",
+        "--osv-url",
+        dead,
+        "--allow-unverified",
+    )
+    assert code == 0 and report["unverified"] == 1
+
+
+def test_index_checks_and_fix_hashes(
+    env: Path, fake_upstream: FakeUpstream, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = fake_upstream.add_release("demo", "1.3", uploaded=OLD)
+    fake_upstream.add_release("demo", "1.2", uploaded=OLD - timedelta(days=30))
+    req = env / "requirements.txt"
+    original = "# top\r\ndemo==1.3  # pinned\r\nother\r\n"
+    req.write_bytes(original.encode())
+    assert main(["audit", "--fix-hashes", str(req), "--index-url", fake_upstream.url]) == 0
+    fixed = req.read_bytes().decode()
+    assert fixed.startswith("# top\r\ndemo==1.3 \\\r\n")
+    assert fixed.endswith("  # pinned\r\nother\r\n")
+    for item in files:
+        assert f"--hash=sha256:{item.sha256}" in fixed
+    lock = env / "requirements-lock.txt"
+    lock.write_text(f"demo==1.3 --hash=sha256:{files[0].sha256} --hash=sha256:{'ab' * 32}\n")
+    code, report = _run(capsys, str(lock), "--index-url", fake_upstream.url, "--deep")
+    rules = {f["rule"] for f in report["dependencies"][0]["findings"]}
+    assert "audit/hash-not-on-index" in rules
+    assert report["dependencies"][0]["status"] == "checked"
+    assert code in (0, 1)

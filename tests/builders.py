@@ -1,0 +1,97 @@
+"""Build real distribution files from a dict of member names to contents.
+
+Tests assemble every sample they scan with these helpers: no opaque binaries are
+committed, and nothing built here is ever installed or run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import tarfile
+import time
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+Contents = Mapping[str, str | bytes]
+
+
+def _bytes(value: str | bytes) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def _record_hash(data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return "sha256=" + digest.decode("ascii")
+
+
+def build_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    files: Contents,
+    *,
+    tag: str = "py3-none-any",
+    metadata_extra: str = "",
+) -> Path:
+    """Write `{name}-{version}-{tag}.whl` holding *files* plus valid dist-info; return its path."""
+    dist = name.replace("-", "_")
+    dist_info = f"{dist}-{version}.dist-info"
+    members: dict[str, bytes] = {k: _bytes(v) for k, v in files.items()}
+    members.setdefault(
+        f"{dist_info}/METADATA",
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata_extra}".encode(),
+    )
+    members.setdefault(
+        f"{dist_info}/WHEEL",
+        f"Wheel-Version: 1.0\nGenerator: pycustoms-tests\nRoot-Is-Purelib: true\nTag: {tag}\n".encode(),
+    )
+    record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in members.items())
+    members[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
+    path = directory / f"{dist}-{version}-{tag}.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return path
+
+
+def build_sdist(
+    directory: Path,
+    name: str,
+    version: str,
+    files: Contents,
+    *,
+    fmt: str = "tar.gz",
+) -> Path:
+    """Write an sdist `{name}-{version}.{fmt}` (tar.gz, tar.bz2 or zip) with a top directory."""
+    top = f"{name.replace('-', '_')}-{version}"
+    members: dict[str, bytes] = {f"{top}/{k}": _bytes(v) for k, v in files.items()}
+    members.setdefault(
+        f"{top}/PKG-INFO", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    )
+    path = directory / f"{top}.{fmt}"
+    if fmt == "zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for member, data in members.items():
+                archive.writestr(member, data)
+        return path
+    mode = {"tar.gz": "w:gz", "tgz": "w:gz", "tar.bz2": "w:bz2", "tar": "w"}[fmt]
+    with tarfile.open(path, mode) as archive:  # type: ignore[call-overload]
+        for member, data in members.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            info.mtime = int(time.time())
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def build_tree(directory: Path, files: Contents) -> Path:
+    """Write *files* below *directory* (a source tree target) and return it."""
+    for member, data in files.items():
+        target = directory / member
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_bytes(data))
+    return directory

@@ -1,0 +1,110 @@
+"""Run `pycustoms serve` as a real subprocess on a free loopback port (shared by tests)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any PYCUSTOMS_*, PIP_* or UV_* settings of this machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYCUSTOMS_", "PIP_", "UV_"))}
+    env.update(extra)
+    return env
+
+
+class ServerProcess:
+    """`python -m pycustoms serve` against *upstream*, with its data in *data_dir*."""
+
+    def __init__(
+        self,
+        upstream: str,
+        data_dir: Path,
+        *,
+        config: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ) -> None:
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            sys.executable,
+            "-m",
+            "pycustoms",
+            "serve",
+            "--port",
+            str(self.port),
+            "--upstream",
+            upstream,
+            "--data-dir",
+            str(data_dir),
+            *args,
+        ]
+        if config is not None:
+            command += ["--config", str(config)]
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.log = (data_dir / "server.log").open("wb")
+        self.proc = subprocess.Popen(
+            command,
+            cwd=data_dir,
+            env=clean_env(**dict(env or {})),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait()
+
+    @property
+    def index(self) -> str:
+        """The simple-API URL to give installers."""
+        return self.url + "/simple/"
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.output()}")
+            try:
+                if httpx.get(self.url + "/-/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.output()}")
+
+    def output(self) -> str:
+        """What the server printed so far."""
+        self.log.flush()
+        return (self.data_dir / "server.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        """SIGTERM, then wait (the install log is flushed on shutdown)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup at all."""
+        self.proc.kill()
+        self.proc.wait(5)
+        self.log.close()

@@ -1,0 +1,76 @@
+"""Policy under a running server: reload on file change and SIGHUP, tokens, internal names."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server.fakes import MetadataUpstream
+from tests.server.serverproc import ServerProcess, clean_env
+
+pytestmark = pytest.mark.slow
+OLD = datetime.now(UTC) - timedelta(days=60)
+JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _rewrite(path: Path, text: str) -> None:
+    path.write_text(text)
+    stamp = time.time() + 2  # a new mtime even on coarse file systems
+    os.utime(path, (stamp, stamp))
+
+
+def test_reload_tokens_and_internal_names(tmp_path: Path) -> None:
+    upstream = MetadataUpstream(tmp_path / "up")
+    upstream.add_release("coolpkg", "1.0", uploaded=OLD)
+    upstream.add_release("coolpkg", "2.0", uploaded=datetime.now(UTC) - timedelta(hours=2))
+    upstream.add_release("acme-billing", "99.0", uploaded=OLD)
+    upstream.start()
+    config = tmp_path / "pycustoms.toml"
+    config.write_text('[internal]\nnames = ["acme-billing"]\n')
+    data = tmp_path / "data"
+    server = ServerProcess(upstream.url, data, config=config, env={"PYCUSTOMS_PAGE_TTL": "0"})
+    try:
+        page = server.index + "coolpkg/"
+        assert httpx.get(page, headers=JSON).json()["versions"] == ["1.0"]
+        hidden = httpx.get(page, headers=JSON)
+        assert hidden.headers["content-type"] == "application/vnd.pypi.simple.v1+json"
+        _rewrite(
+            config, '[internal]\nnames = ["acme-billing"]\n[serve]\ncooldown-exempt = ["coolpkg"]\n'
+        )
+        assert _eventually(
+            lambda: httpx.get(page, headers=JSON).json()["versions"] == ["1.0", "2.0"]
+        )
+        internal = httpx.get(server.index + "acme-billing/")
+        assert internal.status_code == 404
+        assert internal.json()["rule"] == "policy/internal-name"
+        assert upstream.requests_to("/simple/acme-billing") == []
+        token = subprocess.run(
+            [sys.executable, "-m", "pycustoms", "token", "create", "prod", "--data-dir", str(data)],
+            capture_output=True, text=True, env=clean_env(), cwd=tmp_path, check=True,
+        ).stdout.strip()  # fmt: skip
+        config.write_text("[serve]\nrequire-tokens = true\n")  # same second: SIGHUP reloads
+        server.proc.send_signal(signal.SIGHUP)
+        assert _eventually(lambda: httpx.get(page).status_code == 401)
+        assert httpx.get(page, auth=("prod", token)).status_code == 200
+        assert httpx.get(page, auth=("prod", "pyc_wrong")).status_code == 401
+    finally:
+        server.stop()
+        upstream.stop()

@@ -1,0 +1,107 @@
+"""The blob store under real processes: kill -9 mid-download, single-flight, hash mismatch."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.builders import build_wheel
+from tests.server.fakes import SlowUpstream
+from tests.server.serverproc import ServerProcess
+
+pytestmark = pytest.mark.slow
+OLD = datetime.now(UTC) - timedelta(days=60)
+JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+
+
+def _file_url(server: ServerProcess, project: str) -> str:
+    page = httpx.get(server.index + f"{project}/", headers=JSON, timeout=30).json()
+    wheel = next(f for f in page["files"] if f["filename"].endswith(".whl"))
+    return str(httpx.URL(server.index + f"{project}/").join(wheel["url"]))
+
+
+def _blobs(data_dir: Path) -> list[Path]:
+    return [p for p in (data_dir / "store" / "blobs").rglob("*") if p.is_file()]
+
+
+def _big_wheel(directory: Path) -> Path:
+    # Random bytes do not compress: the wheel stays about 8 MiB.
+    return build_wheel(directory, "bigpkg", "1.0", {"bigpkg/data.bin": os.urandom(8 << 20)})
+
+
+def test_kill_9_during_download_leaves_no_partial_blob(tmp_path: Path) -> None:
+    upstream = SlowUpstream(tmp_path / "up")
+    wheel = _big_wheel(tmp_path)
+    upstream.add_file("bigpkg", "1.0", wheel.name, wheel.read_bytes(), uploaded=OLD)
+    upstream.start()
+    data = tmp_path / "data"
+    server = ServerProcess(upstream.url, data, env={"PYCUSTOMS_PRESCAN": "0"})
+    try:
+        url = _file_url(server, "bigpkg")
+
+        def download() -> None:
+            with contextlib.suppress(httpx.HTTPError):  # the server is killed under it
+                httpx.get(url, timeout=60)
+
+        threading.Thread(target=download, daemon=True).start()
+        tmp_dir = data / "store" / "tmp"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            partial = [p for p in tmp_dir.iterdir() if p.is_file() and p.stat().st_size > 0]
+            if partial:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the download never started")
+        server.kill()
+        assert _blobs(data) == []  # nothing under a hash
+        assert any(p.is_file() for p in tmp_dir.iterdir())  # the partial is only in tmp/
+        SlowUpstream.pause = 0.0
+        again = ServerProcess(upstream.url, data, env={"PYCUSTOMS_PRESCAN": "0"})
+        try:
+            assert not any(p.is_file() for p in tmp_dir.iterdir())  # recovered at start
+            body = httpx.get(_file_url(again, "bigpkg"), timeout=60)
+            assert body.status_code == 200
+            stored = _blobs(data)
+            assert len(stored) == 1
+            assert hashlib.sha256(stored[0].read_bytes()).hexdigest() == stored[0].name
+            assert hashlib.sha256(body.content).hexdigest() == stored[0].name
+        finally:
+            again.stop()
+    finally:
+        SlowUpstream.pause = 0.05
+        upstream.stop()
+        if server.proc.poll() is None:
+            server.kill()
+
+
+def test_concurrent_requests_share_one_fetch_and_tampered_file_is_refused(tmp_path: Path) -> None:
+    upstream = SlowUpstream(tmp_path / "up")
+    upstream.add_release("sharedpkg", "1.0", uploaded=OLD, sdist=False)
+    upstream.add_release("tamperpkg", "1.0", uploaded=OLD, sdist=False)
+    upstream.tamper("tamperpkg-1.0-py3-none-any.whl", "0" * 64)
+    upstream.start()
+    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
+    try:
+        url = _file_url(server, "sharedpkg")
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: httpx.get(url, timeout=60), range(8)))
+        assert {a.status_code for a in answers} == {200}
+        assert len(upstream.requests_to("/files/")) == 1
+        refused = httpx.get(_file_url(server, "tamperpkg"), timeout=60)
+        assert refused.status_code == 502
+        assert refused.json()["rule"] == "policy/fetch-failed"
+        assert "sha256" in refused.reason_phrase
+        assert len(_blobs(tmp_path / "data")) == 1
+    finally:
+        server.stop()
+        upstream.stop()

@@ -1,0 +1,221 @@
+"""Small pieces of the server: negotiation, rendering, storage, tokens, settings reload."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pycustoms.db import Database
+from pycustoms.errors import UsageError
+from pycustoms.server.auth import TokenBook, create_token, environment_name, parse_basic
+from pycustoms.server.filtering import Block, FilteredPage, ServedFile
+from pycustoms.server.installlog import InstallEvent, InstallLog, read_events
+from pycustoms.server.negotiate import Form, accepts_gzip, negotiate, parse_user_agent
+from pycustoms.server.private import PrivateIndex, Upload, UploadRejected
+from pycustoms.server.reason import REASON, set_reason
+from pycustoms.server.render import make_body, render_html, render_json
+from pycustoms.server.settings import ConfigWatcher
+from pycustoms.server.storage import LocalBlobStore
+from pycustoms.types import ProjectName
+from pycustoms.upstream.errors import HashMismatchError
+from pycustoms.upstream.models import IndexFile, ProjectStatus
+from pycustoms.upstream.parse import parse_simple_html, parse_simple_json
+
+SHA = "a" * 64
+JSON_T = "application/vnd.pypi.simple.v1+json"
+HTML_T = "application/vnd.pypi.simple.v1+html"
+
+
+@pytest.mark.parametrize(
+    ("accept", "form"),
+    [
+        (None, Form.TEXT_HTML),
+        ("application/vnd.pypi.simple.v1+json", Form.JSON),
+        (f"{JSON_T}, {HTML_T};q=0.2, text/html;q=0.01", Form.JSON),
+        (f"{HTML_T};q=0.9, {JSON_T};q=0.5", Form.HTML),
+        ("text/html", Form.TEXT_HTML),
+        ("image/png", Form.NONE),
+        ("application/vnd.pypi.simple.v1+json;q=0", Form.NONE),
+    ],
+)  # fmt: skip
+def test_negotiate(accept: str | None, form: Form) -> None:
+    assert negotiate(accept) is form
+
+
+def test_gzip_and_user_agent() -> None:
+    assert accepts_gzip("gzip, deflate")
+    assert not accepts_gzip("identity")
+    assert not accepts_gzip(None)
+    assert parse_user_agent('pip/24.0 {"ci":null}') == ("pip", "24.0")
+    assert parse_user_agent("uv/0.13.8") == ("uv", "0.13.8")
+    assert parse_user_agent(None) == (None, None)
+
+
+def _filtered(status: ProjectStatus | None = None, blocked: Block | None = None) -> FilteredPage:
+    item = IndexFile(
+        "demo-1.0-py3-none-any.whl",
+        "https://files.example/demo-1.0-py3-none-any.whl",
+        {"sha256": SHA},
+        requires_python=">=3.9",
+        yanked="broken",
+        size=10,
+        core_metadata={"sha256": "b" * 64},
+        provenance="https://files.example/prov",
+        provenance_known=True,
+    )
+    when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    return FilteredPage(
+        ProjectName("demo"),
+        (ServedFile(item, item.version, when),),
+        status=status,
+        status_reason="why" if status else None,
+        blocked=blocked,
+    )
+
+
+def test_rendered_pages_round_trip_through_the_parsers() -> None:
+    page = _filtered()
+    as_json = parse_simple_json(render_json(page), "http://127.0.0.1:1/simple/demo/")
+    as_html = parse_simple_html(render_html(page), "http://127.0.0.1:1/simple/demo/", "demo")
+    for parsed in (as_json, as_html):
+        item = parsed.files[0]
+        assert item.url == f"http://127.0.0.1:1/files/demo/{SHA}/demo-1.0-py3-none-any.whl"
+        assert item.sha256 == SHA
+        assert item.yanked == "broken"
+        assert item.requires_python == ">=3.9"
+        assert item.core_metadata == {"sha256": "b" * 64}
+        assert (
+            item.provenance == f"http://127.0.0.1:1/provenance/demo/{SHA}/demo-1.0-py3-none-any.whl"
+        )
+    document = json.loads(render_json(page))
+    assert document["meta"]["api-version"] == "1.4"
+    assert document["versions"] == ["1.0"]
+    assert document["files"][0]["upload-time"] == "2025-01-02T03:04:05.000000Z"
+    assert document["files"][0]["size"] == 10
+
+
+def test_quarantined_page_points_at_blocked_urls() -> None:
+    page = _filtered(ProjectStatus.QUARANTINED, Block("names/typosquat", "imitates x"))
+    document = json.loads(render_json(page))
+    assert document["project-status"] == {"status": "quarantined", "reason": "why"}
+    assert document["files"][0]["url"].startswith("../../blocked/names-typosquat/demo/")
+    html = render_html(page).decode()
+    assert '<meta name="pypi:project-status" content="quarantined">' in html
+
+
+def test_body_is_precompressed() -> None:
+    body = make_body(b"x" * 1000, "text/html")
+    assert gzip.decompress(body.gzipped) == body.raw
+    assert body.etag.startswith(b'"')
+    assert len(body.etag) == 34
+
+
+def test_blob_store_is_atomic_and_verifies(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    data = b"wheel bytes"
+    digest = hashlib.sha256(data).hexdigest()
+    writer = store.writer()
+    writer.write(data[:4])
+    assert not store.has(digest)
+    writer.write(data[4:])
+    writer.commit(digest)
+    assert store.path(digest) is not None
+    bad = store.writer()
+    bad.write(b"other")
+    with pytest.raises(HashMismatchError):
+        bad.commit(digest.replace(digest[0], "0" if digest[0] != "0" else "1"))
+    assert list(store.tmp.iterdir()) == []
+    (store.tmp / "blob-crashed").write_bytes(b"partial")  # what a kill -9 leaves
+    assert store.recover() == 1
+    with pytest.raises(ValueError, match="sha256"):
+        store.blob_path("../etc/passwd")
+
+
+def test_tokens_and_identity(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
+    try:
+        token = create_token(db, "ci")
+        book = TokenBook(db)
+        assert book.cached(token) is None
+        assert book.lookup(token) == "ci"
+        assert book.cached(token) == "ci"
+        assert book.lookup("pyc_nope") is None
+        assert book.cached("pyc_nope") is False
+        with pytest.raises(UsageError):
+            create_token(db, "has space")
+    finally:
+        db.close()
+    header = "Basic " + base64.b64encode(b"prod:secret").decode()
+    assert parse_basic(header) == ("prod", "secret")
+    assert parse_basic("Bearer x") is None
+    assert environment_name(None, "__token__", "ci") == "ci"
+    assert environment_name("staging", "prod", "ci") == "staging"
+    assert environment_name(None, None, None) == "anonymous"
+
+
+def test_install_log_batches_and_flushes(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
+    log = InstallLog(db)
+    for i in range(3):
+        log.record(
+            InstallEvent(
+                datetime.now(UTC), "ci", "127.0.0.1", "pip", "24.0", "demo", "1.0", f"f{i}", SHA
+            )
+        )
+    log.close()
+    assert [e.filename for e in read_events(db, "demo")] == ["f0", "f1", "f2"]
+    db.close()
+
+
+def test_private_upload_checks(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
+    index = PrivateIndex(db, LocalBlobStore(tmp_path / "store"))
+    good = Upload("Acme_Tools", "1.0", "acme_tools-1.0-py3-none-any.whl", b"zip", None, None, "ci")
+    assert index.add(good) == "acme-tools"
+    assert index.has(ProjectName("acme-tools"))
+    with pytest.raises(UploadRejected, match="already exists"):
+        index.add(good)
+    with pytest.raises(UploadRejected, match="does not belong"):
+        index.add(Upload("other", "1.0", "acme_tools-2.0-py3-none-any.whl", b"z", None, None, "ci"))
+    with pytest.raises(UploadRejected, match="sha256"):
+        index.add(Upload("acme-tools", "2.0", "acme_tools-2.0.tar.gz", b"z", "0" * 64, None, "ci"))
+    page = index.page(ProjectName("acme-tools"))
+    assert [f.filename for f in page.files] == ["acme_tools-1.0-py3-none-any.whl"]
+    db.close()
+
+
+def test_config_watcher_reloads_on_change_and_keeps_the_old_on_error(tmp_path: Path) -> None:
+    path = tmp_path / "pycustoms.toml"
+    path.write_text("cooldown = 'P7D'\n")
+    watcher = ConfigWatcher(path, environ={}, check_every=0.0)
+    first = watcher.current()
+    assert first.release.cooldown == timedelta(days=7)
+    path.write_text("cooldown = 'P1D'\n")
+    stamp = time.time() + 5
+    os.utime(path, (stamp, stamp))
+    second = watcher.current()
+    assert second.release.cooldown == timedelta(days=1)
+    assert second.version != first.version
+    path.write_text("cooldown = 'soon'\n")
+    os.utime(path, (stamp + 5, stamp + 5))
+    assert watcher.current() is second
+    assert watcher.last_error is not None
+    assert "cooldown" in watcher.last_error
+    watcher.request_reload()
+    assert watcher.current() is second
+
+
+def test_reason_phrase_is_sanitised() -> None:
+    set_reason("bad\r\nheader: x é")
+    value = REASON.get()
+    assert value is not None
+    assert b"\r" not in value
+    assert b"\n" not in value
