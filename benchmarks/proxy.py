@@ -22,11 +22,13 @@ import asyncio
 import hashlib
 import multiprocessing
 import os
+import random
 import socket
 import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +36,7 @@ from typing import Any
 import httpx
 from benchmarks._common import append_results, percentile
 from tests.builders import build_wheel
-from tests.server.fakes import MetadataUpstream
+from tests.fake_upstream import FakeUpstream
 from tests.server.serverproc import ServerProcess, clean_env, free_port
 
 from pycustoms.config import Policy
@@ -117,10 +119,20 @@ def fetch_raw(port: int, path: str) -> int:
         return got
 
 
-class BenchUpstream(MetadataUpstream):
-    """Serves some files from another server (a static one, as a real index's CDN would)."""
+class BenchUpstream(FakeUpstream):
+    """Serves metadata files, and some files from another server (as a real index's CDN would)."""
 
     external: dict[str, str]
+
+    def _route(self, parts: list[str], headers: Mapping[str, str]) -> tuple[int, bytes, str]:
+        if parts[:1] == ["files"] and len(parts) == 3 and parts[2].endswith(".metadata"):
+            filename = parts[2].removesuffix(".metadata")
+            for project in self.projects.values():
+                for _, item in self._files(project):
+                    if item.sha256 == parts[1] and item.filename == filename and item.metadata:
+                        return 200, item.metadata, "text/plain"
+            return 404, b"not found", "text/plain"
+        return super()._route(parts, headers)
 
     def _file_url(self, item: Any) -> str:
         return getattr(self, "external", {}).get(item.filename) or super()._file_url(item)
@@ -147,7 +159,7 @@ def static_server(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
 # -- fixtures ------------------------------------------------------------------------------
 
 
-def populate(upstream: MetadataUpstream, work: Path, releases: int) -> None:
+def populate(upstream: FakeUpstream, work: Path, releases: int) -> None:
     """A small project, one with *releases* releases, and 30 installable packages."""
     upstream.add_release("small", "1.0", uploaded=OLD)
     upstream.add_release("small", "1.1", uploaded=OLD)
@@ -186,6 +198,69 @@ def big_wheel(work: Path, megabytes: int) -> Path:
     return build_wheel(work, "bigwheel", "1.0", files)
 
 
+def _module(i: int, rnd: random.Random) -> str:
+    """A plausible library module: functions, a class, imports, docstrings (about 12 KB)."""
+    lines = [f'"""Module {i} of the benchmark library."""', "from __future__ import annotations",
+             "import json", "import os", ""]  # fmt: skip
+    for j in range(50):
+        n = rnd.randrange(1_000_000)
+        lines += [
+            f"def func_{j}_{n}(value: int, name: str = 'k{n}') -> dict[str, int]:",
+            f'    """Compute quantity {n} for *name*."""',
+            f"    result = {{name: value * {n % 97} + len(name)}}",
+            f"    if value > {n % 1000}:",
+            f"        result['extra_{j}'] = sum(range(value % {n % 50 + 1}))",
+            "    return result",
+            "",
+        ]
+    lines += [f"class Store{i}:", "    def __init__(self, root: str) -> None:",
+              "        self.path = os.path.join(root, 'data.json')", "",
+              "    def load(self) -> object:", "        with open(self.path) as handle:",
+              "            return json.load(handle)", ""]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def code_wheel(work: Path, megabytes: int) -> Path:
+    """A wheel of about *megabytes* MB that is almost all Python source (a realistic scan load)."""
+    rnd = random.Random(7)
+    files: dict[str, str | bytes] = {}
+    # Generated source compresses about 6:1 in a wheel.
+    for i in range(megabytes * 6 * (1 << 20) // 12_000):
+        files[f"codewheel/pkg{i // 200:03d}/mod{i:05d}.py"] = _module(i, rnd)
+    return build_wheel(work, "codewheel", "1.0", files)
+
+
+def cold_fetch(server: ServerProcess, wheel: Path, project: str) -> str:
+    """The first request for *wheel* through the server: first byte vs the scan alone."""
+    scan_target(wheel, Policy())  # compile rules, fill the page cache
+    scan_start = time.perf_counter()
+    scan_target(wheel, Policy())
+    scan_seconds = time.perf_counter() - scan_start
+    page = httpx.get(server.index + f"{project}/", headers={"Accept": JSON}).json()
+    url = str(httpx.URL(server.index + f"{project}/").join(page["files"][0]["url"]))
+    start = time.perf_counter()
+    first = 0.0
+    size = 0
+    with httpx.stream("GET", url, timeout=1200) as response:
+        for chunk in response.iter_raw(1 << 20):
+            if not first:
+                first = time.perf_counter() - start
+            size += len(chunk)
+    total = time.perf_counter() - start
+    warm_runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        fetched = fetch_raw(server.port, httpx.URL(url).raw_path.decode())
+        warm_runs.append(time.perf_counter() - start)
+        assert fetched == size, (fetched, size)
+    warm = size / min(warm_runs) / 1e6
+    return (
+        f"| cold {size / 1e6:.0f} MB wheel ({project}) | first byte {first:.2f} s "
+        f"(scan alone {scan_seconds:.2f} s, ratio {first / scan_seconds:.2f}) | "
+        f"complete {total:.2f} s | warm re-fetch {warm:,.0f} MB/s |"
+    )
+
+
 # -- main ----------------------------------------------------------------------------------
 
 
@@ -193,19 +268,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs, smaller wheel")
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="only the cold big-wheel fetches (no pages)"
+    )
+    parser.add_argument(
+        "--code-mb", type=int, default=None, help="size of the all-Python wheel (default 20)"
+    )
     args = parser.parse_args()
     seconds = 1.5 if args.quick else 4.0
     wheel_mb = 20 if args.quick else 140
+    # Scanning Python source runs at about 15 MB/s (uncompressed) on one core: a 140 MB
+    # wheel of it would take minutes, so the realistic wheel is smaller by default.
+    code_mb = args.code_mb or (5 if args.quick else 20)
     rows: list[str] = []
+    install = ""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         upstream = BenchUpstream(work / "up")
         populate(upstream, work, 2000)
         (work / "cdn").mkdir()
         wheel = big_wheel(work / "cdn", wheel_mb)
+        source = code_wheel(work / "cdn", code_mb)
         cdn, cdn_url = static_server(work / "cdn")
-        upstream.external = {wheel.name: f"{cdn_url}/{wheel.name}"}
+        upstream.external = {w.name: f"{cdn_url}/{w.name}" for w in (wheel, source)}
         upstream.add_file("bigwheel", "1.0", wheel.name, wheel.read_bytes(), uploaded=OLD)
+        upstream.add_file("codewheel", "1.0", source.name, source.read_bytes(), uploaded=OLD)
         upstream.start()
         # The load generator runs in its own process, away from the fake upstream's threads.
         generator = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
@@ -213,7 +300,7 @@ def main() -> None:
         server = ServerProcess(upstream.url, work / "data", env=env)
         try:
             port = server.port
-            for project in ("small", "big"):
+            for project in () if args.cold_only else ("small", "big"):
                 for accept, form in ((HTML, "HTML"), (JSON, "JSON")):
                     path = f"/simple/{project}/"
                     body = httpx.get(
@@ -230,47 +317,25 @@ def main() -> None:
                             f"| {clients} | {rps:,.0f} | {p50:.2f} | {p99:.2f} |"
                         )
                         print(rows[-1], flush=True)
-            # Warm install of 30 packages: through pycustoms vs straight from the upstream.
-            names = [f"pkg{i:02d}" for i in range(30)]
-            pip_install(server.index, work / "warmup", names)  # fetch + scan everything once
-            through: list[float] = []
-            direct: list[float] = []
-            for run in range(3):
-                through.append(pip_install(server.index, work / f"t{run}", names))
-                direct.append(pip_install(upstream.url, work / f"d{run}", names))
-            ratio = statistics.median(through) / statistics.median(direct)
-            install = (
-                f"| warm pip install of 30 packages | {statistics.median(through):.2f} s | "
-                f"{statistics.median(direct):.2f} s | {ratio:.3f}x |"
-            )
-            print(install, flush=True)
-            # Cold fetch of the big wheel: time to first byte vs the scan alone.
-            scan_target(wheel, Policy())  # compile rules, fill the page cache
-            scan_start = time.perf_counter()
-            scan_target(wheel, Policy())
-            scan_seconds = time.perf_counter() - scan_start
-            page = httpx.get(server.index + "bigwheel/", headers={"Accept": JSON}).json()
-            url = str(httpx.URL(server.index + "bigwheel/").join(page["files"][0]["url"]))
-            start = time.perf_counter()
-            first = total = 0.0
-            size = 0
-            with httpx.stream("GET", url, timeout=600) as response:
-                for chunk in response.iter_raw(1 << 20):
-                    if not first:
-                        first = time.perf_counter() - start
-                    size += len(chunk)
-            total = time.perf_counter() - start
-            warm_runs = []
-            for _ in range(3):
-                start = time.perf_counter()
-                fetched = fetch_raw(port, httpx.URL(url).raw_path.decode())
-                warm_runs.append(time.perf_counter() - start)
-                assert fetched == size, (fetched, size)
-            warm = size / min(warm_runs) / 1e6
-            cold = (
-                f"| cold {size / 1e6:.0f} MB wheel | first byte {first:.2f} s "
-                f"(scan alone {scan_seconds:.2f} s, ratio {first / scan_seconds:.2f}) | "
-                f"complete {total:.2f} s | warm re-fetch {warm:,.0f} MB/s |"
+            if not args.cold_only:
+                # Warm install of 30 packages: through pycustoms vs straight from the upstream.
+                names = [f"pkg{i:02d}" for i in range(30)]
+                pip_install(server.index, work / "warmup", names)  # fetch + scan everything once
+                through: list[float] = []
+                direct: list[float] = []
+                for run in range(3):
+                    through.append(pip_install(server.index, work / f"t{run}", names))
+                    direct.append(pip_install(upstream.url, work / f"d{run}", names))
+                ratio = statistics.median(through) / statistics.median(direct)
+                install = (
+                    f"| warm pip install of 30 packages | {statistics.median(through):.2f} s | "
+                    f"{statistics.median(direct):.2f} s | {ratio:.3f}x |"
+                )
+                print(install, flush=True)
+            # Cold fetches: time to first byte vs the scan alone, for a wheel that is mostly
+            # incompressible data (fetch-bound) and one that is all Python source (scan-bound).
+            cold = "\n".join(
+                cold_fetch(server, w, p) for w, p in ((wheel, "bigwheel"), (source, "codewheel"))
             )
             print(cold, flush=True)
         finally:
@@ -279,7 +344,7 @@ def main() -> None:
             upstream.stop()
             cdn.terminate()
             cdn.wait(10)
-    body = "\n".join(
+    report = "\n".join(
         [
             "Server: `pycustoms serve` (1 process, uvicorn h11), policy filtering on,",
             "names check off, install log on; client: an asyncio keep-alive load",
@@ -297,7 +362,7 @@ def main() -> None:
         ]
     )
     if not args.no_append:
-        append_results("proxy (pycustoms serve)", body)
+        append_results("proxy (pycustoms serve)", report)
 
 
 if __name__ == "__main__":

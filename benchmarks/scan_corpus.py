@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.append(str(Path(__file__).parent))
 
-from _common import append_results, peak_rss_mb, percentile  # noqa: E402
+from _common import append_results, peak_rss_mb, percentile
 
-from pycustoms.archive import expand_targets  # noqa: E402
-from pycustoms.config import Policy  # noqa: E402
-from pycustoms.mirrors import local_mirror_wheels  # noqa: E402
-from pycustoms.scan import scan_target  # noqa: E402
-from pycustoms.types import Decision, ScanResult  # noqa: E402
+from pycustoms.archive import expand_targets
+from pycustoms.config import Policy
+from pycustoms.mirrors import local_mirror_wheels
+from pycustoms.scan import scan_target
+from pycustoms.types import Decision, ScanResult
 
 
 def _timed(path: Path) -> tuple[ScanResult, float]:

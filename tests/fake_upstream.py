@@ -3,7 +3,8 @@
 It speaks the simple API (PEP 503 HTML and PEP 691 JSON by content negotiation,
 with PEP 592 yanks, PEP 658/714 core metadata, PEP 700 upload times, sizes and
 versions, PEP 740 provenance, PEP 792 status), the JSON API (`info`, `releases`,
-`ownership`, `vulnerabilities`), files and the integrity API. Switches turn
+`ownership`, `vulnerabilities`; per release at `/pypi/{name}/{version}/json`), files
+(with their PEP 658 `.metadata`) and the integrity API. Switches turn
 features off to model poorer indexes (`json_simple`, `json_api`, `upload_times`,
 `provenance`). Every request is logged for assertions, and `fail_next` makes the
 next requests fail to exercise retries.
@@ -61,6 +62,12 @@ class FakeProject:
     status: str | None = None
     status_reason: str | None = None
     vulnerabilities: list[dict[str, Any]] = field(default_factory=list)
+    # Optional licence facts, published in the JSON API `info` and in wheel metadata.
+    license_expression: str | None = None
+    license: str | None = None
+    classifiers: list[str] = field(default_factory=list)
+    # Advisories per version, served by the per-release JSON API route.
+    release_vulnerabilities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _iso(value: datetime) -> str:
@@ -111,9 +118,15 @@ class FakeUpstream:
         urls: Mapping[str, str] | None = None,
         status: str | None = None,
         status_reason: str | None = None,
+        license_expression: str | None = None,
+        license: str | None = None,
+        classifiers: list[str] | None = None,
     ) -> FakeProject:
-        """Create (or replace) a project with no releases."""
+        """Create (or replace) a project with no releases (licence facts are optional)."""
         project = FakeProject(name, {}, owners, dict(urls or {}), status, status_reason)
+        project.license_expression = license_expression
+        project.license = license
+        project.classifiers = list(classifiers or [])
         self.projects[normalize_name(name)] = project
         return project
 
@@ -180,11 +193,22 @@ class FakeUpstream:
         """Publish raw bytes as a file of *version* (cheap: for large synthetic projects)."""
         item = FakeFile(filename, data, uploaded, yanked, requires_python, provenance)
         if filename.endswith(".whl"):
-            item.metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+            metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+            project = self.projects.get(normalize_name(name))
+            if project is not None and project.license_expression:
+                metadata = metadata.replace("2.1", "2.4", 1)
+                metadata += f"License-Expression: {project.license_expression}\n"
+            item.metadata = metadata.encode()
         with self._lock:
             self.project(name).releases.setdefault(version, []).append(item)
             self._generation += 1
         return item
+
+    def add_vulnerability(self, name: str, version: str, entry: dict[str, Any]) -> None:
+        """List a JSON API advisory entry (`id`, `aliases`, `fixed_in`...) for one release."""
+        with self._lock:
+            self.project(name).release_vulnerabilities.setdefault(version, []).append(entry)
+            self._generation += 1
 
     def yank(self, name: str, version: str, reason: bool | str = True) -> None:
         """Yank every file of a release (PEP 592)."""
@@ -342,12 +366,7 @@ class FakeUpstream:
                 for f in files
             ]
         document: dict[str, Any] = {
-            "info": {
-                "name": project.name,
-                "version": list(project.releases)[-1] if project.releases else None,
-                "project_urls": project.urls or None,
-                "summary": f"{project.name} (fake upstream)",
-            },
+            "info": self._info(project, list(project.releases)[-1] if project.releases else None),
             "releases": releases,
             "vulnerabilities": project.vulnerabilities,
         }
@@ -359,6 +378,40 @@ class FakeUpstream:
                 ],
                 "organization": None,
             }
+        return json.dumps(document).encode()
+
+    def _info(self, project: FakeProject, version: str | None) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "name": project.name,
+            "version": version,
+            "project_urls": project.urls or None,
+            "summary": f"{project.name} (fake upstream)",
+        }
+        if project.license_expression:
+            info["license_expression"] = project.license_expression
+        if project.license:
+            info["license"] = project.license
+        if project.classifiers:
+            info["classifiers"] = list(project.classifiers)
+        return info
+
+    def release_json_document(self, project: FakeProject, version: str) -> bytes:
+        """The per-release JSON API document: `info` of *version*, its `urls`, advisories."""
+        urls = [
+            {
+                "filename": f.filename,
+                "url": self._file_url(f),
+                "digests": {"sha256": self._published_sha(f)},
+                "packagetype": "bdist_wheel" if f.filename.endswith(".whl") else "sdist",
+                "size": len(f.data),
+            }
+            for f in project.releases[version]
+        ]
+        document = {
+            "info": self._info(project, version),
+            "urls": urls,
+            "vulnerabilities": project.release_vulnerabilities.get(version, []),
+        }
         return json.dumps(document).encode()
 
     # -- request handling --------------------------------------------------------------------
@@ -430,11 +483,22 @@ class FakeUpstream:
             if project is None:
                 return not_found
             return 200, self._render("api", project), "application/json"
+        if parts[:1] == ["pypi"] and len(parts) == 4 and parts[3] == "json" and self.json_api:
+            project = self.projects.get(normalize_name(parts[1]))
+            if project is None or parts[2] not in project.releases:
+                return not_found
+            return 200, self.release_json_document(project, parts[2]), "application/json"
         if parts[:1] == ["files"] and len(parts) == 3:
             for project in self.projects.values():
                 for _, item in self._files(project):
                     if item.sha256 == parts[1] and item.filename == parts[2]:
                         return 200, item.data, "application/octet-stream"
+                    if (
+                        item.metadata
+                        and item.sha256 == parts[1]
+                        and parts[2] == item.filename + ".metadata"
+                    ):
+                        return 200, item.metadata, "application/octet-stream"
             return not_found
         if parts[:1] == ["integrity"] and len(parts) == 5 and self.provenance:
             project = self.projects.get(normalize_name(parts[1]))

@@ -24,6 +24,11 @@ from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, ScanResult, Severity
 
 SCAN_ERROR = "scan/error"
+# Native binaries larger than this are judged on their first bytes (headers,
+# embedded strings near the start); the rest still counts against the archive
+# limits. Decompressing hundreds of megabytes of CUDA kernels per wheel would
+# dominate scan time without finding Python-level payloads.
+BINARY_HEAD_BYTES = 8 * 1024 * 1024
 CAPABILITY_GAINED = "scan/capability-gained"
 # What a new release gaining each capability says about a possible takeover.
 _GAIN_SEVERITY = {
@@ -73,7 +78,7 @@ def analyze_target(path: Path, policy: Policy) -> tuple[CodeReport, list[Finding
     unreadable); hostile archive content is reported as findings instead.
     """
     limits = limits_for(policy)
-    reader = open_package(path, limits)
+    reader = open_package(path, limits, max_binary_bytes=BINARY_HEAD_BYTES)
     report = analyze_package(reader.kind, reader.members(), limits=limits)
     return report, list(reader.problems)
 

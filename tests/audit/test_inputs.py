@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pycustoms.audit.inputs import detect, read_input
-from pycustoms.audit.model import DependencyKind, InputFormat
+from pycustoms.audit.model import Dependency, DependencyKind, InputFormat
 from pycustoms.errors import TargetError
 
 DATA = Path(__file__).parent / "data"
@@ -44,9 +44,10 @@ def test_requirements_includes_options_and_kinds(tmp_path: Path) -> None:
     )
     (tmp_path / "constraints.txt").write_text("idna==3.10\n")
     result = read_input(tmp_path / "requirements.txt")
-    by_name = {d.name: d for d in result.dependencies}
+    by_name: dict[str, Dependency] = {d.name: d for d in result.dependencies}
     assert by_name["six"].hashes == ("sha256:ab",)
-    assert by_name["attrs"].specifier == ">=23" and by_name["attrs"].marker
+    assert by_name["attrs"].specifier == ">=23"
+    assert by_name["attrs"].marker
     assert by_name["local"].kind is DependencyKind.EDITABLE
     assert by_name["xpkg"].kind is DependencyKind.VCS
     assert by_name["demo"].kind is DependencyKind.URL
@@ -59,7 +60,9 @@ def test_requirements_errors_reported_together(tmp_path: Path) -> None:
     with pytest.raises(TargetError) as info:
         read_input(tmp_path / "requirements.txt")
     message = str(info.value)
-    assert ":2:" in message and "--bogus" in message and "cycle" in message
+    assert ":2:" in message
+    assert "--bogus" in message
+    assert "cycle" in message
 
 
 def test_environment(tmp_path: Path) -> None:

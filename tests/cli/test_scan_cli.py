@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
 import subprocess
 import sys
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pycustoms.cli import main
+from pycustoms.cli import SUBCOMMANDS, main
 from tests.builders import build_sdist, build_wheel
 
 CLEAN = {"tidy/__init__.py": "def add(a, b):\n    return a + b\n"}
@@ -28,7 +30,9 @@ def _scan(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str
     return code, out, err
 
 
-def test_clean_wheel_exits_zero_with_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_wheel_exits_zero_with_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     wheel = build_wheel(tmp_path, "tidy", "1.0", CLEAN)
     code, out, _ = _scan(capsys, "--format", "json", str(wheel))
     assert code == 0
@@ -127,3 +131,12 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)[0]["verdict"] == "allow"
+
+
+def test_every_command_registers_with_its_listed_summary() -> None:
+    for name, (module_name, summary) in SUBCOMMANDS.items():
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        importlib.import_module(module_name).register(sub)
+        helps = {action.dest: action.help for action in sub._choices_actions}
+        assert helps.get(name) == summary, name

@@ -1,32 +1,20 @@
-"""A fake upstream that also serves PEP 658 metadata files and can trickle large bodies."""
+"""A fake upstream that trickles large bodies.
+
+`FakeUpstream` advertises PEP 658 metadata but does not serve the files: the
+server falls back to the METADATA of the scanned wheel, as it must for a real
+upstream that fails the same way.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 
 from tests.fake_upstream import FakeUpstream
 
-SUFFIX = ".metadata"
 
-
-class MetadataUpstream(FakeUpstream):
-    """`FakeUpstream` plus `/files/SHA/NAME.metadata` (what the pages promise)."""
-
-    def _route(self, parts: list[str], headers: Mapping[str, str]) -> tuple[int, bytes, str]:
-        if parts[:1] == ["files"] and len(parts) == 3 and parts[2].endswith(SUFFIX):
-            filename = parts[2][: -len(SUFFIX)]
-            for project in self.projects.values():
-                for _, item in self._files(project):
-                    if item.sha256 == parts[1] and item.filename == filename and item.metadata:
-                        return 200, item.metadata, "text/plain"
-            return 404, b"not found", "text/plain"
-        return super()._route(parts, headers)
-
-
-class SlowUpstream(MetadataUpstream):
+class SlowUpstream(FakeUpstream):
     """Sends bodies larger than 1 MiB in 256 KiB pieces with a pause between them."""
 
     pause = 0.05

@@ -21,7 +21,6 @@ from pycustoms.server.installlog import read_events
 from tests.builders import build_wheel
 from tests.fake_upstream import FakeUpstream
 from tests.samples.malicious import SAMPLES
-from tests.server.fakes import MetadataUpstream
 from tests.server.serverproc import ROOT, ServerProcess, clean_env
 
 pytestmark = pytest.mark.slow
@@ -37,7 +36,7 @@ def _payload() -> dict[str, str | bytes]:
 
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeUpstream]:
-    fake = MetadataUpstream(tmp_path_factory.mktemp("upstream"))
+    fake = FakeUpstream(tmp_path_factory.mktemp("upstream"))
     fake.add_release("plainpkg", "1.0", uploaded=OLD)
     fake.add_release("coolpkg", "1.0", uploaded=OLD)
     fake.add_release("coolpkg", "2.0", uploaded=RECENT)

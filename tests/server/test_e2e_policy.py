@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server.fakes import MetadataUpstream
+from tests.fake_upstream import FakeUpstream
 from tests.server.serverproc import ServerProcess, clean_env
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ def _rewrite(path: Path, text: str) -> None:
 
 
 def test_reload_tokens_and_internal_names(tmp_path: Path) -> None:
-    upstream = MetadataUpstream(tmp_path / "up")
+    upstream = FakeUpstream(tmp_path / "up")
     upstream.add_release("coolpkg", "1.0", uploaded=OLD)
     upstream.add_release("coolpkg", "2.0", uploaded=datetime.now(UTC) - timedelta(hours=2))
     upstream.add_release("acme-billing", "99.0", uploaded=OLD)

@@ -130,20 +130,18 @@ def hash_findings(dep: Dependency, index_files: Sequence[IndexFile] | None) -> l
             )
         ]
     known = {f"sha256:{f.sha256}" for f in index_files if f.sha256}
-    out = []
-    for value in sorted(dep.all_hashes()):
-        if value.startswith("sha256:") and value not in known:
-            out.append(
-                Finding(
-                    HASH_NOT_ON_INDEX,
-                    Severity.HIGH,
-                    f"{dep.display_name} {dep.version}: locked {value[:19]}... matches no file "
-                    "the index has for this version",
-                    snippet=value,
-                    **where,  # type: ignore[arg-type]
-                )
-            )
-    return out
+    return [
+        Finding(
+            HASH_NOT_ON_INDEX,
+            Severity.HIGH,
+            f"{dep.display_name} {dep.version}: locked {value[:19]}... matches no file "
+            "the index has for this version",
+            snippet=value,
+            **where,  # type: ignore[arg-type]
+        )
+        for value in sorted(dep.all_hashes())
+        if value.startswith("sha256:") and value not in known
+    ]
 
 
 def license_findings(

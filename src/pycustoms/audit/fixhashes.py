@@ -12,18 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from pycustoms.audit.inputs.requirements import _split_options, logical_lines, parse_requirement
 from pycustoms.audit.model import DependencyKind
+from pycustoms.errors import TargetError
 from pycustoms.types import Decision, ScanResult
 from pycustoms.upstream.client import UpstreamClient
+from pycustoms.upstream.errors import NotFoundError
 from pycustoms.upstream.models import IndexFile
 
 
 @dataclass(frozen=True, slots=True)
 class FixResult:
-    """What `fix_hashes` did: pins fixed, files refused (with the reason), pins not found."""
+    """What `fix_hashes` did: pins fixed, files refused and pins left alone (with reasons)."""
 
     fixed: tuple[str, ...]
     blocked: tuple[str, ...]
@@ -34,7 +36,14 @@ def fix_hashes(
     path: Path, client: UpstreamClient, scanner: Callable[[IndexFile], ScanResult]
 ) -> FixResult:
     """Rewrite *path* in place with sha256 hashes for every exact pin that has none."""
-    data = path.read_bytes().decode("utf-8")
+    try:
+        data = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise TargetError(f"{path} does not exist; check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TargetError(
+            f"{path} cannot be read as UTF-8 text ({exc}); nothing was changed"
+        ) from None
     newline = "\r\n" if "\r\n" in data else "\n"
     lines = data.splitlines(keepends=True)
     additions: dict[int, list[str]] = {}
@@ -51,7 +60,18 @@ def fix_hashes(
             continue
         if dep.kind is not DependencyKind.REGISTRY or dep.version is None:
             continue
-        files = client.project_page(dep.name).files_by_version().get(Version(dep.version), [])
+        pin = f"{dep.display_name}=={dep.version}"
+        try:
+            files = client.project_page(dep.name).files_by_version().get(Version(dep.version), [])
+        except NotFoundError:
+            missing.append(f"{pin}: the index has no project {dep.name}")
+            continue
+        except InvalidVersion:
+            missing.append(f"{pin}: {dep.version!r} is not a PEP 440 version")
+            continue
+        if not files:
+            missing.append(f"{pin}: the index has no files for this version")
+            continue
         good: list[str] = []
         for item in files:
             result = scanner(item)
@@ -62,10 +82,10 @@ def fix_hashes(
             elif item.sha256:
                 good.append(item.sha256)
         if not good:
-            missing.append(f"{dep.display_name}=={dep.version}")
+            missing.append(f"{pin}: every file of this version was refused")
             continue
         additions[statement.end] = sorted(set(good))
-        fixed.append(f"{dep.display_name}=={dep.version}")
+        fixed.append(pin)
     for end, digests in sorted(additions.items(), reverse=True):
         line = lines[end - 1]
         body = line.rstrip("\r\n")
@@ -77,5 +97,6 @@ def fix_hashes(
         parts = [f"{body} \\"] + [f"    --hash=sha256:{d} \\" for d in digests]
         parts[-1] = parts[-1][:-2] + comment
         lines[end - 1] = newline.join(parts) + (ending or "")
-    path.write_bytes("".join(lines).encode("utf-8"))
+    if additions:
+        path.write_bytes("".join(lines).encode("utf-8"))
     return FixResult(tuple(fixed), tuple(blocked), tuple(missing))

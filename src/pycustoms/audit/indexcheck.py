@@ -11,24 +11,30 @@ from packaging.version import InvalidVersion, Version
 from pycustoms.analyzers.names import UpstreamFacts, analyze_name
 from pycustoms.analyzers.release import ReleasePolicy, analyze_release, assemble
 from pycustoms.audit.checks import BLOCKED_FILE, hash_findings
+from pycustoms.audit.licenses import from_info, from_metadata_bytes
 from pycustoms.audit.model import Dependency
 from pycustoms.config import Policy
 from pycustoms.errors import PycustomsError
 from pycustoms.types import Decision, Finding, ScanResult, Severity
 from pycustoms.upstream.client import UpstreamClient
 from pycustoms.upstream.errors import NotFoundError
-from pycustoms.upstream.models import IndexFile
+from pycustoms.upstream.models import IndexFile, ProjectInfo
 
 Scanner = Callable[[IndexFile], ScanResult]
 
 
 @dataclass(frozen=True, slots=True)
 class IndexOutcome:
-    """Findings from the index for one dependency, and what could not be checked."""
+    """Findings from the index for one dependency, and what could not be checked.
+
+    `license_error` says why the licence could not be read; it only matters (as
+    an unverified check) when the configuration has licence lists.
+    """
 
     findings: tuple[Finding, ...] = ()
     unverified: tuple[str, ...] = ()
     license: str | None = None
+    license_error: str | None = None
 
 
 @dataclass
@@ -92,7 +98,39 @@ class IndexChecker:
             scanned, failed = self._deep(dep, files)
             findings += scanned
             unverified += failed
-        return IndexOutcome(tuple(findings), tuple(unverified))
+        license_text, license_error = (
+            (None, None) if dep.license else self._license(dep, info, files)
+        )
+        return IndexOutcome(tuple(findings), tuple(unverified), license_text, license_error)
+
+    def _license(
+        self, dep: Dependency, info: ProjectInfo | None, files: list[IndexFile] | None
+    ) -> tuple[str | None, str | None]:
+        """The licence of the locked version, and why it could not be read (if so).
+
+        The project's JSON API document describes its latest release, so an older
+        pin asks for its own release document; an index without a JSON API (or a
+        release it states no licence for) falls back to PEP 658 core metadata.
+        """
+        assert dep.version is not None
+        try:
+            if info is not None:
+                own = (
+                    info
+                    if info.latest_version == dep.version
+                    else self.client.release_info(dep.name, dep.version)
+                )
+                found = from_info(own) if own is not None else None
+                if found:
+                    return found, None
+            for item in files or []:
+                if item.core_metadata:
+                    data = self.client.core_metadata(item)
+                    if data is not None:
+                        return from_metadata_bytes(data), None
+        except PycustomsError as exc:
+            return None, f"licence: {exc}"
+        return None, None
 
     def _deep(self, dep: Dependency, files: list[IndexFile]) -> tuple[list[Finding], list[str]]:
         """Download every locked file (or every file of the version), verify, scan."""

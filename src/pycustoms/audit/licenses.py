@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+
+from pycustoms.upstream.models import ProjectInfo
 
 _CLASSIFIERS = {
     "MIT License": "MIT",
@@ -41,18 +45,41 @@ def from_classifiers(classifiers: Iterable[str]) -> str | None:
     return " OR ".join(found) if found else None
 
 
-def from_metadata(metadata: Message) -> str | None:
-    """The licence of a distribution from its core metadata, most precise field first."""
-    expression = metadata.get("License-Expression")
+def from_fields(expression: str | None, classifiers: Iterable[str], text: str | None) -> str | None:
+    """The most precise licence of the three places metadata states one, else `None`.
+
+    A free-text `License` is used only when it is short and on one line: many
+    projects paste the whole licence text there, which is no identifier.
+    """
     if expression and expression.strip():
-        return str(expression).strip()
-    spdx = from_classifiers(metadata.get_all("Classifier") or [])
+        return expression.strip()
+    spdx = from_classifiers(classifiers)
     if spdx:
         return spdx
-    text = str(metadata.get("License") or "").strip()
+    text = (text or "").strip()
     if text and "\n" not in text and len(text) <= 64 and text.upper() != "UNKNOWN":
         return text
     return None
+
+
+def from_metadata(metadata: Message) -> str | None:
+    """The licence of a distribution from its core metadata, most precise field first."""
+    expression = metadata.get("License-Expression")
+    return from_fields(
+        str(expression) if expression else None,
+        metadata.get_all("Classifier") or [],
+        str(metadata.get("License") or ""),
+    )
+
+
+def from_info(info: ProjectInfo) -> str | None:
+    """The licence a JSON API document's `info` states (`license_expression` first)."""
+    return from_fields(info.license_expression, info.classifiers, info.license)
+
+
+def from_metadata_bytes(data: bytes) -> str | None:
+    """The licence in a PEP 658 core-metadata file."""
+    return from_metadata(BytesParser(policy=compat32).parsebytes(data, headersonly=True))
 
 
 def license_ids(expression: str) -> set[str]:

@@ -141,9 +141,12 @@ class Advisory:
 class DependencyResult:
     """Everything the audit concluded about one dependency.
 
-    `unverified` names the checks that could not be completed (fail closed: the
-    CLI exits 3 unless `--allow-unverified`). `ignored` are findings dropped by a
-    configured ignore, kept for the record.
+    `unverified` names the checks that could not be completed because a selected
+    source failed (fail closed: the CLI exits 3 unless `--allow-unverified`).
+    `undetermined` names the checks that cannot apply to what the input states (a
+    range has no one version to look up): reported, never called clean, but not
+    a failure to complete. `ignored` are findings dropped by a configured ignore,
+    kept for the record.
     """
 
     dependency: Dependency
@@ -152,6 +155,12 @@ class DependencyResult:
     unverified: tuple[str, ...] = ()
     ignored: tuple[Finding, ...] = ()
     license: str | None = None
+    undetermined: tuple[str, ...] = ()
+
+    @property
+    def not_checked(self) -> tuple[str, ...]:
+        """Every check without an answer: failed ones, then undetermined ones."""
+        return (*self.unverified, *self.undetermined)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,5 +175,10 @@ class AuditReport:
 
     @property
     def unverified(self) -> list[DependencyResult]:
-        """Results with at least one check that could not be completed."""
+        """Results with at least one check that a failing source could not complete."""
         return [r for r in self.results if r.unverified]
+
+    @property
+    def undetermined(self) -> list[DependencyResult]:
+        """Results with checks that do not apply to a range, URL or local requirement."""
+        return [r for r in self.results if r.undetermined]

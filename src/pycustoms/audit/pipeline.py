@@ -77,6 +77,16 @@ def _apply_ignores(
     return kept, dropped, [a for a in advisories if a.id not in gone]
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the sources and the index said, shared by every dependency's judgement."""
+
+    advisories: dict[Query, list[Advisory]]
+    failed: dict[Query, list[str]]
+    outcomes: dict[tuple[str, str], IndexOutcome]
+    index_used: bool
+
+
 def run_audit(
     inputs: Sequence[AuditInput],
     *,
@@ -95,15 +105,21 @@ def run_audit(
     outcomes: dict[tuple[str, str], IndexOutcome] = {}
     if index is not None:
         unique = list({d.key: d for d in checkable}.values())
+        # The first check runs alone: the analyzers build their tables (the names
+        # corpus) on first use, and eight threads racing there each built a copy
+        # (~400 MB more peak memory for a 150-package lock).
+        if unique:
+            outcomes[unique[0].key] = index.check(unique[0])
         with ThreadPoolExecutor(WORKERS) as pool:
-            for dep, outcome in zip(unique, pool.map(index.check, unique), strict=True):
-                outcomes[dep.key] = outcome
-    results: list[DependencyResult] = []
-    for item in inputs:
-        for dep in item.dependencies:
-            results.append(
-                _judge(item, dep, advisories, failed, outcomes, index, policy, settings, active)
+            outcomes.update(
+                zip([d.key for d in unique[1:]], pool.map(index.check, unique[1:]), strict=True)
             )
+    facts = _Facts(advisories, failed, outcomes, index is not None)
+    results = [
+        _judge(item, dep, facts, policy=policy, settings=settings, ignores=active)
+        for item in inputs
+        for dep in item.dependencies
+    ]
     input_verdicts: list[tuple[str, Verdict]] = []
     for item in inputs:
         found = list(item.findings) + index_findings(
@@ -122,35 +138,47 @@ def run_audit(
     )
 
 
+def _undetermined(dep: Dependency, index_used: bool) -> list[str]:
+    """The checks that cannot apply to *dep* as stated, said plainly (not a failure)."""
+    if dep.kind is not DependencyKind.REGISTRY:
+        return [f"vulnerabilities: not determined for a {dep.kind.value} requirement"]
+    stated = dep.specifier or "any version"
+    out = [f"vulnerabilities: not determined for {stated} (a range, not one version)"]
+    if index_used:
+        out.append(f"index: hashes and release risk not determined for {stated}")
+    return out
+
+
 def _judge(
     item: AuditInput,
     dep: Dependency,
-    advisories: dict[Query, list[Advisory]],
-    failed: dict[Query, list[str]],
-    outcomes: dict[tuple[str, str], IndexOutcome],
-    index: IndexChecker | None,
+    facts: _Facts,
+    *,
     policy: Policy,
     settings: AuditSettings,
     ignores: Sequence[Ignore],
 ) -> DependencyResult:
     findings = pin_findings(dep, item.format)
     unverified: list[str] = []
+    undetermined: list[str] = []
     found: list[Advisory] = []
     if dep.version is None:
-        if dep.kind is DependencyKind.REGISTRY:
-            unverified.append("vulnerabilities: no exact version to look up")
+        undetermined += _undetermined(dep, facts.index_used)
     else:
         query = Query(dep.name, dep.version)
-        found = advisories.get(query, [])
-        unverified += failed.get(query, [])
+        found = facts.advisories.get(query, [])
+        unverified += facts.failed.get(query, [])
         findings += advisory_findings(dep, found)
-    outcome = outcomes.get(dep.key)
+    # No outcome with the index in use means the dependency was not checkable
+    # there (URL, VCS, range), which `undetermined` already says.
+    outcome = facts.outcomes.get(dep.key) if dep.version is not None else None
+    license = dep.license
     if outcome is not None:
         findings += outcome.findings
         unverified += outcome.unverified
-    elif index is None and dep.kind is DependencyKind.REGISTRY and dep.version is not None:
-        pass  # index checks were turned off on purpose (--no-index): reported by the CLI
-    license = dep.license or (outcome.license if outcome else None)
+        license = license or outcome.license
+        if outcome.license_error and (settings.licenses_allow or settings.licenses_deny):
+            unverified.append(outcome.license_error)
     findings += license_findings(dep, license, settings)
     kept, dropped, shown = _apply_ignores(findings, found, dep, ignores)
     return DependencyResult(
@@ -160,4 +188,5 @@ def _judge(
         unverified=tuple(unverified),
         ignored=tuple(dropped),
         license=license,
+        undetermined=tuple(undetermined),
     )

@@ -12,17 +12,37 @@ from pycustoms import __version__
 from pycustoms.cli.common import EXIT_INCOMPLETE, EXIT_USAGE, stderr
 from pycustoms.errors import PycustomsError
 
-# Each module exposes register(subparsers); its parser sets `handler`.
-SUBCOMMANDS = (
-    "pycustoms.cli.scan",
-    "pycustoms.cli.check_name",
-    "pycustoms.cli.check_index",
-    "pycustoms.cli.inspect",
-    "pycustoms.cli.serve",
-    "pycustoms.cli.token",
-    "pycustoms.cli.audit",
-    "pycustoms.cli.db",
-)
+# Command name -> (module, one-line help). Each module exposes register(subparsers)
+# and its parser sets `handler`. Only the module of the command being run is
+# imported: `pycustoms check-name` does not pay for the database or the server.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "scan": (
+        "pycustoms.cli.scan",
+        "scan wheels, sdists, eggs or source directories for malicious code",
+    ),
+    "check-name": (
+        "pycustoms.cli.check_name",
+        "check project names for typosquatting, combosquatting and dependency confusion",
+    ),
+    "check-index": (
+        "pycustoms.cli.check_index",
+        "check index URLs (or the files that configure them) for look-alike hosts",
+    ),
+    "inspect": (
+        "pycustoms.cli.inspect",
+        "judge a release from the index's facts (age, owners, attestations ...)",
+    ),
+    "serve": (
+        "pycustoms.cli.serve",
+        "run the firewall index (PEP 503/691) that installers use instead of the upstream",
+    ),
+    "token": ("pycustoms.cli.token", "manage tokens of the firewall index"),
+    "audit": (
+        "pycustoms.cli.audit",
+        "audit lock files or an environment: pins, hashes, names, releases, vulnerabilities",
+    ),
+    "db": ("pycustoms.cli.db", "maintain the local database"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,29 +53,40 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every subcommand registered."""
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand named in *argv* (the first word that is not an option), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with *command*'s options registered.
+
+    Other commands get a bare entry with their summary, so top-level help lists
+    every command without importing any of them.
+    """
     parser = _Parser(
         prog="pycustoms",
         description="A supply-chain firewall for Python packages.",
     )
     parser.add_argument("--version", action="version", version=f"pycustoms {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a subcommand still being built in this checkout
-                continue
-            raise
-        module.register(sub)
+    for name, (module_name, summary) in SUBCOMMANDS.items():
+        if name == command:
+            importlib.import_module(module_name).register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with *argv* (default: sys.argv[1:]) and return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = _command_in(words)
+    parser = build_parser(command)
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

@@ -1,8 +1,10 @@
 """`pycustoms audit [FILE...] [--env PATH]`: lock files and environments against every known risk.
 
 Exit 0 clean, 1 findings reach --fail-on or a vulnerability reaches the severity
-threshold, 2 usage error, 3 something could not be checked (unless
+threshold, 2 usage error, 3 a selected source could not answer (unless
 --allow-unverified, which marks those results unverified in every format).
+A range (pyproject.toml, `>=` in requirements) is reported as unpinned and its
+vulnerabilities as not determined; that alone does not exit 3.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from pycustoms.db import Database
 from pycustoms.errors import UsageError
 from pycustoms.policy import fails
 from pycustoms.scan import scan_target
-from pycustoms.types import ScanResult
+from pycustoms.types import ScanResult, Severity
 from pycustoms.upstream import ClientOptions, IndexFile, UpstreamClient
 from pycustoms.upstream.cache import HttpCache
 from pycustoms.upstream.parse import now_utc
@@ -50,6 +52,12 @@ from pycustoms.vulns.osv import OsvSource
 from pycustoms.vulns.pypi import PypiSource
 
 _VULN_RULES = ("vulns/",)
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def _env_flag(name: str) -> bool:
+    """A boolean `PYCUSTOMS_<NAME>`: `1`, `true`, `yes`, `on` (any case) are true."""
+    return str(env_default(name, "")).strip().lower() in _TRUE
 
 
 def register(subparsers: Any) -> None:
@@ -60,20 +68,31 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("inputs", nargs="*", type=Path, metavar="FILE")
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="requirements*.txt, pylock*.toml, uv.lock, poetry.lock, Pipfile.lock, pdm.lock "
+        "or pyproject.toml",
+    )
     parser.add_argument(
         "--env",
         nargs="?",
         const="",
-        default=None,
+        default=env_default("AUDIT_ENV"),
         metavar="PATH",
-        help="audit an installed environment (a venv or interpreter; the current one if no PATH)",
+        help=env_help(
+            "audit an installed environment (a venv or interpreter; the current one if no "
+            "PATH, or an empty variable)",
+            "AUDIT_ENV",
+        ),
     )
     parser.add_argument(
         "--input-format",
         choices=[f.value for f in InputFormat if f is not InputFormat.ENVIRONMENT],
-        default=None,
-        help="format of the FILEs (default: from the file name)",
+        default=env_default("AUDIT_INPUT_FORMAT"),
+        help=env_help("format of the FILEs (default: from the file name)", "AUDIT_INPUT_FORMAT"),
     )
     parser.add_argument(
         "--vuln-source",
@@ -84,15 +103,24 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--osv-url", default=None, help=env_help("OSV API URL", "AUDIT_OSV_URL"))
     parser.add_argument(
+        "--severity-threshold",
+        choices=[s.label for s in Severity],
+        default=None,
+        help=env_help(
+            "vulnerabilities at or above this fail the audit (default: low)",
+            "AUDIT_SEVERITY_THRESHOLD",
+        ),
+    )
+    parser.add_argument(
         "--allow-unverified",
         action="store_true",
-        default=bool(env_default("ALLOW_UNVERIFIED")),
+        default=_env_flag("ALLOW_UNVERIFIED"),
         help=env_help("exit normally when some checks could not run (marked)", "ALLOW_UNVERIFIED"),
     )
     parser.add_argument(
         "--no-index",
         action="store_true",
-        default=bool(env_default("NO_INDEX")),
+        default=_env_flag("NO_INDEX"),
         help=env_help(
             "skip the checks that ask the index (hashes, release risk, names)", "NO_INDEX"
         ),
@@ -100,15 +128,18 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--deep",
         action="store_true",
-        default=bool(env_default("DEEP")),
+        default=_env_flag("DEEP"),
         help=env_help("download every locked file, verify its hash and scan it", "DEEP"),
     )
     parser.add_argument(
         "--fix-hashes",
         type=Path,
-        default=None,
+        default=env_default("AUDIT_FIX_HASHES"),
         metavar="FILE",
-        help="add sha256 hashes (of scanned files) to exact pins in a requirements file",
+        help=env_help(
+            "add sha256 hashes (of scanned files) to exact pins in a requirements file",
+            "AUDIT_FIX_HASHES",
+        ),
     )
     parser.add_argument("--index-url", default=None, help=env_help("simple-API URL", "INDEX_URL"))
     parser.add_argument("--data-dir", default=None, help=env_help("data directory", "DATA_DIR"))
@@ -116,7 +147,11 @@ def register(subparsers: Any) -> None:
         "--database-url", default=None, help=env_help("SQLAlchemy URL", "DATABASE_URL")
     )
     parser.add_argument(
-        "--trusted-host", action="append", default=[], metavar="HOST", help="trust this index host"
+        "--trusted-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help=env_help("trust this index host; repeatable (variable: a list)", "TRUSTED_HOSTS"),
     )
     add_common_options(parser, FORMATS)
     parser.set_defaults(handler=run)
@@ -160,8 +195,11 @@ def run(args: argparse.Namespace) -> int:
     """Audit the inputs; render; exit 0, 1, 2 or 3."""
     policy = load_policy(args)
     loaded = load_config(config_file=args.config)
-    flags = {"vuln_sources": tuple(args.vuln_source) if args.vuln_source else None}
-    flags["osv_url"] = args.osv_url
+    flags = {
+        "vuln_sources": tuple(args.vuln_source) if args.vuln_source else None,
+        "osv_url": args.osv_url,
+        "severity_threshold": args.severity_threshold,
+    }
     settings = load_audit_settings(loaded.raw, os.environ, flags)
     upstream = load_upstream_settings(
         loaded.raw,
@@ -172,15 +210,7 @@ def run(args: argparse.Namespace) -> int:
         },
     )
     if args.fix_hashes is not None:
-        with _client(upstream) as client:
-            result = fix_hashes(args.fix_hashes, client, _scanner(client, policy))
-        console = stderr()
-        console.print(f"added hashes to {len(result.fixed)} pins in {args.fix_hashes}")
-        for line in result.blocked:
-            console.print(f"[red]blocked, not added[/red]: {line}")
-        for line in result.missing:
-            console.print(f"[yellow]no acceptable file[/yellow]: {line}")
-        return EXIT_FINDINGS if result.blocked else EXIT_CLEAN
+        return _run_fix_hashes(Path(args.fix_hashes), upstream, policy)
     if not args.inputs and args.env is None:
         raise UsageError("name lock files to audit, or pass --env for an installed environment")
     fmt = InputFormat(args.input_format) if args.input_format else None
@@ -219,15 +249,33 @@ def run(args: argparse.Namespace) -> int:
     return audit_exit_code(report, policy, settings)
 
 
+def _run_fix_hashes(path: Path, upstream: UpstreamSettings, policy: Policy) -> int:
+    """Exit 1 when a file was blocked, 3 when some pins got no hashes, else 0."""
+    with _client(upstream) as client:
+        result = fix_hashes(path, client, _scanner(client, policy))
+    console = stderr()
+    console.print(f"added hashes to {len(result.fixed)} pins in {path}")
+    for line in result.blocked:
+        console.print(f"[red]blocked, not added[/red]: {line}")
+    for line in result.missing:
+        console.print(f"[yellow]no hashes added[/yellow]: {line}")
+    if result.blocked:
+        return EXIT_FINDINGS
+    return EXIT_INCOMPLETE if result.missing else EXIT_CLEAN
+
+
 def audit_exit_code(report: AuditReport, policy: Policy, settings: AuditSettings) -> int:
     """3 if something was not checked (and not allowed), 1 for failing findings, else 0."""
     if report.unverified and not report.allow_unverified:
         names = ", ".join(
-            f"{r.dependency.name} {r.dependency.version or ''}" for r in report.unverified[:10]
+            f"{r.dependency.name} {r.dependency.version or ''}".strip()
+            for r in report.unverified[:10]
         )
+        reasons = sorted({u for r in report.unverified for u in r.unverified})
         stderr().print(
-            f"[bold red]not checked[/bold red]: {len(report.unverified)} dependencies ({names}); "
-            "fix the source named above or pass --allow-unverified"
+            f"[bold red]could not complete[/bold red]: {len(report.unverified)} dependencies "
+            f"not checked ({names}): {'; '.join(reasons[:3])}. Fix that source, choose another "
+            "with --vuln-source, or pass --allow-unverified to report them as unverified"
         )
         return EXIT_INCOMPLETE
     verdicts = [r.verdict for r in report.results] + [v for _, v in report.input_verdicts]

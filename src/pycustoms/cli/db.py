@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="db_command", metavar="COMMAND")
     importer = sub.add_parser(
         "import-osv",
-        help="import OSV records (directory or zip, JSON or YAML) for `audit --vuln-source offline`",
+        help="import OSV records (directory or zip, JSON or YAML) for the offline vulnerability "
+        "source (`audit --vuln-source offline`)",
     )
     importer.add_argument("path", type=Path, metavar="PATH")
     importer.add_argument("--config", type=Path, default=None, help="configuration file")

@@ -1,7 +1,7 @@
 """Tables of the firewall index: tokens, install events, scan verdicts, private files.
 
 They share `Base` with `db.models`; the schema is created by migration 0003
-(branch `firewall`).
+(branch `firewall`); 0005 adds first-seen times and the metadata of scanned wheels.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pycustoms.db.models import Base
@@ -57,6 +57,20 @@ class ScanVerdictRow(Base):
     rules: Mapped[Any] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # sha256 of the wheel's `*.dist-info/METADATA` (kept as a blob), read during the scan.
+    metadata_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class FirstSeenRow(Base):
+    """When the server first saw a file whose upstream gives no upload time (trusted upstreams)."""
+
+    __tablename__ = "firewall_first_seen"
+    __table_args__ = (UniqueConstraint("project", "filename", name="uq_first_seen_file"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(256))
+    filename: Mapped[str] = mapped_column(String(512))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PrivateFileRow(Base):

@@ -212,11 +212,13 @@ def filter_page(
     private: bool = False,
     blocked: Block | None = None,
     upload_times: Mapping[str, datetime] | None = None,
+    releases: Mapping[Version, Block] | None = None,
 ) -> FilteredPage:
     """Keep the files of *page* that policy allows; record why the others are hidden.
 
     *verdicts* maps a sha256 to the scanner's block; *upload_times* supplies
-    times the upstream did not publish (first-seen or file times, trusted upstreams).
+    times the upstream did not publish (first-seen or file times, trusted upstreams);
+    *releases* blocks whole versions (advisories: malware reports, vulnerabilities).
     """
     kept: list[ServedFile] = []
     hidden: dict[str, Block] = {}
@@ -227,7 +229,11 @@ def filter_page(
         if when is None and upload_times is not None:
             when = upload_times.get(item.filename)
         served = ServedFile(item, item.version, when)
-        reason = file_block(page.name, served, config, now, private=private)
+        reason = None
+        if releases and item.version is not None:
+            reason = releases.get(item.version)
+        if reason is None:
+            reason = file_block(page.name, served, config, now, private=private)
         sha = item.sha256
         if reason is None and sha is not None and sha in verdicts:
             reason = verdicts[sha]

@@ -1,7 +1,8 @@
 """Project pages: fetched once, filtered and rendered once, served from memory.
 
-A rendered entry is keyed by the configuration version and the project's
-verdict generation (bumped when a scan blocks one of its files). It is
+A rendered entry is keyed by the configuration version, the project's
+generation (bumped when a scan blocks one of its files or reads a wheel's
+metadata) and the advisory database's version (bumped by an import). It is
 revalidated with the upstream (ETag) after `page-ttl`, in the background,
 while the previous rendering keeps being served; a configuration change or a
 cooldown expiry re-filters the page already in memory.
@@ -13,10 +14,11 @@ import asyncio
 import functools
 import gc
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from pycustoms.server.advisories import AdvisoryBook
 from pycustoms.server.filtering import (
     Block,
     FilteredPage,
@@ -25,13 +27,14 @@ from pycustoms.server.filtering import (
     name_block,
     project_gate,
 )
+from pycustoms.server.firstseen import FirstSeen
 from pycustoms.server.private import PrivateIndex
 from pycustoms.server.render import JSON_TYPE, TEXT_HTML, Body, make_body, render_html, render_json
 from pycustoms.server.settings import ServerConfig
 from pycustoms.server.sources import UpstreamSource
 from pycustoms.types import ProjectName
 from pycustoms.upstream.errors import NotFoundError
-from pycustoms.upstream.models import ProjectPage
+from pycustoms.upstream.models import FileKind, IndexFile, ProjectPage
 
 _MISSING = object()
 
@@ -46,7 +49,7 @@ class Rendered:
     json: Body
     by_filename: dict[str, ServedFile]
     private: bool
-    key: tuple[str, int]
+    key: tuple[str, int, int]
     fresh_until: float  # monotonic: ask the upstream again after this
     valid_until: float  # monotonic: re-filter after this (a cooldown expires)
 
@@ -63,7 +66,6 @@ class _State:
     entries: dict[ProjectName, Rendered] = field(default_factory=dict)
     generation: dict[ProjectName, int] = field(default_factory=dict)
     loading: dict[ProjectName, asyncio.Future[Rendered]] = field(default_factory=dict)
-    first_seen: dict[str, datetime] = field(default_factory=dict)
 
 
 class ProjectPages:
@@ -74,11 +76,18 @@ class ProjectPages:
         source: UpstreamSource | None,
         private: PrivateIndex,
         blocks: dict[str, Block],
+        *,
+        advisories: AdvisoryBook,
+        first_seen: FirstSeen,
+        metadata: Mapping[str, str | None],
         on_first_render: Callable[[Rendered], None] | None = None,
     ) -> None:
         self._source = source
         self._private = private
         self._blocks = blocks
+        self._advisories = advisories
+        self._first_seen = first_seen
+        self._metadata = metadata
         self._state = _State()
         self._on_first = on_first_render
         self._gates: dict[tuple[ProjectName, str, bool], Block | object | None] = {}
@@ -109,13 +118,16 @@ class ProjectPages:
         if entry is None:
             return None
         now = time.monotonic()
-        if entry.key != (config.version, self._state.generation.get(name, 0)):
+        if entry.key != self._key(name, config):
             return None
         if now >= entry.valid_until:
             return None
         if now >= entry.fresh_until and name not in self._state.loading:
             self._start(name, config, refetch=True)
         return entry
+
+    def _key(self, name: ProjectName, config: ServerConfig) -> tuple[str, int, int]:
+        return (config.version, self._state.generation.get(name, 0), self._advisories.version)
 
     async def get(self, name: ProjectName, config: ServerConfig) -> Rendered:
         """The entry for *name*, loading or re-filtering it if needed (raises upstream errors)."""
@@ -158,9 +170,8 @@ class ProjectPages:
             page = await asyncio.to_thread(source.page, name)
             if page.source == "file" and config.serve.trusted_for_age:
                 times = await asyncio.to_thread(source.local_times, page)
-        generation = self._state.generation.get(name, 0)
         render = functools.partial(
-            self._render, private=private, times=times, generation=generation
+            self._render, private=private, times=times, key=self._key(name, config)
         )
         entry = await asyncio.to_thread(render, name, page, config)
         first = old is None
@@ -180,22 +191,29 @@ class ProjectPages:
         *,
         private: bool,
         times: dict[str, datetime],
-        generation: int,
+        key: tuple[str, int, int],
     ) -> Rendered:
         now = datetime.now(UTC)
         if config.serve.trusted_for_age and not private:
-            for item in page.files:
-                if item.upload_time is None and item.filename not in times:
-                    times[item.filename] = self._state.first_seen.setdefault(item.filename, now)
+            unknown = [f.filename for f in page.files if f.upload_time is None]
+            unknown = [f for f in unknown if f not in times]
+            if unknown:
+                times.update(self._first_seen.times(name, unknown, now))
         blocked = None if private else name_block(name, config)
+        releases = None
+        if not private:
+            versions = [f.version for f in page.files if f.version is not None]
+            threshold = config.serve.block_vulnerabilities
+            releases = self._advisories.blocks(name, versions, threshold)
         filtered = filter_page(
-            page,
+            self._with_metadata(page),
             config,
             now,
             verdicts=self._blocks,
             private=private,
             blocked=blocked,
             upload_times=times,
+            releases=releases,
         )
         mono = time.monotonic()
         valid = float("inf")
@@ -208,7 +226,22 @@ class ProjectPages:
             json=make_body(render_json(filtered), JSON_TYPE),
             by_filename={f.file.filename: f for f in filtered.files},
             private=private,
-            key=(config.version, generation),
+            key=key,
             fresh_until=mono + config.serve.page_ttl,
             valid_until=valid,
         )
+
+    def _with_metadata(self, page: ProjectPage) -> ProjectPage:
+        """*page* with the metadata hash of scanned wheels whose upstream gives none (PEP 658)."""
+        files: list[IndexFile] = []
+        changed = False
+        for item in page.files:
+            core = item.core_metadata
+            known = self._metadata.get(item.sha256 or "")
+            given = isinstance(core, dict) and core.get("sha256")
+            if known and item.kind is FileKind.WHEEL and not given:
+                files.append(replace(item, core_metadata={"sha256": known}))
+                changed = True
+            else:
+                files.append(item)
+        return replace(page, files=tuple(files)) if changed else page

@@ -16,6 +16,7 @@ import anyio
 
 from pycustoms.server.filtering import RULES
 from pycustoms.server.reason import set_reason
+from pycustoms.vulns.analyze import RULES as VULN_RULES
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -24,7 +25,7 @@ Send = Callable[[Message], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
 
 _CHUNK = 4 << 20
-_TITLES = {rule.id: rule.title for rule in RULES}
+_TITLES = {rule.id: rule.title for rule in (*RULES, *VULN_RULES)}
 SERVER = (b"server", b"pycustoms")
 
 

@@ -4,12 +4,15 @@
 one sha256 share one job (single-flight). Fetching runs in a thread, scanning in
 a process pool, so the event loop only waits. Verdicts are kept by sha256 in
 memory and in the database; a file is served only after its verdict exists.
+`metadata` reads a scanned wheel's METADATA (PEP 658 fallback) once, in the pool,
+and keeps it as a blob.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -17,14 +20,14 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pycustoms.config import Policy
 from pycustoms.db.firewall import ScanVerdictRow
@@ -34,6 +37,7 @@ from pycustoms.scan import scan_target
 from pycustoms.server.filtering import SCAN_BLOCKED, UNSCANNABLE, Block
 from pycustoms.server.storage import BlobWriter, LocalBlobStore
 from pycustoms.server.storage.local import hash_file
+from pycustoms.server.wheelmeta import wheel_metadata
 from pycustoms.types import Decision, ScanResult
 
 Fetch = Callable[[BlobWriter], None]
@@ -78,7 +82,11 @@ class ScanCoordinator:
         self._inflight: dict[str, asyncio.Future[Outcome]] = {}
         self.blocks: dict[str, Block] = {}
         self._allowed: set[str] = set()
+        # Wheel sha256 -> sha256 of its METADATA (stored as a blob), or None: it has none.
+        self.metadata: dict[str, str | None] = {}
+        self._reading: dict[str, asyncio.Future[str | None]] = {}
         self.on_block: Callable[[str, str], None] | None = None
+        self.on_metadata: Callable[[str, str], None] | None = None
         self._load()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -102,6 +110,8 @@ class ScanCoordinator:
                     )
                 else:
                     self._allowed.add(row.sha256)
+                    if row.metadata_sha256 is not None:
+                        self.metadata[row.sha256] = row.metadata_sha256
 
     def known(self, sha256: str) -> Outcome | None:
         """The verdict already reached on *sha256*, if the file is stored (or blocked)."""
@@ -182,17 +192,70 @@ class ScanCoordinator:
         self, source: Path, filename: str, policy: Policy, need_hash: bool
     ) -> tuple[str | None, ScanResult]:
         """Scan *source* under its real filename (the reader needs its suffix); hash meanwhile."""
-        link = self.store.tmp / f"scan-{uuid.uuid4().hex}"
-        target = link / os.path.basename(filename)  # noqa: PTH119 - a bare name, no directories
-        try:
-            link.mkdir()
-            os.link(source, target)
+        async with self._linked(source, filename) as target:
             loop = asyncio.get_running_loop()
             scan = loop.run_in_executor(self._pool, scan_target, target, policy)
             if need_hash:
                 digest, result = await asyncio.gather(asyncio.to_thread(hash_file, source), scan)
                 return digest, result
             return None, await scan
+
+    async def wheel_metadata(
+        self, sha256: str, filename: str, project: str, policy: Policy
+    ) -> str | None:
+        """The sha256 of the METADATA of a stored, allowed wheel (read once, shared), or `None`."""
+        if sha256 in self.metadata:
+            return self.metadata[sha256]
+        if not filename.endswith(".whl") or self.known(sha256) != Outcome(sha256, None):
+            return None
+        job = self._reading.get(sha256)
+        if job is None:
+            job = asyncio.ensure_future(self._read_metadata(sha256, filename, project, policy))
+            self._reading[sha256] = job
+            job.add_done_callback(lambda _: self._reading.pop(sha256, None))
+        return await asyncio.shield(job)
+
+    async def _read_metadata(
+        self, sha256: str, filename: str, project: str, policy: Policy
+    ) -> str | None:
+        loop = asyncio.get_running_loop()
+        try:
+            async with self._linked(self.store.blob_path(sha256), filename) as target:
+                body = await loop.run_in_executor(self._pool, wheel_metadata, target, policy)
+        except (BrokenProcessPool, OSError):
+            return None  # not remembered: the next request tries again
+        digest: str | None = None
+        if body is not None:
+            digest = hashlib.sha256(body).hexdigest()
+            if not self.store.has(digest):
+                writer = self.store.writer()
+                writer.write(body)
+                await asyncio.to_thread(writer.commit, digest)
+        await asyncio.to_thread(self._record_metadata, sha256, digest)
+        self.metadata[sha256] = digest
+        if digest is not None and self.on_metadata is not None:
+            self.on_metadata(project, sha256)
+        return digest
+
+    def _record_metadata(self, sha256: str, digest: str | None) -> None:
+        if digest is None:
+            return  # "none" is only remembered for this process (cheap to find again)
+        with self._db.session() as session, session.begin():
+            session.execute(
+                update(ScanVerdictRow)
+                .where(ScanVerdictRow.sha256 == sha256)
+                .values(metadata_sha256=digest)
+            )
+
+    @contextlib.asynccontextmanager
+    async def _linked(self, source: Path, filename: str) -> AsyncIterator[Path]:
+        """*source* hard-linked under its real filename (the reader needs its suffix)."""
+        link = self.store.tmp / f"scan-{uuid.uuid4().hex}"
+        target = link / os.path.basename(filename)  # noqa: PTH119 - a bare name, no directories
+        try:
+            link.mkdir()
+            os.link(source, target)
+            yield target
         finally:
             with contextlib.suppress(OSError):
                 target.unlink()

@@ -31,7 +31,7 @@ from pycustoms.analyzers.release.settings import (
 )
 from pycustoms.config import Field, Policy, load_config
 from pycustoms.errors import ConfigError
-from pycustoms.types import ProjectName, normalize_name
+from pycustoms.types import ProjectName, Severity, normalize_name
 from pycustoms.upstream.parse import parse_time
 from pycustoms.upstream.settings import UpstreamSettings, load_upstream_settings
 
@@ -97,6 +97,13 @@ def _date(value: Any) -> datetime | None:
     return parsed
 
 
+def _severity(value: Any) -> Severity | None:
+    text = _text(value).lower()
+    if text in {"", "off", "none", "false", "0", "no"}:
+        return None
+    return Severity.parse(text)
+
+
 def _seconds(value: Any) -> float:
     return parse_duration(value).total_seconds() if not isinstance(value, int | float) else value
 
@@ -127,6 +134,9 @@ class ServeSettings:
     scan_timeout: float = 600.0
     # Block typo- and combosquatted names (the names analyzer, judged by the policy).
     names_check: bool = True
+    # Hide releases with a known vulnerability at or above this severity (None: only
+    # malware reports, OSV `MAL-`, hide releases). Read from the offline advisory database.
+    block_vulnerabilities: Severity | None = None
 
 
 SERVE_FIELDS: tuple[ServeField, ...] = (
@@ -151,6 +161,13 @@ SERVE_FIELDS: tuple[ServeField, ...] = (
     ServeField("prescan", "serve.prescan", parse_int, "files pre-scanned", "PRESCAN"),
     ServeField("scan_timeout", "serve.scan-timeout", _seconds, "wait for a scan", "SCAN_TIMEOUT"),
     ServeField("names_check", "serve.names-check", parse_bool, "names check", "NAMES_CHECK"),
+    ServeField(
+        "block_vulnerabilities",
+        "serve.block-vulnerabilities",
+        _severity,
+        "hide vulnerable releases",
+        "BLOCK_VULNERABILITIES",
+    ),
 )
 assert {f.name for f in fields(ServeSettings)} == {f.attr for f in SERVE_FIELDS}
 

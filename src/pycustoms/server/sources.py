@@ -68,7 +68,7 @@ def _stream_direct(url: str, writer: BlobWriter, cap: int, timeout: float) -> No
                 total += count
                 if total > cap:
                     raise UpstreamError(f"{url} is larger than the download limit")
-                writer.write(bytes(view[:count]))
+                writer.write(view[:count])  # written at once: no copy of the buffer
         except (OSError, http.client.HTTPException) as exc:
             raise httpx.TransportError(str(exc)) from exc
         else:

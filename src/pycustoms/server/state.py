@@ -11,17 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from pycustoms.db.session import Database
+from pycustoms.server.advisories import AdvisoryBook
 from pycustoms.server.auth import TokenBook
+from pycustoms.server.firstseen import FirstSeen
 from pycustoms.server.installlog import InstallLog
 from pycustoms.server.pages import ProjectPages, Rendered
 from pycustoms.server.private import PrivateIndex
-from pycustoms.server.scanning import ScanCoordinator
+from pycustoms.server.scanning import Fetch, Outcome, ScanCoordinator
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.sources import UpstreamSource
 from pycustoms.server.storage import BlobWriter, LocalBlobStore
 from pycustoms.types import ProjectName
 from pycustoms.upstream import ClientOptions
 from pycustoms.upstream.errors import UpstreamError
+from pycustoms.upstream.models import FileKind, IndexFile
 
 
 @dataclass
@@ -37,6 +40,7 @@ class ServerState:
     scans: ScanCoordinator
     tokens: TokenBook
     log: InstallLog
+    advisories: AdvisoryBook
     index_url: str
     data_dir: Path
 
@@ -55,21 +59,32 @@ class ServerState:
             if self.source is None and not entry.private:
                 continue
             fetch = functools.partial(_fetch, self.source, served.file.url)
+            job = asyncio.ensure_future(self.scan(entry.filtered.name, served.file, fetch))
+            job.add_done_callback(ignore_result)
 
-            job = asyncio.ensure_future(
-                self.scans.ensure(
-                    sha, served.file.filename, entry.filtered.name, fetch, config.policy
-                )
-            )
-            job.add_done_callback(_quiet)
+    async def scan(self, name: ProjectName, item: IndexFile, fetch: Fetch) -> Outcome:
+        """Fetch and scan *item* (shared); then read a wheel's metadata if its page has none."""
+        sha = item.sha256 or ""
+        policy = self.watcher.current().policy
+        outcome = await self.scans.ensure(sha, item.filename, name, fetch, policy)
+        if outcome.block is None and needs_metadata(item):
+            await self.scans.wheel_metadata(sha, item.filename, name, policy)
+        return outcome
 
     def close(self) -> None:
         """Flush the install log and stop workers and pools."""
         self.log.close()
+        self.advisories.close()
         self.scans.close()
         if self.source is not None:
             self.source.close()
         self.db.close()
+
+
+def needs_metadata(item: IndexFile) -> bool:
+    """True for a wheel whose page gives no metadata hash (pycustoms reads it after the scan)."""
+    core = item.core_metadata
+    return item.kind is FileKind.WHEEL and not (isinstance(core, dict) and core.get("sha256"))
 
 
 def _fetch(source: UpstreamSource | None, url: str, writer: BlobWriter) -> None:
@@ -78,7 +93,8 @@ def _fetch(source: UpstreamSource | None, url: str, writer: BlobWriter) -> None:
     source.fetch(url, writer)
 
 
-def _quiet(job: asyncio.Future[Any]) -> None:
+def ignore_result(job: asyncio.Future[Any]) -> None:
+    """A done-callback for background jobs: their failures are retried by the next request."""
     if not job.cancelled():
         with contextlib.suppress(Exception):
             job.result()
@@ -109,9 +125,19 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
         scans=scans,
         tokens=TokenBook(db),
         log=InstallLog(db),
+        advisories=AdvisoryBook(db),
         index_url=index_url,
         data_dir=data,
     )
-    state.pages = ProjectPages(source, private, scans.blocks, on_first_render=state.prescan)
+    state.pages = ProjectPages(
+        source,
+        private,
+        scans.blocks,
+        advisories=state.advisories,
+        first_seen=FirstSeen(db),
+        metadata=scans.metadata,
+        on_first_render=state.prescan,
+    )
     scans.on_block = lambda project, _sha: state.pages.invalidate(ProjectName(project))
+    scans.on_metadata = lambda project, _sha: state.pages.invalidate(ProjectName(project))
     return state

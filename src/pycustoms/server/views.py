@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from pycustoms.errors import PycustomsError
 from pycustoms.server.auth import Identity, environment_name, parse_basic
-from pycustoms.server.filtering import Block
+from pycustoms.server.filtering import Block, ServedFile
 from pycustoms.server.installlog import InstallEvent
 from pycustoms.server.negotiate import Form, accepts_gzip, negotiate, parse_user_agent
 from pycustoms.server.pages import Rendered
@@ -30,10 +30,12 @@ from pycustoms.server.responses import (
     send_bytes,
     send_file,
 )
-from pycustoms.server.state import ServerState
+from pycustoms.server.scanning import Outcome
+from pycustoms.server.state import ServerState, ignore_result, needs_metadata
 from pycustoms.server.storage import BlobWriter
 from pycustoms.types import ProjectName, normalize_name
 from pycustoms.upstream.errors import NotFoundError, UpstreamError
+from pycustoms.upstream.models import FileKind
 
 _FORMS = {"json": Form.JSON, "html": Form.HTML}
 _UNAUTHORIZED = [(b"www-authenticate", b'Basic realm="pycustoms"')]
@@ -142,6 +144,34 @@ async def _blocked(send: Send, block: Block) -> None:
     await problem(send, block.status, block.rule, block.reason)
 
 
+async def _scanned(
+    state: ServerState, send: Send, name: ProjectName, found: ServedFile
+) -> Outcome | None:
+    """Fetch and scan *found* (or find its verdict); `None` after a refusal was sent."""
+    item = found.file
+    source = state.source
+    url = item.url
+
+    def fetch(writer: BlobWriter) -> None:
+        if source is None:
+            raise UpstreamError("no upstream is configured")
+        source.fetch(url, writer)
+
+    config = state.watcher.current()
+    job = state.scans.ensure(item.sha256 or "", item.filename, name, fetch, config.policy)
+    try:
+        # The job itself goes on (shared, shielded); only this request stops waiting.
+        outcome = await asyncio.wait_for(job, timeout=config.serve.scan_timeout)
+    except TimeoutError:
+        detail = f"{item.filename} is still being scanned; retry in a minute"
+        await problem(send, 503, "policy/scan-pending", detail, extra=[(b"retry-after", b"60")])
+        return None
+    if outcome.block is not None:
+        await _blocked(send, outcome.block)
+        return None
+    return outcome
+
+
 async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[str]) -> None:
     """GET /files/PROJECT/SHA256/FILENAME[.metadata]: scanned on first request, then served."""
     project, sha, filename = parts
@@ -166,32 +196,19 @@ async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[st
         await problem(send, 404, "policy/not-found", f"{name} has no file {filename}")
         return
     if metadata:
-        await _metadata(state, send, found.file, scope)
+        await _metadata(state, scope, send, name, found)
         return
-    source = state.source
-    url = found.file.url
-
-    def fetch(writer: BlobWriter) -> None:
-        if source is None:
-            raise UpstreamError("no upstream is configured")
-        source.fetch(url, writer)
-
-    config = state.watcher.current()
-    job = state.scans.ensure(sha, filename, name, fetch, config.policy)
-    try:
-        # The job itself goes on (shared, shielded); only this request stops waiting.
-        outcome = await asyncio.wait_for(job, timeout=config.serve.scan_timeout)
-    except TimeoutError:
-        detail = f"{filename} is still being scanned; retry in a minute"
-        await problem(send, 503, "policy/scan-pending", detail, extra=[(b"retry-after", b"60")])
-        return
-    if outcome.block is not None:
-        await _blocked(send, outcome.block)
+    if await _scanned(state, send, name, found) is None:
         return
     path = state.store.path(sha)
     if path is None:
         await problem(send, 503, "policy/fetch-failed", "the file left the store; retry")
         return
+    if needs_metadata(found.file) and sha not in state.scans.metadata:
+        # Read it after this response: the page can then give its hash (PEP 658).
+        policy = state.watcher.current().policy
+        job = asyncio.ensure_future(state.scans.wheel_metadata(sha, filename, name, policy))
+        job.add_done_callback(ignore_result)
     head = scope["method"] == "HEAD"
     installer, version = parse_user_agent(header(scope, b"user-agent"))
     client = scope.get("client")
@@ -218,25 +235,47 @@ async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[st
     await send_file(scope, send, path, headers, head=head)
 
 
-async def _metadata(state: ServerState, send: Send, item: object, scope: Scope) -> None:
-    from pycustoms.upstream.models import IndexFile  # noqa: PLC0415
+async def _metadata(
+    state: ServerState, scope: Scope, send: Send, name: ProjectName, found: ServedFile
+) -> None:
+    """The PEP 658 metadata file: from the scanned wheel when known, else the upstream's.
 
-    assert isinstance(item, IndexFile)
-    if not item.core_metadata or state.source is None:
+    When the upstream fails to serve the file it advertises (or advertises none),
+    the wheel is fetched and scanned as for a download, and the METADATA read
+    from it is served if it matches the hash the page gives.
+    """
+    item = found.file
+    sha = item.sha256 or ""
+    core = item.core_metadata
+    expected = core.get("sha256") if isinstance(core, dict) else None
+    head = scope["method"] == "HEAD"
+    headers: Headers = [(b"content-type", b"text/plain; charset=utf-8"), SERVER]
+    known = state.scans.metadata.get(sha)
+    if known is None and core and state.source is not None and not item.url.startswith("blob:"):
+        try:
+            body = await asyncio.to_thread(state.source.metadata, item)
+        except PycustomsError:
+            pass  # fall back to the wheel itself
+        else:
+            await send_bytes(send, 200, body, headers, head=head)
+            return
+    if item.kind is not FileKind.WHEEL:
         await problem(send, 404, "policy/not-found", f"no metadata file for {item.filename}")
         return
-    try:
-        body = await asyncio.to_thread(state.source.metadata, item)
-    except PycustomsError as exc:
-        await problem(send, 502, "policy/fetch-failed", f"metadata: {exc}")
+    if known is None:
+        if await _scanned(state, send, name, found) is None:
+            return
+        policy = state.watcher.current().policy
+        known = await state.scans.wheel_metadata(sha, item.filename, name, policy)
+    path = state.store.path(known) if known else None
+    if path is None:
+        await problem(send, 404, "policy/not-found", f"no metadata file for {item.filename}")
         return
-    await send_bytes(
-        send,
-        200,
-        body,
-        [(b"content-type", b"text/plain; charset=utf-8"), SERVER],
-        head=scope["method"] == "HEAD",
-    )
+    if expected and expected.lower() != known:
+        detail = f"the metadata of {item.filename} differs from the hash the upstream published"
+        await problem(send, 502, "policy/fetch-failed", detail)
+        return
+    await send_file(scope, send, path, headers, head=head)
 
 
 async def provenance(state: ServerState, scope: Scope, send: Send, parts: list[str]) -> None:

@@ -19,7 +19,7 @@ import random
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -189,6 +189,47 @@ class UpstreamClient:
         )
         assert isinstance(found, ProjectInfo)
         return found
+
+    def release_info(self, name: str, version: str) -> ProjectInfo | None:
+        """The JSON API document of one release (`/pypi/{name}/{version}/json`).
+
+        `None` when this index has no JSON API or does not know the release. Its
+        `info` (licence, classifiers) describes *version*, not the latest release.
+        """
+        if self._api is None:
+            return None
+        url = f"{self._api}/pypi/{quote(normalize_name(name))}/{quote(version)}/json"
+        try:
+            response = self._get(url, JSON_ACCEPT, self.options.max_page_bytes, what=name)
+        except NotFoundError:
+            return None
+        found = self._remembered(
+            url, JSON_ACCEPT, response, lambda: parse_json_api(response.body, response.url)
+        )
+        assert isinstance(found, ProjectInfo)
+        return found
+
+    def core_metadata(self, file: IndexFile) -> bytes | None:
+        """The PEP 658 core metadata of *file*, verified against its published sha256.
+
+        `None` when the index does not offer metadata for the file (or has lost it).
+        """
+        if not file.core_metadata or file.url.startswith("file:"):
+            return None
+        url = file.url.split("#", 1)[0] + ".metadata"
+        try:
+            response = self._get(url, "*/*", self.options.max_page_bytes, what=file.filename)
+        except NotFoundError:
+            return None
+        expected = (
+            file.core_metadata.get("sha256") if isinstance(file.core_metadata, Mapping) else None
+        )
+        if expected and hashlib.sha256(response.body).hexdigest() != expected.lower():
+            raise HashMismatchError(
+                f"the core metadata of {file.filename} does not match the sha256 the index "
+                "published for it; report it to the index"
+            )
+        return response.body
 
     def provenance(self, name: str, version: str, file: IndexFile) -> dict[str, Any] | None:
         """The PEP 740 provenance of *file* (raw JSON), or `None` if the index has none."""

@@ -198,6 +198,10 @@ class ProjectInfo:
     organization: str | None = None
     vulnerabilities: tuple[Mapping[str, object], ...] = ()
     summary: str | None = None
+    # Licence facts of `info` (the latest release, or the one a per-version document is about).
+    license_expression: str | None = None
+    license: str | None = None
+    classifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

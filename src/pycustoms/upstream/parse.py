@@ -288,6 +288,9 @@ def parse_json_api(body: bytes, url: str) -> ProjectInfo:
     vulns = document.get("vulnerabilities")
     version = info.get("version")
     summary = info.get("summary")
+    expression = info.get("license_expression")
+    license_text = info.get("license")
+    classifiers = info.get("classifiers")
     return ProjectInfo(
         name=ProjectName(normalize_name(str(info["name"]))),
         latest_version=version if isinstance(version, str) else None,
@@ -299,6 +302,9 @@ def parse_json_api(body: bytes, url: str) -> ProjectInfo:
         if isinstance(vulns, list)
         else (),
         summary=summary if isinstance(summary, str) else None,
+        license_expression=expression if isinstance(expression, str) and expression else None,
+        license=license_text if isinstance(license_text, str) and license_text else None,
+        classifiers=tuple(str(c) for c in classifiers) if isinstance(classifiers, list) else (),
     )
 
 

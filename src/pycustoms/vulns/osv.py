@@ -43,63 +43,96 @@ class OsvSource(VulnerabilitySource):
         """Release the connection pool."""
         self._http.close()
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, body: dict[str, Any]) -> list[Any]:
         response = self._http.post(f"{self.base_url}/v1/querybatch", json=body)
         response.raise_for_status()
         document = response.json()
         if not isinstance(document, dict) or not isinstance(document.get("results"), list):
-            raise ValueError("the answer has no `results` list")
-        return document
+            raise OsvAnswerError("the batch answer has no `results` list")
+        results: list[Any] = document["results"]
+        return results
 
     def _ids(self, batch: Sequence[Query]) -> list[set[str]]:
+        """The advisory ids that apply to each query, following every page of results."""
         pending = [
             {"package": {"name": q.name, "ecosystem": ECOSYSTEM}, "version": q.version}
             for q in batch
         ]
         ids: list[set[str]] = [set() for _ in batch]
         positions = list(range(len(batch)))
-        for _ in range(MAX_PAGES):
-            results = self._post({"queries": pending})["results"]
+        for page in range(1, MAX_PAGES + 1):
+            results = self._post({"queries": pending})
             if len(results) != len(pending):
-                raise ValueError("the answer has a different number of results than queries")
+                raise OsvAnswerError(
+                    f"page {page} has {len(results)} results for {len(pending)} queries"
+                )
             again: list[dict[str, Any]] = []
             again_positions: list[int] = []
             for position, query, result in zip(positions, pending, results, strict=True):
-                for vuln in result.get("vulns", []) or []:
-                    ids[position].add(str(vuln["id"]))
-                token = result.get("next_page_token")
+                vulns, token = _read_result(result, page)
+                ids[position].update(vulns)
                 if token:
                     again.append({**query, "page_token": token})
                     again_positions.append(position)
             if not again:
                 return ids
             pending, positions = again, again_positions
-        raise ValueError(f"more than {MAX_PAGES} pages of results")
+        raise OsvAnswerError(f"more than {MAX_PAGES} pages of results")
 
     def _record(self, ident: str) -> list[OsvRecord]:
         if ident not in self._records:
-            response = self._http.get(f"{self.base_url}/v1/vulns/{quote(ident)}")
+            response = self._http.get(f"{self.base_url}/v1/vulns/{quote(ident, safe='')}")
             response.raise_for_status()
-            self._records[ident] = parse_osv(response.json())
+            document = response.json()
+            if not isinstance(document, dict):
+                raise OsvAnswerError(f"the record of {ident} is not an object")
+            try:
+                self._records[ident] = parse_osv(document)
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise OsvAnswerError(f"the record of {ident} is malformed ({exc!r})") from None
         return self._records[ident]
 
     def query(self, queries: Sequence[Query]) -> Answer:
-        """Ask in batches of 1,000; fetch each advisory once."""
+        """Ask in batches of 1,000; fetch each advisory once; a bad answer fails its queries."""
         answer = Answer()
         for start in range(0, len(queries), BATCH):
             batch = queries[start : start + BATCH]
             try:
                 ids = self._ids(batch)
-            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-                answer.fail_all(batch, f"the OSV API at {self.base_url} failed: {exc}")
+            except (httpx.HTTPError, ValueError) as exc:
+                answer.fail_all(
+                    batch, f"could not complete the OSV query at {self.base_url}: {exc}"
+                )
                 continue
             for query, found in zip(batch, ids, strict=True):
                 try:
                     records = [r for i in sorted(found) for r in self._record(i)]
                 except (httpx.HTTPError, ValueError) as exc:
-                    answer.failed[query] = f"the OSV API at {self.base_url} failed: {exc}"
+                    answer.failed[query] = (
+                        f"could not complete the OSV lookup at {self.base_url}: {exc}"
+                    )
                     continue
                 answer.found[query] = [
                     r for r in records if r.package == query.name and affects(r, query.version)
                 ]
         return answer
+
+
+class OsvAnswerError(ValueError):
+    """The OSV API answered something that is not what its documentation describes."""
+
+
+def _read_result(result: object, page: int) -> tuple[list[str], str | None]:
+    """The advisory ids and next-page token of one batch result; `OsvAnswerError` if malformed."""
+    if not isinstance(result, dict):
+        raise OsvAnswerError(f"a result on page {page} is not an object")
+    vulns = result.get("vulns") or []
+    token = result.get("next_page_token")
+    if not isinstance(vulns, list) or (token is not None and not isinstance(token, str)):
+        raise OsvAnswerError(f"a result on page {page} has a malformed `vulns` or page token")
+    ids: list[str] = []
+    for vuln in vulns:
+        if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
+            raise OsvAnswerError(f"an advisory on page {page} has no `id`")
+        ids.append(vuln["id"])
+    return ids, token or None

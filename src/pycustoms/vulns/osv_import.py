@@ -55,10 +55,9 @@ def _documents(path: Path) -> Iterator[tuple[str, bytes]]:
 def load_document(name: str, data: bytes) -> dict[str, Any]:
     """Parse one OSV file; `ValueError` with the reason when it is not a record."""
     try:
-        if name.endswith(".json"):
-            document = json.loads(data)
-        else:
-            document = yaml.load(data, Loader=_LOADER)  # noqa: S506 - CSafeLoader/SafeLoader
+        document = (
+            json.loads(data) if name.endswith(".json") else yaml.load(data, Loader=_LOADER)  # noqa: S506 - the loader is (C)SafeLoader
+        )
     except (ValueError, yaml.YAMLError) as exc:
         raise ValueError(
             f"not valid {'JSON' if name.endswith('.json') else 'YAML'}: {exc}"
@@ -68,53 +67,68 @@ def load_document(name: str, data: bytes) -> dict[str, Any]:
     return document
 
 
-def read_records(path: Path) -> tuple[list[tuple[OsvRecord, str | None]], int, list[str]]:
-    """Every PyPI record under *path* with its `modified` time, the file count and errors."""
-    records: list[tuple[OsvRecord, str | None]] = []
-    errors: list[str] = []
-    files = 0
+def iter_records(path: Path, errors: list[str]) -> Iterator[list[tuple[OsvRecord, str | None]]]:
+    """The PyPI records of each OSV file under *path* (one list per file), with `modified`.
+
+    Files that cannot be read are appended to *errors* and skipped.
+    """
     for name, data in _documents(path):
-        files += 1
         try:
             document = load_document(name, data)
             modified = str(document["modified"]) if document.get("modified") else None
-            records += [(r, modified) for r in parse_osv(document)]
+            yield [(r, modified) for r in parse_osv(document)]
         except ValueError as exc:
             errors.append(f"{name}: {exc}")
-    return records, files, errors
+            yield []
 
 
-def import_osv(db: Database, path: Path) -> ImportSummary:
-    """Import every OSV record under *path* into *db*, replacing earlier copies of them."""
+def import_osv(db: Database, path: Path, *, batch: int = _CHUNK) -> ImportSummary:
+    """Import every OSV record under *path* into *db*, replacing earlier copies of them.
+
+    Records are streamed into the database *batch* rows at a time, so memory does
+    not grow with the size of the advisory set; the whole import is still one
+    transaction (a failed import leaves the previous data as it was). A record
+    seen again (the same advisory in two files) replaces the earlier copy.
+    """
     if not path.exists():
         raise TargetError(f"{path} does not exist; pass a directory or zip of OSV records")
-    records, files, errors = read_records(path)
-    rows = [
-        {
-            "advisory_id": r.id,
-            "package": r.package,
-            "modified": modified,
-            "data": r.to_json(),
-        }
-        for r, modified in records
-    ]
-    ids = sorted({r.id for r, _ in records})
+    errors: list[str] = []
+    files = 0
+    # Keys only (not records), to count what this import stored.
+    seen: set[tuple[str, str]] = set()
+    pending: dict[tuple[str, str], dict[str, Any]] = {}
     with db.session() as session, session.begin():
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            session.execute(
-                delete(AdvisoryRecordRow).where(AdvisoryRecordRow.advisory_id.in_(chunk))
-            )
-        seen: set[tuple[str, str]] = set()
-        unique = []
-        for row in rows:
-            key = (str(row["advisory_id"]), str(row["package"]))
-            if key not in seen:
+
+        def flush() -> None:
+            ids = sorted({advisory for advisory, _ in pending})
+            for start in range(0, len(ids), _CHUNK):
+                session.execute(
+                    delete(AdvisoryRecordRow).where(
+                        AdvisoryRecordRow.advisory_id.in_(ids[start : start + _CHUNK])
+                    )
+                )
+            rows = list(pending.values())
+            for start in range(0, len(rows), _CHUNK):
+                session.execute(insert(AdvisoryRecordRow), rows[start : start + _CHUNK])
+            pending.clear()
+
+        for records in iter_records(path, errors):
+            files += 1
+            # Rows of one file stay in one batch: a later copy of the same advisory
+            # then replaces all of its rows, never half of them.
+            for record, modified in records:
+                key = (record.id, record.package)
                 seen.add(key)
-                unique.append(row)
-        for start in range(0, len(unique), _CHUNK):
-            session.execute(insert(AdvisoryRecordRow), unique[start : start + _CHUNK])
+                pending[key] = {
+                    "advisory_id": record.id,
+                    "package": record.package,
+                    "modified": modified,
+                    "data": record.to_json(),
+                }
+            if len(pending) >= batch:
+                flush()
+        flush()
         session.add(
-            AdvisoryImportRow(source=str(path), imported_at=datetime.now(UTC), records=len(unique))
+            AdvisoryImportRow(source=str(path), imported_at=datetime.now(UTC), records=len(seen))
         )
-    return ImportSummary(files, len(unique), tuple(errors))
+    return ImportSummary(files, len(seen), tuple(errors))

@@ -94,7 +94,10 @@ def test_disguised_binary() -> None:
     hidden = PackageFacts(
         PackageKind.SDIST, files=[FileFacts("pkg/data/update", ExecContext.DATA, 64, "ELF")]
     )
-    assert _rules(hidden) == {"code/disguised-binary": Severity.HIGH}
+    assert _rules(hidden) == {
+        "code/disguised-binary": Severity.HIGH,
+        "code/binary-in-pure-package": Severity.HIGH,
+    }
 
 
 def test_exec_of_shipped_text_file() -> None:

@@ -19,9 +19,10 @@ import ast
 import re
 from collections import deque
 
+from pycustoms.analyzers.code import FileReport, prefilter
+from pycustoms.analyzers.code import ast_core as W
 from pycustoms.analyzers.code import ast_tables as T
-from pycustoms.analyzers.code import ast_walk as W
-from pycustoms.analyzers.code import FileReport
+from pycustoms.analyzers.code.ast_walk import Walker
 from pycustoms.analyzers.code.context import ExecContext
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
@@ -133,17 +134,17 @@ def analyze_python(path: str, source: str, context: ExecContext) -> FileReport |
     a rule; they get an empty report (with `ENV_READ` if they mention the
     environment), even if they would not parse.
     """
-    if context not in _RUNS_EARLY and not T.needs_walk(source):
-        if any(word in source for word in T.ENV_WORDS):
-            return FileReport(path, capabilities=frozenset({Capability.ENV_READ}))
-        return FileReport(path)
+    if context not in _RUNS_EARLY:
+        walk, seen = prefilter.decide(source, imported=context is ExecContext.IMPORT)
+        if not walk:
+            return FileReport(path, capabilities=seen)
     if len(source) > _MAX_SOURCE:
         return None
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    walker = W.Walker(source, install=context is ExecContext.INSTALL)
+    walker = Walker(source, install=context is ExecContext.INSTALL)
     _walk(walker, tree.body)
     findings = _findings(walker, path, context)
     caps = set(walker.caps)
@@ -169,7 +170,7 @@ def analyze_pth(path: str, text: str) -> FileReport:
     editable-install, distutils-precedence and coverage hooks); one that execs,
     decodes, spawns or opens the network is a CRITICAL `code/pth-executes-payload`.
     """
-    walker = W.Walker(text, install=False)
+    walker = Walker(text, install=False)
     extra: list[W.Hit] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -200,7 +201,7 @@ def analyze_pth(path: str, text: str) -> FileReport:
     return FileReport(path, tuple(findings), frozenset(caps))
 
 
-def _walk(walker: W.Walker, body: list[ast.stmt]) -> None:
+def _walk(walker: Walker, body: list[ast.stmt]) -> None:
     try:
         walker.block(body)
     except RecursionError:
@@ -212,7 +213,7 @@ def _walk(walker: W.Walker, body: list[ast.stmt]) -> None:
     walker.finish()
 
 
-def _command_classes(walker: W.Walker, context: ExecContext) -> list[W.ClassInfo]:
+def _command_classes(walker: Walker, context: ExecContext) -> list[W.ClassInfo]:
     if context is not ExecContext.INSTALL:
         return []
     out = []
@@ -223,7 +224,7 @@ def _command_classes(walker: W.Walker, context: ExecContext) -> list[W.ClassInfo
     return out
 
 
-def _executed(walker: W.Walker, context: ExecContext) -> set[W.Func]:
+def _executed(walker: Walker, context: ExecContext) -> set[W.Func]:
     """Functions that run when the file runs: reachable from top-level calls."""
     by_name: dict[str, list[W.Func]] = {}
     for func in walker.funcs:
@@ -267,7 +268,7 @@ def resolve(sev: W.Sev, context: ExecContext, executed: bool) -> Severity:
     return Severity(max(0, min(4, level)))
 
 
-def _findings(walker: W.Walker, path: str, context: ExecContext) -> list[Finding]:
+def _findings(walker: Walker, path: str, context: ExecContext) -> list[Finding]:
     run = _executed(walker, context)
     seen: set[tuple[str, int]] = set()
     out: list[Finding] = []

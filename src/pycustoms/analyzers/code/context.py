@@ -78,9 +78,9 @@ def classify(
         return ExecContext.STARTUP
     if path in build_backend_paths:
         return ExecContext.INSTALL
-    if kind in (PackageKind.SDIST, PackageKind.DIRECTORY, PackageKind.EGG) and not parts:
-        if base in _INSTALL_FILES:
-            return ExecContext.INSTALL
+    in_source_root = kind in (PackageKind.SDIST, PackageKind.DIRECTORY, PackageKind.EGG)
+    if in_source_root and not parts and base in _INSTALL_FILES:
+        return ExecContext.INSTALL
     if kind is PackageKind.EGG and parts[:1] == ["egg-info"]:
         return ExecContext.INSTALL
     if any(p in _TEST_DIRS for p in parts) or base.startswith("test_") or base == "conftest.py":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pycustoms.analyzers.code import FileReport
 from pycustoms.analyzers.code.context import ExecContext, PackageKind
@@ -68,10 +68,12 @@ RULES: tuple[Rule, ...] = (
 
 # setuptools' cli-64.exe/gui-arm64.exe and distlib's t32.exe/w64-arm.exe style stubs.
 _LAUNCHER = re.compile(r"(?:cli|gui|t|w)(?:-?(?:32|64|arm64))?(?:-arm)?\.exe")
+_DOS_HEADER = b"MZ\x90\x00\x03\x00\x00\x00"
 _LIB_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
 _DATA_SUFFIXES = frozenset(
     {
         ".png",
+        ".dat",
         ".jpg",
         ".jpeg",
         ".gif",
@@ -119,6 +121,8 @@ _DATA_DIRS = frozenset(
         "icons",
     }
 )
+RUN_PREFIX = "!"  # `text_rules.exec_file_targets` marks program-run targets so
+_RUNS_EARLY = (ExecContext.INSTALL, ExecContext.STARTUP, ExecContext.IMPORT)
 _INSTALL_CAPS = frozenset({C.NETWORK, C.PROCESS, C.DYNAMIC_CODE, C.CREDENTIAL_READ, C.PERSISTENCE})
 
 
@@ -136,7 +140,8 @@ def binary_kind(head: bytes) -> str | None:
         return "ELF"
     if head.startswith(b"MZ") and len(head) >= 0x40:
         pe = int.from_bytes(head[0x3C:0x40], "little")
-        return "PE" if head[pe : pe + 4] == b"PE\0\0" else None
+        # The DOS header every linker writes, for a PE header cut off by *head*.
+        return "PE" if head[pe : pe + 4] == b"PE\0\0" or head.startswith(_DOS_HEADER) else None
     if head[:4] in (
         b"\xfe\xed\xfa\xce",
         b"\xfe\xed\xfa\xcf",
@@ -212,6 +217,14 @@ def _binary_findings(facts: PackageFacts) -> Iterable[Finding]:
             continue
         suffix = posixpath.splitext(f.path)[1].lower()
         dirs = {p.lower() for p in f.path.split("/")[:-1]}
+        if facts.pure and dirs & _DATA_DIRS and not f.path.lower().endswith(_LIB_SUFFIXES):
+            yield Finding(
+                "code/binary-in-pure-package",
+                Severity.HIGH,
+                f"prebuilt {f.binary} executable in {where}",
+                f.path,
+                confidence=0.6,
+            )
         if suffix in _DATA_SUFFIXES:
             yield Finding(
                 "code/disguised-binary",
@@ -249,6 +262,9 @@ def _exec_findings(facts: PackageFacts) -> Iterable[Finding]:
         by_base.setdefault(posixpath.basename(f.path).lower(), f)
     for t in facts.exec_targets:
         name = posixpath.basename(t.target.replace("\\", "/")).lower()
+        if name.startswith(RUN_PREFIX):
+            yield from _run_binary(facts, t, by_base.get(name[len(RUN_PREFIX) :]))
+            continue
         target = by_base.get(name)
         if name.endswith((".py", ".pyw")) or target is None or target.assignments_only:
             continue
@@ -262,6 +278,70 @@ def _exec_findings(facts: PackageFacts) -> Iterable[Finding]:
             None,
             0.9,
         )
+
+
+def _run_binary(facts: PackageFacts, t: ExecTarget, target: FileFacts | None) -> Iterable[Finding]:
+    """A native executable shipped in a pure package, named by code that spawns it early."""
+    if (
+        target is None
+        or target.binary is None
+        or not facts.pure
+        or target.path.lower().endswith(_LIB_SUFFIXES)
+        or _is_launcher(target.path)
+        or t.context not in _RUNS_EARLY
+    ):
+        return
+    yield Finding(
+        "code/binary-in-pure-package",
+        Severity.CRITICAL,
+        f"shipped {target.binary} executable {target.path!r} is run by code that runs at "
+        "install, start-up or import",
+        t.source,
+        t.line,
+        None,
+        0.8,
+    )
+
+
+# Rules whose hits in a module imported by setup.py or a .pth file run with it.
+_IMPORTED_THREATS = frozenset(
+    {
+        "code/exfiltration",
+        "code/host-info-exfiltration",
+        "code/dns-exfiltration",
+        "code/reverse-shell",
+        "code/exec-decoded-payload",
+        "code/exec-remote-code",
+        "code/download-execute",
+        "code/stealer-target-access",
+        "code/persistence",
+    }
+)
+
+
+def _imported_payloads(facts: PackageFacts) -> Iterable[Finding]:
+    """Threat findings of local modules that install-time or start-up code imports.
+
+    Such a module (even one under `tests/`, which is judged leniently on its own)
+    runs, and its functions are called, at install or interpreter start.
+    """
+    where = contexts(facts)
+    for seed, modules in sorted(facts.imports.items()):
+        if where.get(seed) not in (ExecContext.INSTALL, ExecContext.STARTUP):
+            continue
+        for module in sorted(modules):
+            for path in _module_paths(module):
+                report = facts.reports.get(path)
+                if report is None or path == seed:
+                    continue
+                for f in report.findings:
+                    if f.rule in _IMPORTED_THREATS and f.severity >= Severity.MEDIUM:
+                        yield replace(
+                            f,
+                            severity=Severity.CRITICAL,
+                            message=f"{f.message}; imported by {seed}, so it runs at install "
+                            "or start-up",
+                        )
 
 
 def _module_paths(module: str) -> tuple[str, ...]:
@@ -318,6 +398,7 @@ def package_findings(facts: PackageFacts) -> tuple[list[Finding], frozenset[Capa
         *_binary_findings(facts),
         *_exec_findings(facts),
         *_cross_file(facts),
+        *_imported_payloads(facts),
         *_install_summary(facts),
     ]
     caps: set[Capability] = set()

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pycustoms.analyzers.code import FileReport
+from pycustoms.analyzers.code import ast_tables as T
 from pycustoms.analyzers.code import ast_walk as W
 from pycustoms.analyzers.code.context import ExecContext
 from pycustoms.rules import Rule
@@ -354,14 +355,53 @@ _PROCESS = re.compile(
     r"\b(?:os\.system|os\.popen|subprocess\.|os\.exec\w*\(|os\.spawn|popen[234]?\()"
 )
 _ENV = re.compile(r"\bos\.(?:environ|getenv)\b")
+_EXEC_REMOTE = re.compile(
+    r"\b(?:exec|eval)\b[\s(]+[^\n]{0,200}?\b(?:urlopen|urllib2?\.\w+|requests\.(?:get|post))\s*\("
+)
+_HOSTINFO = re.compile(
+    r"\b(?:socket\.gethostname|socket\.getfqdn|getpass\.getuser|os\.getlogin|os\.getcwd"
+    r"|platform\.node|platform\.uname|os\.uname)\s*\("
+    r"|os\.environ(?:\.get\(|\[)\s*['\"](?:USER|USERNAME|LOGNAME|HOSTNAME|COMPUTERNAME)['\"]"
+)
+_SHELL_SECRET_SEND = re.compile(
+    r"\b(?:printenv|env)\b\s*\|[^\n]*\b(?:curl|wget|nc)\b"
+    r"|\b(?:curl|wget|nslookup|dig|ping)\b[^\n]*(?:\$\(|`)\s*(?:whoami|hostname|id|pwd|uname|env)\b"
+)
+
+
+# A shipped data file opened, then executed a few lines later.
+_OPEN_THEN_EXEC = re.compile(
+    r"\bopen\s*\([^\n]{0,160}?['\"](?P<c>[\w.\-]{1,80}\.(?:json|txt|dat|bin|png|jpe?g|gif|bmp"
+    r"|ico|csv|xml|ya?ml|cfg|ini|md|rst|log|b64|enc|html?|js|css|svg|wav|mp3|key|db|tmp))['\"]"
+    r"[^\n]*\n(?:[^\n]*\n){0,5}?[^\n]*\b(?:exec|eval)\s*\(",
+    re.IGNORECASE,
+)
+_SPAWN = re.compile(r"\b(?:Popen|subprocess\.\w+|os\.system|startfile|os\.exec\w*|spawn\w*)\s*\(")
+_SPAWN_WORDS = ("Popen", "subprocess.", "os.system", "startfile", "os.exec", "spawn")
+_FILE_LITERAL = re.compile(r"['\"]([\w][\w.\-]{1,63})['\"]")
+RUN_PREFIX = "!"  # marks a target that is run as a program rather than exec'd
 
 
 def exec_file_targets(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (line, file name) for `exec(open("name").read())`-style statements in *text*."""
-    if "execfile" not in text and ("exec" not in text or "open" not in text):
-        return
-    for match in _EXEC_FILE.finditer(text):
-        yield _line_of(text, match.start()), match.group("a") or match.group("b")
+    """Yield (line, file name) for statements in *text* that execute a named file.
+
+    `exec(open("name").read())`-style statements, a data file opened a few lines
+    before an `exec`, and (names prefixed with `RUN_PREFIX`) every short file-name
+    literal of a source that spawns processes: the package rules keep only those
+    naming a shipped native executable.
+    """
+    if "execfile" in text or ("exec" in text and "open" in text):
+        for match in _EXEC_FILE.finditer(text):
+            yield _line_of(text, match.start()), match.group("a") or match.group("b")
+    if ("exec(" in text or "eval(" in text) and "open" in text:
+        for match in _OPEN_THEN_EXEC.finditer(text):
+            yield _line_of(text, match.start()), match.group("c")
+    # Substring gate first: the regex alone costs more than parsing a large module.
+    if any(w in text for w in _SPAWN_WORDS) and (spawn := _SPAWN.search(text)):
+        line = _line_of(text, spawn.start())
+        names = {m.group(1) for m in _FILE_LITERAL.finditer(text)}
+        for name in sorted(n for n in names if not n.lower().endswith(PY_SUFFIXES)):
+            yield line, RUN_PREFIX + name
 
 
 def _strip_comments(text: str) -> str:
@@ -415,6 +455,17 @@ def fallback_python(path: str, text: str, context: ExecContext) -> FileReport:
                     0.8,
                 )
                 break
+    network = _NETWORK.search(code)
+    if m := _EXEC_REMOTE.search(code):
+        add(W.EXEC_REMOTE, Severity.CRITICAL, "executes code fetched from the network", m.start())
+    if network and (m := _ENV_DUMP.search(code) or _CREDENTIALS.search(code)):
+        add(W.EXFIL, Severity.HIGH, "sends the environment or credentials out", m.start(), 0.8)
+    elif network and (m := _HOSTINFO.search(code)):
+        add(W.HOST_EXFIL, Severity.HIGH, "sends host or user details out", m.start(), 0.8)
+    if m := _SHELL_SECRET_SEND.search(code):
+        add(W.HOST_EXFIL, Severity.HIGH, "shell command sends host details or secrets", m.start())
+    if network and (m := T.SUSPICIOUS_HOST.search(code)):
+        add(W.SUSPICIOUS_HOST, Severity.MEDIUM, "talks to a webhook/catcher/raw-IP host", m.start())
     if m := _ENV_DUMP.search(code):
         add(
             W.ENV_DUMP,

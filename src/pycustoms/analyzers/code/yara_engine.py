@@ -118,7 +118,7 @@ RULES: tuple[Rule, ...] = (
         _C.PROCESS,
     ),
     Rule(
-        "code/reverse-shell",
+        "code/reverse-shell-command",
         _S.HIGH,
         "Reverse-shell idiom",
         "/dev/tcp redirection, nc -e, an interactive shell piped to a socket, pty.spawn.",
@@ -154,7 +154,7 @@ RULES: tuple[Rule, ...] = (
         _C.CREDENTIAL_READ,
     ),
     Rule(
-        "code/persistence",
+        "code/persistence-marker",
         _S.MEDIUM,
         "Persistence mechanism",
         "crontab writes, systemd user units, Run keys, the Startup folder, schtasks.",

@@ -50,9 +50,9 @@ def _component(result: DependencyResult, ref: str) -> Component:
             hashes.append(HashType(alg=_ALGORITHMS[algorithm], content=digest))
     properties = [Property(name="pycustoms:decision", value=result.verdict.decision.value)]
     properties.append(
-        Property(name="pycustoms:status", value="unverified" if result.unverified else "checked")
+        Property(name="pycustoms:status", value="unverified" if result.not_checked else "checked")
     )
-    properties += [Property(name="pycustoms:unverified", value=u) for u in result.unverified]
+    properties += [Property(name="pycustoms:unverified", value=u) for u in result.not_checked]
     return Component(
         name=d.display_name,
         version=d.version,

@@ -57,3 +57,12 @@ def render(report: AuditReport, out: IO[str]) -> None:
             console.print(
                 f"  {r.dependency.name} {r.dependency.version or ''}: {'; '.join(r.unverified)}"
             )
+    if report.undetermined:
+        console.print(
+            f"[bold yellow]not determined[/bold yellow]: {len(report.undetermined)} dependencies "
+            "name no exact version (or come from a URL or path); their vulnerabilities were "
+            "not looked up. Lock them to audit them fully."
+        )
+        for r in report.undetermined:
+            d = r.dependency
+            console.print(f"  {d.name} {d.specifier or d.url or ''}: {'; '.join(r.undetermined)}")

@@ -36,7 +36,11 @@ def advisory_json(a: Advisory) -> dict[str, Any]:
 
 
 def result_json(r: DependencyResult) -> dict[str, Any]:
-    """One dependency's result as JSON; `status` is `unverified` when a check did not run."""
+    """One dependency's result as JSON; `status` is `unverified` when a check has no answer.
+
+    `unverified` lists every check without an answer; `failed` only those a
+    selected source could not complete (the ones that make the audit exit 3).
+    """
     d = r.dependency
     return {
         "name": d.name,
@@ -47,8 +51,9 @@ def result_json(r: DependencyResult) -> dict[str, Any]:
         "line": d.line,
         "license": r.license,
         "hashes": sorted(d.all_hashes()),
-        "status": "unverified" if r.unverified else "checked",
-        "unverified": list(r.unverified),
+        "status": "unverified" if r.not_checked else "checked",
+        "unverified": list(r.not_checked),
+        "failed": list(r.unverified),
         "decision": r.verdict.decision.value,
         "score": r.verdict.score,
         "advisories": [advisory_json(a) for a in r.advisories],
@@ -63,7 +68,8 @@ def to_json(report: AuditReport) -> dict[str, Any]:
         "sources": list(report.sources),
         "inputs": [{"path": i.path, "format": i.format.value} for i in report.inputs],
         "allow_unverified": report.allow_unverified,
-        "unverified": len(report.unverified),
+        "unverified": sum(1 for r in report.results if r.not_checked),
+        "failed": len(report.unverified),
         "dependencies": [result_json(r) for r in report.results],
         "input_findings": [
             {

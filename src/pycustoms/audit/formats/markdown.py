@@ -29,21 +29,16 @@ def render(report: AuditReport, out: IO[str]) -> None:
                     f"| `{f.rule}` | {_cell(f.message)} | {fix} |",
                 )
             )
-    for path, verdict in report.input_verdicts:
-        for f in verdict.findings:
-            rows.append(
-                (
-                    -int(f.severity),
-                    f"| {f.severity.label} | {path} | | `{f.rule}` | {_cell(f.message)} | |",
-                )
-            )
-    out.write(
-        f"## pycustoms audit\n\n{checked} dependencies, sources: {', '.join(report.sources) or 'none'}\n\n"
+    rows.extend(
+        (-int(f.severity), f"| {f.severity.label} | {path} | | `{f.rule}` | {_cell(f.message)} | |")
+        for path, verdict in report.input_verdicts
+        for f in verdict.findings
     )
+    sources = ", ".join(report.sources) or "none"
+    out.write(f"## pycustoms audit\n\n{checked} dependencies, sources: {sources}\n\n")
     if rows:
-        out.write(
-            "| severity | package | version | rule | finding | fixed in |\n|---|---|---|---|---|---|\n"
-        )
+        out.write("| severity | package | version | rule | finding | fixed in |\n")
+        out.write("|---|---|---|---|---|---|\n")
         for _, row in sorted(rows):
             out.write(row + "\n")
     else:
@@ -59,3 +54,12 @@ def render(report: AuditReport, out: IO[str]) -> None:
             out.write(
                 f"- `{r.dependency.name}` {r.dependency.version or ''}: {'; '.join(r.unverified)}\n"
             )
+    if report.undetermined:
+        out.write(
+            "\n### not determined\n\nNo exact version, so vulnerabilities were not looked up; "
+            "lock these to audit them fully.\n\n"
+        )
+        for r in report.undetermined:
+            d = r.dependency
+            stated = _cell(d.specifier or d.url or "")
+            out.write(f"- `{d.name}` {stated}: {'; '.join(r.undetermined)}\n")

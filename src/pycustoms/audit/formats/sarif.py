@@ -1,4 +1,4 @@
-"""`--format sarif`: SARIF 2.1.0; each result points at the input file and line of its dependency."""
+"""`--format sarif`: SARIF 2.1.0; each result points at the input file and dependency line."""
 
 from __future__ import annotations
 
@@ -20,10 +20,29 @@ _LEVEL = {
     Severity.CRITICAL: "error",
 }
 UNVERIFIED_RULE = "audit/unverified"
+UNDETERMINED_RULE = "audit/undetermined"
+_OWN_RULES = {
+    UNVERIFIED_RULE: Rule(
+        UNVERIFIED_RULE,
+        Severity.HIGH,
+        "A check could not be completed",
+        "A selected source (vulnerability database, OSV API, index) did not answer, so "
+        "the dependency is not known to be clean.",
+    ),
+    UNDETERMINED_RULE: Rule(
+        UNDETERMINED_RULE,
+        Severity.INFO,
+        "A check does not apply without an exact version",
+        "The input states a range, URL or path, so vulnerabilities were not looked up; "
+        "lock the dependency to audit it fully.",
+    ),
+}
 
 
 def _rule(rule_id: str) -> Rule:
     """Our own rules first (always importable), then the shared catalogue."""
+    if rule_id in _OWN_RULES:
+        return _OWN_RULES[rule_id]
     from pycustoms.audit import checks  # noqa: PLC0415 - avoids an import cycle
     from pycustoms.audit.inputs import environment  # noqa: PLC0415
     from pycustoms.vulns import analyze  # noqa: PLC0415
@@ -60,8 +79,8 @@ def render(report: AuditReport, out: IO[str]) -> None:
     for r in report.results:
         d = r.dependency
         subject = f"{d.name}=={d.version}" if d.version else d.name
-        for f in r.verdict.findings:
-            pairs.append((f, subject, {"package": d.name, "version": d.version}))
+        props = {"package": d.name, "version": d.version}
+        pairs.extend((f, subject, props) for f in r.verdict.findings)
         if r.unverified:
             level = Severity.LOW if report.allow_unverified else Severity.HIGH
             text = f"{subject} was not fully checked: {'; '.join(r.unverified)}"
@@ -72,6 +91,15 @@ def render(report: AuditReport, out: IO[str]) -> None:
                     {"unverified": True},
                 )
             )
+        if r.undetermined:
+            text = f"{subject}: {'; '.join(r.undetermined)}"
+            pairs.append(
+                (
+                    Finding(UNDETERMINED_RULE, Severity.INFO, text, d.source, d.line, subject),
+                    subject,
+                    {"undetermined": True},
+                )
+            )
     for path, verdict in report.input_verdicts:
         pairs += [(f, path, {}) for f in verdict.findings]
     rule_ids = sorted({f.rule for f, _, _ in pairs})
@@ -79,13 +107,12 @@ def render(report: AuditReport, out: IO[str]) -> None:
     rules = []
     for rule_id in rule_ids:
         rule = _rule(rule_id)
-        title = "A check could not be completed" if rule_id == UNVERIFIED_RULE else rule.title
         rules.append(
             {
                 "id": rule_id,
                 "name": rule_id.replace("/", "."),
-                "shortDescription": {"text": title},
-                "fullDescription": {"text": rule.description or title},
+                "shortDescription": {"text": rule.title},
+                "fullDescription": {"text": rule.description or rule.title},
                 "defaultConfiguration": {"level": _LEVEL[rule.severity]},
             }
         )

@@ -130,18 +130,18 @@ def startup_findings(site: Path, owned: set[Path], policy: Policy) -> list[Findi
                         )
                     )
         result = scan_target(path, policy)
-        for item in result.verdict.findings:
-            found.append(
-                Finding(
-                    item.rule,
-                    item.severity,
-                    item.message,
-                    str(path),
-                    item.line,
-                    item.snippet,
-                    item.confidence,
-                )
+        found.extend(
+            Finding(
+                item.rule,
+                item.severity,
+                item.message,
+                str(path),
+                item.line,
+                item.snippet,
+                item.confidence,
             )
+            for item in result.verdict.findings
+        )
     return found
 
 

@@ -44,10 +44,11 @@ def parse_lock_packages(
         name = entry["name"]
         line = lines.find(f'name = "{name}"', start=cursor)
         cursor = line or cursor
-        files: list[LockedFile] = []
-        for item in entry.get("files", []) or []:
-            if isinstance(item, Mapping) and (found := locked_file(item, hash_key="hash")):
-                files.append(found)
+        files: list[LockedFile] = [
+            found
+            for item in entry.get("files", []) or []
+            if isinstance(item, Mapping) and (found := locked_file(item, hash_key="hash"))
+        ]
         kind, url, index = _origin(entry)
         if index and index not in indexes:
             indexes[index] = IndexSetting(index, "source", source, line)

@@ -55,10 +55,11 @@ def parse_pylock(document: Mapping[str, Any], text: str, source: str) -> AuditIn
         name = entry["name"]
         line = lines.find(f'name = "{name}"', start=cursor)
         cursor = line or cursor
-        files: list[LockedFile] = []
-        for wheel in entry.get("wheels", []) or []:
-            if isinstance(wheel, Mapping) and (item := locked_file(wheel)):
-                files.append(item)
+        files: list[LockedFile] = [
+            item
+            for wheel in entry.get("wheels", []) or []
+            if isinstance(wheel, Mapping) and (item := locked_file(wheel))
+        ]
         for key in ("sdist", "archive"):
             table = entry.get(key)
             if isinstance(table, Mapping) and (item := locked_file(table)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -166,56 +166,48 @@ class RequirementsReader(InputReader):
 
     def read(self, path: Path) -> AuditInput:
         """Read *path* and every file it includes; report all bad lines at once."""
-        deps: list[Dependency] = []
-        indexes: list[IndexSetting] = []
-        findings: list[Finding] = []
-        errors: list[str] = []
-        self._read(path, deps, indexes, findings, errors, seen=(), constraint=False)
-        if errors:
-            raise TargetError("; ".join(errors) + "; fix these lines and run the audit again")
-        return AuditInput(str(path), self.format, tuple(deps), tuple(indexes), tuple(findings))
+        found = _Collected()
+        self._read(path, found, seen=(), constraint=False)
+        if found.errors:
+            raise TargetError("; ".join(found.errors) + "; fix these lines and run the audit again")
+        return AuditInput(
+            str(path),
+            self.format,
+            tuple(found.deps),
+            tuple(found.indexes),
+            tuple(found.findings),
+        )
 
     def _read(
-        self,
-        path: Path,
-        deps: list[Dependency],
-        indexes: list[IndexSetting],
-        findings: list[Finding],
-        errors: list[str],
-        *,
-        seen: tuple[Path, ...],
-        constraint: bool,
+        self, path: Path, found: _Collected, *, seen: tuple[Path, ...], constraint: bool
     ) -> None:
         resolved = path.resolve()
         if resolved in seen:
-            errors.append(f"{path}: included again by itself (a -r/-c cycle)")
+            found.errors.append(f"{path}: included again by itself (a -r/-c cycle)")
             return
         source = str(path)
         for statement in logical_lines(read_text(path)):
             text, tokens = _split_options(statement.text)
             where = f"{source}:{statement.start}"
             if not text:
-                self._option_line(tokens, path, statement, deps, indexes, findings, errors, seen)
+                self._option_line(tokens, path, statement, found, seen)
                 continue
             hashes = tuple(h.lower() for h in _option_values(tokens, "--hash"))
             try:
                 dep = parse_requirement(text, source, statement.start, hashes)
             except ValueError as exc:
-                errors.append(f"{where}: {text!r} is not a requirement ({exc})")
+                found.errors.append(f"{where}: {text!r} is not a requirement ({exc})")
                 continue
             if constraint:
                 dep = _as_constraint(dep)
-            deps.append(dep)
+            found.deps.append(dep)
 
     def _option_line(
         self,
         tokens: list[str],
         path: Path,
         statement: LogicalLine,
-        deps: list[Dependency],
-        indexes: list[IndexSetting],
-        findings: list[Finding],
-        errors: list[str],
+        found: _Collected,
         seen: tuple[Path, ...],
     ) -> None:
         source = str(path)
@@ -223,29 +215,36 @@ class RequirementsReader(InputReader):
         value = _option_values(tokens, head)[0] if _option_values(tokens, head) else None
         if head in _INCLUDES:
             if value is None:
-                errors.append(f"{source}:{statement.start}: {head} needs a file name")
+                found.errors.append(f"{source}:{statement.start}: {head} needs a file name")
                 return
             included = path.parent / value
             if value.startswith(("http://", "https://")):
-                errors.append(f"{source}:{statement.start}: remote include {value} is not read")
+                found.errors.append(
+                    f"{source}:{statement.start}: remote include {value} is not read"
+                )
                 return
             self._read(
                 included,
-                deps,
-                indexes,
-                findings,
-                errors,
+                found,
                 seen=(*seen, path.resolve()),
                 constraint=_INCLUDES[head] == "constraint",
             )
         elif head in _INDEX_OPTIONS and value is not None:
-            indexes.append(IndexSetting(value, _INDEX_OPTIONS[head], source, statement.start))
+            found.indexes.append(IndexSetting(value, _INDEX_OPTIONS[head], source, statement.start))
         elif head in {"-e", "--editable"} and value is not None:
-            deps.append(
-                parse_requirement(value, source, statement.start, editable=True),
-            )
+            found.deps.append(parse_requirement(value, source, statement.start, editable=True))
         elif head not in _IGNORED_OPTIONS:
-            errors.append(f"{source}:{statement.start}: unknown option {head!r}")
+            found.errors.append(f"{source}:{statement.start}: unknown option {head!r}")
+
+
+@dataclass
+class _Collected:
+    """What reading a file and its includes gathers (one instance per `read`)."""
+
+    deps: list[Dependency] = field(default_factory=list)
+    indexes: list[IndexSetting] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def _as_constraint(dep: Dependency) -> Dependency:

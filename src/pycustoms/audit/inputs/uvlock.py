@@ -56,10 +56,11 @@ def parse_uv_lock(document: Mapping[str, Any], text: str, source: str) -> AuditI
                 kind, url = _SOURCE_KINDS[key], str(value)
         if index and index not in indexes:
             indexes[index] = IndexSetting(index, "registry", source, line)
-        files: list[LockedFile] = []
-        for wheel in entry.get("wheels", []) or []:
-            if isinstance(wheel, Mapping) and (item := locked_file(wheel, hash_key="hash")):
-                files.append(item)
+        files: list[LockedFile] = [
+            item
+            for wheel in entry.get("wheels", []) or []
+            if isinstance(wheel, Mapping) and (item := locked_file(wheel, hash_key="hash"))
+        ]
         sdist = entry.get("sdist")
         if isinstance(sdist, Mapping) and (item := locked_file(sdist, hash_key="hash")):
             files.append(item)

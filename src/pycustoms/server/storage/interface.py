@@ -10,8 +10,8 @@ class BlobWriter(abc.ABC):
     """An in-progress write. Nothing is visible under the hash until `commit` succeeds."""
 
     @abc.abstractmethod
-    def write(self, data: bytes) -> None:
-        """Append *data*."""
+    def write(self, data: bytes | memoryview) -> None:
+        """Append *data* (not kept: the caller may reuse a memoryview's buffer afterwards)."""
 
     @abc.abstractmethod
     def finish(self) -> Path:

@@ -41,7 +41,7 @@ class _LocalWriter(BlobWriter):
         self._digest = hashlib.sha256() if inline_hash else None
         self.size = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         if self._digest is not None:
             self._digest.update(data)
         self.size += len(data)

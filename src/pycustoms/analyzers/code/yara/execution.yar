@@ -55,7 +55,7 @@ rule shell_download_execute {
 
 rule reverse_shell {
   meta:
-    id = "code/reverse-shell"
+    id = "code/reverse-shell-command"
     severity = "high"
   strings:
     $devtcp = /\/dev\/(tcp|udp)\/[0-9a-zA-Z.\-{}%$]{3,}\/[0-9{$%]/

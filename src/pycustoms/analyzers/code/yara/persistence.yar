@@ -3,7 +3,7 @@
 
 rule persistence_mechanism {
   meta:
-    id = "code/persistence"
+    id = "code/persistence-marker"
     severity = "medium"
   strings:
     $cron_pipe = /crontab\s+-l[^\n]{0,200}\|\s*crontab\s+-/

@@ -1,0 +1,564 @@
+"""Shared state of the `ast` walker: rule ids, hits, scopes, name resolution.
+
+The walker visits every node once, in source order. Each scope (module or
+function) maps variable names to the *labels* of what they hold (decoded data,
+a network response, the environment, a credential path ...). Calls are judged
+where they happen: a sink (`exec`, a network send, a process spawn) looks at
+the labels of its arguments. Hits are recorded with the function they occur
+in; `ast_rules` decides afterwards which functions run (called at top level,
+`cmdclass` hooks in `setup.py`) and scales severities to the file's context.
+Nothing here imports, compiles or runs the analysed code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from pycustoms.analyzers.code import ast_tables as T
+from pycustoms.types import Capability
+
+Labels = frozenset[str]
+_EMPTY: Labels = frozenset()
+
+# Rule ids (declared with their meaning in `ast_rules.RULES`).
+EXEC_DECODED = "code/exec-decoded-payload"
+EXEC_REMOTE = "code/exec-remote-code"
+EXEC_FILE = "code/exec-file-content"
+EXEC_BUILT = "code/exec-obfuscated-string"
+OBF_IMPORT = "code/obfuscated-import"
+OBF_ATTR = "code/obfuscated-attribute"
+CHAR_CODES = "code/char-code-string"
+UNICODE_ID = "code/unicode-identifier"
+LONG_EXPR = "code/very-long-expression"
+PYARMOR = "code/pyarmor-obfuscation"
+INSTALL_NET = "code/install-time-network"
+INSTALL_PROC = "code/install-time-process"
+SUSPICIOUS_HOST = "code/suspicious-endpoint"
+DOWNLOAD_CMD = "code/download-command"
+DOWNLOAD_EXEC = "code/download-execute"
+EXFIL = "code/exfiltration"
+HOST_EXFIL = "code/host-info-exfiltration"
+DNS_EXFIL = "code/dns-exfiltration"
+CRED_ACCESS = "code/credential-file-access"
+STEALER = "code/stealer-target-access"
+METADATA = "code/cloud-metadata-access"
+ENV_DUMP = "code/environment-dump"
+SURVEIL = "code/surveillance"
+PERSIST = "code/persistence"
+REVSHELL = "code/reverse-shell"
+SHELLCODE = "code/shellcode-loader"
+GATED = "code/environment-gated-payload"
+SLEEP = "code/sleep-before-payload"
+
+
+@dataclass(frozen=True, slots=True)
+class Sev:
+    """How a hit's severity depends on where it runs.
+
+    ``mode`` is ``adjust`` (use `ExecContext.adjust` on ``top``), ``threat``
+    (``top`` wherever it runs, one level less in a function nothing calls), or
+    ``staged`` (``install`` in setup/start-up code, ``top`` at import time,
+    ``func`` in uncalled functions and tests). Levels are `Severity` ints.
+    """
+
+    mode: str
+    top: int
+    install: int = 0
+    func: int = 0
+
+
+def adjust(top: int) -> Sev:
+    """A capability-like hit scaled by `ExecContext.adjust`."""
+    return Sev("adjust", top)
+
+
+def threat(top: int, uncalled: int | None = None) -> Sev:
+    """A clear-threat hit: *top* wherever it runs, *uncalled* (default one less) if never called."""
+    return Sev("threat", top, 0, top - 1 if uncalled is None else uncalled)
+
+
+def staged(install: int, top: int, func: int) -> Sev:
+    """A hit with explicit levels for install/start-up, import time and functions."""
+    return Sev("staged", top, install, func)
+
+
+@dataclass(eq=False, slots=True)
+class Func:
+    """A function (or a block that may not run, such as ``if __name__ == '__main__'``)."""
+
+    name: str
+    cls: str | None
+    calls: set[str] = field(default_factory=set)
+    refs: set[str] = field(default_factory=set)
+    root: bool = False
+
+
+@dataclass(slots=True)
+class Hit:
+    """A raw observation before context and reachability decide its severity."""
+
+    rule: str
+    sev: Sev
+    line: int
+    func: Func | None
+    message: str
+    confidence: float
+
+
+@dataclass(slots=True)
+class Scope:
+    func: Func | None
+    vars: dict[str, Labels] = field(default_factory=dict)
+    consts: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    net_write: int = 0
+    run_file: bool = False
+    chmod_x: bool = False
+    slept: int = 0
+    gated: int = 0
+    socket_connect: bool = False
+    clip_read: bool = False
+    # name -> the variable it wraps (``z = ZipFile(buf)``): data put into z lands in buf.
+    wraps: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ClassInfo:
+    """A class defined in the file, with its base names and methods."""
+
+    name: str
+    bases: list[str]
+    methods: list[Func]
+    top_level: bool
+
+
+_TERMINATORS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
+_LOOPBACK = re.compile(
+    r"https?://(127\.|0\.0\.0\.0|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)"
+)
+_RAW_IP = re.compile(r"https?://(\d{1,3}\.){3}\d{1,3}")
+_SHELL_TOOLS = re.compile(r"\b(curl|wget|nslookup|dig|nc|ncat|ping|host|Invoke-WebRequest)\b")
+_CHMOD_TEXT = re.compile(r"chmod\s+(\+x|[0-7]?[0-7][1357][0-7]|[0-7]?[0-7][0-7][1357]|u\+x|a\+x)")
+_ALLOC_APIS = frozenset({"VirtualAlloc", "VirtualAllocEx", "NtAllocateVirtualMemory"})
+_COPY_APIS = frozenset({"RtlMoveMemory", "WriteProcessMemory"})
+_THREAD_APIS = frozenset({"CreateThread", "CreateRemoteThread", "WaitForSingleObject"})
+_RECV_ONLY = frozenset(
+    {"strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "lower", "upper", "ljust",
+     "rjust", "center", "zfill", "removeprefix", "removesuffix", "startswith", "endswith"}
+)  # fmt: skip
+_BLOB_ONLY: frozenset[str] = frozenset({T.BLOB})
+_DANGEROUS_NAMES = frozenset({"exec", "eval", "compile", "__import__", "getattr", "open"})
+_ALIASABLE = T.EXEC_SINKS | T.IMPORT_SINKS | T.PROCESS_CALLS | T.NETWORK_CALLS | T.DECODERS
+_ALIAS_CALLS = frozenset({"getattr"}) | T.IMPORT_SINKS
+# Calls that run a function passed to them (threads, timers, exit hooks, input listeners).
+_CALLBACK_RUNNERS = frozenset(
+    {"threading.Thread", "threading.Timer", "multiprocessing.Process", "atexit.register",
+     "_thread.start_new_thread", "thread.start_new_thread", "signal.signal",
+     "pynput.keyboard.Listener", "pynput.mouse.Listener", "keyboard.on_press",
+     "keyboard.on_release", "keyboard.hook", "keyboard.add_hotkey", "mouse.hook"}
+)  # fmt: skip
+_CALLBACK_KWARGS = frozenset(
+    {"target", "on_press", "on_release", "on_click", "on_move", "on_scroll", "callback"}
+)
+# Keyboard capture through the Windows API (ctypes.windll.user32...).
+_KEYLOG_APIS = frozenset(
+    {"GetAsyncKeyState", "SetWindowsHookExA", "SetWindowsHookExW", "SetWindowsHookEx",
+     "GetKeyboardState"}
+)  # fmt: skip
+_KEYLOG_CALLS = frozenset(
+    {"pynput.keyboard.Listener", "keyboard.on_press", "keyboard.hook", "keyboard.record"}
+)
+_CLIPBOARD_READS = frozenset(
+    {"pyperclip.paste", "clipboard.paste", "win32clipboard.GetClipboardData"}
+)
+_CLIPBOARD_WRITES = frozenset(
+    {"pyperclip.copy", "clipboard.copy", "win32clipboard.SetClipboardText",
+     "win32clipboard.SetClipboardData"}
+)  # fmt: skip
+# Methods that hand out live cloud credentials (boto3/botocore sessions).
+_CRED_METHODS = frozenset({"get_credentials", "get_frozen_credentials"})
+# Methods that put their argument into the receiver (containers, archives, buffers).
+_MUTATORS = frozenset(
+    {"append", "extend", "add", "update", "insert", "appendleft", "put", "write", "writestr",
+     "writelines", "setdefault"}
+)  # fmt: skip
+# Methods and functions that write the receiver (or first argument) into their target.
+_SAVERS = frozenset({"save", "dump", "to_file", "write_to", "savefig"})
+_SSH_GLOB = re.compile(r"\.ssh[/\\]+\*|\.ssh[/\\]+id_")
+# Shell one-liners that send the environment or a credential file to a network tool.
+_SHELL_SECRET_SEND = re.compile(
+    r"(\b(?:printenv|env|set)\b\s*\|[^\n]*\b(?:curl|wget|nc|ncat|socat)\b"
+    r"|\b(?:curl|wget)\b[^\n]*(?:\$\(\s*(?:printenv|env)\b|`\s*(?:printenv|env)\b)"
+    r"|\bcat\s+[^\n|;]*(?:\.aws|\.ssh|\.netrc|\.git-credentials|\.pypirc|\.npmrc|\.kube)"
+    r"[^\n]*\|[^\n]*\b(?:curl|wget|nc|ncat|socat)\b)",
+    re.IGNORECASE,
+)
+# Host details substituted into a shell command line: $(whoami), `hostname` ...
+_SHELL_HOST_SUBST = re.compile(
+    r"(\$\(\s*|`\s*|\$\{?)(whoami|hostname|id|pwd|uname|USER|HOSTNAME|PWD|HOME)\b"
+)
+_DNS_TOOLS = re.compile(r"\b(nslookup|dig|host|ping|Resolve-DnsName)\b")
+
+
+def suspicious_url(text: str) -> bool:
+    """True if *text* names a raw public IP, a webhook, tunnel, paste or catcher host."""
+    for match in T.SUSPICIOUS_HOST.finditer(text):
+        found = match.group(0)
+        if _RAW_IP.match(found) and _LOOPBACK.match(text, match.start()):
+            continue
+        return True
+    return False
+
+
+class Core:
+    """State and name resolution shared by the walker and its sink judges."""
+
+    """Walks one module once and records `Hit`s, capabilities and the call graph."""
+
+    def __init__(self, source: str, *, install: bool) -> None:
+        self.install = install
+        self.lines = source.splitlines()
+        self.nonascii = not source.isascii()
+        self.aliases: dict[str, str] = {}
+        self.hits: list[Hit] = []
+        self.caps: set[Capability] = set()
+        self.funcs: list[Func] = []
+        self.classes: list[ClassInfo] = []
+        self.module = Scope(None)
+        self.scope = self.module
+        self.cls: ClassInfo | None = None
+        self.top_calls: set[str] = set()
+        self.top_refs: set[str] = set()
+        self.events = 0  # network sends, dynamic exec, download commands seen so far
+        self.counts: dict[str, int] = {"net": 0, "proc": 0, "exec": 0, "decode": 0}
+        self.returns: dict[str, Labels] = {}
+        self.shellcode: dict[str, tuple[int, Func | None]] = {}
+        self.sockets_seen = False
+        self.literal_depth = 0
+        self.literal_budget = 2_000_000  # characters of decoded/built code walked per file
+        self.walked_literals: set[int] = set()
+        self.keylog: tuple[int, Func | None] | None = None
+
+    # ----------------------------------------------------------------- recording
+    def hit(self, rule: str, sev: Sev, node: ast.AST, message: str, conf: float = 0.9) -> None:
+        """Record a hit at *node* in the current function."""
+        line = getattr(node, "lineno", 0)
+        self.hits.append(Hit(rule, sev, line, self.scope.func, message, conf))
+
+    def _event(self, node: ast.AST) -> None:
+        self.events += 1
+        if self.scope.slept:
+            self.hit(
+                SLEEP,
+                staged(3, 2, 1),
+                node,
+                f"payload runs after a long sleep (line {self.scope.slept})",
+                0.7,
+            )
+            self.scope.slept = 0
+        if self.scope.gated:
+            self.hit(
+                GATED,
+                staged(3, 3, 2),
+                node,
+                f"payload runs only past an environment check (line {self.scope.gated})",
+                0.8,
+            )
+            self.scope.gated = 0
+
+    # ----------------------------------------------------------------- names
+    def qual(self, node: ast.expr) -> str | None:
+        """The dotted name a callee or value resolves to after import aliases."""
+        name: str | None
+        if isinstance(node, ast.Name):
+            name = self.aliases.get(node.id, node.id)
+        elif isinstance(node, ast.Attribute):
+            base = self.qual(node.value)
+            name = None if base is None else f"{base}.{node.attr}"
+        elif isinstance(node, ast.Call):
+            name = self._call_result_name(node)
+        elif isinstance(node, ast.Subscript):
+            base = self.qual(node.value)
+            key = self.fold(node.slice)
+            name = key[0] if base in T.BUILTIN_MODULES and key else None
+        else:
+            return None
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        if head in T.BUILTIN_MODULES and rest:
+            return rest
+        return name
+
+    def _call_result_name(self, node: ast.Call) -> str | None:
+        callee = self.qual(node.func)
+        if callee in T.IMPORT_SINKS and node.args:
+            folded = self.fold(node.args[0])
+            return folded[0] if folded else None
+        if callee == "getattr" and len(node.args) >= 2:
+            base = self.qual(node.args[0])
+            attr = self.fold(node.args[1])
+            if base is not None and attr is not None:
+                return f"{base}.{attr[0]}"
+        return None
+
+    def fold(self, node: ast.expr) -> tuple[str, bool] | None:
+        """Constant-fold a string expression: (value, was it assembled from pieces)."""
+        if isinstance(node, ast.Constant):
+            return (node.value, False) if isinstance(node.value, str) else None
+        if isinstance(node, ast.Name):
+            return self.scope.consts.get(node.id, self.module.consts.get(node.id))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.fold(node.left), self.fold(node.right)
+            if left and right:
+                return left[0] + right[0], True
+            return None
+        if isinstance(node, ast.JoinedStr):
+            parts: list[str] = []
+            built = False
+            for value in node.values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    parts.append(value.value)
+                elif isinstance(value, ast.FormattedValue):
+                    inner = self.fold(value.value)
+                    if inner is None:
+                        return None
+                    parts.append(inner[0])
+                    built = True
+            return "".join(parts), built
+        if isinstance(node, ast.Subscript) and _is_reverse(node.slice):
+            inner = self.fold(node.value)
+            return (inner[0][::-1], True) if inner else None
+        if isinstance(node, ast.Call):
+            return self._fold_call(node)
+        return None
+
+    def _fold_call(self, node: ast.Call) -> tuple[str, bool] | None:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "chr" and len(node.args) == 1:
+            arg = node.args[0]
+            if (
+                isinstance(arg, ast.Constant)
+                and type(arg.value) is int
+                and 0 <= arg.value < 0x110000
+            ):
+                return chr(arg.value), True
+            return None
+        if isinstance(func, ast.Attribute) and func.attr == "join" and len(node.args) == 1:
+            sep = self.fold(func.value)
+            arg = node.args[0]
+            if sep is None or not isinstance(arg, ast.List | ast.Tuple):
+                return None
+            pieces = [self.fold(e) for e in arg.elts]
+            if all(p is not None for p in pieces):
+                return sep[0].join(p[0] for p in pieces if p), True
+        return None
+
+    def literal_text(self, node: ast.AST, sep: str = " ") -> str:
+        """All string constants under *node* (folded names included), *sep*-joined."""
+        out: list[tuple[int, int, str]] = []
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                out.append((getattr(sub, "lineno", 0), getattr(sub, "col_offset", 0), sub.value))
+            elif isinstance(sub, ast.Name):
+                folded = self.fold(sub)
+                if folded:
+                    out.append((sub.lineno, sub.col_offset, folded[0]))
+        out.sort(key=lambda part: part[:2])  # source order: path pieces in sequence
+        return sep.join(part[2] for part in out)
+
+    # ----------------------------------------------------------------- aliases
+    def builtins_ref(self, node: ast.expr) -> bool:
+        """True if *node* evaluates to the builtins module or its namespace dict."""
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id, node.id) in T.BUILTIN_MODULES
+        if isinstance(node, ast.IfExp):
+            return self.builtins_ref(node.body) or self.builtins_ref(node.orelse)
+        if isinstance(node, ast.Attribute):
+            return node.attr == "__dict__" and self.builtins_ref(node.value)
+        if isinstance(node, ast.Call) and len(node.args) == 1:
+            name = self.qual(node.func)
+            return name in ("vars", "dict") and self.builtins_ref(node.args[0])
+        if isinstance(node, ast.Subscript):
+            key = self.fold(node.slice)
+            inner = node.value
+            return (
+                key is not None
+                and key[0] in T.BUILTIN_MODULES
+                and isinstance(inner, ast.Call)
+                and self.qual(inner.func) in ("globals", "locals", "vars")
+            )
+        return False
+
+    def alias_assign(self, target: ast.expr, value: ast.expr) -> None:
+        """Remember ``b = vars(__builtins__)`` or ``run = getattr(builtins, 'exec')``.
+
+        The name then resolves like what it holds, so ``b['exec'](...)`` and
+        ``run(...)`` are judged as the sinks they are.
+        """
+        if not isinstance(target, ast.Name):
+            return
+        if self.builtins_ref(value):
+            self.aliases[target.id] = "builtins"
+            return
+        if not isinstance(value, ast.Attribute | ast.Subscript | ast.Call):
+            if self.aliases.get(target.id) in _ALIASABLE:
+                del self.aliases[target.id]
+            return
+        if isinstance(value, ast.Call) and self.qual(value.func) not in _ALIAS_CALLS:
+            return
+        name = self.qual(value)
+        if name in _ALIASABLE:
+            self.aliases[target.id] = name
+        elif self.aliases.get(target.id) in _ALIASABLE:
+            del self.aliases[target.id]
+
+    # ----------------------------------------------------------------- variables
+    def lookup(self, name: str) -> Labels:
+        """Labels of variable *name* in the current scope, then the module."""
+        found = self.scope.vars.get(name)
+        if found is None:
+            found = self.module.vars.get(name, _EMPTY)
+        return found
+
+    def bind(self, target: ast.expr, labels: Labels, value: ast.expr | None = None) -> None:
+        """Bind *labels* to an assignment target (names, tuples, attributes)."""
+        if isinstance(target, ast.Name):
+            self.scope.vars[target.id] = labels
+            if (
+                isinstance(value, ast.Call)
+                and value.args
+                and isinstance(value.args[0], ast.Name)
+                and value.args[0].id != target.id
+            ):
+                self.scope.wraps[target.id] = value.args[0].id
+            else:
+                self.scope.wraps.pop(target.id, None)
+            folded = self.fold(value) if value is not None else None
+            if folded is not None:
+                self.scope.consts[target.id] = folded
+            else:
+                self.scope.consts.pop(target.id, None)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for elt in target.elts:
+                self.bind(elt, labels)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, labels)
+        elif isinstance(target, ast.Attribute):
+            self.expr(target.value)
+            if isinstance(target.value, ast.Name) and target.value.id == "self":
+                key = f"self.{target.attr}"
+                self.scope.vars[key] = labels
+        elif isinstance(target, ast.Subscript):
+            base = self.expr(target.value)
+            self.expr(target.slice)
+            if isinstance(target.value, ast.Name):
+                self.scope.vars[target.value.id] = base | labels
+
+    # ----------------------------------------------------------------- statements
+    def expr(self, node: ast.expr) -> Labels:
+        """Visit an expression and return its labels (implemented by `Walker`)."""
+        raise NotImplementedError
+
+    def block(self, body: list[ast.stmt]) -> None:
+        """Visit a statement list (implemented by `Walker`)."""
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------- helpers
+def _constant_labels(value: object) -> Labels:
+    if isinstance(value, bytes):
+        return _BLOB_ONLY if len(value) >= 8 else _EMPTY
+    if not isinstance(value, str):
+        return _EMPTY
+    if len(value) > 4096:
+        return _BLOB_ONLY
+    labels = _path_labels(value)
+    return labels | _BLOB_ONLY if len(value) >= 8 else labels
+
+
+def _path_labels(text: str) -> Labels:
+    if not T.PATH_HINT.search(text) and not _SSH_GLOB.search(text):
+        return _EMPTY
+    out: set[str] = set()
+    if T.CRED_PATTERN.search(text) or _SSH_GLOB.search(text):
+        out.add(T.CRED_PATH)
+    if T.STEALER_PATTERN.search(text):
+        out.add(T.STEALER_PATH)
+    if T.PERSIST_PATTERN.search(text):
+        out.add(T.PERSIST_PATH)
+    if T.METADATA_PATTERN.search(text):
+        out.add(T.METADATA)
+    if T.NONPY_SUFFIX.search(text.strip()):
+        out.add(T.NONPY)
+    return frozenset(out)
+
+
+def _read_labels(path: Labels) -> Labels:
+    out = set(path)
+    if T.CRED_PATH in path or T.STEALER_PATH in path:
+        out.add(T.CRED)
+    if T.NONPY in path:
+        out.add(T.FILEDATA)
+    return frozenset(out)
+
+
+def _env_one(key: ast.expr) -> Labels:
+    if isinstance(key, ast.Constant) and key.value in T.HOSTINFO_ENV_NAMES:
+        return frozenset({T.ENV_ONE, T.HOSTINFO})
+    return frozenset({T.ENV_ONE})
+
+
+def _is_reverse(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Slice)
+        and node.lower is None
+        and node.upper is None
+        and isinstance(node.step, ast.UnaryOp)
+        and isinstance(node.step.op, ast.USub)
+        and isinstance(node.step.operand, ast.Constant)
+        and node.step.operand.value == 1
+    )
+
+
+def _int_list(node: ast.expr) -> bool:
+    if not isinstance(node, ast.List | ast.Tuple) or len(node.elts) < 8:
+        return False
+    return all(isinstance(e, ast.Constant) and isinstance(e.value, int) for e in node.elts)
+
+
+def _exec_mode(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return bool(node.value & 0o111)
+    for sub in ast.walk(node):
+        name = sub.attr if isinstance(sub, ast.Attribute) else getattr(sub, "id", "")
+        if isinstance(name, str) and name.startswith(("S_IX", "S_IEXEC")):
+            return True
+    return False
+
+
+def _terminates(body: list[ast.stmt], walker: Core) -> bool:
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        return walker.qual(last.value.func) in _TERMINATORS
+    return False
+
+
+def _mixed_script(name: str) -> bool:
+    scripts: set[str] = set()
+    for ch in name:
+        if ch.isascii():
+            if ch.isalpha():
+                scripts.add("LATIN")
+            continue
+        try:
+            scripts.add(unicodedata.name(ch).split(" ", 1)[0])
+        except ValueError:
+            continue
+    return "LATIN" in scripts and bool(scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"})

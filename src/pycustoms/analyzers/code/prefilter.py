@@ -1,0 +1,104 @@
+"""One pass over a source file that tells which trigger-word tiers it contains.
+
+The `ast` engine only walks files that could match one of its rules (see
+`ast_tables.needs_walk`). Testing ~130 trigger words with `in` costs one pass
+over the text per word, which on a large module is more than parsing it. The
+same words compiled into YARA-X rules are found in a single Aho-Corasick pass.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import yara_x
+
+from pycustoms.analyzers.code import ast_tables as T
+from pycustoms.types import Capability
+
+# Tier name -> the words that put a file in it. Order matters only for reading.
+TIERS: dict[str, tuple[str, ...]] = {
+    "strong": (*T.STRONG_TRIGGERS, *T.EXTRA_TRIGGERS),
+    "network": T.NETWORK_WORDS,
+    "netcap": T.NETWORK_WORDS[:-1],  # without import_module: a capability of its own
+    "process": T.PROCESS_WORDS,
+    "combine": T.COMBINE_WORDS,
+    "env": T.ENV_WORDS,
+}
+
+
+def _literal(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _source() -> str:
+    rules = []
+    for tier, words in TIERS.items():
+        strings = "\n".join(f"    $w{i} = {_literal(w)}" for i, w in enumerate(words))
+        rules.append(f"rule {tier} {{\n  strings:\n{strings}\n  condition:\n    any of them\n}}")
+    # Calls of compile()/eval() that are not methods (re.compile, model.eval).
+    rules.append(
+        'rule dyn_compile {\n  strings:\n    $c = "compile("\n    $m = ".compile("\n'
+        "  condition:\n    #c > #m\n}"
+    )
+    rules.append(
+        'rule dyn_eval {\n  strings:\n    $e = "eval("\n    $m = ".eval("\n    $u = "_eval("\n'
+        "  condition:\n    #e > #m + #u\n}"
+    )
+    return "\n".join(rules)
+
+
+_LOCK = threading.Lock()
+_RULES: Any = None
+_LOCAL = threading.local()
+
+
+def _scanner() -> Any:
+    global _RULES  # noqa: PLW0603 - compiled once per process, on first use
+    scanner = getattr(_LOCAL, "scanner", None)
+    if scanner is None:
+        with _LOCK:
+            if _RULES is None:
+                _RULES = yara_x.compile(_source())
+        scanner = yara_x.Scanner(_RULES)
+        _LOCAL.scanner = scanner
+    return scanner
+
+
+def tiers(data: bytes) -> frozenset[str]:
+    """The names of the tiers (and `dyn_compile`/`dyn_eval`) whose words occur in *data*."""
+    results = _scanner().scan(data)
+    return frozenset(rule.identifier for rule in results.matching_rules)
+
+
+def decide(source: str, *, imported: bool = False) -> tuple[bool, frozenset[Capability]]:
+    """Whether the `ast` engine must walk *source*, and its capabilities if not.
+
+    *imported* marks a package `__init__.py`, whose top level runs on import:
+    there any network or process word is enough. See `ast_tables` for the tiers.
+    """
+    found = tiers(source.encode("utf-8", "surrogatepass"))
+    if found & _ALWAYS:
+        return True, frozenset()
+    non_ascii = not source.isascii()
+    if non_ascii and T.UNICODE_STRONG.search(source):
+        return True, frozenset()
+    network = "network" in found
+    process = "process" in found
+    if network or process:
+        if imported or (network and process) or "combine" in found:
+            return True, frozenset()
+        # Look-alike letters next to a capability: identifiers may be disguised.
+        if non_ascii and T.UNICODE_TRIGGER.search(source):
+            return True, frozenset()
+    caps = {cap for tier, cap in _CAPS.items() if tier in found}
+    return False, frozenset(caps)
+
+
+_ALWAYS = frozenset({"strong", "dyn_compile", "dyn_eval"})
+_CAPS = {
+    "netcap": Capability.NETWORK,
+    "process": Capability.PROCESS,
+    "env": Capability.ENV_READ,
+}

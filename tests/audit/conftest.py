@@ -1,0 +1,29 @@
+"""Fixtures of the audit tests: a working directory with the sample OSV data imported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pycustoms.cli import main
+
+OSV = Path(__file__).parent / "data" / "osv"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory whose data directory holds the sample advisories."""
+    monkeypatch.setenv("PYCUSTOMS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["db", "import-osv", str(OSV)]) == 0
+    return tmp_path
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    """Run `pycustoms audit --format json ARGV`; the exit code and the parsed report."""
+    code = main(["audit", "--format", "json", *argv])
+    report: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return code, report

@@ -1,0 +1,121 @@
+"""Advisory blocks, first-seen times, the block-vulnerabilities setting, wheel METADATA."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from pycustoms.config import Policy
+from pycustoms.db import Database
+from pycustoms.errors import ConfigError
+from pycustoms.server.advisories import AdvisoryBook, release_blocks
+from pycustoms.server.firstseen import FirstSeen
+from pycustoms.server.settings import load_server_config
+from pycustoms.server.wheelmeta import wheel_metadata
+from pycustoms.types import ProjectName, Severity
+from pycustoms.vulns.match import OsvRecord
+from pycustoms.vulns.osv_import import import_osv
+from tests.builders import build_wheel
+
+V = [Version(v) for v in ("1.0", "1.1", "2.0", "2.1")]
+CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+
+
+def _record(ident: str, ranges: list[dict[str, str]], vector: str | None = None) -> OsvRecord:
+    severity = ({"type": "CVSS_V3", "score": vector},) if vector else ()
+    return OsvRecord(
+        id=ident,
+        package="demo",
+        aliases=(),
+        summary=f"about {ident}",
+        ranges=({"type": "ECOSYSTEM", "events": ranges},),
+        versions=(),
+        severity=severity,
+    )
+
+
+def test_malware_always_blocks_vulnerabilities_only_at_the_threshold() -> None:
+    malware = _record("MAL-2026-7", [{"introduced": "1.1"}, {"fixed": "2.0"}])
+    vuln = _record("GHSA-x", [{"introduced": "0"}, {"fixed": "2.1"}], CRITICAL)
+    unrated = _record("PYSEC-y", [{"introduced": "2.1"}])  # no score: medium, "unknown"
+    off = release_blocks([malware, vuln, unrated], V, None)
+    assert set(off) == {Version("1.1")}
+    assert off[Version("1.1")].rule == "vulns/malicious"
+    assert "MAL-2026-7" in off[Version("1.1")].reason
+    high = release_blocks([malware, vuln, unrated], V, Severity.HIGH)
+    assert {v: b.rule for v, b in high.items()} == {
+        Version("1.0"): "vulns/known-vulnerability",
+        Version("1.1"): "vulns/malicious",  # malware wins over the vulnerability
+        Version("2.0"): "vulns/known-vulnerability",
+    }
+    assert "GHSA-x (critical)" in high[Version("1.0")].reason
+    medium = release_blocks([unrated], V, Severity.MEDIUM)
+    assert set(medium) == {Version("2.1")}
+
+
+def test_advisory_book_reads_records_and_versions_imports(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
+    book = AdvisoryBook(db, check_every=0.05)
+    try:
+        assert book.version == 0
+        folder = tmp_path / "osv"
+        folder.mkdir()
+        (folder / "MAL-1.json").write_text(
+            '{"id": "MAL-1", "affected": [{"package": {"ecosystem": "PyPI", "name": "Demo"},'
+            ' "versions": ["1.0"]}]}'
+        )
+        import_osv(db, folder)
+        deadline = time.monotonic() + 5
+        while book.version == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert book.version == 1
+        blocks = book.blocks(ProjectName("demo"), V, None)
+        assert list(blocks) == [Version("1.0")]
+        assert book.blocks(ProjectName("other"), V, Severity.LOW) == {}
+    finally:
+        book.close()
+        db.close()
+
+
+def test_first_seen_survives_a_restart(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    db = Database(url).open()
+    then = datetime(2026, 1, 1, tzinfo=UTC)
+    first = FirstSeen(db).times(ProjectName("demo"), ["a.whl", "b.whl"], then)
+    assert first == {"a.whl": then, "b.whl": then}
+    db.close()
+    db = Database(url).open()
+    later = then + timedelta(days=3)
+    again = FirstSeen(db).times(ProjectName("demo"), ["a.whl", "c.whl"], later)
+    assert again == {"a.whl": then, "c.whl": later}
+    assert FirstSeen(db).times(ProjectName("other"), ["a.whl"], later) == {"a.whl": later}
+    db.close()
+
+
+def test_block_vulnerabilities_setting(tmp_path: Path) -> None:
+    path = tmp_path / "pycustoms.toml"
+    path.write_text('[serve]\nblock-vulnerabilities = "high"\n')
+    assert load_server_config(config_file=path, environ={}).serve.block_vulnerabilities == (
+        Severity.HIGH
+    )
+    env = {"PYCUSTOMS_BLOCK_VULNERABILITIES": "off"}
+    assert load_server_config(config_file=path, environ=env).serve.block_vulnerabilities is None
+    with pytest.raises(ConfigError, match="BLOCK_VULNERABILITIES"):
+        load_server_config(config_file=path, environ={"PYCUSTOMS_BLOCK_VULNERABILITIES": "bad"})
+
+
+def test_wheel_metadata_is_read_safely(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path, "demo", "1.0", {"demo/__init__.py": "X = 1\n"})
+    assert wheel_metadata(wheel, Policy()) == b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"
+    (tmp_path / "two").mkdir()
+    doubled = build_wheel(
+        tmp_path / "two", "demo", "1.0", {"other-1.0.dist-info/METADATA": "Name: other\n"}
+    )
+    assert wheel_metadata(doubled, Policy()) is None  # two candidates: refuse to guess
+    broken = tmp_path / "broken-1.0-py3-none-any.whl"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    assert wheel_metadata(broken, Policy()) is None
