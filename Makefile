@@ -36,7 +36,7 @@ pytest: $(VENV)/.dev
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
-	$(PY) -P benchmarks/scan_corpus.py
+	$(PY) benchmarks/scan_corpus.py
 
 # Regenerate the lock files (needs uv; takes in nothing younger than a week).
 lock:

@@ -36,7 +36,6 @@ from pycustoms.upstream.parse import now_utc
 from pycustoms.vulns.offline import OfflineSource
 from pycustoms.vulns.osv_import import import_osv
 
-# -P keeps benchmarks/inspect.py from shadowing the standard library; _common is appended.
 sys.path.append(str(Path(__file__).parent))
 sys.path.append(str(Path(__file__).parent.parent))  # for the tests' fake index
 from _common import append_results, peak_rss_mb

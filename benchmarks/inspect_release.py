@@ -1,6 +1,6 @@
 """Benchmark `inspect` against the fake upstream (see docs/upstream.md).
 
-    .venv/bin/python benchmarks/inspect.py [--append]
+    .venv/bin/python benchmarks/inspect_release.py [--append]
 
 Targets: inspect of a cached project <= 50 ms; a project with 2,000 releases and
 20,000 files parsed and judged <= 200 ms; memory per cached project page bounded.
@@ -9,16 +9,13 @@ CLI default; no request) and with revalidation on every call (max-age 0, ETag 30
 The end-to-end row runs `python -m pycustoms inspect` in a new process.
 """
 
-# ruff: noqa: E402 - the path fix below must run before any import that loads `inspect`
-
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-# This file is named inspect.py: put the repository root in place of its directory
-# so that the standard library's `inspect` is the one every module imports.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+# The fake upstream lives in the tests package at the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import os
@@ -64,6 +61,19 @@ def _cli(index_url: str, workdir: Path) -> float:
         subprocess.run(command, env=env, check=False, capture_output=True)
 
     run()
+    return _timed(run, 5)
+
+
+def _open_db(workdir: Path) -> float:
+    """Median wall time of a new process that imports pycustoms.db and opens a current database."""
+    url = f"sqlite:///{workdir / 'open.sqlite'}"
+    code = f"from pycustoms.db import Database; Database({url!r}).open().close()"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+
+    def run() -> None:
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+
+    run()  # creates and migrates it
     return _timed(run, 5)
 
 
@@ -120,6 +130,7 @@ def main() -> None:
         tracemalloc.stop()
         del index
         end_to_end = _cli(up.url, Path(tmp))
+        open_db = _open_db(Path(tmp))
         fresh.close()
         strict.close()
         db.close()
@@ -139,6 +150,8 @@ def main() -> None:
          "bounded: pages > 64 MiB refused"),
         ("`python -m pycustoms inspect small==1.19`, new process, cached",
          f"{end_to_end:.0f} ms", "-"),
+        ("new process: import pycustoms.db, open a current database (no alembic)",
+         f"{open_db:.0f} ms", "-"),
     ]  # fmt: skip
     table = ["| measure | result | target |", "|---|---|---|"]
     table += [f"| {a} | {b} | {c} |" for a, b, c in rows]

@@ -8,33 +8,26 @@ build time and memory, and appends the table to benchmarks/RESULTS.md.
 
 from __future__ import annotations
 
-import os
-import sys
+import argparse
+import datetime
+import gc
+import platform
+import random
+import resource
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
 
-# Run as a script, this directory leads sys.path, and a sibling module named like
-# a standard-library one (benchmarks/inspect.py) would shadow it.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+from pycustoms.analyzers.names import NameReport, analyze_name
+from pycustoms.analyzers.names.index import NameIndex, default_index, parse_ranking
+from pycustoms.config import Policy
+from pycustoms.policy import decide
+from pycustoms.types import Decision, normalize_name
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import gc  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import resource  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from pycustoms.analyzers.names import NameReport, analyze_name  # noqa: E402
-from pycustoms.analyzers.names.index import NameIndex, default_index, parse_ranking  # noqa: E402
-from pycustoms.config import Policy  # noqa: E402
-from pycustoms.policy import decide  # noqa: E402
-from pycustoms.types import Decision, normalize_name  # noqa: E402
-
-ALL_NAMES = Path("/work/shared/data/pypi-all-names.txt")
-TOP = Path("/work/shared/data/pypi-top-15000.tsv")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+ALL_NAMES = SHARED / "pypi-all-names.txt"
+TOP = SHARED / "pypi-top-15000.tsv"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 

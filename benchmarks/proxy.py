@@ -7,14 +7,12 @@ real pip. Results are appended to benchmarks/RESULTS.md.
     .venv/bin/python benchmarks/proxy.py [--quick] [--no-append]
 """
 
-# ruff: noqa: E402 - sys.path must be fixed before anything imports `inspect` (see below)
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-# This directory holds `inspect.py`, which would shadow the standard library's.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# The fake upstream lives in the tests package at the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse

@@ -16,8 +16,6 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-sys.path.append(str(Path(__file__).parent))
-
 from _common import append_results, peak_rss_mb, percentile
 
 from pycustoms.archive import expand_targets

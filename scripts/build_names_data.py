@@ -3,7 +3,7 @@
 Usage: ``python scripts/build_names_data.py [SOURCE_TSV] [--limit N]``
 
 The source is a TSV with a header and the columns ``rank`` and ``name`` (the
-download ranking snapshot kept in `/work/shared/data/pypi-top-15000.tsv`). The
+download ranking snapshot kept in `../shared/data/pypi-top-15000.tsv` beside the repository). The
 output keeps one line per PEP 503-normalised name, best rank first, so the
 package can build its lookup index without normalising anything at start-up.
 """
@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-DEFAULT_SOURCE = Path("/work/shared/data/pypi-top-15000.tsv")
+DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "pypi-top-15000.tsv"
 OUTPUT = Path(__file__).resolve().parent.parent / "src" / "pycustoms" / "data" / "popular-names.tsv"
 _SEPARATORS = re.compile(r"[-_.]+")
 

@@ -250,7 +250,8 @@ def test_rules_declare_every_emitted_id() -> None:
 
 
 def test_zip_bomb_by_ratio_is_refused_before_decompressing(tmp_path: Path) -> None:
-    bomb = _zip_bytes({"a.py": b"x", "zeros.bin": bytes(50 * 1024**2), "z.py": b"z"})
+    zeros = bytes(Limits().ratio_floor + 16 * 1024**2)
+    bomb = _zip_bytes({"a.py": b"x", "zeros.bin": zeros, "z.py": b"z"})
     reader = _read(_write(tmp_path / "bomb-1.0-py3-none-any.whl", bomb))
     assert "ratio" in _unscannable(reader)
     assert _paths(reader) == ["a.py"]  # reading stopped at the bomb
@@ -499,7 +500,7 @@ def test_hostile_names_in_nested_archive(tmp_path: Path) -> None:
 
 
 def test_nested_bomb_counts_against_the_package_limits(tmp_path: Path) -> None:
-    inner = _zip_bytes({"zeros.bin": bytes(20 * 1024**2)})
+    inner = _zip_bytes({"zeros.bin": bytes(Limits().ratio_floor + 8 * 1024**2)})
     wheel = build_wheel(tmp_path, "demo", "1.0", {"demo/a.zip": inner})
     assert "ratio" in _unscannable(_read(wheel))
     limits = Limits(max_total_bytes=len(inner) + 1000, max_ratio=100_000)
@@ -520,7 +521,42 @@ def test_large_binary_members_are_read_in_part(tmp_path: Path) -> None:
     assert by_path["demo/_x.so"].truncated
     assert by_path["demo/big.py"].data == text
     assert not by_path["demo/big.py"].truncated
-    assert scan.reader.bytes_read >= len(elf) + len(text)
+    # Only the head of the binary is produced, so only the head counts as read.
+    assert len(text) + 4096 <= scan.reader.bytes_read < len(text) + len(elf)
+
+
+def test_binary_larger_than_the_file_limit_is_read_in_part(tmp_path: Path) -> None:
+    elf = b"\x7fELF" + os.urandom(50_000)
+    wheel = build_wheel(tmp_path, "demo", "1.0", {"demo/_x.so": elf})
+    scan = _read(wheel, Limits(max_file_bytes=10_000), max_binary_bytes=4096)
+    assert not [f for f in scan.problems if f.rule == UNSCANNABLE]
+    assert [m.path for m in scan.members if m.truncated] == ["demo/_x.so"]
+
+
+def test_highly_compressible_small_member_is_not_a_bomb(tmp_path: Path) -> None:
+    # Test fixtures full of zeros compress past 1000:1; below the floor that is fine.
+    wheel = build_wheel(tmp_path, "demo", "1.0", {"demo/data/input_0.pb": bytes(3 * 1024**2)})
+    scan = _read(wheel)
+    assert not [f for f in scan.problems if f.rule == UNSCANNABLE]
+
+
+def test_tar_links_inside_the_tree_are_noted_and_escaping_links_refused(tmp_path: Path) -> None:
+    inside = tarfile.TarInfo("p-1/zone/Alias")
+    inside.type = tarfile.LNKTYPE
+    inside.linkname = "p-1/zone/Real"
+    rel = tarfile.TarInfo("p-1/zone/Rel")
+    rel.type = tarfile.SYMTYPE
+    rel.linkname = "Real"
+    data = _tar_bytes([(_info("p-1/zone/Real"), b"tz"), (inside, b""), (rel, b"")])
+    scan = _read(_write(tmp_path / "p-1.tar.gz", data))
+    assert not [f for f in scan.problems if f.rule == UNSCANNABLE]
+    assert _paths(scan) == ["zone/Real"]
+    assert {f.rule for f in scan.problems} == {"archive/symlink"}
+    out = tarfile.TarInfo("p-1/evil")
+    out.type = tarfile.SYMTYPE
+    out.linkname = "../../etc/passwd"
+    data = _tar_bytes([(_info("p-1/a.py"), b"x"), (out, b"")])
+    assert "outside" in _unscannable(_read(_write(tmp_path / "q-1.tar.gz", data)))
 
 
 # -- archives embedded in source text ----------------------------------------------

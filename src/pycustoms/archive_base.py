@@ -36,7 +36,9 @@ class Limits:
     """Hard limits on what one package may make the reader do.
 
     `max_ratio` applies to each member and to each archive as a whole, once
-    more than `ratio_floor` bytes came out (small files cannot be bombs).
+    more than `ratio_floor` bytes came out. Below that a high ratio is ordinary
+    (test data full of zeros compresses past 1000:1) and the byte limits
+    already bound the work; a bomb needs output far above the floor.
     """
 
     max_members: int = 20_000
@@ -44,7 +46,7 @@ class Limits:
     max_file_bytes: int = 512 * 1024**2
     max_ratio: int = 200
     max_depth: int = 3
-    ratio_floor: int = 1024**2
+    ratio_floor: int = 64 * 1024**2
 
     @classmethod
     def from_policy(cls, policy: Policy) -> Limits:

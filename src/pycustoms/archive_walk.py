@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import posixpath
 import stat
 import tarfile
 import zipfile
@@ -42,6 +43,7 @@ from pycustoms.types import Finding, Severity
 
 SKIP_DIRS = frozenset({".git", "__pycache__", ".venv", "venv", "node_modules"})
 _MAX_PROBLEMS = 100
+_MAX_LINK_NOTES = 5  # links inside the tree are noted, a few per package
 _HEAD = 512
 _TAR_META_TYPES = frozenset(
     {
@@ -67,6 +69,7 @@ class Walker:
     ) -> None:
         self.limits = limits
         self.problems = problems
+        self.links = 0
         self.max_binary = max_binary
         self.is_binary = is_binary
         self.count_ = 0
@@ -119,15 +122,17 @@ class Walker:
         lim = self.limits
         room = self.room()
         cap = room if declared is None else min(room, declared)
-        if declared is not None and declared > lim.max_file_bytes:
-            raise UnscannableError(f"member is larger than {lim.max_file_bytes} bytes", member=path)
         head = b""
         if self.max_binary is not None and (declared is None or declared > self.max_binary):
             head = read_capped(handle, min(cap + 1, self.max_binary))
             if len(head) == self.max_binary and self.is_binary(path, head):
-                size = self.max_binary if declared is None else declared
-                self.take(size, path)
-                return Member(path, head, depth, full_size=size)
+                # Only the head is decompressed and held, so only the head counts
+                # against the byte limits: the rest is never produced, whatever
+                # size the header claims (CUDA libraries exceed 512 MiB).
+                self.take(len(head), path)
+                return Member(path, head, depth, full_size=declared or len(head))
+        if declared is not None and declared > lim.max_file_bytes:
+            raise UnscannableError(f"member is larger than {lim.max_file_bytes} bytes", member=path)
         rest = read_capped(handle, cap + 1 - len(head))
         data = head + rest if head else rest
         if len(data) > lim.max_file_bytes:
@@ -323,6 +328,24 @@ class Walker:
                     )
         return plan, listing
 
+    def tar_link(self, info: tarfile.TarInfo, name: str, prefix: str) -> str | None:
+        """A problem for a link that leaves the archive's tree, else None (noted, skipped).
+
+        Nothing is ever extracted here, and installers resolve a link that stays
+        inside the tree to a file of the same archive (time-zone databases ship
+        hundreds of hard links), so only links that escape are unsafe.
+        """
+        kind = "symbolic" if info.issym() else "hard"
+        base = posixpath.dirname(name) if info.issym() else ""
+        target = posixpath.normpath(posixpath.join(base, info.linkname.replace("\\", "/")))
+        if info.linkname.startswith(("/", "\\")) or target == ".." or target.startswith("../"):
+            return f"{kind} link member pointing outside the archive (to {info.linkname!r})"
+        self.links += 1
+        if self.links <= _MAX_LINK_NOTES:
+            message = f"{kind} link to {info.linkname!r} inside the archive (not followed)"
+            self.problems.append(Finding(SYMLINK, Severity.LOW, message, file=prefix + name))
+        return None
+
     def tar_check(
         self, info: tarfile.TarInfo, prefix: str, depth: int, seen: set[str]
     ) -> str | None:
@@ -330,8 +353,9 @@ class Walker:
         name, problem = check_name(info.name)
         if problem is None:
             if info.issym() or info.islnk():
-                kind = "symbolic" if info.issym() else "hard"
-                problem = f"{kind} link member (to {info.linkname!r})"
+                problem = self.tar_link(info, name, prefix)
+                if problem is None:
+                    return None
             elif info.ischr() or info.isblk() or info.isfifo():
                 problem = "device or fifo member"
             elif info.isdir():

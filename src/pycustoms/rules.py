@@ -24,6 +24,7 @@ _RULE_MODULES = (
     "pycustoms.analyzers.code.package_rules",
     "pycustoms.analyzers.names.rules",
     "pycustoms.analyzers.release.rules",
+    "pycustoms.analyzers.provenance.continuity",
     "pycustoms.vulns.analyze",
     "pycustoms.audit.checks",
     "pycustoms.audit.inputs.environment",

@@ -42,6 +42,26 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "audit lock files or an environment: pins, hashes, names, releases, vulnerabilities",
     ),
     "db": ("pycustoms.cli.db", "maintain the local database"),
+    "incident": (
+        "pycustoms.cli.incident",
+        "which environments installed a release, when, and what to rotate",
+    ),
+    "report": (
+        "pycustoms.cli.report",
+        "upload this environment's installed distributions to the firewall index",
+    ),
+    "rescan": (
+        "pycustoms.cli.rescan",
+        "re-judge the firewall's stored files with the current rules",
+    ),
+    "provenance": (
+        "pycustoms.cli.provenance",
+        "verify a file's PEP 740 provenance (Trusted Publishing attestations) offline",
+    ),
+    "trust": (
+        "pycustoms.cli.trust",
+        "show or refresh the Sigstore trusted root used to verify provenance",
+    ),
 }
 
 

@@ -1,20 +1,38 @@
-"""`pycustoms check-name NAME...`: typosquats, combosquats and confusion, on names alone."""
+"""`pycustoms check-name NAME...`: typosquats, combosquats and confusion.
+
+Names alone by default (fast, offline). With `--upstream` each name's project
+page (and, where the index has one, its JSON API document) is fetched through
+a bounded pool, and the facts (exists, age, release count, latest version) are
+weighed too. The HTTP client is imported only then, so names-only runs do not
+pay for it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from pycustoms.analyzers.names import NameReport, analyze_name, default_index, is_valid_name
+from pycustoms.analyzers.names import (
+    NameReport,
+    UpstreamFacts,
+    analyze_name,
+    default_index,
+    is_valid_name,
+)
 from pycustoms.analyzers.names.hosts import check_index_url
 from pycustoms.analyzers.names.indexconf import index_options_from_requirements
 from pycustoms.analyzers.names.trust import pip_trusted_hosts
 from pycustoms.cli.common import (
+    EXIT_INCOMPLETE,
     add_common_options,
     env_default,
     env_help,
@@ -23,12 +41,18 @@ from pycustoms.cli.common import (
     open_output,
     stderr,
 )
-from pycustoms.config import Policy
-from pycustoms.errors import TargetError, UsageError
+from pycustoms.config import Policy, load_config
+from pycustoms.errors import PycustomsError, TargetError, UsageError
 from pycustoms.policy import decide
-from pycustoms.types import Verdict
+from pycustoms.types import ProjectName, Verdict, normalize_name
+
+if TYPE_CHECKING:
+    from pycustoms.upstream.client import UpstreamClient
 
 FORMATS = ("human", "json")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+# At most this many names are asked about at once; the client's pool has as many connections.
+WORKERS = 10
 _STYLE = {"allow": "green", "warn": "yellow", "block": "bold red"}
 
 
@@ -55,8 +79,48 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "REQUIREMENT",
         ),
     )
+    parser.add_argument(
+        "--upstream",
+        action="store_true",
+        default=_env_flag("CHECK_UPSTREAM"),
+        help=env_help(
+            "also ask the index about each name: missing names and days-old projects "
+            "weigh in (implied by --index-url)",
+            "CHECK_UPSTREAM",
+        ),
+    )
+    parser.add_argument(
+        "--index-url",
+        default=None,
+        help=env_help("simple-API URL (default: the index pip is configured with)", "INDEX_URL"),
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_const",
+        const=True,
+        default=None,
+        help=env_help("with --upstream, use only the on-disk cache", "OFFLINE"),
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help=env_help("cache and database directory", "DATA_DIR")
+    )
+    parser.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        default=_env_flag("ALLOW_UNVERIFIED"),
+        help=env_help(
+            "when the index cannot be asked about a name, judge it by name alone (marked "
+            "unverified) instead of exiting 3",
+            "ALLOW_UNVERIFIED",
+        ),
+    )
     add_common_options(parser, FORMATS)
     parser.set_defaults(handler=run)
+
+
+def _env_flag(name: str) -> bool:
+    """A boolean `PYCUSTOMS_<NAME>`: `1`, `true`, `yes`, `on` (any case) are true."""
+    return str(env_default(name, "")).strip().lower() in _TRUE
 
 
 def names_from_requirements(text: str) -> list[str]:
@@ -81,14 +145,75 @@ def _read(path: Path) -> str:
         raise TargetError(f"cannot read {path}: {exc}; check the path") from None
 
 
-def judge(names: list[str], policy: Policy) -> list[tuple[NameReport, Verdict]]:
-    """Analyze each name under *policy*; pure apart from building the shared index."""
+@dataclass(frozen=True, slots=True)
+class UpstreamLookup:
+    """What the index said about each name, and the names it could not be asked about.
+
+    `facts` and `failed` are keyed by normalised name; a name is in exactly one
+    of them. A 404 is an answer (`exists=False`), not a failure.
+    """
+
+    facts: Mapping[ProjectName, UpstreamFacts]
+    failed: Mapping[ProjectName, str]
+
+
+def upstream_facts(client: UpstreamClient, name: str) -> UpstreamFacts:
+    """The facts the index publishes about *name*; raises `PycustomsError` when it cannot say."""
+    from pycustoms.analyzers.names.facts import facts_from_index  # noqa: PLC0415 - see top
+    from pycustoms.upstream.errors import NotFoundError  # noqa: PLC0415
+
+    try:
+        page = client.project_index(name)
+    except NotFoundError:
+        return UpstreamFacts(exists=False)
+    # `None` when the index has no JSON API (or no document for the project).
+    return facts_from_index(page, client.project_info(name))
+
+
+def lookup_names(
+    client: UpstreamClient,
+    names: Sequence[str],
+    *,
+    workers: int = WORKERS,
+    advance: Callable[[], None] | None = None,
+) -> UpstreamLookup:
+    """Ask the index about every distinct name, at most *workers* at a time."""
+    unique = list({normalize_name(n): n for n in names})
+
+    def ask(name: ProjectName) -> UpstreamFacts | str:
+        try:
+            return upstream_facts(client, name)
+        except PycustomsError as exc:
+            return str(exc)
+        finally:
+            if advance is not None:
+                advance()
+
+    facts: dict[ProjectName, UpstreamFacts] = {}
+    failed: dict[ProjectName, str] = {}
+    if not unique:
+        return UpstreamLookup(facts, failed)
+    with ThreadPoolExecutor(max(1, min(workers, len(unique)))) as pool:
+        for name, answer in zip(unique, pool.map(ask, unique), strict=True):
+            if isinstance(answer, UpstreamFacts):
+                facts[name] = answer
+            else:
+                failed[name] = answer
+    return UpstreamLookup(facts, failed)
+
+
+def judge(
+    names: list[str], policy: Policy, lookup: UpstreamLookup | None = None
+) -> list[tuple[NameReport, Verdict]]:
+    """Analyze each name under *policy*, with the index's facts where *lookup* has them."""
     index = default_index()
+    facts = lookup.facts if lookup is not None else {}
     results: list[tuple[NameReport, Verdict]] = []
     for name in names:
         report = analyze_name(
             name,
             index=index,
+            facts=facts.get(normalize_name(name)),
             internal_names=policy.internal_names,
             internal_prefixes=policy.internal_prefixes,
         )
@@ -96,8 +221,28 @@ def judge(names: list[str], policy: Policy) -> list[tuple[NameReport, Verdict]]:
     return results
 
 
-def as_json(results: list[tuple[NameReport, Verdict]]) -> list[dict[str, Any]]:
-    """The JSON array printed by `--format json`: one object per name."""
+def _facts_json(facts: UpstreamFacts | None) -> dict[str, Any] | None:
+    if facts is None:
+        return None
+    first = facts.first_release
+    return {
+        "exists": facts.exists,
+        "first_release": first.isoformat() if first is not None else None,
+        "release_count": facts.release_count,
+        "latest_version": facts.latest_version,
+    }
+
+
+def as_json(
+    results: list[tuple[NameReport, Verdict]], lookup: UpstreamLookup | None = None
+) -> list[dict[str, Any]]:
+    """The JSON array printed by `--format json`: one object per name.
+
+    `upstream` holds the index's facts (`null` when names only were judged);
+    `unverified` says why the index could not be asked (`null` otherwise).
+    """
+    facts = lookup.facts if lookup is not None else {}
+    failed = lookup.failed if lookup is not None else {}
     return [
         {
             "name": report.name,
@@ -110,20 +255,28 @@ def as_json(results: list[tuple[NameReport, Verdict]]) -> list[dict[str, Any]]:
                 {"rule": f.rule, "severity": f.severity.label, "message": f.message}
                 for f in verdict.findings
             ],
+            "upstream": _facts_json(facts.get(report.normalized)),
+            "unverified": failed.get(report.normalized),
         }
         for report, verdict in results
     ]
 
 
-def render_human(results: list[tuple[NameReport, Verdict]], out: IO[str]) -> None:
+def render_human(
+    results: list[tuple[NameReport, Verdict]],
+    out: IO[str],
+    lookup: UpstreamLookup | None = None,
+) -> None:
     """A rich table: name, verdict, imitated project, technique, reasons."""
     console = Console(file=out, highlight=False)
     table = Table("name", "verdict", "imitates", "technique", "reasons")
+    failed = lookup.failed if lookup is not None else {}
     for report, verdict in results:
         decision = verdict.decision.value
+        mark = " (unverified)" if report.normalized in failed else ""
         table.add_row(
             report.name,
-            f"[{_STYLE[decision]}]{decision}[/]",
+            f"[{_STYLE[decision]}]{decision}[/]{mark}",
             report.imitates or "",
             report.technique.value if report.technique else "",
             "\n".join(f.message for f in verdict.findings),
@@ -153,10 +306,65 @@ def run(args: argparse.Namespace) -> int:
     invalid = [n for n in names if not is_valid_name(n)]
     if invalid:
         raise UsageError(f"not valid project names: {', '.join(map(repr, invalid))}")
-    results = judge(names, policy)
+    lookup = _ask_upstream(args, names) if args.upstream or args.index_url else None
+    results = judge(names, policy, lookup)
     with open_output(args) as out:
         if args.format == "json":
-            out.write(json.dumps(as_json(results), indent=2) + "\n")
+            out.write(json.dumps(as_json(results, lookup), indent=2) + "\n")
         else:
-            render_human(results, out)
+            render_human(results, out, lookup)
+    if lookup is not None and lookup.failed and not _report_unchecked(lookup, args):
+        return EXIT_INCOMPLETE
     return exit_code([v for _, v in results] + index_verdicts, policy)
+
+
+def _ask_upstream(args: argparse.Namespace, names: list[str]) -> UpstreamLookup:
+    """Build a client from the upstream settings and look every name up."""
+    # Imported here: names-only runs must not pay for the HTTP client (module docstring).
+    from rich.progress import Progress  # noqa: PLC0415
+
+    from pycustoms.upstream.cache import HttpCache  # noqa: PLC0415
+    from pycustoms.upstream.client import ClientOptions, UpstreamClient  # noqa: PLC0415
+    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
+
+    raw = load_config(config_file=args.config).raw
+    settings = load_upstream_settings(
+        raw,
+        os.environ,
+        {"index_url": args.index_url, "offline": args.offline, "data_dir": args.data_dir},
+    )
+    index_url, origin = settings.resolved_index()
+    console = stderr()
+    if args.verbose:
+        console.print(f"[dim]index {index_url} (from {origin})[/dim]")
+    options = ClientOptions(
+        timeout=settings.timeout,
+        retries=settings.retries,
+        offline=settings.offline,
+        max_age=settings.max_age,
+    )
+    cache = HttpCache(settings.data_path() / "cache")
+    progress = Progress(console=console, transient=True, disable=not console.is_terminal)
+    with UpstreamClient(index_url, cache=cache, options=options) as client, progress:
+        task = progress.add_task("asking the index", total=len({normalize_name(n) for n in names}))
+        return lookup_names(client, names, advance=lambda: progress.advance(task))
+
+
+def _report_unchecked(lookup: UpstreamLookup, args: argparse.Namespace) -> bool:
+    """Say which names the index could not be asked about; True if that is allowed."""
+    shown = ", ".join(sorted(lookup.failed)[:10])
+    more = f" and {len(lookup.failed) - 10} more" if len(lookup.failed) > 10 else ""
+    reasons = sorted(set(lookup.failed.values()))
+    console = stderr()
+    if args.allow_unverified:
+        console.print(
+            f"[yellow]unverified[/yellow]: {len(lookup.failed)} names judged by name alone, "
+            f"the index could not be asked ({shown}{more}): {reasons[0]}"
+        )
+        return True
+    console.print(
+        f"[bold red]could not complete[/bold red]: {len(lookup.failed)} names not checked "
+        f"upstream ({shown}{more}): {'; '.join(reasons[:3])}. Retry, pass --offline to use "
+        "the cache, or --allow-unverified to judge them by name alone"
+    )
+    return False

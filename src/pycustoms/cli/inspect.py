@@ -145,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
                 db=db,
                 scanner=scanner,
                 previous_scanner=_previous(client, policy) if args.deep else None,
+                provenance=_provenance(client, db, raw, data, now),
             )
     finally:
         db.close()
@@ -166,6 +167,29 @@ def _clock(at: str | None) -> datetime:
     if parsed is None:
         raise UsageError(f"--at {at!r} is not an ISO-8601 time")
     return parsed
+
+
+def _provenance(client: UpstreamClient, db: Any, raw: Any, data: Any, now: datetime) -> Any:
+    """The provenance hook: verify PEP 740 attestations offline, hold publishers to history."""
+    from pycustoms.analyzers.provenance import load_provenance_policy  # noqa: PLC0415
+    from pycustoms.analyzers.provenance.pipeline import inspect_check  # noqa: PLC0415
+    from pycustoms.analyzers.provenance.trust import load_trust_root  # noqa: PLC0415
+
+    def fallback(reason: str) -> None:
+        stderr().print(
+            f"[yellow]provenance could not be verified ({reason}); "
+            "only the presence of attestations was checked[/yellow]",
+            soft_wrap=True,
+        )
+
+    return inspect_check(
+        client,
+        db,
+        load_provenance_policy(raw, os.environ),
+        load_trust_root(data),
+        now=now,
+        on_fallback=fallback,
+    )
 
 
 def _scanner(client: UpstreamClient, policy: Policy) -> Any:

@@ -29,6 +29,12 @@ def register(subparsers: Any) -> None:
         default=env_default("CONFIG"),
         help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
     )
+    create.add_argument(
+        "--role",
+        choices=("reader", "approver", "admin"),
+        default=env_default("TOKEN_ROLE"),
+        help=env_help("console role of the token (default: none, an install token)", "TOKEN_ROLE"),
+    )
     create.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
     create.set_defaults(handler=run_create)
     parser.set_defaults(handler=_usage(parser))
@@ -46,14 +52,14 @@ def run_create(args: argparse.Namespace) -> int:
     """Create the token in the server's database and print it."""
     from pycustoms.config import load_config  # noqa: PLC0415
     from pycustoms.db import Database  # noqa: PLC0415
-    from pycustoms.server.auth import create_token  # noqa: PLC0415
+    from pycustoms.server.console.access import create_role_token  # noqa: PLC0415
     from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
 
     raw = load_config(config_file=args.config).raw
     settings = load_upstream_settings(raw, overrides={"data_dir": args.data_dir})
     db = Database(settings.database()).open()
     try:
-        token = create_token(db, args.name)
+        token = create_role_token(db, args.name, args.role)
     finally:
         db.close()
     print(token)

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from pycustoms.server import reason, views
+from pycustoms.server.console import Console
+from pycustoms.server.console import build_app as build_console_app
 from pycustoms.server.responses import Receive, Scope, Send, problem, send_bytes
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.state import ServerState, build_state
@@ -15,8 +17,10 @@ from pycustoms.server.state import ServerState, build_state
 class FirewallApp:
     """Dispatch by path prefix; `state` holds everything else."""
 
-    def __init__(self, state: ServerState) -> None:
+    def __init__(self, state: ServerState, console: Console | None = None) -> None:
         self.state = state
+        self.console = console
+        self.console_app = build_console_app(console) if console is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -29,6 +33,9 @@ class FirewallApp:
         parts = scope["path"].split("/")[1:]
         head = parts[0] if parts else ""
         state = self.state
+        if head in ("api", "console") and self.console_app is not None:
+            await self.console_app(scope, receive, send)
+            return
         if method in ("GET", "HEAD"):
             if head == "simple":
                 if (
@@ -66,8 +73,12 @@ class FirewallApp:
                 # Start the scan workers now, not on the first download (off the loop).
                 warm = asyncio.ensure_future(asyncio.to_thread(self.state.scans.warm_up))
                 warm.add_done_callback(lambda job: job.cancelled() or job.exception())
+                if self.console is not None:
+                    await self.console.startup()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.console is not None:
+                    await self.console.shutdown()
                 self.state.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -79,4 +90,5 @@ def create_app(
     """Build the application from the configuration (files, `PYCUSTOMS_*`, *overrides*)."""
     reason.install()
     watcher = ConfigWatcher(config_file, overrides)
-    return FirewallApp(build_state(watcher))
+    state = build_state(watcher)
+    return FirewallApp(state, Console(state, config_file))

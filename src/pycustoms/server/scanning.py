@@ -122,6 +122,15 @@ class ScanCoordinator:
             return Outcome(sha256, None)
         return None
 
+    def override(self, sha256: str, block: Block | None) -> None:
+        """Apply a decision made after the scan: serve the stored file (`None`) or refuse it."""
+        if block is None:
+            self.blocks.pop(sha256, None)
+            self._allowed.add(sha256)
+        else:
+            self._allowed.discard(sha256)
+            self.blocks[sha256] = block
+
     async def ensure(
         self, sha256: str, filename: str, project: str, fetch: Fetch, policy: Policy
     ) -> Outcome:

@@ -7,7 +7,7 @@ page, info (client) -> ReleaseFacts (+ last snapshot, + scans with deep)
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -95,6 +95,11 @@ def pip_choice(
 
 
 Scanner = Callable[[IndexFile], ScanResult]
+# Verifies the release's provenance (PEP 740): continuity findings, and whether they
+# replace the presence-only release check (False when nothing could be verified).
+ProvenanceCheck = Callable[[ReleaseIndex, Version], tuple[Sequence[Finding], bool]]
+# Presence-only release rules that a verified provenance check replaces.
+_PRESENCE_RULES = frozenset({"release/attestations-missing", "release/provenance-unknown"})
 
 
 def inspect_release(
@@ -108,11 +113,13 @@ def inspect_release(
     db: Database | None = None,
     scanner: Scanner | None = None,
     previous_scanner: Callable[[Version, ProjectPage], frozenset[Capability] | None] | None = None,
+    provenance: ProvenanceCheck | None = None,
 ) -> Inspection:
     """Inspect *name*==*version* (or pip's choice) under *policy* at time *now*.
 
     *scanner* (deep mode) downloads, verifies and scans one file; *previous_scanner*
     returns the capabilities of the release before, for the capability diff.
+    *provenance* verifies attestations and replaces the presence-only check.
     """
     page = client.project_index(name)
     chosen = Version(version) if version else pip_choice(page)
@@ -151,7 +158,13 @@ def inspect_release(
         assert facts is not None
     else:
         reports = [FileReport(item) for item in facts.files]
-    findings.extend(analyze_release(facts, release_policy, now))
+    release_findings = analyze_release(facts, release_policy, now)
+    if provenance is not None:
+        checked, replaces = provenance(page, chosen)
+        if replaces:
+            release_findings = [f for f in release_findings if f.rule not in _PRESENCE_RULES]
+        findings.extend(checked)
+    findings.extend(release_findings)
     if db is not None:
         snapshot = _snapshot(client.index_url, page, facts.owners, now)
         if previous is None or not snapshot.same_facts(previous):

@@ -403,7 +403,7 @@ class Sinks(Core):
             self._event(node)
             self.hit(REVSHELL, threat(4), node, f"{name}() wires a socket to a process")
             return
-        if node.args and self._command_from_network(node.args[0], first):
+        if node.args and self._command_from_network(node, name, first):
             self._event(node)
             what = f"{name}() runs a command received over the network"
             self.hit(REVSHELL, threat(4), node, what)
@@ -497,8 +497,20 @@ class Sinks(Core):
             self.hit(CRED_ACCESS, adjust(2), node, "reads a credential file", 0.8)
 
     # ----------------------------------------------------------------- helpers
-    def _command_from_network(self, arg: ast.expr, labels: Labels) -> bool:
-        """True if the whole command (or the program) of a spawn is network data."""
+    def _command_from_network(self, node: ast.Call, name: str, labels: Labels) -> bool:
+        """True if the whole command (or the program) of a spawn is network data.
+
+        A variable only counts for a shell command line (``shell=True``, ``os.system``):
+        argument lists assembled from many sources (a host name resolved here, a
+        port read there) are how launchers work.
+        """
+        arg = node.args[0]
+        shell = name in _SHELL_CALLS or any(
+            kw.arg == "shell" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+            for kw in node.keywords
+        )
+        if isinstance(arg, ast.Name) and not shell:
+            return False
         if isinstance(arg, ast.List | ast.Tuple):
             head = arg.elts[0] if arg.elts else None
             return isinstance(head, ast.Name) and T.NETDATA in self.lookup(head.id)
@@ -577,6 +589,10 @@ class Sinks(Core):
 
 
 _TAINT = T.SECRET_LABELS | {T.HOSTINFO}
+_SHELL_CALLS = frozenset(
+    {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
+     "commands.getoutput", "asyncio.create_subprocess_shell"}
+)  # fmt: skip
 _DUMPERS = frozenset({"json.dump", "pickle.dump", "marshal.dump", "yaml.dump", "yaml.safe_dump"})
 _MAX_DECODED = 4 * 1024 * 1024
 _WRITE_ACCESS = re.compile(r"KEY_(SET_VALUE|WRITE|ALL_ACCESS)")

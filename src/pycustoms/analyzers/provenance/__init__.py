@@ -1,0 +1,22 @@
+"""Provenance analyzer: PEP 740 verification and publisher continuity.
+
+`verify` (sigstore, imported on demand) checks one file's provenance offline;
+`continuity` turns checked files and the project's recorded history into findings;
+`pipeline` is the glue the CLI, the audit and the server call.
+"""
+
+from pycustoms.analyzers.provenance.continuity import RULES, analyze_continuity
+from pycustoms.analyzers.provenance.model import FileProvenance, Publisher, PublisherRecord, Status
+from pycustoms.analyzers.provenance.settings import Mode, ProvenancePolicy, load_provenance_policy
+
+__all__ = [
+    "RULES",
+    "FileProvenance",
+    "Mode",
+    "ProvenancePolicy",
+    "Publisher",
+    "PublisherRecord",
+    "Status",
+    "analyze_continuity",
+    "load_provenance_policy",
+]

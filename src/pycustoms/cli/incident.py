@@ -1,0 +1,132 @@
+"""`pycustoms incident SPEC...`: which environments installed a release, when, what to rotate.
+
+Asks a running server (`--server URL`, with a reader token) or reads the local
+database of a data directory. Exit 1 when some environment is affected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    env_default,
+    env_help,
+    open_output,
+)
+from pycustoms.errors import PycustomsError, UsageError
+
+
+def _when(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 date or time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def register(subparsers: Any) -> None:
+    """Add the `incident` subcommand."""
+    parser = subparsers.add_parser(
+        "incident",
+        help="which environments installed a release, when, and what to rotate",
+        description="Affected environments (first/last install, counts, hashes, installers) "
+        "and a rotation checklist from what the release's code could reach. "
+        "Exit 1 when an environment is affected.",
+    )
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help="NAME==VERSION, or NAME")
+    parser.add_argument("--since", type=_when, help="only installs at or after this time")
+    parser.add_argument("--until", type=_when, help="only installs at or before this time")
+    parser.add_argument(
+        "--server", default=env_default("SERVER"), help=env_help("ask this server", "SERVER")
+    )
+    parser.add_argument(
+        "--token", default=env_default("TOKEN"), help=env_help("reader token for --server", "TOKEN")
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help=env_help("the server's data directory", "DATA_DIR")
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=env_default("CONFIG"),
+        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
+    )
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default=env_default("FORMAT", "markdown"),
+        help=env_help("output format (default: markdown)", "FORMAT"),
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, default=env_default("OUTPUT"), help="write to this file"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    parser.set_defaults(handler=run)
+
+
+def _remote(args: argparse.Namespace) -> dict[str, Any]:
+    import httpx  # noqa: PLC0415
+
+    params: list[tuple[str, str | int | float | bool | None]] = [("spec", s) for s in args.specs]
+    if args.since:
+        params.append(("since", args.since.isoformat()))
+    if args.until:
+        params.append(("until", args.until.isoformat()))
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    url = args.server.rstrip("/") + "/api/v1/incident"
+    try:
+        response = httpx.get(url, params=params, headers=headers, timeout=60)
+    except httpx.HTTPError as exc:
+        raise PycustomsError(f"the server at {args.server} did not answer ({exc}); retry") from None
+    if response.status_code in {401, 403}:
+        raise UsageError(f"the server refused the token (HTTP {response.status_code}); pass a "
+                         "reader token with --token or PYCUSTOMS_TOKEN")  # fmt: skip
+    if response.status_code == 422:
+        raise UsageError(f"the server rejected the request: {response.text}")
+    if response.status_code != 200:
+        raise PycustomsError(f"the server answered HTTP {response.status_code}: {response.text}")
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+def _local(args: argparse.Namespace) -> dict[str, Any]:
+    from pycustoms.config import load_config  # noqa: PLC0415
+    from pycustoms.db import Database  # noqa: PLC0415
+    from pycustoms.incident.formats import to_dict  # noqa: PLC0415
+    from pycustoms.incident.model import parse_spec  # noqa: PLC0415
+    from pycustoms.incident.query import incident_report  # noqa: PLC0415
+    from pycustoms.incident.rescan import store_of  # noqa: PLC0415
+    from pycustoms.incident.stored import scan_blob  # noqa: PLC0415
+    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
+
+    specs = [parse_spec(s, args.since, args.until) for s in args.specs]
+    loaded = load_config(config_file=args.config)
+    settings = load_upstream_settings(loaded.raw, overrides={"data_dir": args.data_dir})
+    store = store_of(settings.data_path())
+
+    def findings_of(sha: str, filename: str) -> Any:
+        blob = store.path(sha)
+        return None if blob is None else scan_blob(blob, filename, loaded.policy).verdict.findings
+
+    db = Database(settings.database()).open()
+    try:
+        return to_dict(incident_report(db, specs, findings_of))
+    finally:
+        db.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the report (remote or local) and render it."""
+    from pycustoms.incident.formats import markdown_of  # noqa: PLC0415
+
+    doc = _remote(args) if args.server else _local(args)
+    text = json.dumps(doc, indent=2) + "\n" if args.format == "json" else markdown_of(doc)
+    with open_output(args) as out:
+        out.write(text)
+    return EXIT_FINDINGS if doc["environment_count"] else EXIT_CLEAN

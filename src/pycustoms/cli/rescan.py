@@ -1,0 +1,64 @@
+"""`pycustoms rescan`: re-judge the firewall's stored files with the current rules and policy.
+
+Files blocked now that were allowed before become release blocks; if environments
+installed them, incidents are opened and the configured webhooks are told. Exit 1
+when a file became blocked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from pycustoms.cli.common import EXIT_CLEAN, EXIT_FINDINGS, env_default, env_help, stderr
+
+
+def register(subparsers: Any) -> None:
+    """Add the `rescan` subcommand."""
+    parser = subparsers.add_parser(
+        "rescan",
+        help="re-judge the firewall's stored files with the current rules",
+        description="Scan every stored file again; new blocks become incidents if installed.",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help=env_help("the server's data directory", "DATA_DIR")
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=env_default("CONFIG"),
+        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Rescan, notify, print a JSON summary on stdout."""
+    from pycustoms.config import load_config  # noqa: PLC0415
+    from pycustoms.db import Database  # noqa: PLC0415
+    from pycustoms.incident import webhooks  # noqa: PLC0415
+    from pycustoms.incident.rescan import rescan, store_of  # noqa: PLC0415
+    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
+
+    loaded = load_config(config_file=args.config)
+    settings = load_upstream_settings(loaded.raw, overrides={"data_dir": args.data_dir})
+    db = Database(settings.database()).open()
+    try:
+        result = rescan(db, store_of(settings.data_path()), loaded.policy)
+    finally:
+        db.close()
+    hooks = webhooks.WebhookSettings.load(loaded.raw)
+    for summary in result.incidents:
+        webhooks.send(hooks, summary)
+    print(json.dumps({
+        "scanned": result.scanned, "missing": result.missing,
+        "newly_blocked": [{"filename": f, "sha256": s} for f, s in result.newly_blocked],
+        "unblocked": [{"filename": f, "sha256": s} for f, s in result.unblocked],
+        "incidents": result.incidents,
+    }, indent=2))  # fmt: skip
+    if args.verbose:
+        stderr().print(f"[dim]{settings.database()}[/dim]")
+    return EXIT_FINDINGS if result.newly_blocked else EXIT_CLEAN

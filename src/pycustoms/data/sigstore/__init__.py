@@ -1,0 +1,1 @@
+"""Sigstore's production trusted root, shipped for offline verification (see source.json)."""

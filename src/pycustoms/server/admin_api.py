@@ -1,0 +1,234 @@
+"""The admin API under `/api/v1`: JSON over the console's read models and actions.
+
+Routes are synchronous (FastAPI runs them in threads: they read the database);
+changes to the running index are handed to the event loop with `from_thread`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from anyio import from_thread
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from pycustoms.errors import UsageError
+from pycustoms.incident.formats import to_dict
+from pycustoms.incident.model import parse_spec
+from pycustoms.incident.query import incident_report
+from pycustoms.server.console import actions, data
+from pycustoms.server.console.access import Principal, Role, principal, token_from
+from pycustoms.server.console.service import Console
+from pycustoms.types import normalize_name
+
+_CHALLENGE = {"WWW-Authenticate": 'Basic realm="pycustoms console"'}
+
+
+def console_of(request: Request) -> Console:
+    """The `Console` of this process (set on the app by `build_app`)."""
+    found: Console = request.app.state.console
+    return found
+
+
+def authenticate(request: Request, minimum: Role | None) -> Principal:
+    """The principal behind the request, at least *minimum* (`None`: any valid token)."""
+    token = token_from(request.headers.get("authorization"))
+    who = principal(console_of(request).state.db, token) if token else None
+    if who is None:
+        raise HTTPException(401, "a console token is required", headers=_CHALLENGE)
+    if minimum is not None and (who.role is None or not who.role.allows(minimum)):
+        raise HTTPException(403, f"this needs the {minimum.value} role")
+    return who
+
+
+def reader(request: Request) -> Principal:
+    """Dependency: a token with at least the reader role."""
+    return authenticate(request, Role.READER)
+
+
+def approver(request: Request) -> Principal:
+    """Dependency: a token with at least the approver role."""
+    return authenticate(request, Role.APPROVER)
+
+
+def admin(request: Request) -> Principal:
+    """Dependency: a token with the admin role."""
+    return authenticate(request, Role.ADMIN)
+
+
+def any_token(request: Request) -> Principal:
+    """Dependency: any valid token (install tokens report their environments)."""
+    return authenticate(request, None)
+
+
+Reader = Annotated[Principal, Depends(reader)]
+Approver = Annotated[Principal, Depends(approver)]
+Admin = Annotated[Principal, Depends(admin)]
+AnyToken = Annotated[Principal, Depends(any_token)]
+
+
+class Decision(BaseModel):
+    """A quarantine decision's reason."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ManualBlock(BaseModel):
+    """A release to block by hand."""
+
+    project: str = Field(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    version: str = Field(min_length=1, max_length=128)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReportedFile(BaseModel):
+    """One file of an installed distribution (from its RECORD)."""
+
+    path: str = Field(max_length=1024)
+    sha256: str | None = Field(default=None, max_length=64)
+
+
+class ReportedDist(BaseModel):
+    """One installed distribution."""
+
+    name: str = Field(min_length=1, max_length=256)
+    version: str = Field(min_length=1, max_length=128)
+    files: list[ReportedFile] = Field(default_factory=list, max_length=100_000)
+
+
+class EnvironmentReport(BaseModel):
+    """What an environment has installed."""
+
+    distributions: list[ReportedDist] = Field(max_length=100_000)
+
+
+def _usage(exc: UsageError) -> HTTPException:
+    return HTTPException(422, str(exc))
+
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/incident", summary="Who installed a release, and what to rotate")
+def get_incident(
+    request: Request,
+    _who: Reader,
+    spec: Annotated[list[str], Query(min_length=1, description="NAME==VERSION or NAME")],
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """The incident report of *spec* (repeatable), as `pycustoms incident --format json`."""
+    console = console_of(request)
+    try:
+        specs = [parse_spec(s, since, until) for s in spec]
+    except UsageError as exc:
+        raise _usage(exc) from None
+    report = incident_report(console.state.db, specs, _findings(console))
+    return to_dict(report)
+
+
+def _findings(console: Console) -> Any:
+    def findings_of(sha: str, filename: str) -> Any:
+        result = console.scan_stored(sha, filename)
+        return None if result is None else result.verdict.findings
+
+    return findings_of
+
+
+@router.get("/incidents", summary="Incidents detected after the fact")
+def get_incidents(request: Request, _who: Reader) -> list[dict[str, Any]]:
+    """Releases blocked after they were served, newest first."""
+    return data.incidents(console_of(request).state.db)
+
+
+@router.get("/quarantine", summary="Files the scanner blocked, awaiting a decision")
+def get_quarantine(
+    request: Request,
+    _who: Reader,
+    all: bool = False,
+) -> list[dict[str, Any]]:
+    """Pending quarantined files (`all=true`: decided ones too)."""
+    return data.quarantine(console_of(request).state.db, pending_only=not all)
+
+
+def _decide(
+    request: Request, who: Principal, sha256: str, decision: str, reason: str
+) -> dict[str, Any]:
+    console = console_of(request)
+    try:
+        done = actions.decide(console.state.db, sha256, decision, reason, who.name)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except UsageError as exc:
+        raise _usage(exc) from None
+    from_thread.run_sync(console.apply_decision, sha256, decision, reason, done["project"])
+    return done
+
+
+@router.post("/quarantine/{sha256}/approve", summary="Serve a quarantined file")
+def approve(request: Request, who: Approver, sha256: str, body: Decision) -> dict[str, Any]:
+    """Approve the file: the index serves it from now on. Needs the approver role."""
+    return _decide(request, who, sha256, "approve", body.reason)
+
+
+@router.post("/quarantine/{sha256}/deny", summary="Keep a quarantined file out")
+def deny(request: Request, who: Approver, sha256: str, body: Decision) -> dict[str, Any]:
+    """Deny the file: it stays blocked, and leaves the queue. Needs the approver role."""
+    return _decide(request, who, sha256, "deny", body.reason)
+
+
+@router.post("/blocks", summary="Block a release by hand (retroactive detection)")
+def post_block(request: Request, who: Admin, body: ManualBlock) -> dict[str, Any]:
+    """Block a release; if environments installed it, open an incident and notify webhooks."""
+    console = console_of(request)
+    try:
+        shas, summary = actions.block(
+            console.state.db, body.project, body.version, body.reason, who.name
+        )
+    except UsageError as exc:
+        raise _usage(exc) from None
+    project = normalize_name(body.project)
+    from_thread.run_sync(
+        console.apply_blocks, [(project, s, f"manual: {body.reason}") for s in shas]
+    )
+    if summary is not None:
+        from_thread.run(console.notify, [summary])
+    return {"project": project, "version": body.version, "files": shas, "incident": summary}
+
+
+@router.get("/environments", summary="Environments seen by the index or reported")
+def get_environments(request: Request, _who: Reader) -> list[dict[str, Any]]:
+    """Every environment with its install count and last install."""
+    return data.environments(console_of(request).state.db)
+
+
+@router.get("/environments/{name}", summary="What one environment installed")
+def get_environment(request: Request, _who: Reader, name: str) -> dict[str, Any]:
+    """Installs per release and reported distributions of one environment."""
+    return data.environment(console_of(request).state.db, name)
+
+
+@router.put("/environments/{name}/report", summary="Report an environment's distributions")
+def put_report(
+    request: Request, who: AnyToken, name: str, body: EnvironmentReport
+) -> dict[str, Any]:
+    """Replace what *name* reported (for machines that did not install through the index)."""
+    dists = [d.model_dump() for d in body.distributions]
+    try:
+        count = actions.report(console_of(request).state.db, name, dists, who.name)
+    except UsageError as exc:
+        raise _usage(exc) from None
+    return {"environment": name, "distributions": count}
+
+
+@router.get("/packages/{project}", summary="Files, verdicts, installs and blocks of a project")
+def get_package(request: Request, _who: Reader, project: str) -> dict[str, Any]:
+    """What the index knows about one project."""
+    return data.package(console_of(request).state.db, normalize_name(project))
+
+
+@router.get("/audit", summary="The audit log")
+def get_audit(request: Request, _who: Reader) -> list[dict[str, Any]]:
+    """Every state change: who, when, what and why (newest first)."""
+    return data.audit(console_of(request).state.db)

@@ -1,0 +1,40 @@
+"""The console and admin API: a FastAPI application mounted beside the index.
+
+`build_app` returns the ASGI app the index dispatches `/api/...` and `/console/...` to;
+its OpenAPI document is at `/api/v1/openapi.json`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from pycustoms import __version__
+from pycustoms.server.console.service import Console
+
+
+def build_app(console: Console) -> FastAPI:
+    """The FastAPI application of the console and the admin API."""
+    from pycustoms.server import admin_api  # noqa: PLC0415 - admin_api imports this package
+    from pycustoms.server.console import html  # noqa: PLC0415
+
+    app = FastAPI(
+        title="pycustoms admin API",
+        version=__version__,
+        description="Incidents, quarantine decisions, environments and the audit log.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.console = console
+    app.include_router(admin_api.router)
+    app.include_router(html.router)
+
+    @app.get("/console", include_in_schema=False)
+    def console_root() -> RedirectResponse:
+        return RedirectResponse("/console/", status_code=308)
+
+    return app
+
+
+__all__ = ["Console", "build_app"]

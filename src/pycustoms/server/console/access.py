@@ -1,0 +1,89 @@
+"""Who may do what in the console and admin API: token roles `reader` < `approver` < `admin`.
+
+Console tokens are ordinary tokens (`pycustoms token create NAME --role ROLE`) with a
+role row; install tokens have no role and cannot use the console. The token goes in
+`Authorization: Bearer TOKEN` or as the password of basic auth (browsers prompt for it).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from pycustoms.db.console import TokenRoleRow
+from pycustoms.db.firewall import TokenRow
+from pycustoms.db.session import Database
+from pycustoms.errors import UsageError
+from pycustoms.server.auth import create_token, hash_token, parse_basic
+
+
+class Role(enum.StrEnum):
+    """Console roles, each including the ones before it."""
+
+    READER = "reader"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        """0 reader, 1 approver, 2 admin."""
+        return list(Role).index(self)
+
+    def allows(self, needed: Role) -> bool:
+        """True if this role may do what *needed* may."""
+        return self.rank >= needed.rank
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated console user: the token's name, its role and its hash."""
+
+    name: str
+    role: Role | None
+    token_sha256: str
+
+    def csrf(self) -> str:
+        """The form token of this principal (forms posted by a browser must carry it)."""
+        return hmac.new(
+            self.token_sha256.encode(), b"pycustoms-console", hashlib.sha256
+        ).hexdigest()
+
+
+def create_role_token(db: Database, name: str, role: str | None) -> str:
+    """Create a token (as `pycustoms token create`) and give it *role* if one is named."""
+    chosen: Role | None = None
+    if role is not None:
+        try:
+            chosen = Role(role)
+        except ValueError:
+            raise UsageError(f"role {role!r} is not one of reader, approver, admin") from None
+    token = create_token(db, name)
+    if chosen is not None:
+        with db.session() as session, session.begin():
+            session.add(TokenRoleRow(token_sha256=hash_token(token), role=chosen.value))
+    return token
+
+
+def token_from(authorization: str | None) -> str | None:
+    """The token in a Bearer or basic-auth `Authorization` header."""
+    if not authorization:
+        return None
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    creds = parse_basic(authorization)
+    return creds[1] if creds and creds[1] else None
+
+
+def principal(db: Database, token: str) -> Principal | None:
+    """The principal a token stands for, or `None` if it is not a valid token."""
+    digest = hash_token(token)
+    with db.session() as session:
+        row = session.scalars(select(TokenRow).where(TokenRow.token_sha256 == digest)).first()
+        if row is None:
+            return None
+        role = session.get(TokenRoleRow, digest)
+    return Principal(row.name, Role(role.role) if role is not None else None, digest)

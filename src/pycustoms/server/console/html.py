@@ -1,0 +1,169 @@
+"""The console's HTML pages under `/console/`: server-rendered, readable without JavaScript."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import DictLoader, Environment, select_autoescape
+
+from pycustoms.errors import UsageError
+from pycustoms.incident.formats import to_dict
+from pycustoms.incident.model import parse_spec
+from pycustoms.incident.query import incident_report
+from pycustoms.server.admin_api import _findings, authenticate, console_of
+from pycustoms.server.console import actions, data
+from pycustoms.server.console.access import Principal, Role
+from pycustoms.server.console.templates import CSS, TEMPLATES
+from pycustoms.types import normalize_name
+
+_JINJA = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def _page(name: str, who: Principal, flash: str | None = None, **context: Any) -> HTMLResponse:
+    user = {
+        "name": who.name,
+        "role": who.role.value if who.role else "none",
+        "can_decide": who.role is not None and who.role.allows(Role.APPROVER),
+    }
+    body = _JINJA.get_template(name).render(
+        css=CSS, who=user, flash=flash, csrf=who.csrf(), **context
+    )
+    return HTMLResponse(body, headers={"cache-control": "no-store", "x-frame-options": "DENY"})
+
+
+@router.get("/")
+def dashboard(request: Request, done: str | None = None) -> HTMLResponse:
+    """Incidents, recent blocks, the quarantine queue and recent installs."""
+    who = authenticate(request, Role.READER)
+    db = console_of(request).state.db
+    return _page(
+        "dashboard", who, done,
+        incidents=data.incidents(db, 20), blocks=data.recent_blocks(db),
+        queue=data.quarantine(db, limit=20), installs=data.recent_installs(db),
+    )  # fmt: skip
+
+
+@router.get("/quarantine")
+def quarantine(request: Request, done: str | None = None) -> HTMLResponse:
+    """The quarantine queue with approve/deny forms."""
+    who = authenticate(request, Role.READER)
+    return _page("quarantine", who, done, queue=data.quarantine(console_of(request).state.db))
+
+
+@router.post("/quarantine/{sha256}")
+async def decide(request: Request, sha256: str) -> RedirectResponse:
+    """Approve or deny one file (form post), then back to the queue."""
+    who = authenticate(request, Role.APPROVER)
+    form = await request.form()
+    if str(form.get("csrf", "")) != who.csrf():
+        raise HTTPException(403, "the form is stale or not from this console; reload the page")
+    decision, reason = str(form.get("decision", "")), str(form.get("reason", ""))
+    console = console_of(request)
+    try:
+        done = await asyncio.to_thread(
+            actions.decide, console.state.db, sha256, decision, reason, who.name
+        )
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except UsageError as exc:
+        raise HTTPException(422, str(exc)) from None
+    console.apply_decision(sha256, decision, reason, done["project"])
+    verb = "approved" if decision == "approve" else "denied"
+    message = quote(f"{done['filename']} {verb}")
+    return RedirectResponse(f"/console/quarantine?done={message}", status_code=303)
+
+
+def _capability_diff(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_version: dict[str, set[str]] = {}
+    for f in files:
+        by_version.setdefault(f["version"], set()).update(f.get("capabilities", []))
+    rows: list[dict[str, Any]] = []
+    previous: set[str] | None = None
+    for version in sorted(by_version, key=_version_key):
+        caps = by_version[version]
+        rows.append({
+            "version": version, "capabilities": sorted(caps),
+            "gained": sorted(caps - previous) if previous is not None else [],
+            "lost": sorted(previous - caps) if previous is not None else [],
+        })  # fmt: skip
+        previous = caps
+    return rows
+
+
+def _version_key(text: str) -> Any:
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
+    try:
+        return (0, Version(text), "")
+    except InvalidVersion:
+        return (1, Version("0"), text)
+
+
+@router.get("/packages/{project}")
+def package(request: Request, project: str) -> HTMLResponse:
+    """Files with findings and snippets, capability diff, provenance, installs."""
+    who = authenticate(request, Role.READER)
+    console = console_of(request)
+    info = data.package(console.state.db, normalize_name(project))
+    for f in info["files"]:
+        result = console.scan_stored(f["sha256"], f["filename"])
+        f["stored"] = result is not None
+        f["capabilities"] = sorted(c.value for c in result.capabilities) if result else []
+        f["findings"] = (
+            [{"rule": x.rule, "severity": x.severity.label, "file": x.file, "line": x.line,
+              "message": x.message, "snippet": x.snippet} for x in result.verdict.findings]
+            if result else []
+        )  # fmt: skip
+    return _page("package", who, p=info, diff=_capability_diff(info["files"]))
+
+
+@router.get("/environments")
+def environments(request: Request) -> HTMLResponse:
+    """Every environment."""
+    who = authenticate(request, Role.READER)
+    return _page("environments", who, envs=data.environments(console_of(request).state.db))
+
+
+@router.get("/environments/{name}")
+def environment(request: Request, name: str) -> HTMLResponse:
+    """One environment."""
+    who = authenticate(request, Role.READER)
+    return _page("environment", who, env=data.environment(console_of(request).state.db, name))
+
+
+def _day(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@router.get("/incident")
+def incident(request: Request, spec: str = "", since: str = "", until: str = "") -> HTMLResponse:
+    """The incident page: affected environments and the rotation checklist."""
+    who = authenticate(request, Role.READER)
+    console = console_of(request)
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    if spec:
+        try:
+            specs = [parse_spec(s, _day(since), _day(until)) for s in spec.split(",") if s.strip()]
+            report = to_dict(incident_report(console.state.db, specs, _findings(console)))
+        except UsageError as exc:
+            error = str(exc)
+    return _page("incident", who, spec=spec, since=since, until=until, r=report, error=error)
+
+
+@router.get("/audit")
+def audit(request: Request) -> HTMLResponse:
+    """The audit log."""
+    who = authenticate(request, Role.READER)
+    return _page("audit", who, entries=data.audit(console_of(request).state.db))

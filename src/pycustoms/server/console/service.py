@@ -1,0 +1,128 @@
+"""The console's side of a server process: applies decisions to the index, watches for
+retroactive blocks, notifies webhooks, and scans stored files for the package pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pycustoms.config import load_config
+from pycustoms.incident import webhooks
+from pycustoms.incident.retro import detect_malware
+from pycustoms.incident.stored import scan_blob
+from pycustoms.server.console import actions
+from pycustoms.server.state import ServerState, ignore_result
+from pycustoms.types import ProjectName, ScanResult
+
+_log = logging.getLogger("pycustoms.server")
+_CACHE = 128
+
+
+class Console:
+    """One per server process, beside `ServerState`."""
+
+    def __init__(self, state: ServerState, config_file: Path | None, *, every: float = 1.0) -> None:
+        self.state = state
+        self._config_file = config_file
+        self._every = every
+        self._last_block = 0
+        self._advisory_version = -1
+        self._task: asyncio.Task[None] | None = None
+        self._scans: OrderedDict[str, ScanResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def webhook_settings(self) -> webhooks.WebhookSettings:
+        """Read now, so that a configuration change applies to the next incident."""
+        return webhooks.WebhookSettings.load(load_config(config_file=self._config_file).raw)
+
+    # -- the index's in-memory state (call on the event loop) ---------------------------------
+
+    def apply_decision(self, sha256: str, decision: str, reason: str, project: str) -> None:
+        """Serve an approved file, keep a denied one out; re-filter the project's page."""
+        if decision == "approve":
+            self.state.scans.override(sha256, None)
+        if project:
+            self.state.pages.invalidate(ProjectName(project))
+
+    def apply_blocks(self, blocks: Iterable[tuple[str, str, str]]) -> None:
+        """Refuse each (project, sha256, reason) from now on."""
+        for project, sha, reason in blocks:
+            self.state.scans.override(sha, actions.as_block("blocked", reason))
+            self.state.pages.invalidate(ProjectName(project))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Apply stored decisions and blocks; start watching for new ones."""
+        db = self.state.db
+        for sha, decision, reason in await asyncio.to_thread(actions.decisions, db):
+            if decision == "approve":
+                self.state.scans.override(sha, None)
+            del reason
+        self._last_block, blocks = await asyncio.to_thread(actions.blocked_shas, db, 0)
+        self.apply_blocks(blocks)
+        self._advisory_version = self.state.advisories.version
+        self._task = asyncio.ensure_future(self._watch())
+        self._task.add_done_callback(ignore_result)
+
+    async def shutdown(self) -> None:
+        """Stop watching."""
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self._every)
+            try:
+                await self.check()
+            except Exception:  # noqa: BLE001 - keep watching: the next round retries
+                _log.exception("console: retroactive check failed")
+
+    async def check(self) -> None:
+        """One round: new advisories → incidents; new release blocks → refused files."""
+        db = self.state.db
+        version = self.state.advisories.version
+        if version != self._advisory_version:
+            self._advisory_version = version
+            summaries = await asyncio.to_thread(detect_malware, db)
+            await self.notify(summaries)
+        self._last_block, blocks = await asyncio.to_thread(
+            actions.blocked_shas, db, self._last_block
+        )
+        self.apply_blocks(blocks)
+
+    async def notify(self, summaries: list[dict[str, Any]]) -> None:
+        """Send each incident summary to the webhooks (in a thread)."""
+        if not summaries:
+            return
+        settings = await asyncio.to_thread(self.webhook_settings)
+        for summary in summaries:
+            _log.warning(
+                "incident: %s==%s installed by %d environment(s)",
+                summary["project"], summary["version"], len(summary["environments"]),
+            )  # fmt: skip
+            await asyncio.to_thread(webhooks.send, settings, summary)
+
+    # -- stored files ------------------------------------------------------------------------
+
+    def scan_stored(self, sha256: str, filename: str) -> ScanResult | None:
+        """The findings of the stored file (scanned on first use, kept for a while); blocking."""
+        with self._lock:
+            found = self._scans.get(sha256)
+        if found is not None:
+            return found
+        blob = self.state.store.path(sha256)
+        if blob is None:
+            return None
+        result = scan_blob(blob, filename, self.state.watcher.current().policy)
+        with self._lock:
+            self._scans[sha256] = result
+            while len(self._scans) > _CACHE:
+                self._scans.popitem(last=False)
+        return result
