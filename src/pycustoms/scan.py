@@ -16,12 +16,13 @@ from pathlib import Path
 
 from pycustoms.analyzers.code import CodeReport
 from pycustoms.analyzers.code.analyze import analyze_package
+from pycustoms.analyzers.code.diff import capability_findings
 from pycustoms.archive import Limits, open_package
 from pycustoms.config import Policy
 from pycustoms.errors import PycustomsError
 from pycustoms.policy import decide
 from pycustoms.rules import Rule
-from pycustoms.types import Capability, Finding, ScanResult, Severity
+from pycustoms.types import Finding, ScanResult, Severity
 
 SCAN_ERROR = "scan/error"
 # Native binaries larger than this are judged on their first bytes (headers,
@@ -29,18 +30,6 @@ SCAN_ERROR = "scan/error"
 # limits. Decompressing hundreds of megabytes of CUDA kernels per wheel would
 # dominate scan time without finding Python-level payloads.
 BINARY_HEAD_BYTES = 8 * 1024 * 1024
-CAPABILITY_GAINED = "scan/capability-gained"
-# What a new release gaining each capability says about a possible takeover.
-_GAIN_SEVERITY = {
-    Capability.NETWORK: Severity.HIGH,
-    Capability.PROCESS: Severity.HIGH,
-    Capability.CREDENTIAL_READ: Severity.HIGH,
-    Capability.DYNAMIC_CODE: Severity.HIGH,
-    Capability.INSTALL_TIME: Severity.HIGH,
-    Capability.PERSISTENCE: Severity.HIGH,
-    Capability.ENV_READ: Severity.MEDIUM,
-    Capability.NATIVE_BINARY: Severity.MEDIUM,
-}
 
 RULES = (
     Rule(
@@ -49,13 +38,6 @@ RULES = (
         "The scan could not complete",
         "pycustoms could not read or analyse this target; it is blocked rather than "
         "passed unchecked (fail closed).",
-    ),
-    Rule(
-        CAPABILITY_GAINED,
-        Severity.HIGH,
-        "The new release can do something the previous one could not",
-        "A release that suddenly gains network, process, credential or dynamic-code "
-        "capabilities is the typical shape of an account takeover.",
     ),
 )
 
@@ -144,31 +126,14 @@ def scan_targets(
     return out
 
 
-def gained_capabilities(old: ScanResult, new: ScanResult) -> frozenset[Capability]:
-    """Capabilities *new* has that *old* did not (the takeover signal)."""
-    return new.capabilities - old.capabilities
-
-
-def capability_findings(gained: frozenset[Capability], old_name: str) -> list[Finding]:
-    """One `scan/capability-gained` finding per capability gained over *old_name*."""
-    return [
-        Finding(
-            CAPABILITY_GAINED,
-            _GAIN_SEVERITY[capability],
-            f"gained capability {capability.value!r} that {old_name} did not have",
-        )
-        for capability in sorted(gained)
-    ]
-
-
 def diff_targets(old: Path, new: Path, policy: Policy) -> ScanResult:
     """Scan *old* and *new*; judge *new* with the capabilities it gained as extra findings."""
     before = scan_target(old, policy)
     after = scan_target(new, policy)
     if before.error or after.error:
         return after if after.error else _error_result(str(new), f"{old}: {before.error}")
-    gained = gained_capabilities(before, after)
-    findings = [*after.verdict.findings, *capability_findings(gained, Path(old).name)]
+    gained = capability_findings(before.capabilities, after.capabilities, previous=Path(old).name)
+    findings = [*after.verdict.findings, *gained]
     return ScanResult(
         after.target,
         decide(findings, policy),

@@ -113,7 +113,7 @@ def test_diff_reports_gained_capabilities(
     new = build_wheel(tmp_path, "tidy", "1.1", new_files)
     code, out, _ = _scan(capsys, "--format", "json", "--diff", str(old), str(new))
     [doc] = json.loads(out)
-    gained = [f for f in doc["findings"] if f["rule"] == "scan/capability-gained"]
+    gained = [f for f in doc["findings"] if f["rule"] == "code/capability-gained"]
     assert any("network" in f["message"] for f in gained)
     assert "network" in doc["capabilities"]
     # Gaining network access alone is a warning, not a block: exit 0 under fail-on=block.

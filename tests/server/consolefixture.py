@@ -42,7 +42,7 @@ class Receiver:
                 self.send_response(204)
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 del format, args
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -82,7 +82,9 @@ class Setup:
         ).json()
         wheels = [f for f in page["files"] if f["filename"].endswith(".whl")]
         url = str(httpx.URL(f"{self.server.index}{project}/").join(wheels[-1]["url"]))
-        return httpx.get(url, headers={"X-Pycustoms-Env": env, "User-Agent": "pip/24.0"}, timeout=60)
+        return httpx.get(
+            url, headers={"X-Pycustoms-Env": env, "User-Agent": "pip/24.0"}, timeout=60
+        )
 
 
 def _token(data: Path, name: str, role: str | None) -> str:

@@ -67,7 +67,7 @@ def test_manual_block_opens_incident_and_notifies(setup: Setup, tmp_path: Path) 
     assert after.status_code == 200
     assert "goodpkg-1.0-" in str(after.url)
     _wait(lambda: len(setup.receiver.bodies) >= 2)
-    paths = {path: body for path, body in setup.receiver.bodies}
+    paths = dict(setup.receiver.bodies)
     assert paths["/generic"]["event"] == "pycustoms.incident"
     assert paths["/generic"]["version"] == "2.0"
     assert "goodpkg==2.0" in paths["/slack"]["text"]

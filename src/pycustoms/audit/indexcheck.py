@@ -9,6 +9,7 @@ from datetime import datetime
 from packaging.version import InvalidVersion, Version
 
 from pycustoms.analyzers.names import UpstreamFacts, analyze_name
+from pycustoms.analyzers.names.facts import facts_from_index
 from pycustoms.analyzers.release import ReleasePolicy, analyze_release, assemble
 from pycustoms.audit.checks import BLOCKED_FILE, hash_findings
 from pycustoms.audit.licenses import from_info, from_metadata_bytes
@@ -75,16 +76,9 @@ class IndexChecker:
             info = self.client.project_info(dep.name)
         except PycustomsError as exc:
             return IndexOutcome(tuple(findings), (f"index JSON API: {exc}",))
-        uploads = [f.upload_time for f in page.files if f.upload_time]
-        facts = UpstreamFacts(
-            exists=True,
-            first_release=min(uploads) if uploads else None,
-            release_count=len(grouped),
-            latest_version=str(max(grouped)) if grouped else None,
-        )
         names = analyze_name(
             dep.name,
-            facts=facts,
+            facts=facts_from_index(page, info),
             internal_names=self.policy.internal_names,
             internal_prefixes=self.policy.internal_prefixes,
             now=self.now,

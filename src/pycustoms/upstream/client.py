@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import random
 import sys
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -103,6 +104,7 @@ class UpstreamClient:
         self._jitter = jitter
         self._api = api_root(self.index_url)
         self._parsed: OrderedDict[tuple[str, str], tuple[bytes, object]] = OrderedDict()
+        self._parsed_lock = threading.Lock()
         self._http = httpx.Client(
             headers={"User-Agent": USER_AGENT},
             timeout=httpx.Timeout(self.options.timeout),
@@ -162,15 +164,17 @@ class UpstreamClient:
     ) -> object:
         """The parse of *response*, reused while the body stays byte for byte the same."""
         key = (url, accept)
-        kept = self._parsed.get(key)
-        if kept is not None and kept[0] == response.body:
-            self._parsed.move_to_end(key)
-            return kept[1]
+        with self._parsed_lock:  # audit and check-name call from a thread pool
+            kept = self._parsed.get(key)
+            if kept is not None and kept[0] == response.body:
+                self._parsed.move_to_end(key)
+                return kept[1]
         parsed = parse()
-        self._parsed[key] = (response.body, parsed)
-        self._parsed.move_to_end(key)
-        while len(self._parsed) > PARSED_DOCUMENTS:
-            self._parsed.popitem(last=False)
+        with self._parsed_lock:
+            self._parsed[key] = (response.body, parsed)
+            self._parsed.move_to_end(key)
+            while len(self._parsed) > PARSED_DOCUMENTS:
+                self._parsed.popitem(last=False)
         return parsed
 
     # -- JSON API ---------------------------------------------------------------------------

@@ -193,7 +193,7 @@ def _diff(
     capabilities: frozenset[Capability],
     previous_scanner: Callable[[Version, ProjectPage], frozenset[Capability] | None],
 ) -> list[Finding]:
-    from pycustoms.scan import capability_findings  # noqa: PLC0415 - deep mode only
+    from pycustoms.analyzers.code.diff import capability_findings  # noqa: PLC0415 - deep only
 
     earlier = [v for v in page.ordered_versions() if v < chosen and not v.is_prerelease]
     if not earlier:
@@ -202,7 +202,7 @@ def _diff(
     old = previous_scanner(before, page.page())
     if old is None:
         return []
-    return capability_findings(capabilities - old, str(before))
+    return capability_findings(old, capabilities, previous=str(before))
 
 
 def _snapshot(

@@ -16,7 +16,7 @@ from pycustoms.analyzers.code.analyze import (
     is_python,
 )
 from pycustoms.analyzers.code.context import PackageKind
-from pycustoms.analyzers.code.diff import capability_diff, capability_gained_finding
+from pycustoms.analyzers.code.diff import capability_findings
 from pycustoms.archive import Member
 from pycustoms.config import Policy
 from pycustoms.policy import decide
@@ -160,16 +160,13 @@ def test_helpers() -> None:
     assert not is_python("bin/tool.sh", "#!/bin/sh\n")
 
 
-def test_capability_diff_and_finding() -> None:
-    old = CodeReport((), frozenset({Capability.ENV_READ}), 1, 1)
-    new = CodeReport((), frozenset({Capability.ENV_READ, Capability.NETWORK}), 1, 1)
-    assert capability_diff(old, new) == {Capability.NETWORK}
-    finding = capability_gained_finding(old, new, previous="1.0")
-    assert finding is not None
-    assert finding.rule == "code/capability-gained"
-    assert finding.severity is Severity.HIGH
-    native = CodeReport((), frozenset({Capability.NATIVE_BINARY}), 1, 1)
-    gained = capability_gained_finding(old, native)
-    assert gained is not None
-    assert gained.severity is Severity.MEDIUM
-    assert capability_gained_finding(new, old) is None
+def test_capability_diff_findings() -> None:
+    old = frozenset({Capability.ENV_READ})
+    new = frozenset({Capability.ENV_READ, Capability.NETWORK, Capability.NATIVE_BINARY})
+    found = {f.message.split("'")[1]: f for f in capability_findings(old, new, previous="1.0")}
+    assert set(found) == {"network", "native-binary"}
+    assert {f.rule for f in found.values()} == {"code/capability-gained"}
+    assert found["network"].severity is Severity.HIGH
+    assert found["native-binary"].severity is Severity.MEDIUM
+    assert "1.0" in found["network"].message
+    assert capability_findings(new, old, previous="2.0") == []

@@ -1,44 +1,50 @@
-"""Capability diff between two releases of one project (`scan --diff`).
+"""Capability diff between two releases of one project (`scan --diff`, `inspect --deep`).
 
 A takeover release typically gains what the project never needed: network
-access from install-time code, process spawning, credential reads. The set
-difference of capabilities is that signal, turned into one finding.
+access from install-time code, process spawning, credential reads. Each
+capability gained becomes one `code/capability-gained` finding.
 """
 
 from __future__ import annotations
 
-from pycustoms.analyzers.code import CodeReport
+from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
-# Gaining any of these is how a compromised release usually differs from its predecessor.
-SEVERE_GAINS = frozenset(
-    {
-        Capability.NETWORK,
-        Capability.PROCESS,
-        Capability.CREDENTIAL_READ,
-        Capability.DYNAMIC_CODE,
-        Capability.INSTALL_TIME,
-    }
-)
 RULE_ID = "code/capability-gained"
 
+# What a new release gaining each capability says about a possible takeover.
+GAIN_SEVERITY: dict[Capability, Severity] = {
+    Capability.NETWORK: Severity.HIGH,
+    Capability.PROCESS: Severity.HIGH,
+    Capability.CREDENTIAL_READ: Severity.HIGH,
+    Capability.DYNAMIC_CODE: Severity.HIGH,
+    Capability.INSTALL_TIME: Severity.HIGH,
+    Capability.PERSISTENCE: Severity.HIGH,
+    Capability.ENV_READ: Severity.MEDIUM,
+    Capability.NATIVE_BINARY: Severity.MEDIUM,
+}
 
-def capability_diff(old: CodeReport, new: CodeReport) -> frozenset[Capability]:
-    """Capabilities that *new* has and *old* did not."""
-    return new.capabilities - old.capabilities
+RULES = (
+    Rule(
+        RULE_ID,
+        Severity.HIGH,
+        "Release gained a capability",
+        "Compared with the previous release, the code can now do something it could not "
+        "(network, processes, credentials, dynamic code, install-time code, persistence: high; "
+        "environment reads, native binaries: medium). The typical shape of an account takeover.",
+    ),
+)
 
 
-def capability_gained_finding(
-    old: CodeReport, new: CodeReport, *, previous: str = "the previous release"
-) -> Finding | None:
-    """A `code/capability-gained` finding for what *new* gained over *old*, or None.
-
-    High when the gain includes network, process, credential, dynamic-code or
-    install-time capabilities; medium otherwise.
-    """
-    gained = capability_diff(old, new)
-    if not gained:
-        return None
-    severity = Severity.HIGH if gained & SEVERE_GAINS else Severity.MEDIUM
-    names = ", ".join(sorted(c.value for c in gained))
-    return Finding(RULE_ID, severity, f"gained capabilities since {previous}: {names}")
+def capability_findings(
+    old: frozenset[Capability], new: frozenset[Capability], *, previous: str
+) -> list[Finding]:
+    """One finding per capability in *new* that *old* (the release *previous*) lacked."""
+    return [
+        Finding(
+            RULE_ID,
+            GAIN_SEVERITY[capability],
+            f"gained capability {capability.value!r} that {previous} did not have",
+        )
+        for capability in sorted(new - old)
+    ]

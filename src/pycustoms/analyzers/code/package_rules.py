@@ -57,13 +57,6 @@ RULES: tuple[Rule, ...] = (
         "Install-time code does more than call setup(): a summary for release-risk analysis.",
         C.INSTALL_TIME,
     ),
-    Rule(
-        "code/capability-gained",
-        Severity.HIGH,
-        "Release gained capabilities",
-        "Compared with the previous release (`scan --diff`): high when network, process, "
-        "credential, dynamic-code or install-time capability is new, else medium.",
-    ),
 )
 
 # setuptools' cli-64.exe/gui-arm64.exe and distlib's t32.exe/w64-arm.exe style stubs.
