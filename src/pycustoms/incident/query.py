@@ -43,10 +43,16 @@ def destinations(findings: Iterable[Finding]) -> tuple[str, ...]:
             continue
         text = f"{finding.snippet or ''} {finding.message}"
         hosts = {m.group(1).lower() for m in _URL.finditer(text)}
-        hosts |= {m.group(0) for m in _IP.finditer(text) if not m.group(0).startswith("127.")}
+        hosts |= {m.group(0) for m in _IP.finditer(text)}
         hosts |= {m.group(1) for m in _HOST.finditer(text.lower())}
-        found |= {h for h in hosts if h not in {"localhost"}}
+        found |= {h for h in hosts if not _loopback(h)}
     return tuple(sorted(found))
+
+
+def _loopback(host: str) -> bool:
+    # Loopback is no egress to block, whether it came from a URL or a bare address.
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name == "localhost" or name.startswith("127.")
 
 
 @dataclass
@@ -59,6 +65,10 @@ class _Fold:
 
 
 def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
+    # Core, not the ORM: a popular release groups into tens of thousands of rows, and
+    # ORM row loading costs several times the query itself. Migration 0008's covering
+    # index (project, version, environment, sha256, installer, at) answers the whole
+    # grouped read from the index, without visiting the table.
     e = InstallEventRow
     query = select(
         e.environment, e.version, e.sha256, e.installer,
@@ -72,20 +82,20 @@ def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
         query = query.where(e.at <= spec.until)
     query = query.group_by(e.environment, e.version, e.sha256, e.installer)
     folds: dict[tuple[str, str | None], _Fold] = {}
-    with db.session() as session:
-        for env, version, sha, installer, low, high, count in session.execute(query):
-            first, last = utc(low), utc(high)
+    with db.engine.connect() as connection:
+        for env, version, sha, installer, first, last, count in connection.execute(query):
             fold = folds.get((env, version))
             if fold is None:
                 fold = folds[(env, version)] = _Fold(first, last)
-            fold.first, fold.last = min(fold.first, first), max(fold.last, last)
-            fold.count += int(count)
+            else:
+                fold.first, fold.last = min(fold.first, first), max(fold.last, last)
+            fold.count += count
             fold.sha256.add(sha)
             if installer:
                 fold.installers.add(installer)
     return [
         EnvironmentHit(
-            env, spec.project, version, f.first, f.last, f.count,
+            env, spec.project, version, utc(f.first), utc(f.last), f.count,
             tuple(sorted(f.sha256)), tuple(sorted(f.installers)),
         )
         for (env, version), f in folds.items()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from pycustoms.config import Policy
 from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
@@ -37,7 +37,7 @@ class RescanResult:
 
 def _releases(db: Database) -> dict[str, tuple[str, str]]:
     e = InstallEventRow
-    query = select(distinct(e.sha256), e.project, e.version).where(e.version.is_not(None))
+    query = select(e.sha256, e.project, e.version).distinct().where(e.version.is_not(None))
     with db.session() as session:
         return {sha: (project, version or "") for sha, project, version in session.execute(query)}
 

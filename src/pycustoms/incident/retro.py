@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pycustoms.db.advisories import AdvisoryRecordRow
@@ -42,7 +42,7 @@ class BlockRequest:
 def installed_shas(db: Database, project: str, version: str) -> list[str]:
     """The sha256 of every file of the release that the index served."""
     e = InstallEventRow
-    query = select(distinct(e.sha256)).where(e.project == project, e.version == version)
+    query = select(e.sha256).distinct().where(e.project == project, e.version == version)
     with db.session() as session:
         return list(session.scalars(query))
 
@@ -104,16 +104,17 @@ def malware_blocks(db: Database) -> list[BlockRequest]:
     """Served releases that a stored `MAL-` advisory affects and that have no incident yet."""
     a, e = AdvisoryRecordRow, InstallEventRow
     with db.session() as session:
-        served = set(session.scalars(select(distinct(e.project))))
+        served = set(session.scalars(select(e.project).distinct()))
         rows = session.execute(select(a.package, a.data).where(a.advisory_id.like("MAL-%"))).all()
-        known = set(session.execute(select(IncidentRow.project, IncidentRow.version)).tuples())
+        incidents = session.execute(select(IncidentRow.project, IncidentRow.version))
+        known = {(project, version) for project, version in incidents}
         out: list[BlockRequest] = []
         for package, data in rows:
             if package not in served:
                 continue
             record = OsvRecord.from_json(data)
             versions = session.scalars(
-                select(distinct(e.version)).where(e.project == package, e.version.is_not(None))
+                select(e.version).distinct().where(e.project == package, e.version.is_not(None))
             ).all()
             for version in versions:
                 if version and (package, version) not in known and affects(record, version):

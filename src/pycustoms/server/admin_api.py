@@ -103,8 +103,11 @@ class EnvironmentReport(BaseModel):
     distributions: list[ReportedDist] = Field(max_length=100_000)
 
 
-def _usage(exc: UsageError) -> HTTPException:
-    return HTTPException(422, str(exc))
+def _usage(exc: UsageError, *loc: str) -> HTTPException:
+    # The shape of FastAPI's own 422 (`HTTPValidationError`), which the OpenAPI document
+    # declares for every route: clients (and schemathesis) parse one form of 422, not two.
+    detail = [{"loc": list(loc), "msg": str(exc), "type": "value_error"}]
+    return HTTPException(422, detail)
 
 
 router = APIRouter(prefix="/api/v1")
@@ -123,7 +126,7 @@ def get_incident(
     try:
         specs = [parse_spec(s, since, until) for s in spec]
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise _usage(exc, "query", "spec") from None
     report = incident_report(console.state.db, specs, _findings(console))
     return to_dict(report)
 
@@ -161,7 +164,7 @@ def _decide(
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise _usage(exc, "body") from None
     from_thread.run_sync(console.apply_decision, sha256, decision, reason, done["project"])
     return done
 
@@ -187,7 +190,7 @@ def post_block(request: Request, who: Admin, body: ManualBlock) -> dict[str, Any
             console.state.db, body.project, body.version, body.reason, who.name
         )
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise _usage(exc, "body") from None
     project = normalize_name(body.project)
     from_thread.run_sync(
         console.apply_blocks, [(project, s, f"manual: {body.reason}") for s in shas]
@@ -218,7 +221,7 @@ def put_report(
     try:
         count = actions.report(console_of(request).state.db, name, dists, who.name)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise _usage(exc, "body") from None
     return {"environment": name, "distributions": count}
 
 

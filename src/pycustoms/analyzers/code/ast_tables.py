@@ -474,14 +474,18 @@ PERSIST_COMMAND = re.compile(
 STRONG_TRIGGERS = (
     "import__", "__import__", "__builtins__", "getattr(builtins", "builtins.__dict__",
     "vars(builtins", "builtins.exec", "builtins.eval", "builtins.compile", "__builtin__",
-    "'exec'", '"exec"', "'eval'", '"eval"', "FunctionType", "exec(", "execv", "execl", "chr(",
-    "system(", "popen", "import pty", "pty.spawn", "from pty", ".ssh/", "/.ssh", "'.ssh",
-    '".ssh', ".aws/", "/.aws", "'.aws", '".aws', "pypirc", "npmrc", "netrc", "shrc",
-    "Login Data", "Local State", "leveldb", "wallet", "crontab", "systemd", "CurrentVersion",
-    "schtasks", "authorized_keys", "sitecustomize", "usercustomize", "169.254", "pyperclip",
-    "ImageGrab", "pynput", "winreg", "pyarmor", "marshal", "VirtualAlloc", "CreateThread",
-    "PROT_EXEC", "RtlMoveMemory", "dup2", "/dev/tcp", "'+'", '"+"', "' + '", '" + "',
+    "'exec'", '"exec"', "'eval'", '"eval"', "exec(", "execv", "execl", "chr(",
+    ".system(", "import system", "popen", "import pty", "pty.spawn", "from pty", ".ssh/",
+    "/.ssh", "'.ssh", '".ssh', ".aws/", "/.aws", "'.aws", '".aws', "pypirc", "npmrc", "netrc",
+    "shrc", "Login Data", "Local State", "leveldb", "wallet", "crontab", "systemd",
+    "CurrentVersion", "schtasks", "authorized_keys", "sitecustomize", "usercustomize",
+    "169.254", "pyperclip", "ImageGrab", "pynput", "winreg", "pyarmor", "marshal",
+    "VirtualAlloc", "CreateThread", "PROT_EXEC", "RtlMoveMemory", "dup2", "/dev/tcp",
 )  # fmt: skip
+# String concatenation builds hidden names (`getattr(os, "sy" + "stem")`), but
+# maths and formatting code concatenates strings all day: only next to getattr.
+CONCAT_WORDS = ("'+'", '"+"', "' + '", '" + "')
+GETATTR_WORDS = ("getattr(",)
 NETWORK_WORDS = (
     "socket", "requests", "urllib", "httpx", "aiohttp", "http.client", "httplib", "from http",
     "tplib", "telnet", "paramiko", "dns.", "websocket", "pycurl", "import_module",
@@ -522,8 +526,8 @@ def needs_walk(source: str, *, imported: bool = False) -> bool:
 # Words the persistence, keylogger, clipboard and cloud-credential rules act on
 # that STRONG_TRIGGERS does not list (part of the strong tier in `prefilter`).
 EXTRA_TRIGGERS = (
-    "Start Menu", "Startup", "autostart", "LaunchAgents", "LaunchDaemons", ".bash_profile",
-    ".zprofile", ".profile", "rc.local", "get_credentials", "GetAsyncKeyState",
-    "SetWindowsHookEx", "GetClipboardData", "SetClipboard", "screenshot(", "printenv",
-    "nslookup",
+    "Start Menu", "\\Startup", "autostart", "LaunchAgents", "LaunchDaemons", ".bash_profile",
+    ".zprofile", "/.profile", "'.profile", '".profile', "rc.local", "get_credentials",
+    "GetAsyncKeyState", "SetWindowsHookEx", "GetClipboardData", "SetClipboard", "screenshot(",
+    "printenv", "nslookup",
 )  # fmt: skip

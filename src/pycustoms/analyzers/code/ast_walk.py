@@ -423,6 +423,8 @@ class Walker(Sinks):
         return value
 
     def _check_identifier(self, node: ast.expr, name: str) -> None:
+        if not self.nonascii and not self.literal_depth:
+            return  # an all-ASCII file has no look-alike identifiers to find
         line_no = getattr(node, "lineno", 0)
         end = getattr(node, "end_col_offset", None)
         if not 0 < line_no <= len(self.lines) or end is None:

@@ -23,6 +23,8 @@ TIERS: dict[str, tuple[str, ...]] = {
     "netcap": T.NETWORK_WORDS[:-1],  # without import_module: a capability of its own
     "process": T.PROCESS_WORDS,
     "combine": T.COMBINE_WORDS,
+    "concat": T.CONCAT_WORDS,
+    "getattr": T.GETATTR_WORDS,
     "env": T.ENV_WORDS,
 }
 
@@ -37,14 +39,14 @@ def _source() -> str:
     for tier, words in TIERS.items():
         strings = "\n".join(f"    $w{i} = {_literal(w)}" for i, w in enumerate(words))
         rules.append(f"rule {tier} {{\n  strings:\n{strings}\n  condition:\n    any of them\n}}")
-    # Calls of compile()/eval() that are not methods (re.compile, model.eval).
-    rules.append(
-        'rule dyn_compile {\n  strings:\n    $c = "compile("\n    $m = ".compile("\n'
-        "  condition:\n    #c > #m\n}"
-    )
-    rules.append(
-        'rule dyn_eval {\n  strings:\n    $e = "eval("\n    $m = ".eval("\n    $u = "_eval("\n'
-        "  condition:\n    #e > #m + #u\n}"
+    # Calls of compile()/eval() that are not methods or definitions of methods
+    # (re.compile, model.eval, a symbolic library's `def eval(cls, ...)`).
+    rules.extend(
+        f"rule dyn_{name} {{\n  strings:\n"
+        f'    $c = "{name}("\n    $m = ".{name}("\n    $u = "_{name}("\n'
+        f'    $d = "def {name}("\n'
+        "  condition:\n    #c > #m + #u + #d\n}"
+        for name in ("compile", "eval")
     )
     return "\n".join(rules)
 
@@ -79,7 +81,7 @@ def decide(source: str, *, imported: bool = False) -> tuple[bool, frozenset[Capa
     there any network or process word is enough. See `ast_tables` for the tiers.
     """
     found = tiers(source.encode("utf-8", "surrogatepass"))
-    if found & _ALWAYS:
+    if found & _ALWAYS or {"concat", "getattr"} <= found:
         return True, frozenset()
     non_ascii = not source.isascii()
     if non_ascii and T.UNICODE_STRONG.search(source):

@@ -63,7 +63,7 @@ def quarantine(
     if pending_only:
         query = query.where(q.sha256.is_(None))
     with db.session() as session:
-        return [_verdict(row, decision) for row, decision in session.execute(query).tuples()]
+        return [_verdict(row, decision) for row, decision in session.execute(query)]
 
 
 def verdict(db: Database, sha256: str) -> dict[str, Any] | None:
@@ -84,7 +84,7 @@ def package(db: Database, project: str) -> dict[str, Any]:
             select(v, QuarantineDecisionRow)
             .outerjoin(QuarantineDecisionRow, QuarantineDecisionRow.sha256 == v.sha256)
             .where(v.filename.like(pattern))
-        ).tuples()
+        )
         files = [_verdict(r, d) for r, d in rows if (release_of(r.filename) or ("",))[0] == project]
         installs = session.execute(
             select(
