@@ -5,6 +5,11 @@ token (which holds every role); the server must never answer 5xx and every
 answer must conform to the response schema the document declares. The
 database is seeded with install events, a quarantined file, an incident and a
 reported environment so that the read models return real rows, not empty lists.
+
+The response models are strict and closed (`additionalProperties: false`), and
+FastAPI checks each answer against its model, so a read model that returns a
+field of the wrong type, or one the document does not declare, fails here; the
+last tests prove that the check has teeth.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from pycustoms.db.firewall import ScanVerdictRow
 from pycustoms.server.app import FirewallApp, create_app
-from pycustoms.server.console import actions
+from pycustoms.server.console import actions, data
 from pycustoms.server.console.access import create_role_token
 from pycustoms.server.installlog import InstallEvent
 
@@ -75,15 +80,70 @@ def test_admin_api_conforms_to_its_schema(api_schema: Any) -> None:
     assert len(operations) >= 10  # every route of admin_api is in the document
 
     for operation in operations:
+        _check(operation, headers, examples=25)
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=25,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case: Any) -> None:
-            case.call_and_validate(headers=headers, checks=_CHECKS)
 
-        check()
+def _check(operation: Any, headers: dict[str, str], examples: int) -> None:
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        case.call_and_validate(headers=headers, checks=_CHECKS)
+
+    check()
+
+
+def _objects(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("type") == "object" or "properties" in node:
+            yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _objects(value)
+
+
+def test_every_answer_is_declared_closed(api_schema: Any) -> None:
+    document = api_schema.raw_schema
+    paths = document["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            answers = operation["responses"]
+            assert "200" in answers, (method, path)
+            ok = answers["200"]["content"]["application/json"]["schema"]
+            assert ok != {}, f"{method} {path} declares no response model"
+            for status in ("401", "422"):
+                if status in answers:
+                    problem = answers[status]["content"]["application/problem+json"]["schema"]
+                    assert problem == {"$ref": "#/components/schemas/Problem"}
+    for name, model in document["components"]["schemas"].items():
+        if name in {"HTTPValidationError", "ValidationError"}:
+            continue  # FastAPI's own (request bodies), not answers
+        for obj in _objects(model):
+            if "properties" in obj and name not in {"Decision", "ManualBlock", "EnvironmentReport",
+                                                     "ReportedDist", "ReportedFile"}:  # fmt: skip
+                assert obj.get("additionalProperties") is False, name
+                for field, spec in obj["properties"].items():
+                    assert spec.get("description"), f"{name}.{field} has no description"
+
+
+def test_a_field_of_the_wrong_type_fails_the_check(
+    api_schema: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = data.audit
+
+    def drifted(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        rows = entries(*args, **kwargs)
+        return [{**row, "id": str(row["id"])} for row in rows]  # an int sent as a string
+
+    monkeypatch.setattr(data, "audit", drifted)
+    headers = {"Authorization": f"Bearer {_TOKENS['admin']}"}
+    operation = api_schema["/api/v1/audit"]["GET"]
+    with pytest.raises(Exception, match=r"(?i)server error|500|validation") as failed:
+        _check(operation, headers, examples=1)
+    assert "id" in str(failed.value)

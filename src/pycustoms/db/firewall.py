@@ -1,7 +1,8 @@
 """Tables of the firewall index: tokens, install events, scan verdicts, private files.
 
 They share `Base` with `db.models`; the schema is created by migration 0003
-(branch `firewall`); 0005 adds first-seen times and the metadata of scanned wheels.
+(branch `firewall`); 0005 adds first-seen times and the metadata of scanned wheels;
+0007 and 0008 index `install_events` for the incident query.
 """
 
 from __future__ import annotations
@@ -30,7 +31,16 @@ class InstallEventRow(Base):
     """One file served to one client."""
 
     __tablename__ = "install_events"
-    __table_args__ = (Index("ix_install_events_project", "project", "at"),)
+    __table_args__ = (
+        Index("ix_install_events_project", "project", "at"),
+        Index("ix_install_events_environment", "environment"),  # 0007
+        # 0008: covers the incident query, which then never reads the table (see
+        # benchmarks/incident.py); it replaced 0007's (project, version) index.
+        Index(
+            "ix_install_events_incident",
+            "project", "version", "environment", "sha256", "installer", "at",
+        ),  # fmt: skip
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from packaging.version import InvalidVersion, Version
-from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pycustoms.analyzers.provenance.model import FileProvenance, Publisher, PublisherRecord, Status
@@ -79,12 +79,53 @@ def record_provenance(
     return written
 
 
+def _rows(db: Database, project: str) -> list[ProvenanceRow]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(ProvenanceRow).where(ProvenanceRow.project == normalize_name(project))
+            ).all()
+        )
+
+
 def publisher_history(db: Database, project: str) -> list[PublisherRecord]:
     """What is known of *project*'s releases, oldest version first (no network)."""
+    return _history(_rows(db, project))
+
+
+def project_provenance(
+    db: Database, project: str
+) -> tuple[list[PublisherRecord], dict[str, FileProvenance]]:
+    """*project*'s history and the recorded outcome of each of its files, in one query.
+
+    The server's page filter calls this once per render: the history decides,
+    the per-file outcomes stand in for files it has already checked.
+    """
+    rows = _rows(db, project)
+    files = {
+        row.filename: FileProvenance(
+            row.filename,
+            row.sha256,
+            Status.VERIFIED if row.attested and row.kind else Status.ABSENT,
+            Publisher(row.kind, row.repository, row.workflow, row.environment)
+            if row.attested and row.kind
+            else None,
+        )
+        for row in rows
+    }
+    return _history(rows), files
+
+
+def provenance_token(db: Database) -> tuple[int, datetime | None]:
+    """A token that changes whenever a record is written or updated (count, newest write)."""
     with db.session() as session:
-        rows = session.scalars(
-            select(ProvenanceRow).where(ProvenanceRow.project == normalize_name(project))
-        ).all()
+        count, newest = session.execute(
+            select(func.count(ProvenanceRow.id), func.max(ProvenanceRow.recorded_at))
+        ).one()
+    return int(count or 0), newest
+
+
+def _history(rows: Iterable[ProvenanceRow]) -> list[PublisherRecord]:
     by_version: dict[str, set[Publisher]] = {}
     for row in rows:
         found = by_version.setdefault(row.version, set())

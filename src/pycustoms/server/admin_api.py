@@ -2,6 +2,8 @@
 
 Routes are synchronous (FastAPI runs them in threads: they read the database);
 changes to the running index are handed to the event loop with `from_thread`.
+Every route declares its answer (`response_model`, from `console.schemas`, checked by
+FastAPI before it is sent) and its errors (RFC 9457 problems, `console.problems`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pycustoms.errors import UsageError
 from pycustoms.incident.formats import to_dict
 from pycustoms.incident.model import parse_spec
 from pycustoms.incident.query import incident_report
-from pycustoms.server.console import actions, data
+from pycustoms.server.console import actions, data, schemas
 from pycustoms.server.console.access import Principal, Role, principal, token_from
+from pycustoms.server.console.problems import error_responses
 from pycustoms.server.console.service import Console
 from pycustoms.types import normalize_name
 
@@ -104,16 +107,26 @@ class EnvironmentReport(BaseModel):
 
 
 def _usage(exc: UsageError, *loc: str) -> HTTPException:
-    # The shape of FastAPI's own 422 (`HTTPValidationError`), which the OpenAPI document
-    # declares for every route: clients (and schemathesis) parse one form of 422, not two.
+    # The item list of FastAPI's own validation errors: the problem handler turns both
+    # into one 422 form (`errors`), so clients (and schemathesis) parse one 422, not two.
     detail = [{"loc": list(loc), "msg": str(exc), "type": "value_error"}]
     return HTTPException(422, detail)
+
+
+_READ = error_responses(401, 403)
+_READ_INPUT = error_responses(401, 403, 422)
+_DECIDE = error_responses(401, 403, 404, 422)
 
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.get("/incident", summary="Who installed a release, and what to rotate")
+@router.get(
+    "/incident",
+    summary="Who installed a release, and what to rotate",
+    response_model=schemas.IncidentReport,
+    responses=_READ_INPUT,
+)
 def get_incident(
     request: Request,
     _who: Reader,
@@ -139,13 +152,23 @@ def _findings(console: Console) -> Any:
     return findings_of
 
 
-@router.get("/incidents", summary="Incidents detected after the fact")
+@router.get(
+    "/incidents",
+    summary="Incidents detected after the fact",
+    response_model=list[schemas.Incident],
+    responses=_READ,
+)
 def get_incidents(request: Request, _who: Reader) -> list[dict[str, Any]]:
     """Releases blocked after they were served, newest first."""
     return data.incidents(console_of(request).state.db)
 
 
-@router.get("/quarantine", summary="Files the scanner blocked, awaiting a decision")
+@router.get(
+    "/quarantine",
+    summary="Files the scanner blocked, awaiting a decision",
+    response_model=list[schemas.Verdict],
+    responses=_READ_INPUT,
+)
 def get_quarantine(
     request: Request,
     _who: Reader,
@@ -169,19 +192,34 @@ def _decide(
     return done
 
 
-@router.post("/quarantine/{sha256}/approve", summary="Serve a quarantined file")
+@router.post(
+    "/quarantine/{sha256}/approve",
+    summary="Serve a quarantined file",
+    response_model=schemas.DecisionDone,
+    responses=_DECIDE,
+)
 def approve(request: Request, who: Approver, sha256: str, body: Decision) -> dict[str, Any]:
     """Approve the file: the index serves it from now on. Needs the approver role."""
     return _decide(request, who, sha256, "approve", body.reason)
 
 
-@router.post("/quarantine/{sha256}/deny", summary="Keep a quarantined file out")
+@router.post(
+    "/quarantine/{sha256}/deny",
+    summary="Keep a quarantined file out",
+    response_model=schemas.DecisionDone,
+    responses=_DECIDE,
+)
 def deny(request: Request, who: Approver, sha256: str, body: Decision) -> dict[str, Any]:
     """Deny the file: it stays blocked, and leaves the queue. Needs the approver role."""
     return _decide(request, who, sha256, "deny", body.reason)
 
 
-@router.post("/blocks", summary="Block a release by hand (retroactive detection)")
+@router.post(
+    "/blocks",
+    summary="Block a release by hand (retroactive detection)",
+    response_model=schemas.BlockDone,
+    responses=_READ_INPUT,
+)
 def post_block(request: Request, who: Admin, body: ManualBlock) -> dict[str, Any]:
     """Block a release; if environments installed it, open an incident and notify webhooks."""
     console = console_of(request)
@@ -200,19 +238,34 @@ def post_block(request: Request, who: Admin, body: ManualBlock) -> dict[str, Any
     return {"project": project, "version": body.version, "files": shas, "incident": summary}
 
 
-@router.get("/environments", summary="Environments seen by the index or reported")
+@router.get(
+    "/environments",
+    summary="Environments seen by the index or reported",
+    response_model=list[schemas.EnvironmentSummary],
+    responses=_READ,
+)
 def get_environments(request: Request, _who: Reader) -> list[dict[str, Any]]:
     """Every environment with its install count and last install."""
     return data.environments(console_of(request).state.db)
 
 
-@router.get("/environments/{name}", summary="What one environment installed")
+@router.get(
+    "/environments/{name}",
+    summary="What one environment installed",
+    response_model=schemas.EnvironmentDetail,
+    responses=_READ_INPUT,
+)
 def get_environment(request: Request, _who: Reader, name: str) -> dict[str, Any]:
     """Installs per release and reported distributions of one environment."""
     return data.environment(console_of(request).state.db, name)
 
 
-@router.put("/environments/{name}/report", summary="Report an environment's distributions")
+@router.put(
+    "/environments/{name}/report",
+    summary="Report an environment's distributions",
+    response_model=schemas.ReportStored,
+    responses=error_responses(401, 422),
+)
 def put_report(
     request: Request, who: AnyToken, name: str, body: EnvironmentReport
 ) -> dict[str, Any]:
@@ -225,13 +278,23 @@ def put_report(
     return {"environment": name, "distributions": count}
 
 
-@router.get("/packages/{project}", summary="Files, verdicts, installs and blocks of a project")
+@router.get(
+    "/packages/{project}",
+    summary="Files, verdicts, installs and blocks of a project",
+    response_model=schemas.Package,
+    responses=_READ_INPUT,
+)
 def get_package(request: Request, _who: Reader, project: str) -> dict[str, Any]:
     """What the index knows about one project."""
     return data.package(console_of(request).state.db, normalize_name(project))
 
 
-@router.get("/audit", summary="The audit log")
+@router.get(
+    "/audit",
+    summary="The audit log",
+    response_model=list[schemas.AuditEntry],
+    responses=_READ,
+)
 def get_audit(request: Request, _who: Reader) -> list[dict[str, Any]]:
     """Every state change: who, when, what and why (newest first)."""
     return data.audit(console_of(request).state.db)

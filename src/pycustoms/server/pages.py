@@ -2,7 +2,9 @@
 
 A rendered entry is keyed by the configuration version, the project's
 generation (bumped when a scan blocks one of its files or reads a wheel's
-metadata) and the advisory database's version (bumped by an import). It is
+metadata), the advisory database's version (bumped by an import) and the
+provenance database's version (bumped when a publisher is recorded or a
+continuity break learnt; `server/provenance.py`). It is
 revalidated with the upstream (ETag) after `page-ttl`, in the background,
 while the previous rendering keeps being served; a configuration change or a
 cooldown expiry re-filters the page already in memory.
@@ -29,6 +31,7 @@ from pycustoms.server.filtering import (
 )
 from pycustoms.server.firstseen import FirstSeen
 from pycustoms.server.private import PrivateIndex
+from pycustoms.server.provenance import ProvenanceBook
 from pycustoms.server.render import JSON_TYPE, TEXT_HTML, Body, make_body, render_html, render_json
 from pycustoms.server.settings import ServerConfig
 from pycustoms.server.sources import UpstreamSource
@@ -49,7 +52,7 @@ class Rendered:
     json: Body
     by_filename: dict[str, ServedFile]
     private: bool
-    key: tuple[str, int, int]
+    key: tuple[str, int, int, int]
     fresh_until: float  # monotonic: ask the upstream again after this
     valid_until: float  # monotonic: re-filter after this (a cooldown expires)
 
@@ -80,6 +83,7 @@ class ProjectPages:
         advisories: AdvisoryBook,
         first_seen: FirstSeen,
         metadata: Mapping[str, str | None],
+        provenance: ProvenanceBook,
         on_first_render: Callable[[Rendered], None] | None = None,
     ) -> None:
         self._source = source
@@ -88,6 +92,7 @@ class ProjectPages:
         self._advisories = advisories
         self._first_seen = first_seen
         self._metadata = metadata
+        self._provenance = provenance
         self._state = _State()
         self._on_first = on_first_render
         self._gates: dict[tuple[ProjectName, str, bool], Block | object | None] = {}
@@ -126,8 +131,13 @@ class ProjectPages:
             self._start(name, config, refetch=True)
         return entry
 
-    def _key(self, name: ProjectName, config: ServerConfig) -> tuple[str, int, int]:
-        return (config.version, self._state.generation.get(name, 0), self._advisories.version)
+    def _key(self, name: ProjectName, config: ServerConfig) -> tuple[str, int, int, int]:
+        return (
+            config.version,
+            self._state.generation.get(name, 0),
+            self._advisories.version,
+            self._provenance.version,
+        )
 
     async def get(self, name: ProjectName, config: ServerConfig) -> Rendered:
         """The entry for *name*, loading or re-filtering it if needed (raises upstream errors)."""
@@ -191,7 +201,7 @@ class ProjectPages:
         *,
         private: bool,
         times: dict[str, datetime],
-        key: tuple[str, int, int],
+        key: tuple[str, int, int, int],
     ) -> Rendered:
         now = datetime.now(UTC)
         if config.serve.trusted_for_age and not private:
@@ -204,7 +214,10 @@ class ProjectPages:
         if not private:
             versions = [f.version for f in page.files if f.version is not None]
             threshold = config.serve.block_vulnerabilities
-            releases = self._advisories.blocks(name, versions, threshold)
+            releases = dict(self._advisories.blocks(name, versions, threshold))
+            # Continuity (DB only); an advisory block, when both apply, is the one shown.
+            continuity = self._provenance.blocks(name, page, config.provenance, now)
+            releases = continuity | releases if continuity else releases
         filtered = filter_page(
             self._with_metadata(page),
             config,

@@ -14,13 +14,14 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from pycustoms.analyzers.provenance.settings import ProvenancePolicy, load_provenance_policy
 from pycustoms.analyzers.release.settings import (
     ReleasePolicy,
     load_fields,
@@ -183,6 +184,8 @@ class ServerConfig:
     # Changes whenever a setting that affects pages changes (part of render cache keys).
     version: str
     sources: tuple[str, ...] = ()
+    # Publisher continuity (PEP 740): `provenance`, `provenance-required`, `provenance-approved`.
+    provenance: ProvenancePolicy = field(default_factory=ProvenancePolicy)
 
     @property
     def internal(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -212,8 +215,10 @@ def load_server_config(
     serve = load_fields(ServeSettings(), SERVE_FIELDS, loaded.raw, env, flags)
     if serve.page_ttl < 0 or serve.prescan < 0 or serve.scan_workers < 0:
         raise ConfigError("serve.page-ttl, serve.prescan and serve.scan-workers must be >= 0")
-    digest = hashlib.sha256(repr((loaded.policy, release, serve)).encode()).hexdigest()[:16]
-    return ServerConfig(loaded.policy, release, serve, upstream, digest, loaded.sources)
+    provenance = load_provenance_policy(loaded.raw, env)
+    facts = (loaded.policy, release, serve, provenance)
+    digest = hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
+    return ServerConfig(loaded.policy, release, serve, upstream, digest, loaded.sources, provenance)
 
 
 class ConfigWatcher:

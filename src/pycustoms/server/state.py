@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import functools
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pycustoms.analyzers.provenance.settings import Mode
 from pycustoms.db.session import Database
 from pycustoms.server.advisories import AdvisoryBook
 from pycustoms.server.auth import TokenBook
@@ -17,6 +19,7 @@ from pycustoms.server.firstseen import FirstSeen
 from pycustoms.server.installlog import InstallLog
 from pycustoms.server.pages import ProjectPages, Rendered
 from pycustoms.server.private import PrivateIndex
+from pycustoms.server.provenance import FetchDocument, ProvenanceBook
 from pycustoms.server.scanning import Fetch, Outcome, ScanCoordinator
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.sources import UpstreamSource
@@ -41,6 +44,7 @@ class ServerState:
     tokens: TokenBook
     log: InstallLog
     advisories: AdvisoryBook
+    provenance: ProvenanceBook
     index_url: str
     data_dir: Path
 
@@ -50,6 +54,13 @@ class ServerState:
         limit = config.serve.prescan
         if limit <= 0 or entry.filtered.blocked is not None or not entry.filtered.files:
             return
+        name = entry.filtered.name
+        if not entry.private and self.source is not None and config.provenance.mode is not Mode.OFF:
+            # Learn the publisher history of an attested project now, not at its first download.
+            seeding = asyncio.ensure_future(
+                self.provenance.seed(name, entry.page, self.provenance_fetch(name))
+            )
+            seeding.add_done_callback(ignore_result)
         newest = max((f.version for f in entry.filtered.files if f.version), default=None)
         chosen = [f for f in entry.filtered.files if f.version == newest][:limit]
         for served in chosen:
@@ -71,10 +82,23 @@ class ServerState:
             await self.scans.wheel_metadata(sha, item.filename, name, policy)
         return outcome
 
+    def provenance_fetch(self, name: ProjectName) -> FetchDocument:
+        """Fetch a file of *name*'s PEP 740 provenance through the upstream client (blocking)."""
+        source = self.source
+
+        def fetch(item: IndexFile) -> Mapping[str, Any] | None:
+            if source is None:
+                raise UpstreamError("no upstream is configured")
+            version = item.version
+            return source.client.provenance(name, str(version or ""), item)
+
+        return fetch
+
     def close(self) -> None:
         """Flush the install log and stop workers and pools."""
         self.log.close()
         self.advisories.close()
+        self.provenance.close()
         self.scans.close()
         if self.source is not None:
             self.source.close()
@@ -126,6 +150,7 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
         tokens=TokenBook(db),
         log=InstallLog(db),
         advisories=AdvisoryBook(db),
+        provenance=ProvenanceBook(db, data),
         index_url=index_url,
         data_dir=data,
     )
@@ -136,6 +161,7 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
         advisories=state.advisories,
         first_seen=FirstSeen(db),
         metadata=scans.metadata,
+        provenance=state.provenance,
         on_first_render=state.prescan,
     )
     scans.on_block = lambda project, _sha: state.pages.invalidate(ProjectName(project))

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, quote
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from pycustoms.analyzers.provenance.settings import Mode
 from pycustoms.errors import PycustomsError
 from pycustoms.server.auth import Identity, environment_name, parse_basic
 from pycustoms.server.filtering import Block, ServedFile
@@ -172,6 +173,34 @@ async def _scanned(
     return outcome
 
 
+async def _continuity(
+    state: ServerState, send: Send, name: ProjectName, entry: Rendered, found: ServedFile
+) -> ServedFile | None:
+    """Hold *found* to its project's publisher history; `None` after a refusal was sent.
+
+    The first download of an attested project whose history the database lacks
+    waits for `seed` (a few provenance documents); the page is then re-filtered.
+    """
+    policy = state.watcher.current().provenance
+    if entry.private or state.source is None or policy.mode is Mode.OFF:
+        return found
+    fetch = state.provenance_fetch(name)
+    if await state.provenance.seed(name, entry.page, fetch):
+        fresh = await _entry(state, name, send)
+        if fresh is None:
+            return None
+        again = fresh.find(found.file.filename)
+        if isinstance(again, Block):
+            await _blocked(send, again)
+            return None
+        found = again or found
+    block = await state.provenance.verdict(name, found.file, found.version, fetch, policy)
+    if block is not None:
+        await _blocked(send, block)
+        return None
+    return found
+
+
 async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[str]) -> None:
     """GET /files/PROJECT/SHA256/FILENAME[.metadata]: scanned on first request, then served."""
     project, sha, filename = parts
@@ -197,6 +226,8 @@ async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[st
         return
     if metadata:
         await _metadata(state, scope, send, name, found)
+        return
+    if await _continuity(state, send, name, entry, found) is None:
         return
     if await _scanned(state, send, name, found) is None:
         return

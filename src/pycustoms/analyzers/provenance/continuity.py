@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from packaging.version import InvalidVersion, Version
+
 from pycustoms.analyzers.provenance.model import FileProvenance, Publisher, PublisherRecord, Status
 from pycustoms.analyzers.provenance.settings import Mode, ProvenancePolicy
 from pycustoms.rules import Rule
@@ -40,6 +42,14 @@ def _f(rule: str, message: str, file: str | None = None) -> Finding:
     return Finding(rule, declared.severity, message, file)
 
 
+def _before(other: str, version: str) -> bool:
+    """True if release *other* precedes *version* (by version; unparsable: any other release)."""
+    try:
+        return Version(other) < Version(version)
+    except InvalidVersion:
+        return other != version
+
+
 def known_publishers(history: Sequence[PublisherRecord]) -> frozenset[Publisher]:
     """Every publisher that signed an earlier release."""
     return frozenset(p for record in history for p in record.publishers)
@@ -54,12 +64,13 @@ def analyze_continuity(
 ) -> list[Finding]:
     """Findings about *project*==*version* whose *files* were checked, given earlier *history*.
 
-    *history* holds other releases of the project only. An approved release
-    (`provenance-approved`) keeps its findings, at severity INFO.
+    Only releases before *version* count: an old release from before the project
+    adopted Trusted Publishing stays installable once newer ones are attested.
+    An approved release (`provenance-approved`) keeps its findings, at severity INFO.
     """
     if policy.mode is Mode.OFF:
         return []
-    earlier = [r for r in history if r.version != version]
+    earlier = [r for r in history if _before(r.version, version)]
     attested = [r for r in earlier if r.attested]
     known = known_publishers(earlier)
     required = policy.requires(project)

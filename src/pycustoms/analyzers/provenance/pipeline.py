@@ -16,7 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pycustoms.analyzers.provenance.continuity import analyze_continuity
-from pycustoms.analyzers.provenance.model import FileProvenance, Publisher, Status
+from pycustoms.analyzers.provenance.model import (
+    FileProvenance,
+    Publisher,
+    PublisherRecord,
+    Status,
+)
 from pycustoms.analyzers.provenance.settings import Mode, ProvenancePolicy
 from pycustoms.analyzers.provenance.trust import TrustRoot
 from pycustoms.errors import PycustomsError
@@ -61,18 +66,22 @@ def continuity_findings(
     *,
     now: datetime,
     record: bool = True,
+    history: Sequence[PublisherRecord] | None = None,
 ) -> list[Finding]:
     """Continuity findings for checked *files* from the database's history (no network).
 
     With *record*, a release that passes (or is approved) joins the history, so
     that the next release is held to its publisher. A release that breaks
     continuity is not recorded: its publisher must not become "known".
+    *history* is the project's history when the caller has read it already (the
+    server's page filter reads it once per page, not once per release).
     """
     from pycustoms.db.provenance import publisher_history, record_provenance  # noqa: PLC0415
 
     if policy.mode is Mode.OFF:
         return []
-    history = publisher_history(db, project)
+    if history is None:
+        history = publisher_history(db, project)
     findings = analyze_continuity(project, version, files, history, policy)
     if record and not any(f.severity >= Severity.CRITICAL for f in findings):
         record_provenance(db, project, version, files, now)

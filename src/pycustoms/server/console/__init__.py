@@ -6,10 +6,13 @@ its OpenAPI document is at `/api/v1/openapi.json`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from pycustoms import __version__
+from pycustoms.server.console import problems
 from pycustoms.server.console.service import Console
 
 
@@ -27,6 +30,16 @@ def build_app(console: Console) -> FastAPI:
         redoc_url=None,
     )
     app.state.console = console
+    problems.install(app)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.problem_media_types(generate())
+        return app.openapi_schema
+
+    # FastAPI's documented way to post-process its document is replacing this method.
+    app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(admin_api.router)
     app.include_router(html.router)
 
