@@ -1,7 +1,8 @@
 """Benchmark `pycustoms audit` with the offline database: 150-package pylock.toml, requirements.
 
-    # OSV_DIR: e.g. a checkout of the PyPA advisory database
-    .venv/bin/python -P benchmarks/audit.py OSV_DIR
+    # OSV_DIR: a directory or zip of OSV records (default: the PyPA advisory
+    # database in ../shared/data beside the repository)
+    .venv/bin/python benchmarks/audit.py [OSV_DIR]
 
 Measures the import of the whole advisory set (and the peak memory it took),
 then warm audits (--no-index) of generated inputs whose names come from the
@@ -153,4 +154,5 @@ def main(osv_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    default = Path(__file__).resolve().parents[2] / "shared" / "data" / "pypa-advisory-db"
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else default)

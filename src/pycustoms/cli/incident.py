@@ -10,7 +10,7 @@ import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pycustoms.cli.common import (
     EXIT_CLEAN,
@@ -20,6 +20,9 @@ from pycustoms.cli.common import (
     open_output,
 )
 from pycustoms.errors import PycustomsError, UsageError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def _when(text: str) -> datetime:
@@ -88,11 +91,21 @@ def _remote(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"the server refused the token (HTTP {response.status_code}); pass a "
                          "reader token with --token or PYCUSTOMS_TOKEN")  # fmt: skip
     if response.status_code == 422:
-        raise UsageError(f"the server rejected the request: {response.text}")
+        raise UsageError(f"the server rejected the request: {_problem_detail(response)}")
     if response.status_code != 200:
         raise PycustomsError(f"the server answered HTTP {response.status_code}: {response.text}")
     doc: dict[str, Any] = response.json()
     return doc
+
+
+def _problem_detail(response: httpx.Response) -> str:
+    """The `detail` of an RFC 9457 problem answer (the admin API's errors), else the body."""
+    try:
+        doc = response.json()
+    except ValueError:
+        return response.text
+    detail = doc.get("detail") if isinstance(doc, dict) else None
+    return detail if isinstance(detail, str) else response.text
 
 
 def _local(args: argparse.Namespace) -> dict[str, Any]:

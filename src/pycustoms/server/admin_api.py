@@ -224,18 +224,11 @@ def post_block(request: Request, who: Admin, body: ManualBlock) -> dict[str, Any
     """Block a release; if environments installed it, open an incident and notify webhooks."""
     console = console_of(request)
     try:
-        shas, summary = actions.block(
-            console.state.db, body.project, body.version, body.reason, who.name
+        return from_thread.run(
+            console.block_release, body.project, body.version, body.reason, who.name
         )
     except UsageError as exc:
         raise _usage(exc, "body") from None
-    project = normalize_name(body.project)
-    from_thread.run_sync(
-        console.apply_blocks, [(project, s, f"manual: {body.reason}") for s in shas]
-    )
-    if summary is not None:
-        from_thread.run(console.notify, [summary])
-    return {"project": project, "version": body.version, "files": shas, "incident": summary}
 
 
 @router.get(

@@ -18,7 +18,7 @@ from pycustoms.incident.retro import detect_malware
 from pycustoms.incident.stored import scan_blob
 from pycustoms.server.console import actions
 from pycustoms.server.state import ServerState, ignore_result
-from pycustoms.types import ProjectName, ScanResult
+from pycustoms.types import ProjectName, ScanResult, normalize_name
 
 _log = logging.getLogger("pycustoms.server")
 _CACHE = 128
@@ -55,6 +55,22 @@ class Console:
         for project, sha, reason in blocks:
             self.state.scans.override(sha, actions.as_block("blocked", reason))
             self.state.pages.invalidate(ProjectName(project))
+
+    async def block_release(
+        self, project: str, version: str, reason: str, actor: str
+    ) -> dict[str, Any]:
+        """Block a release by hand (admin API and console): record the block, its audit
+        entry and, if environments installed it, an incident; refuse its files from now
+        on; notify the webhooks. Raises `UsageError` for an empty version or reason.
+        """
+        shas, summary = await asyncio.to_thread(
+            actions.block, self.state.db, project, version, reason, actor
+        )
+        name = normalize_name(project)
+        self.apply_blocks([(name, sha, f"manual: {reason.strip()}") for sha in shas])
+        if summary is not None:
+            await self.notify([summary])
+        return {"project": name, "version": version.strip(), "files": shas, "incident": summary}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
