@@ -242,7 +242,13 @@ def test_limits_from_policy() -> None:
 
 
 def test_rules_declare_every_emitted_id() -> None:
-    assert {r.id for r in RULES} == {UNSCANNABLE, NESTED_TOO_DEEP, NESTED_UNSAFE, SYMLINK}
+    assert {r.id for r in RULES} == {
+        UNSCANNABLE,
+        NESTED_TOO_DEEP,
+        NESTED_UNSAFE,
+        SYMLINK,
+        "archive/duplicate-member",
+    }
     assert all(r.description for r in RULES)
 
 
@@ -352,11 +358,18 @@ def test_zip_encrypted_member(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("names", [["a.py", "a.py"], ["a.py", "./a.py"], ["é.py", "e\u0301.py"]])
-def test_duplicate_names(tmp_path: Path, names: list[str]) -> None:
-    path = _write(tmp_path / "p.whl", _zip_bytes([(n, b"x") for n in names]))
-    assert "duplicate" in _unscannable(_read(path))
-    tarred = _tar_bytes([(_info(n), b"x") for n in names])
-    assert "duplicate" in _unscannable(_read(_write(tmp_path / "p.tar.gz", tarred)))
+def test_duplicate_names_are_noted_and_every_copy_scanned(tmp_path: Path, names: list[str]) -> None:
+    # An installer keeps one copy (usually the last): both must reach the analyzers.
+    copies = [(n, f"copy{i}".encode()) for i, n in enumerate(names)]
+    zipped = _read(_write(tmp_path / "p.whl", _zip_bytes(copies)))
+    tarred = _read(_write(tmp_path / "p.tar.gz", _tar_bytes([(_info(n), d) for n, d in copies])))
+    for scan in (zipped, tarred):
+        assert not [f for f in scan.problems if f.rule == UNSCANNABLE]
+        assert [f.rule for f in scan.problems] == ["archive/duplicate-member"]
+        assert sorted(m.data for m in scan.members if m.data.startswith(b"copy")) == [
+            b"copy0",
+            b"copy1",
+        ]
 
 
 def test_undecodable_names(tmp_path: Path) -> None:
@@ -501,8 +514,13 @@ def test_hostile_names_in_nested_archive(tmp_path: Path) -> None:
 
 def test_nested_bomb_counts_against_the_package_limits(tmp_path: Path) -> None:
     inner = _zip_bytes({"zeros.bin": bytes(Limits().ratio_floor + 8 * 1024**2)})
-    wheel = build_wheel(tmp_path, "demo", "1.0", {"demo/a.zip": inner})
-    assert "ratio" in _unscannable(_read(wheel))
+    wheel = build_wheel(tmp_path, "demo", "1.0", {"demo/a.zip": inner, "demo/b.py": b"b"})
+    # A bomb-like member inside a nested archive stops that archive only: it is not
+    # the package's own bomb, and the rest of the package is still read.
+    scan = _read(wheel)
+    assert not [f for f in scan.problems if f.rule == UNSCANNABLE]
+    assert any("ratio" in f.message for f in scan.problems if f.rule == NESTED_UNSAFE)
+    assert "demo/b.py" in _paths(scan)
     limits = Limits(max_total_bytes=len(inner) + 1000, max_ratio=100_000)
     assert "more than" in _unscannable(_read(wheel, limits))
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.archive_base import (
+    DUPLICATE,
     NESTED_TOO_DEEP,
     NESTED_UNSAFE,
     SYMLINK,
@@ -37,6 +38,7 @@ from pycustoms.rules import Rule
 from pycustoms.types import Finding, Severity
 
 __all__ = [
+    "DUPLICATE",
     "NESTED_TOO_DEEP",
     "NESTED_UNSAFE",
     "RULES",
@@ -61,8 +63,8 @@ RULES: tuple[Rule, ...] = (
         "Package cannot be scanned safely",
         "The package is corrupt, truncated, of an unknown format, exceeds a size, count "
         "or compression-ratio limit (archive bomb), or holds members that an installer "
-        "could write outside its target (path traversal, absolute paths, links, device "
-        "files, duplicate names). Such a package is not served: fail closed.",
+        "could write outside its target (path traversal, absolute paths, links leaving "
+        "the tree, device files). Such a package is not served: fail closed.",
     ),
     Rule(
         NESTED_TOO_DEEP,
@@ -82,9 +84,17 @@ RULES: tuple[Rule, ...] = (
     Rule(
         SYMLINK,
         Severity.LOW,
-        "Symbolic link in a source tree",
-        "A source directory holds a symbolic link to a place inside the tree. It was "
-        "not followed; the file it points to is scanned under its own name.",
+        "Link inside the package",
+        "A source tree or tar archive holds a symbolic or hard link to a place inside "
+        "the tree. It was not followed; the file it points to is scanned under its own "
+        "name.",
+    ),
+    Rule(
+        DUPLICATE,
+        Severity.MEDIUM,
+        "Member name appears more than once",
+        "Installers keep one copy (usually the last); a scanner that read only the "
+        "first could be shown harmless content. Every copy was scanned.",
     ),
 )
 

@@ -27,6 +27,7 @@ UNSCANNABLE = "archive/unscannable"
 NESTED_TOO_DEEP = "archive/nested-too-deep"
 NESTED_UNSAFE = "archive/nested-unsafe"
 SYMLINK = "archive/symlink"
+DUPLICATE = "archive/duplicate-member"
 
 Format = Literal["zip", "gz", "bz2", "xz", "tar"]
 

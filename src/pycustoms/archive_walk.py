@@ -20,6 +20,7 @@ from typing import IO, Self
 
 from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.archive_base import (
+    DUPLICATE,
     NESTED_TOO_DEEP,
     NESTED_UNSAFE,
     SYMLINK,
@@ -132,15 +133,21 @@ class Walker:
                 self.take(len(head), path)
                 return Member(path, head, depth, full_size=declared or len(head))
         if declared is not None and declared > lim.max_file_bytes:
-            raise UnscannableError(f"member is larger than {lim.max_file_bytes} bytes", member=path)
+            raise UnscannableError(
+                f"member is larger than {lim.max_file_bytes} bytes", member=path, local=True
+            )
         rest = read_capped(handle, cap + 1 - len(head))
         data = head + rest if head else rest
         if len(data) > lim.max_file_bytes:
-            raise UnscannableError(f"member is larger than {lim.max_file_bytes} bytes", member=path)
+            raise UnscannableError(
+                f"member is larger than {lim.max_file_bytes} bytes", member=path, local=True
+            )
         self.take(len(data), path)
         if packed is not None and lim.ratio_floor < len(data) > max(packed, 1) * lim.max_ratio:
             raise UnscannableError(
-                f"member compression ratio exceeds {lim.max_ratio}:1 (zip bomb?)", member=path
+                f"member compression ratio exceeds {lim.max_ratio}:1 (zip bomb?)",
+                member=path,
+                local=True,
             )
         return Member(path, data, depth)
 
@@ -216,8 +223,12 @@ class Walker:
                 path = prefix + inner_name(member.path)
                 self.count(path)
                 yield from self.emit(self.read(stream, path, depth, None, size))
-        except UnscannableError:
-            raise
+        except UnscannableError as exc:
+            if not exc.local:
+                raise  # the package's own budget (bytes, members) is spent: stop everything
+            # A test fixture of zeros inside a nested zip is not the package's bomb:
+            # stop reading that inner archive and say so.
+            self.unsafe(depth, f"nested archive not read to the end: {exc}", exc.member)
         except Exception as exc:  # noqa: BLE001 - a broken inner archive is a finding
             self.unsafe(depth, f"corrupt nested archive ({type(exc).__name__}: {exc})", member.path)
 
@@ -248,7 +259,9 @@ class Walker:
             for info, name, problem in names:
                 path = prefix + strip_top(name, top)
                 self.count(path)
-                reason = problem or _zip_type_problem(info) or _dup(seen, name)
+                reason = problem or _zip_type_problem(info)
+                if reason is None and _dup(seen, name):
+                    self.duplicate(depth, prefix + name)
                 if reason:
                     self.unsafe(depth, reason, prefix + name)
                     continue
@@ -262,6 +275,7 @@ class Walker:
                     raise UnscannableError(
                         f"member compression ratio exceeds {lim.max_ratio}:1 (zip bomb?)",
                         member=path,
+                        local=True,
                     )
                 with archive.open(info) as member_handle:
                     member = self.read(
@@ -272,6 +286,7 @@ class Walker:
                     raise UnscannableError(
                         f"archive compression ratio exceeds {lim.max_ratio}:1 (zip bomb?)",
                         member=path,
+                        local=True,
                     )
                 yield from self.emit(member)
 
@@ -328,6 +343,13 @@ class Walker:
                     )
         return plan, listing
 
+    def duplicate(self, depth: int, member: str) -> None:
+        """Note a repeated member name. Every copy is still read and scanned, so the
+        copy an installer would keep (usually the last) cannot hide behind the first."""
+        if depth == 0:
+            message = "member name appears more than once; every copy is scanned"
+            self.problems.append(Finding(DUPLICATE, Severity.MEDIUM, message, file=member))
+
     def tar_link(self, info: tarfile.TarInfo, name: str, prefix: str) -> str | None:
         """A problem for a link that leaves the archive's tree, else None (noted, skipped).
 
@@ -362,8 +384,8 @@ class Walker:
                 return None
             elif not info.isreg():
                 problem = f"unsupported tar member type {info.type!r}"
-            else:
-                problem = _dup(seen, name)
+            elif _dup(seen, name):
+                self.duplicate(depth, prefix + name)
         if problem is not None:
             self.unsafe(depth, problem, prefix + name)
             return None

@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from pycustoms.errors import ConfigError
+from pycustoms.settings_base import (
+    ENV_PREFIX,
+    Field,
+    lookup,
+    parse_int,
+    parse_layer,
+    parse_list,
+    parse_severity,
+)
 from pycustoms.types import Decision, Severity
 
-ENV_PREFIX = "PYCUSTOMS_"
+# Re-exported: the other settings areas and the CLI import these from here.
+__all__ = ["ENV_PREFIX", "FIELDS", "Field", "LoadedConfig", "Policy", "load_config"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,26 +72,6 @@ class Policy:
         return any(rule == i or (i.endswith("/") and rule.startswith(i)) for i in self.ignore)
 
 
-def _as_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("expected a whole number, not a boolean")
-    if isinstance(value, int):
-        return value
-    return int(str(value).strip().replace("_", ""))
-
-
-def _as_list(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    if isinstance(value, list | tuple):
-        return tuple(str(v).strip() for v in value)
-    raise ValueError("expected a list of strings or a comma-separated string")
-
-
-def _as_severity(value: Any) -> Severity:
-    return Severity.parse(str(value))
-
-
 def _as_decision(value: Any) -> Decision:
     try:
         return Decision(str(value).strip().lower())
@@ -100,64 +90,34 @@ def _as_overrides(value: Any) -> tuple[tuple[str, Severity], ...]:
     raise ValueError("expected a table of rule = severity")
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One configuration key: where it lives in TOML, its variable, its parser."""
-
-    attr: str
-    key: str  # dotted TOML path below the pycustoms table
-    parse: Callable[[Any], Any]
-    help: str
-
-    @property
-    def env(self) -> str:
-        """The `PYCUSTOMS_*` variable for this key."""
-        return ENV_PREFIX + self.key.replace(".", "_").replace("-", "_").upper()
-
-
 FIELDS: tuple[Field, ...] = (
-    Field("warn_score", "warn-score", _as_int, "score at which a verdict becomes warn"),
-    Field("block_score", "block-score", _as_int, "score at which a verdict becomes block"),
-    Field("block_severity", "block-severity", _as_severity, "a finding this severe blocks"),
+    Field("warn_score", "warn-score", parse_int, "score at which a verdict becomes warn"),
+    Field("block_score", "block-score", parse_int, "score at which a verdict becomes block"),
+    Field("block_severity", "block-severity", parse_severity, "a finding this severe blocks"),
     Field("fail_on", "fail-on", _as_decision, "exit 1 when a verdict reaches this"),
-    Field("ignore", "ignore", _as_list, "rule ids or 'category/' prefixes to drop"),
+    Field("ignore", "ignore", parse_list, "rule ids or 'category/' prefixes to drop"),
     Field("severity_overrides", "severity", _as_overrides, "per-rule severity overrides"),
-    Field("internal_names", "internal.names", _as_list, "internal project names"),
-    Field("internal_prefixes", "internal.prefixes", _as_list, "internal name prefixes"),
-    Field("trusted_hosts", "trusted-hosts", _as_list, "extra trusted index hosts"),
-    Field("max_members", "limits.max-members", _as_int, "most archive members read"),
-    Field("max_total_bytes", "limits.max-total-bytes", _as_int, "most bytes unpacked"),
-    Field("max_file_bytes", "limits.max-file-bytes", _as_int, "largest member unpacked"),
-    Field("max_ratio", "limits.max-ratio", _as_int, "highest compression ratio"),
-    Field("max_depth", "limits.max-depth", _as_int, "deepest nested archive opened"),
+    Field("internal_names", "internal.names", parse_list, "internal project names"),
+    Field("internal_prefixes", "internal.prefixes", parse_list, "internal name prefixes"),
+    Field("trusted_hosts", "trusted-hosts", parse_list, "extra trusted index hosts"),
+    Field("max_members", "limits.max-members", parse_int, "most archive members read"),
+    Field("max_total_bytes", "limits.max-total-bytes", parse_int, "most bytes unpacked"),
+    Field("max_file_bytes", "limits.max-file-bytes", parse_int, "largest member unpacked"),
+    Field("max_ratio", "limits.max-ratio", parse_int, "highest compression ratio"),
+    Field("max_depth", "limits.max-depth", parse_int, "deepest nested archive opened"),
 )
 _BY_ATTR = {f.attr: f for f in FIELDS}
 assert {f.name for f in fields(Policy)} == set(_BY_ATTR), "every Policy field needs a Field"
 
 
-def _lookup(table: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = table
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def _apply(policy: Policy, values: Mapping[str, Any], origin: str) -> Policy:
-    changes: dict[str, Any] = {}
-    for attr, raw in values.items():
-        spec = _BY_ATTR[attr]
-        try:
-            changes[attr] = spec.parse(raw)
-        except ValueError as exc:
-            raise ConfigError(f"{origin}: invalid value for {spec.key!r}: {exc}") from None
-    return replace(policy, **changes)
+def _apply(
+    policy: Policy, specs: Iterable[Field], get: Callable[[Field], Any], origin: str
+) -> Policy:
+    return replace(policy, **parse_layer(specs, get, origin))
 
 
 def _from_table(policy: Policy, table: Mapping[str, Any], origin: str) -> Policy:
-    values = {f.attr: v for f in FIELDS if (v := _lookup(table, f.key)) is not None}
-    return _apply(policy, values, origin)
+    return _apply(policy, FIELDS, lambda f: lookup(table, f.key), origin)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -215,12 +175,13 @@ def load_config(
         sources.append(str(candidate))
         raw.update(table)
 
-    env_values = {f.attr: env[f.env] for f in FIELDS if f.env in env}
-    if env_values:
-        policy = _apply(policy, env_values, "environment")
+    if any(f.env in env for f in FIELDS):
+        policy = _apply(policy, FIELDS, lambda f: env.get(f.env), "environment")
         sources.append("environment")
     if overrides:
-        policy = _apply(policy, {k: v for k, v in overrides.items() if v is not None}, "flags")
+        # An unknown attribute is a bug in the caller: KeyError.
+        flags = [_BY_ATTR[attr] for attr, value in overrides.items() if value is not None]
+        policy = _apply(policy, flags, lambda f: overrides[f.attr], "flags")
     if policy.warn_score > policy.block_score:
         raise ConfigError(
             f"warn-score ({policy.warn_score}) is above block-score ({policy.block_score})"

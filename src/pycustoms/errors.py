@@ -26,6 +26,10 @@ class TargetError(PycustomsError):
 class UnscannableError(PycustomsError):
     """An archive is malformed or hostile; the scanner turns this into `archive/unscannable`."""
 
-    def __init__(self, message: str, *, member: str | None = None) -> None:
+    def __init__(self, message: str, *, member: str | None = None, local: bool = False) -> None:
         super().__init__(message)
         self.member = member
+        # True when only the archive being read is at fault (a ratio or size limit
+        # of one member), not the package's global budget: a nested archive that
+        # trips it is skipped and reported instead of failing the whole package.
+        self.local = local

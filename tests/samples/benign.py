@@ -1816,4 +1816,271 @@ add(
         name="shapes",
     )
 )
+# --- look-alikes of dependency-confusion probes and OS-gated droppers -----------------
+
+add(
+    ok(
+        "telemetry-opt-in-version-ping",
+        "opt-in usage ping: a function sends the version and OS to the project's HTTPS host",
+        Build.WHEEL,
+        {
+            "skyplot/__init__.py": src(
+                '''
+                """Plotting helpers."""
+
+                __version__ = "3.2.1"
+
+                from skyplot._telemetry import maybe_ping
+
+                maybe_ping(__version__)
+                '''
+            ),
+            "skyplot/_telemetry.py": src(
+                '''
+                """Anonymous usage ping, off unless SKYPLOT_TELEMETRY=1 (see docs/telemetry.md)."""
+
+                import json
+                import os
+                import platform
+                import sys
+                import urllib.request
+
+                ENDPOINT = "https://telemetry.skyplot.example/v1/ping"
+
+
+                def enabled() -> bool:
+                    return os.environ.get("SKYPLOT_TELEMETRY", "") == "1"
+
+
+                def maybe_ping(version: str) -> None:
+                    if not enabled():
+                        return
+                    body = json.dumps(
+                        {
+                            "version": version,
+                            "python": sys.version.split()[0],
+                            "os": platform.system(),
+                        }
+                    ).encode()
+                    req = urllib.request.Request(
+                        ENDPOINT, data=body, headers={"Content-Type": "application/json"}
+                    )
+                    try:
+                        urllib.request.urlopen(req, timeout=2).close()
+                    except OSError:
+                        pass
+                '''
+            ),
+        },
+        name="skyplot",
+    )
+)
+
+add(
+    ok(
+        "setup-env-build-flags-os-branch",
+        "setup.py reads build flags from os.environ and branches on sys.platform/os.name",
+        Build.SDIST,
+        {
+            "setup.py": src(
+                """
+                import os
+                import platform
+                import subprocess
+                import sys
+
+                from setuptools import Extension, setup
+
+                debug = os.environ.get("FASTHASH_DEBUG") == "1"
+                no_ext = bool(os.environ.get("FASTHASH_NO_EXT"))
+                compile_args = ["/O2"] if os.name == "nt" else ["-O3", "-fvisibility=hidden"]
+                if debug:
+                    compile_args = ["-O0", "-g"]
+                libraries = ["advapi32"] if sys.platform == "win32" else []
+                if sys.platform == "darwin" and platform.machine() == "arm64":
+                    compile_args.append("-mcpu=apple-m1")
+                if platform.system() == "Linux" and os.environ.get("FASTHASH_REGEN"):
+                    subprocess.check_call([sys.executable, "tools/gen_tables.py"])
+
+                ext = Extension(
+                    "fasthash._core",
+                    ["src/core.c"],
+                    extra_compile_args=compile_args,
+                    libraries=libraries,
+                )
+                setup(
+                    name="fasthash",
+                    version="0.9.0",
+                    packages=["fasthash"],
+                    ext_modules=[] if no_ext else [ext],
+                )
+                """
+            ),
+            "fasthash/__init__.py": '__version__ = "0.9.0"\n',
+            "tools/gen_tables.py": "TABLE = [i * 31 % 256 for i in range(256)]\n",
+            "src/core.c": "int fasthash_version(void) { return 9; }\n",
+        },
+        name="fasthash",
+        version="0.9.0",
+    )
+)
+
+add(
+    ok(
+        "cli-install-completion-curl",
+        "a CLI's documented install-completion command curls a completion script",
+        Build.WHEEL,
+        {
+            "tidyctl/__init__.py": '__version__ = "1.4.0"\n',
+            "tidyctl/completion.py": src(
+                '''
+                """`tidyctl install-completion`: fetch the shell completion script."""
+
+                import os
+                import shutil
+                import subprocess
+                import sys
+
+                URL = "https://tidyctl.example/completions/{shell}.sh"
+
+
+                def install_completion(shell: str = "bash") -> int:
+                    """Download the completion script for *shell* into the user's config."""
+                    target = os.path.expanduser(f"~/.config/tidyctl/completion.{shell}")
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    if shutil.which("curl") is None:
+                        print("curl is required", file=sys.stderr)
+                        return 1
+                    if sys.platform == "win32":
+                        print("completion is not supported on Windows", file=sys.stderr)
+                        return 1
+                    subprocess.run(
+                        ["curl", "-fsSL", URL.format(shell=shell), "-o", target], check=True
+                    )
+                    print(f"add 'source {target}' to your shell profile")
+                    return 0
+                '''
+            ),
+            "tidyctl/__main__.py": src(
+                """
+                import sys
+
+                from tidyctl.completion import install_completion
+
+                if len(sys.argv) > 1 and sys.argv[1] == "install-completion":
+                    sys.exit(install_completion(*sys.argv[2:3]))
+                """
+            ),
+        },
+        name="tidyctl",
+        version="1.4.0",
+    )
+)
+
+add(
+    ok(
+        "init-platform-config-hostname-logging",
+        "__init__ picks a config dir by OS and tags log records with the hostname",
+        Build.WHEEL,
+        {
+            "jobrunner/__init__.py": src(
+                """
+                import logging
+                import os
+                import socket
+                import sys
+
+                if sys.platform == "win32":
+                    CONFIG_DIR = os.path.join(os.environ.get("APPDATA", "~"), "jobrunner")
+                elif sys.platform == "darwin":
+                    CONFIG_DIR = os.path.expanduser("~/Library/Application Support/jobrunner")
+                else:
+                    CONFIG_DIR = os.path.expanduser("~/.config/jobrunner")
+
+                HOST = socket.gethostname()
+                if HOST.endswith(".local"):
+                    HOST = HOST[: -len(".local")]
+
+                logging.basicConfig(format=f"%(asctime)s {HOST} %(levelname)s %(message)s")
+                log = logging.getLogger("jobrunner")
+                """
+            ),
+        },
+        name="jobrunner",
+    )
+)
+
+add(
+    ok(
+        "update-checker-picks-asset-by-os",
+        "a function checks the latest release and names the download for this OS",
+        Build.WHEEL,
+        {
+            "fetchbin/__init__.py": '__version__ = "0.3.0"\n',
+            "fetchbin/update.py": src(
+                '''
+                """Tell the user when a newer release exists (never installs anything)."""
+
+                import json
+                import platform
+                import urllib.request
+
+                API = "https://api.fetchbin.example/releases/latest"
+
+
+                def latest() -> tuple[str, str]:
+                    with urllib.request.urlopen(API, timeout=5) as resp:
+                        release = json.load(resp)
+                    system = platform.system().lower()
+                    if system == "windows":
+                        asset = f"fetchbin-{release['tag_name']}-windows.zip"
+                    else:
+                        asset = f"fetchbin-{release['tag_name']}-{system}.tar.gz"
+                    return release["tag_name"], asset
+
+
+                def check(current: str) -> None:
+                    tag, asset = latest()
+                    if tag.lstrip("v") != current:
+                        print(f"fetchbin {tag} is available: download {asset} from the releases")
+                '''
+            ),
+        },
+        name="fetchbin",
+        version="0.3.0",
+    )
+)
+
+add(
+    ok(
+        "local-ip-via-udp-connect",
+        "the UDP `connect()` idiom to learn the local address, with the hostname",
+        Build.WHEEL,
+        {
+            "netinfo/__init__.py": src(
+                """
+                import socket
+
+                __version__ = "2.0.0"
+
+
+                def local_ip() -> str:
+                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    try:
+                        s.connect(("gateway.netinfo.example", 80))
+                        return s.getsockname()[0]
+                    finally:
+                        s.close()
+
+
+                def describe() -> str:
+                    return f"{socket.gethostname()} ({local_ip()})"
+                """
+            ),
+        },
+        name="netinfo",
+        version="2.0.0",
+    )
+)
+
 BENIGN: tuple[Sample, ...] = tuple(SAMPLES)

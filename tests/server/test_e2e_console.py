@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pycustoms.cli import main
@@ -39,6 +41,53 @@ def test_roles_are_enforced(setup: Setup) -> None:
     assert setup.post("/api/v1/blocks", "approver", blocked).status_code == 403
     schema = setup.get("/api/v1/openapi.json").json()
     assert "/api/v1/incident" in schema["paths"]
+
+
+def test_errors_are_problems_like_the_index(setup: Setup) -> None:
+    refused = httpx.get(setup.server.url + "/api/v1/audit", timeout=30)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["rule"] == "policy/unauthenticated"
+    assert "www-authenticate" in refused.headers  # browsers still prompt
+    low = setup.post("/api/v1/blocks", "reader", {"project": "x", "version": "1", "reason": "r"})
+    assert (low.status_code, low.json()["rule"]) == (403, "console/forbidden")
+    bad = setup.get("/api/v1/incident", params={"spec": "goodpkg=="})
+    problem = bad.json()
+    assert (bad.status_code, problem["status"]) == (422, 422)
+    assert problem["errors"][0]["loc"] == ["query", "spec"]
+    code = main(["incident", "goodpkg==", "--server", setup.server.url,
+                 "--token", setup.tokens["reader"]])  # fmt: skip
+    assert code == 2
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def test_block_form_without_javascript(setup: Setup) -> None:
+    url = setup.server.url + "/console/packages/goodpkg/block"
+    admin = {"Authorization": f"Bearer {setup.tokens['admin']}"}
+    page = setup.get("/console/packages/goodpkg", "admin")
+    assert 'id="block-version"' in page.text
+    assert "needs the admin role" in setup.get("/console/packages/goodpkg", "approver").text
+    form = {"csrf": _csrf(page), "version": "0.9", "reason": "reported typosquat"}
+    reader = {"Authorization": f"Bearer {setup.tokens['reader']}"}
+    assert httpx.post(url, headers=reader, data=form, timeout=30).status_code == 403
+    stale = httpx.post(url, headers=admin, data={**form, "csrf": "0" * 64}, timeout=30)
+    assert stale.status_code == 403
+    blank = httpx.post(url, headers=admin, data={**form, "reason": "  "}, timeout=30)
+    assert blank.status_code == 422
+    assert 'role="alert"' in blank.text
+    assert 'value="0.9"' in blank.text  # what was typed is kept
+    done = httpx.post(url, headers=admin, data=form, timeout=30)
+    assert done.status_code == 303
+    assert done.headers["location"].startswith("/console/packages/goodpkg?done=")
+    blocks = setup.get("/api/v1/packages/goodpkg").json()["blocks"]
+    assert {"version": "0.9", "source": "manual", "actor": "root"}.items() <= blocks[-1].items()
+    entry = next(a for a in setup.get("/api/v1/audit").json() if a["action"] == "block-manual")
+    assert (entry["target"], entry["reason"]) == ("goodpkg==0.9", "reported typosquat")
 
 
 def test_quarantine_approve_then_served(setup: Setup) -> None:

@@ -14,6 +14,7 @@ from pycustoms.analyzers.release import ReleasePolicy, analyze_release, assemble
 from pycustoms.audit.checks import BLOCKED_FILE, hash_findings
 from pycustoms.audit.licenses import from_info, from_metadata_bytes
 from pycustoms.audit.model import Dependency
+from pycustoms.audit.provenance import AuditProvenance
 from pycustoms.config import Policy
 from pycustoms.errors import PycustomsError
 from pycustoms.types import Decision, Finding, ScanResult, Severity
@@ -48,6 +49,8 @@ class IndexChecker:
     now: datetime
     scanner: Scanner | None = None
     pages: dict[str, object] = field(default_factory=dict)
+    # Publisher continuity (PEP 740) from the provenance database; `None`: not checked.
+    provenance: AuditProvenance | None = None
 
     def check(self, dep: Dependency) -> IndexOutcome:
         """Hashes, release risk and name checks of *dep*; failures become `unverified`."""
@@ -87,6 +90,11 @@ class IndexChecker:
         release = assemble(page, version, info=info) if files else None
         if release is not None:
             findings += _located(analyze_release(release, self.release_policy, self.now), dep)
+        if self.provenance is not None and files:
+            continuity = self.provenance.findings(
+                self.client, dep.name, dep.version, files, self.now
+            )
+            findings += _located(continuity, dep)
         unverified: list[str] = []
         if self.scanner is not None and files:
             scanned, failed = self._deep(dep, files)

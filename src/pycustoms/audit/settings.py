@@ -20,9 +20,15 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from pycustoms.analyzers.release.settings import load_fields, lookup
-from pycustoms.config import Field
 from pycustoms.errors import ConfigError
+from pycustoms.settings_base import (
+    Field,
+    load_fields,
+    lookup,
+    parse_list,
+    parse_severity,
+    parse_text,
+)
 from pycustoms.types import Severity, normalize_name
 
 VULN_SOURCES = ("offline", "osv", "pypi")
@@ -46,11 +52,7 @@ class Ignore:
 
 
 def _as_list(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(p.strip() for p in value.split(",") if p.strip())
-    if isinstance(value, list | tuple):
-        return tuple(str(v).strip() for v in value)
-    raise ValueError("expected a list of strings")
+    return parse_list(value, error="expected a list of strings")
 
 
 def _as_sources(value: Any) -> tuple[str, ...]:
@@ -59,14 +61,6 @@ def _as_sources(value: Any) -> tuple[str, ...]:
     if bad or not found:
         raise ValueError(f"expected some of {', '.join(VULN_SOURCES)}")
     return found
-
-
-def _as_severity(value: Any) -> Severity:
-    return Severity.parse(str(value))
-
-
-def _as_text(value: Any) -> str:
-    return str(value).strip()
 
 
 def parse_ignores(value: Any) -> tuple[Ignore, ...]:
@@ -105,11 +99,11 @@ class AuditSettings:
 
 AUDIT_FIELDS: tuple[Field, ...] = (
     Field("vuln_sources", "audit.vuln-sources", _as_sources, "vulnerability sources"),
-    Field("osv_url", "audit.osv-url", _as_text, "base URL of the OSV API"),
+    Field("osv_url", "audit.osv-url", parse_text, "base URL of the OSV API"),
     Field(
         "severity_threshold",
         "audit.severity-threshold",
-        _as_severity,
+        parse_severity,
         "vulnerabilities at or above this fail the audit",
     ),
     Field("licenses_allow", "audit.licenses.allow", _as_list, "allowed SPDX ids"),

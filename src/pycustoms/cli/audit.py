@@ -29,35 +29,33 @@ from pycustoms.cli.common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
+    add_allow_unverified,
     add_common_options,
+    add_data_options,
+    add_index_options,
     env_default,
+    env_flag,
     env_help,
+    file_scanner,
     load_policy,
+    open_client,
+    open_database,
     open_output,
     stderr,
+    upstream_settings,
 )
 from pycustoms.config import Policy, load_config
-from pycustoms.db import Database
 from pycustoms.errors import UsageError
 from pycustoms.policy import fails
-from pycustoms.scan import scan_target
-from pycustoms.types import ScanResult, Severity
-from pycustoms.upstream import ClientOptions, IndexFile, UpstreamClient
-from pycustoms.upstream.cache import HttpCache
+from pycustoms.types import Severity
 from pycustoms.upstream.parse import now_utc
-from pycustoms.upstream.settings import UpstreamSettings, load_upstream_settings
+from pycustoms.upstream.settings import UpstreamSettings
 from pycustoms.vulns.interface import VulnerabilitySource
 from pycustoms.vulns.offline import OfflineSource
 from pycustoms.vulns.osv import OsvSource
 from pycustoms.vulns.pypi import PypiSource
 
 _VULN_RULES = ("vulns/",)
-_TRUE = frozenset({"1", "true", "yes", "on"})
-
-
-def _env_flag(name: str) -> bool:
-    """A boolean `PYCUSTOMS_<NAME>`: `1`, `true`, `yes`, `on` (any case) are true."""
-    return str(env_default(name, "")).strip().lower() in _TRUE
 
 
 def register(subparsers: Any) -> None:
@@ -111,16 +109,11 @@ def register(subparsers: Any) -> None:
             "AUDIT_SEVERITY_THRESHOLD",
         ),
     )
-    parser.add_argument(
-        "--allow-unverified",
-        action="store_true",
-        default=_env_flag("ALLOW_UNVERIFIED"),
-        help=env_help("exit normally when some checks could not run (marked)", "ALLOW_UNVERIFIED"),
-    )
+    add_allow_unverified(parser, "exit normally when some checks could not run (marked)")
     parser.add_argument(
         "--no-index",
         action="store_true",
-        default=_env_flag("NO_INDEX"),
+        default=env_flag("NO_INDEX"),
         help=env_help(
             "skip the checks that ask the index (hashes, release risk, names)", "NO_INDEX"
         ),
@@ -128,7 +121,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--deep",
         action="store_true",
-        default=_env_flag("DEEP"),
+        default=env_flag("DEEP"),
         help=env_help("download every locked file, verify its hash and scan it", "DEEP"),
     )
     parser.add_argument(
@@ -141,11 +134,8 @@ def register(subparsers: Any) -> None:
             "AUDIT_FIX_HASHES",
         ),
     )
-    parser.add_argument("--index-url", default=None, help=env_help("simple-API URL", "INDEX_URL"))
-    parser.add_argument("--data-dir", default=None, help=env_help("data directory", "DATA_DIR"))
-    parser.add_argument(
-        "--database-url", default=None, help=env_help("SQLAlchemy URL", "DATABASE_URL")
-    )
+    add_index_options(parser, index_help="simple-API URL")
+    add_data_options(parser, "data directory", database_url=True)
     parser.add_argument(
         "--trusted-host",
         action="append",
@@ -157,32 +147,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _client(upstream: UpstreamSettings) -> UpstreamClient:
-    index_url, _ = upstream.resolved_index()
-    options = ClientOptions(
-        timeout=upstream.timeout, retries=upstream.retries, offline=upstream.offline
-    )
-    return UpstreamClient(
-        index_url, cache=HttpCache(upstream.data_path() / "cache"), options=options
-    )
-
-
-def _scanner(client: UpstreamClient, policy: Policy) -> Any:
-    def scan(item: IndexFile) -> ScanResult:
-        return scan_target(client.download(item), policy)
-
-    return scan
-
-
 def _sources(
     settings: AuditSettings, upstream: UpstreamSettings, stack: ExitStack
 ) -> list[VulnerabilitySource]:
     sources: list[VulnerabilitySource] = []
     for name in settings.vuln_sources:
         if name == "offline":
-            db = Database(upstream.database()).open()
-            stack.callback(db.close)
-            sources.append(OfflineSource(db))
+            sources.append(OfflineSource(stack.enter_context(open_database(upstream))))
         elif name == "osv":
             sources.append(OsvSource(settings.osv_url, timeout=upstream.timeout))
         else:
@@ -201,14 +172,7 @@ def run(args: argparse.Namespace) -> int:
         "severity_threshold": args.severity_threshold,
     }
     settings = load_audit_settings(loaded.raw, os.environ, flags)
-    upstream = load_upstream_settings(
-        loaded.raw,
-        overrides={
-            "index_url": args.index_url,
-            "data_dir": args.data_dir,
-            "database_url": args.database_url,
-        },
-    )
+    upstream = upstream_settings(args, loaded.raw)
     if args.fix_hashes is not None:
         return _run_fix_hashes(Path(args.fix_hashes), upstream, policy)
     if not args.inputs and args.env is None:
@@ -224,13 +188,13 @@ def run(args: argparse.Namespace) -> int:
         sources = _sources(settings, upstream, stack)
         checker = None
         if not args.no_index:
-            client = stack.enter_context(_client(upstream))
+            client = stack.enter_context(open_client(upstream))
             checker = IndexChecker(
                 client,
                 policy,
                 load_release_policy(loaded.raw, os.environ),
                 now_utc(),
-                scanner=_scanner(client, policy) if args.deep else None,
+                scanner=file_scanner(client, policy) if args.deep else None,
             )
         report = run_audit(
             inputs,
@@ -251,8 +215,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_fix_hashes(path: Path, upstream: UpstreamSettings, policy: Policy) -> int:
     """Exit 1 when a file was blocked, 3 when some pins got no hashes, else 0."""
-    with _client(upstream) as client:
-        result = fix_hashes(path, client, _scanner(client, policy))
+    with open_client(upstream) as client:
+        result = fix_hashes(path, client, file_scanner(client, policy))
     console = stderr()
     console.print(f"added hashes to {len(result.fixed)} pins in {path}")
     for line in result.blocked:

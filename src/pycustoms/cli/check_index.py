@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,7 +18,7 @@ from pycustoms.cli.common import (
     env_help,
     exit_code,
     load_policy,
-    open_output,
+    write_report,
 )
 from pycustoms.config import Policy
 from pycustoms.errors import UsageError
@@ -141,9 +140,5 @@ def run(args: argparse.Namespace) -> int:
     extra = list(args.trusted_host)
     trusted = trusted_hosts(policy, extra, use_pip=not args.no_pip_config)
     results = judge(options, trusted, policy)
-    with open_output(args) as out:
-        if args.format == "json":
-            out.write(json.dumps(as_json(results), indent=2) + "\n")
-        else:
-            render_human(results, out)
+    write_report(args, lambda: as_json(results), lambda out: render_human(results, out))
     return exit_code([v for _, v in results], policy)

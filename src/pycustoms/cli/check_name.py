@@ -10,8 +10,6 @@ pay for it.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,13 +31,19 @@ from pycustoms.analyzers.names.indexconf import index_options_from_requirements
 from pycustoms.analyzers.names.trust import pip_trusted_hosts
 from pycustoms.cli.common import (
     EXIT_INCOMPLETE,
+    add_allow_unverified,
     add_common_options,
+    add_data_options,
+    add_index_options,
     env_default,
+    env_flag,
     env_help,
     exit_code,
     load_policy,
-    open_output,
+    open_client,
     stderr,
+    upstream_settings,
+    write_report,
 )
 from pycustoms.config import Policy, load_config
 from pycustoms.errors import PycustomsError, TargetError, UsageError
@@ -50,7 +54,6 @@ if TYPE_CHECKING:
     from pycustoms.upstream.client import UpstreamClient
 
 FORMATS = ("human", "json")
-_TRUE = frozenset({"1", "true", "yes", "on"})
 # At most this many names are asked about at once; the client's pool has as many connections.
 WORKERS = 10
 _STYLE = {"allow": "green", "warn": "yellow", "block": "bold red"}
@@ -82,45 +85,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--upstream",
         action="store_true",
-        default=_env_flag("CHECK_UPSTREAM"),
+        default=env_flag("CHECK_UPSTREAM"),
         help=env_help(
             "also ask the index about each name: missing names and days-old projects "
             "weigh in (implied by --index-url)",
             "CHECK_UPSTREAM",
         ),
     )
-    parser.add_argument(
-        "--index-url",
-        default=None,
-        help=env_help("simple-API URL (default: the index pip is configured with)", "INDEX_URL"),
-    )
-    parser.add_argument(
-        "--offline",
-        action="store_const",
-        const=True,
-        default=None,
-        help=env_help("with --upstream, use only the on-disk cache", "OFFLINE"),
-    )
-    parser.add_argument(
-        "--data-dir", default=None, help=env_help("cache and database directory", "DATA_DIR")
-    )
-    parser.add_argument(
-        "--allow-unverified",
-        action="store_true",
-        default=_env_flag("ALLOW_UNVERIFIED"),
-        help=env_help(
-            "when the index cannot be asked about a name, judge it by name alone (marked "
-            "unverified) instead of exiting 3",
-            "ALLOW_UNVERIFIED",
-        ),
+    add_index_options(parser, offline_help="with --upstream, use only the on-disk cache")
+    add_data_options(parser, "cache and database directory")
+    add_allow_unverified(
+        parser,
+        "when the index cannot be asked about a name, judge it by name alone (marked "
+        "unverified) instead of exiting 3",
     )
     add_common_options(parser, FORMATS)
     parser.set_defaults(handler=run)
-
-
-def _env_flag(name: str) -> bool:
-    """A boolean `PYCUSTOMS_<NAME>`: `1`, `true`, `yes`, `on` (any case) are true."""
-    return str(env_default(name, "")).strip().lower() in _TRUE
 
 
 def names_from_requirements(text: str) -> list[str]:
@@ -308,11 +288,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"not valid project names: {', '.join(map(repr, invalid))}")
     lookup = _ask_upstream(args, names) if args.upstream or args.index_url else None
     results = judge(names, policy, lookup)
-    with open_output(args) as out:
-        if args.format == "json":
-            out.write(json.dumps(as_json(results, lookup), indent=2) + "\n")
-        else:
-            render_human(results, out, lookup)
+    write_report(
+        args, lambda: as_json(results, lookup), lambda out: render_human(results, out, lookup)
+    )
     if lookup is not None and lookup.failed and not _report_unchecked(lookup, args):
         return EXIT_INCOMPLETE
     return exit_code([v for _, v in results] + index_verdicts, policy)
@@ -323,29 +301,13 @@ def _ask_upstream(args: argparse.Namespace, names: list[str]) -> UpstreamLookup:
     # Imported here: names-only runs must not pay for the HTTP client (module docstring).
     from rich.progress import Progress  # noqa: PLC0415
 
-    from pycustoms.upstream.cache import HttpCache  # noqa: PLC0415
-    from pycustoms.upstream.client import ClientOptions, UpstreamClient  # noqa: PLC0415
-    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
-
-    raw = load_config(config_file=args.config).raw
-    settings = load_upstream_settings(
-        raw,
-        os.environ,
-        {"index_url": args.index_url, "offline": args.offline, "data_dir": args.data_dir},
-    )
+    settings = upstream_settings(args, load_config(config_file=args.config).raw)
     index_url, origin = settings.resolved_index()
     console = stderr()
     if args.verbose:
         console.print(f"[dim]index {index_url} (from {origin})[/dim]")
-    options = ClientOptions(
-        timeout=settings.timeout,
-        retries=settings.retries,
-        offline=settings.offline,
-        max_age=settings.max_age,
-    )
-    cache = HttpCache(settings.data_path() / "cache")
     progress = Progress(console=console, transient=True, disable=not console.is_terminal)
-    with UpstreamClient(index_url, cache=cache, options=options) as client, progress:
+    with open_client(settings, max_age=settings.max_age) as client, progress:
         task = progress.add_task("asking the index", total=len({normalize_name(n) for n in names}))
         return lookup_names(client, names, advance=lambda: progress.advance(task))
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -16,10 +17,20 @@ from pycustoms.config import ENV_PREFIX, Policy, load_config
 from pycustoms.errors import UsageError
 from pycustoms.types import Verdict
 
+if TYPE_CHECKING:
+    from pycustoms.db import Database
+    from pycustoms.types import ScanResult
+    from pycustoms.upstream.client import UpstreamClient
+    from pycustoms.upstream.models import IndexFile
+    from pycustoms.upstream.settings import UpstreamSettings
+
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+_TRUE = frozenset({"1", "true", "yes", "on"})
+# The flags that `upstream_settings` passes on, when a subcommand has them.
+_UPSTREAM_FLAGS = ("index_url", "offline", "data_dir", "database_url")
 
 
 def env_default(name: str, default: Any = None) -> Any:
@@ -27,19 +38,32 @@ def env_default(name: str, default: Any = None) -> Any:
     return os.environ.get(ENV_PREFIX + name, default)
 
 
+def env_flag(name: str) -> bool:
+    """A boolean `PYCUSTOMS_<NAME>`: `1`, `true`, `yes`, `on` (any case) are true."""
+    return str(env_default(name, "")).strip().lower() in _TRUE
+
+
 def env_help(text: str, name: str) -> str:
     """Help text that names the flag's environment variable."""
     return f"{text} [env: {ENV_PREFIX}{name}]"
 
 
-def add_common_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
-    """Add --config, --format, --output, --fail-on and -v to *parser*."""
+def add_config_option(
+    parser: argparse.ArgumentParser,
+    text: str = "configuration file (default: ./pycustoms.toml if present)",
+) -> None:
+    """Add --config (`PYCUSTOMS_CONFIG`)."""
     parser.add_argument(
-        "--config",
-        type=Path,
-        default=env_default("CONFIG"),
-        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
+        "--config", type=Path, default=env_default("CONFIG"), help=env_help(text, "CONFIG")
     )
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser,
+    formats: tuple[str, ...],
+    output_help: str = "write the report to this file instead of stdout",
+) -> None:
+    """Add --format (the first of *formats* by default) and -o/--output."""
     parser.add_argument(
         "--format",
         choices=formats,
@@ -51,8 +75,65 @@ def add_common_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]
         "--output",
         type=Path,
         default=env_default("OUTPUT"),
-        help=env_help("write the report to this file instead of stdout", "OUTPUT"),
+        help=env_help(output_help, "OUTPUT"),
     )
+
+
+def add_index_options(
+    parser: argparse.ArgumentParser,
+    *,
+    index_help: str = "simple-API URL (default: the index pip is configured with)",
+    offline_help: str | None = None,
+) -> None:
+    """Add --index-url and, given its help, --offline; the upstream settings read their variables.
+
+    Both default to `None` so that configuration files and `PYCUSTOMS_INDEX_URL` /
+    `PYCUSTOMS_OFFLINE` apply unless the flag is given (see `upstream_settings`).
+    """
+    parser.add_argument("--index-url", default=None, help=env_help(index_help, "INDEX_URL"))
+    if offline_help is not None:
+        parser.add_argument(
+            "--offline",
+            action="store_const",
+            const=True,
+            default=None,
+            help=env_help(offline_help, "OFFLINE"),
+        )
+
+
+def add_data_options(
+    parser: argparse.ArgumentParser, data_help: str, *, database_url: bool = False
+) -> None:
+    """Add --data-dir and, if asked, --database-url (read by the upstream settings)."""
+    parser.add_argument("--data-dir", default=None, help=env_help(data_help, "DATA_DIR"))
+    if database_url:
+        parser.add_argument(
+            "--database-url", default=None, help=env_help("SQLAlchemy URL", "DATABASE_URL")
+        )
+
+
+def add_server_options(parser: argparse.ArgumentParser, server_help: str, token_help: str) -> None:
+    """Add --server and --token (`PYCUSTOMS_SERVER`, `PYCUSTOMS_TOKEN`)."""
+    parser.add_argument(
+        "--server", default=env_default("SERVER"), help=env_help(server_help, "SERVER")
+    )
+    parser.add_argument("--token", default=env_default("TOKEN"), help=env_help(token_help, "TOKEN"))
+
+
+def add_allow_unverified(parser: argparse.ArgumentParser, text: str) -> None:
+    """Add --allow-unverified (`PYCUSTOMS_ALLOW_UNVERIFIED`, a boolean variable)."""
+    parser.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        default=env_flag("ALLOW_UNVERIFIED"),
+        help=env_help(text, "ALLOW_UNVERIFIED"),
+    )
+
+
+def add_common_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    """Add --config, --format, --output, --fail-on and -v to *parser*."""
+    add_config_option(parser)
+    add_output_options(parser, formats)
     parser.add_argument(
         "--fail-on",
         choices=("warn", "block"),
@@ -92,6 +173,67 @@ def open_output(args: argparse.Namespace) -> Iterator[IO[str]]:
         raise UsageError(f"cannot write the report to {path}: {exc.strerror}") from None
     with handle:
         yield handle
+
+
+def write_report(
+    args: argparse.Namespace,
+    as_json: Callable[[], Any],
+    render_human: Callable[[IO[str]], None],
+) -> None:
+    """Write `--format json` (*as_json*'s value, indented) or the human form to the output."""
+    with open_output(args) as out:
+        if args.format == "json":
+            out.write(json.dumps(as_json(), indent=2) + "\n")
+        else:
+            render_human(out)
+
+
+def upstream_settings(args: argparse.Namespace, raw: Mapping[str, Any]) -> UpstreamSettings:
+    """The upstream settings from *raw* configuration, `PYCUSTOMS_*` and the flags in *args*."""
+    # Imported here: commands that never ask the index do not pay for it.
+    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
+
+    overrides = {name: getattr(args, name, None) for name in _UPSTREAM_FLAGS}
+    return load_upstream_settings(raw, overrides=overrides)
+
+
+def open_client(settings: UpstreamSettings, *, max_age: float = 0.0) -> UpstreamClient:
+    """A client of the configured index, caching in the data directory."""
+    from pycustoms.upstream.cache import HttpCache  # noqa: PLC0415 - see upstream_settings
+    from pycustoms.upstream.client import ClientOptions, UpstreamClient  # noqa: PLC0415
+
+    index_url, _ = settings.resolved_index()
+    options = ClientOptions(
+        timeout=settings.timeout,
+        retries=settings.retries,
+        offline=settings.offline,
+        max_age=max_age,
+    )
+    return UpstreamClient(
+        index_url, cache=HttpCache(settings.data_path() / "cache"), options=options
+    )
+
+
+def file_scanner(client: UpstreamClient, policy: Policy) -> Callable[[IndexFile], ScanResult]:
+    """Download an index file through *client* and scan it under *policy* (deep modes)."""
+    from pycustoms.scan import scan_target  # noqa: PLC0415 - only deep modes scan
+
+    def scan(item: IndexFile) -> ScanResult:
+        return scan_target(client.download(item), policy)
+
+    return scan
+
+
+@contextlib.contextmanager
+def open_database(settings: UpstreamSettings) -> Iterator[Database]:
+    """The local database of *settings*, opened (and migrated), closed on exit."""
+    from pycustoms.db import Database  # noqa: PLC0415 - see upstream_settings
+
+    db = Database(settings.database()).open()
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def exit_code(verdicts: list[Verdict], policy: Policy, *, incomplete: bool = False) -> int:

@@ -6,10 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, EXIT_INCOMPLETE, env_help, stderr
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    EXIT_INCOMPLETE,
+    add_data_options,
+    open_database,
+    stderr,
+    upstream_settings,
+)
 from pycustoms.config import load_config
-from pycustoms.db import Database
-from pycustoms.upstream.settings import load_upstream_settings
 from pycustoms.vulns.osv_import import import_osv
 
 
@@ -24,27 +29,16 @@ def register(subparsers: Any) -> None:
     )
     importer.add_argument("path", type=Path, metavar="PATH")
     importer.add_argument("--config", type=Path, default=None, help="configuration file")
-    importer.add_argument(
-        "--data-dir", default=None, help=env_help("cache and database directory", "DATA_DIR")
-    )
-    importer.add_argument(
-        "--database-url", default=None, help=env_help("SQLAlchemy URL", "DATABASE_URL")
-    )
+    add_data_options(importer, "cache and database directory", database_url=True)
     importer.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
     importer.set_defaults(handler=run_import)
 
 
 def run_import(args: argparse.Namespace) -> int:
     """Import; exit 0, or 3 when some files could not be read (the rest are imported)."""
-    raw = load_config(config_file=args.config).raw
-    settings = load_upstream_settings(
-        raw, overrides={"data_dir": args.data_dir, "database_url": args.database_url}
-    )
-    db = Database(settings.database()).open()
-    try:
+    settings = upstream_settings(args, load_config(config_file=args.config).raw)
+    with open_database(settings) as db:
         summary = import_osv(db, args.path)
-    finally:
-        db.close()
     console = stderr()
     console.print(f"imported {summary.records} records from {summary.files} files into {db.url}")
     for error in summary.errors:

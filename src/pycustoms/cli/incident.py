@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pycustoms.cli.common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
-    env_default,
-    env_help,
+    add_config_option,
+    add_data_options,
+    add_output_options,
+    add_server_options,
+    open_database,
     open_output,
+    upstream_settings,
 )
 from pycustoms.errors import PycustomsError, UsageError
 
@@ -45,30 +48,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("specs", nargs="+", metavar="SPEC", help="NAME==VERSION, or NAME")
     parser.add_argument("--since", type=_when, help="only installs at or after this time")
     parser.add_argument("--until", type=_when, help="only installs at or before this time")
-    parser.add_argument(
-        "--server", default=env_default("SERVER"), help=env_help("ask this server", "SERVER")
-    )
-    parser.add_argument(
-        "--token", default=env_default("TOKEN"), help=env_help("reader token for --server", "TOKEN")
-    )
-    parser.add_argument(
-        "--data-dir", default=None, help=env_help("the server's data directory", "DATA_DIR")
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=env_default("CONFIG"),
-        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
-    )
-    parser.add_argument(
-        "--format",
-        choices=("markdown", "json"),
-        default=env_default("FORMAT", "markdown"),
-        help=env_help("output format (default: markdown)", "FORMAT"),
-    )
-    parser.add_argument(
-        "-o", "--output", type=Path, default=env_default("OUTPUT"), help="write to this file"
-    )
+    add_server_options(parser, "ask this server", "reader token for --server")
+    add_data_options(parser, "the server's data directory")
+    add_config_option(parser)
+    add_output_options(parser, ("markdown", "json"), output_help="write to this file")
     parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
     parser.set_defaults(handler=run)
 
@@ -110,28 +93,23 @@ def _problem_detail(response: httpx.Response) -> str:
 
 def _local(args: argparse.Namespace) -> dict[str, Any]:
     from pycustoms.config import load_config  # noqa: PLC0415
-    from pycustoms.db import Database  # noqa: PLC0415
     from pycustoms.incident.formats import to_dict  # noqa: PLC0415
     from pycustoms.incident.model import parse_spec  # noqa: PLC0415
     from pycustoms.incident.query import incident_report  # noqa: PLC0415
     from pycustoms.incident.rescan import store_of  # noqa: PLC0415
     from pycustoms.incident.stored import scan_blob  # noqa: PLC0415
-    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
 
     specs = [parse_spec(s, args.since, args.until) for s in args.specs]
     loaded = load_config(config_file=args.config)
-    settings = load_upstream_settings(loaded.raw, overrides={"data_dir": args.data_dir})
+    settings = upstream_settings(args, loaded.raw)
     store = store_of(settings.data_path())
 
     def findings_of(sha: str, filename: str) -> Any:
         blob = store.path(sha)
         return None if blob is None else scan_blob(blob, filename, loaded.policy).verdict.findings
 
-    db = Database(settings.database()).open()
-    try:
+    with open_database(settings) as db:
         return to_dict(incident_report(db, specs, findings_of))
-    finally:
-        db.close()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,29 +8,34 @@ the pipeline (database, HTTP client, scanner, rich) are imported inside `run`:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from pycustoms.cli.common import (
     add_common_options,
+    add_data_options,
+    add_index_options,
     env_default,
     env_help,
+    file_scanner,
     load_policy,
-    open_output,
+    open_client,
+    open_database,
     stderr,
+    upstream_settings,
+    write_report,
 )
 from pycustoms.config import Policy, load_config
 from pycustoms.errors import UsageError
-from pycustoms.types import Capability, ScanResult, normalize_name
+from pycustoms.types import Capability, normalize_name
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
     from pycustoms.upstream.client import UpstreamClient
     from pycustoms.upstream.inspection import Inspection
-    from pycustoms.upstream.models import IndexFile, ProjectPage
+    from pycustoms.upstream.models import ProjectPage
 
 FORMATS = ("human", "json")
 
@@ -45,18 +50,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("requirement", metavar="NAME[==VERSION]")
     add_common_options(parser, FORMATS)
-    parser.add_argument(
-        "--index-url",
-        default=None,
-        help=env_help("simple-API URL (default: the index pip is configured with)", "INDEX_URL"),
-    )
-    parser.add_argument(
-        "--offline",
-        action="store_const",
-        const=True,
-        default=None,
-        help=env_help("use only the on-disk cache", "OFFLINE"),
-    )
+    add_index_options(parser, offline_help="use only the on-disk cache")
     parser.add_argument(
         "--refresh",
         action="store_true",
@@ -74,11 +68,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help=env_help("minimum release age, e.g. P7D or 7 (days)", "COOLDOWN"),
     )
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help=env_help("cache and database directory", "DATA_DIR"),
-    )
+    add_data_options(parser, "cache and database directory")
     parser.add_argument(
         "--at",
         default=env_default("AT"),
@@ -102,12 +92,8 @@ def run(args: argparse.Namespace) -> int:
     """Inspect one release and render the result; exit 0, 1 (fails policy), 2 or 3."""
     # Imported here, not at the top: see the module docstring.
     from pycustoms.analyzers.release import load_release_policy  # noqa: PLC0415
-    from pycustoms.db import Database  # noqa: PLC0415
     from pycustoms.policy import fails  # noqa: PLC0415
-    from pycustoms.upstream.cache import HttpCache  # noqa: PLC0415
-    from pycustoms.upstream.client import ClientOptions, UpstreamClient  # noqa: PLC0415
     from pycustoms.upstream.inspection import inspect_release  # noqa: PLC0415
-    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
 
     try:
         name, version = _split(args.requirement)
@@ -116,45 +102,27 @@ def run(args: argparse.Namespace) -> int:
     policy = load_policy(args)
     raw = load_config(config_file=args.config).raw
     release_policy = load_release_policy(raw, os.environ, {"cooldown": args.cooldown})
-    settings = load_upstream_settings(
-        raw,
-        overrides={"index_url": args.index_url, "offline": args.offline, "data_dir": args.data_dir},
-    )
+    settings = upstream_settings(args, raw)
     now = _clock(args.at)
     index_url, origin = settings.resolved_index()
     if args.verbose:
         stderr().print(f"[dim]index {index_url} (from {origin})[/dim]")
     data = settings.data_path()
-    options = ClientOptions(
-        timeout=settings.timeout,
-        retries=settings.retries,
-        offline=settings.offline,
-        max_age=0.0 if args.refresh else settings.max_age,
-    )
-    db = Database(settings.database()).open()
-    try:
-        with UpstreamClient(index_url, cache=HttpCache(data / "cache"), options=options) as client:
-            scanner = _scanner(client, policy) if args.deep else None
-            result = inspect_release(
-                client,
-                name,
-                version,
-                policy=policy,
-                release_policy=release_policy,
-                now=now,
-                db=db,
-                scanner=scanner,
-                previous_scanner=_previous(client, policy) if args.deep else None,
-                provenance=_provenance(client, db, raw, data, now),
-            )
-    finally:
-        db.close()
-    with open_output(args) as out:
-        if args.format == "json":
-            json.dump(to_json(result), out, indent=2)
-            out.write("\n")
-        else:
-            render_human(result, out)
+    max_age = 0.0 if args.refresh else settings.max_age
+    with open_database(settings) as db, open_client(settings, max_age=max_age) as client:
+        result = inspect_release(
+            client,
+            name,
+            version,
+            policy=policy,
+            release_policy=release_policy,
+            now=now,
+            db=db,
+            scanner=file_scanner(client, policy) if args.deep else None,
+            previous_scanner=_previous(client, policy) if args.deep else None,
+            provenance=_provenance(client, db, raw, data, now),
+        )
+    write_report(args, lambda: to_json(result), lambda out: render_human(result, out))
     return 1 if fails(result.verdict, policy) else 0
 
 
@@ -190,15 +158,6 @@ def _provenance(client: UpstreamClient, db: Any, raw: Any, data: Any, now: datet
         now=now,
         on_fallback=fallback,
     )
-
-
-def _scanner(client: UpstreamClient, policy: Policy) -> Any:
-    from pycustoms.scan import scan_target  # noqa: PLC0415 - deep mode only
-
-    def scan(item: IndexFile) -> ScanResult:
-        return scan_target(client.download(item), policy)
-
-    return scan
 
 
 def _previous(client: UpstreamClient, policy: Policy) -> Any:

@@ -18,9 +18,13 @@ from pycustoms.cli.common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
-    env_default,
-    env_help,
-    open_output,
+    add_config_option,
+    add_data_options,
+    add_index_options,
+    add_output_options,
+    open_client,
+    upstream_settings,
+    write_report,
 )
 from pycustoms.errors import TargetError, UsageError
 
@@ -46,24 +50,10 @@ def register(subparsers: Any) -> None:
         default=None,
         help="the provenance JSON (default: fetch it from the index's integrity API)",
     )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=env_default("FORMAT", FORMATS[0]),
-        help=env_help("output format (default: human)", "FORMAT"),
-    )
-    parser.add_argument("-o", "--output", type=Path, default=env_default("OUTPUT"),
-                        help=env_help("write the report to this file", "OUTPUT"))  # fmt: skip
-    parser.add_argument("--config", type=Path, default=env_default("CONFIG"),
-                        help=env_help("configuration file", "CONFIG"))  # fmt: skip
-    parser.add_argument(
-        "--index-url",
-        default=None,
-        help=env_help("simple-API URL (default: the index pip is configured with)", "INDEX_URL"),
-    )
-    parser.add_argument(
-        "--data-dir", default=None, help=env_help("cache and trusted-root directory", "DATA_DIR")
-    )
+    add_output_options(parser, FORMATS, output_help="write the report to this file")
+    add_config_option(parser, "configuration file")
+    add_index_options(parser)
+    add_data_options(parser, "cache and trusted-root directory")
     parser.add_argument(
         "--expect-repository",
         default=None,
@@ -107,20 +97,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _fetch(args: argparse.Namespace, filename: str, raw: Any) -> dict[str, Any] | None:
-    from pycustoms.upstream.cache import HttpCache  # noqa: PLC0415 - network path only
-    from pycustoms.upstream.client import ClientOptions, UpstreamClient  # noqa: PLC0415
-    from pycustoms.upstream.models import IndexFile  # noqa: PLC0415
-    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
+    from pycustoms.upstream.models import IndexFile  # noqa: PLC0415 - network path only
 
     name, version = _project_version(filename)
-    settings = load_upstream_settings(
-        raw, overrides={"index_url": args.index_url, "data_dir": args.data_dir}
-    )
-    index_url, _ = settings.resolved_index()
-    options = ClientOptions(timeout=settings.timeout, retries=settings.retries,
-                            offline=settings.offline)  # fmt: skip
-    cache = HttpCache(settings.data_path() / "cache")
-    with UpstreamClient(index_url, cache=cache, options=options) as client:
+    with open_client(upstream_settings(args, raw)) as client:
         return client.provenance(name, version, IndexFile(filename, url=""))
 
 
@@ -142,7 +122,6 @@ def run(args: argparse.Namespace) -> int:
     from pycustoms.analyzers.provenance.pipeline import check_file  # noqa: PLC0415
     from pycustoms.analyzers.provenance.trust import load_trust_root  # noqa: PLC0415
     from pycustoms.config import load_config  # noqa: PLC0415
-    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
 
     path: Path = args.file
     try:
@@ -151,18 +130,13 @@ def run(args: argparse.Namespace) -> int:
         raise TargetError(f"cannot read {path} ({exc.strerror})") from None
     raw = load_config(config_file=args.config).raw
     document = _read_json(args.provenance) if args.provenance else _fetch(args, path.name, raw)
-    data = load_upstream_settings(raw, overrides={"data_dir": args.data_dir}).data_path()
+    data = upstream_settings(args, raw).data_path()
     root = load_trust_root(data)
     result = check_file(path.name, sha256, document, root)
     expected = _expected(args, result.publisher)
     if expected is not None and result.verified:
         result = check_file(path.name, sha256, document, root, expected=expected)
-    with open_output(args) as out:
-        if args.format == "json":
-            json.dump(to_json(result), out, indent=2)
-            out.write("\n")
-        else:
-            render_human(result, out)
+    write_report(args, lambda: to_json(result), lambda out: render_human(result, out))
     if result.status is Status.VERIFIED:
         return EXIT_CLEAN
     if result.status is Status.UNCHECKED:

@@ -13,7 +13,7 @@ from importlib import metadata as md
 from pathlib import Path
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, env_default, env_help, stderr
+from pycustoms.cli.common import EXIT_CLEAN, add_server_options, env_default, env_help, stderr
 from pycustoms.errors import PycustomsError, UsageError
 
 
@@ -24,14 +24,9 @@ def register(subparsers: Any) -> None:
         help="upload this environment's installed distributions to the firewall index",
         description="Send names, versions and RECORD hashes of installed distributions.",
     )
-    parser.add_argument(
-        "--server", default=env_default("SERVER"), help=env_help("the server's URL", "SERVER")
-    )
+    add_server_options(parser, "the server's URL", "a token of the server")
     parser.add_argument(
         "--env", default=env_default("ENV"), help=env_help("environment name", "ENV")
-    )
-    parser.add_argument(
-        "--token", default=env_default("TOKEN"), help=env_help("a token of the server", "TOKEN")
     )
     parser.add_argument(
         "--path",

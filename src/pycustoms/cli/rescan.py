@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, EXIT_FINDINGS, env_default, env_help, stderr
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    add_config_option,
+    add_data_options,
+    open_database,
+    stderr,
+    upstream_settings,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -22,15 +29,8 @@ def register(subparsers: Any) -> None:
         help="re-judge the firewall's stored files with the current rules",
         description="Scan every stored file again; new blocks become incidents if installed.",
     )
-    parser.add_argument(
-        "--data-dir", default=None, help=env_help("the server's data directory", "DATA_DIR")
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=env_default("CONFIG"),
-        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
-    )
+    add_data_options(parser, "the server's data directory")
+    add_config_option(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
     parser.set_defaults(handler=run)
 
@@ -38,18 +38,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Rescan, notify, print a JSON summary on stdout."""
     from pycustoms.config import load_config  # noqa: PLC0415
-    from pycustoms.db import Database  # noqa: PLC0415
     from pycustoms.incident import webhooks  # noqa: PLC0415
     from pycustoms.incident.rescan import rescan, store_of  # noqa: PLC0415
-    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
 
     loaded = load_config(config_file=args.config)
-    settings = load_upstream_settings(loaded.raw, overrides={"data_dir": args.data_dir})
-    db = Database(settings.database()).open()
-    try:
+    settings = upstream_settings(args, loaded.raw)
+    with open_database(settings) as db:
         result = rescan(db, store_of(settings.data_path()), loaded.policy)
-    finally:
-        db.close()
     hooks = webhooks.WebhookSettings.load(loaded.raw)
     for summary in result.incidents:
         webhooks.send(hooks, summary)

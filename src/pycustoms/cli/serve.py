@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import signal
 import socket
-from pathlib import Path
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, env_default, env_help, stderr
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    add_config_option,
+    add_data_options,
+    env_help,
+    stderr,
+)
 from pycustoms.errors import PycustomsError
 
 
@@ -31,15 +36,8 @@ def register(subparsers: Any) -> None:
         default=None,
         help=env_help("upstream simple-API URL or file:// directory (default: pip's)", "UPSTREAM"),
     )
-    parser.add_argument(
-        "--data-dir", default=None, help=env_help("database, blobs and cache", "DATA_DIR")
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=env_default("CONFIG"),
-        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
-    )
+    add_data_options(parser, "database, blobs and cache")
+    add_config_option(parser)
     parser.add_argument(
         "--cooldown",
         default=None,

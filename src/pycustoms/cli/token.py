@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, EXIT_USAGE, env_default, env_help, stderr
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    EXIT_USAGE,
+    add_config_option,
+    add_data_options,
+    env_default,
+    env_help,
+    open_database,
+    stderr,
+    upstream_settings,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -20,15 +29,8 @@ def register(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="token_action", metavar="ACTION")
     create = actions.add_parser("create", help="create a token and print it on stdout")
     create.add_argument("name", help="environment name logged for installs with this token")
-    create.add_argument(
-        "--data-dir", default=None, help=env_help("the server's data directory", "DATA_DIR")
-    )
-    create.add_argument(
-        "--config",
-        type=Path,
-        default=env_default("CONFIG"),
-        help=env_help("configuration file (default: ./pycustoms.toml if present)", "CONFIG"),
-    )
+    add_data_options(create, "the server's data directory")
+    add_config_option(create)
     create.add_argument(
         "--role",
         choices=("reader", "approver", "admin"),
@@ -51,17 +53,11 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
 def run_create(args: argparse.Namespace) -> int:
     """Create the token in the server's database and print it."""
     from pycustoms.config import load_config  # noqa: PLC0415
-    from pycustoms.db import Database  # noqa: PLC0415
     from pycustoms.server.console.access import create_role_token  # noqa: PLC0415
-    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
 
-    raw = load_config(config_file=args.config).raw
-    settings = load_upstream_settings(raw, overrides={"data_dir": args.data_dir})
-    db = Database(settings.database()).open()
-    try:
+    settings = upstream_settings(args, load_config(config_file=args.config).raw)
+    with open_database(settings) as db:
         token = create_role_token(db, args.name, args.role)
-    finally:
-        db.close()
     print(token)
     if args.verbose:
         stderr().print(f"[dim]stored in {settings.database()}[/dim]")

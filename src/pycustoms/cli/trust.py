@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, env_help, stderr
+from pycustoms.cli.common import EXIT_CLEAN, add_data_options, stderr, upstream_settings
 from pycustoms.errors import PycustomsError, TargetError
 
 
@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
         ("show", "print which root is in use, its sha256 and how recent it is"),
     ):
         sub = actions.add_parser(name, help=summary, description=summary)
-        sub.add_argument("--data-dir", default=None, help=env_help("data directory", "DATA_DIR"))
+        add_data_options(sub, "data directory")
         sub.add_argument("--config", type=Path, default=None, help="configuration file")
         sub.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
         if name == "update":
@@ -45,10 +45,8 @@ def register(subparsers: Any) -> None:
 
 def _data_dir(args: argparse.Namespace) -> Path:
     from pycustoms.config import load_config  # noqa: PLC0415
-    from pycustoms.upstream.settings import load_upstream_settings  # noqa: PLC0415
 
-    raw = load_config(config_file=args.config).raw
-    return load_upstream_settings(raw, overrides={"data_dir": args.data_dir}).data_path()
+    return upstream_settings(args, load_config(config_file=args.config).raw).data_path()
 
 
 def run(args: argparse.Namespace) -> int:

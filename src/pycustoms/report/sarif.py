@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from pycustoms import __version__
+from pycustoms.report import sarif_base
 from pycustoms.report.paths import relative
-from pycustoms.rules import describe
+from pycustoms.rules import Rule, describe
 from pycustoms.types import Finding, ScanResult, Severity
 
-SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {
-    Severity.INFO: "note",
-    Severity.LOW: "note",
-    Severity.MEDIUM: "warning",
-    Severity.HIGH: "error",
-    Severity.CRITICAL: "error",
-}
 _SECURITY_SEVERITY = {
     Severity.INFO: "0.0",
     Severity.LOW: "3.0",
@@ -33,8 +23,14 @@ _SECURITY_SEVERITY = {
 def fingerprint(target: str, finding: Finding) -> str:
     """A hash of what the finding is about, not where: line shifts keep it stable."""
     snippet = " ".join((finding.snippet or finding.message).split())
-    key = "\0".join((target, finding.rule, finding.file or "", snippet))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return sarif_base.fingerprint(target, finding.rule, finding.file or "", snippet)
+
+
+def _rule_properties(rule_id: str, rule: Rule) -> dict[str, Any]:
+    return {
+        "security-severity": _SECURITY_SEVERITY[rule.severity],
+        "tags": ["security", "supply-chain", rule_id.split("/", 1)[0]],
+    }
 
 
 def _location(target: str, is_dir: bool, finding: Finding) -> dict[str, Any]:
@@ -53,24 +49,11 @@ def _location(target: str, is_dir: bool, finding: Finding) -> dict[str, Any]:
 
 def render(results: Sequence[ScanResult], out: IO[str], *, base: Path) -> None:
     """Write one SARIF run covering every target."""
-    rule_ids = sorted({f.rule for r in results for f in r.verdict.findings})
-    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    rules = []
-    for rule_id in rule_ids:
-        rule = describe(rule_id)
-        rules.append(
-            {
-                "id": rule_id,
-                "name": rule_id.replace("/", "."),
-                "shortDescription": {"text": rule.title},
-                "fullDescription": {"text": rule.description or rule.title},
-                "defaultConfiguration": {"level": _LEVEL[rule.severity]},
-                "properties": {
-                    "security-severity": _SECURITY_SEVERITY[rule.severity],
-                    "tags": ["security", "supply-chain", rule_id.split("/", 1)[0]],
-                },
-            }
-        )
+    rules, index = sarif_base.rule_table(
+        (f.rule for r in results for f in r.verdict.findings),
+        describe,
+        _rule_properties,
+    )
     sarif_results = []
     for result in results:
         target = relative(result.target, base)
@@ -78,37 +61,23 @@ def render(results: Sequence[ScanResult], out: IO[str], *, base: Path) -> None:
         for finding in result.verdict.findings:
             where = f" in {finding.file}" if finding.file else ""
             sarif_results.append(
-                {
-                    "ruleId": finding.rule,
-                    "ruleIndex": index[finding.rule],
-                    "level": _LEVEL[finding.severity],
-                    "message": {"text": f"{finding.message}{where}"},
-                    "locations": [_location(target, is_dir, finding)],
-                    "partialFingerprints": {"pycustoms/v1": fingerprint(target, finding)},
-                    "properties": {
+                sarif_base.result(
+                    finding,
+                    index,
+                    message=f"{finding.message}{where}",
+                    locations=[_location(target, is_dir, finding)],
+                    fingerprint=fingerprint(target, finding),
+                    properties={
                         "severity": finding.severity.label,
                         "confidence": finding.confidence,
                         "verdict": result.verdict.decision.value,
                     },
-                }
+                )
             )
-    document = {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "pycustoms",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": rules,
-                    }
-                },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": base.resolve().as_uri() + "/"}},
-                "results": sarif_results,
-            }
-        ],
-    }
-    json.dump(document, out, indent=2)
-    out.write("\n")
+    sarif_base.write(
+        out,
+        rules,
+        sarif_results,
+        semantic_version=True,
+        base_uri=base.resolve().as_uri() + "/",
+    )

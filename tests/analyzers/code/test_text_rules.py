@@ -157,3 +157,59 @@ def test_pth_imported_modules() -> None:
         "c",
         "d",
     }
+
+
+# --- blobs split across literals, padding before `;`, zero-width inside tokens ---------
+
+
+def _split_lines(literal_reprs: list[str]) -> str:
+    body = "".join(f"    {r}\n" for r in literal_reprs)
+    return "X = (\n" + body + ")\nexec(zlib.decompress(X))\n"
+
+
+def test_bytes_blob_split_across_lines_is_found() -> None:
+    data = random.Random(3).randbytes(600)
+    source = _split_lines([repr(data[i : i + 16]) for i in range(0, len(data), 16)])
+    assert "code/high-entropy-blob" in _rules(text_stats("m.py", source, MODULE).findings)
+
+
+def test_base85_blob_split_across_lines_is_found() -> None:
+    text = base64.b85encode(random.Random(4).randbytes(900)).decode()
+    source = _split_lines([f'"{text[i : i + 70]}"' for i in range(0, len(text), 70)])
+    assert "code/high-entropy-blob" in _rules(text_stats("m.py", source, MODULE).findings)
+
+
+def test_list_of_hashes_and_prose_lines_are_not_blobs() -> None:
+    hashes = "X = [\n" + "".join(
+        f'    "{random.Random(i).randbytes(32).hex()}",\n' for i in range(40)
+    )
+    prose = _split_lines(['"This is an ordinary sentence that wraps "'] * 20)
+    for source in (hashes + "]\n", prose):
+        assert "code/high-entropy-blob" not in _rules(text_stats("m.py", source, MODULE).findings)
+
+
+def test_padding_before_a_semicolon_and_in_pth_files() -> None:
+    source = 'V = "1"' + " " * 300 + ";exec(x)\n"
+    assert "code/whitespace-padding" in _rules(text_stats("m.py", source, MODULE).findings)
+    pth = "lib\nimport os;" + " " * 300 + "import hook\n"
+    assert "code/whitespace-padding" in _rules(text_stats("a.pth", pth, MODULE).findings)
+
+
+def test_zero_width_inside_a_url_but_not_a_lone_literal() -> None:
+    inside = "u = 'http://198.51.100.7/\u200d\u200bz'\n"
+    assert "code/zero-width-char" in _rules(text_stats("m.py", inside, MODULE).findings)
+    lone = "s = s.replace('\u200b', '')\n"
+    assert "code/zero-width-char" not in _rules(text_stats("m.py", lone, MODULE).findings)
+
+
+def test_data_file_read_by_pathlib_or_resources_then_executed() -> None:
+    same_line = 'exec(Path(__file__).with_name("LICENSE.txt").read_text().split("#")[1])\n'
+    assert [t for _, t in exec_file_targets(same_line)] == ["LICENSE.txt"]
+    later = (
+        'img = files(__name__).joinpath("icon.png").read_bytes()\n'
+        "x = 1\n"
+        "exec(zlib.decompress(img[10:]))\n"
+    )
+    assert "icon.png" in [t for _, t in exec_file_targets(later)]
+    unrelated = 'cfg = Path("conf.json").read_text()\nexec(code)\n'
+    assert "conf.json" not in [t for _, t in exec_file_targets(unrelated)]

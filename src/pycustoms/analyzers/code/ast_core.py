@@ -296,7 +296,13 @@ class Core:
         callee = self.qual(node.func)
         if callee in T.IMPORT_SINKS and node.args:
             folded = self.fold(node.args[0])
-            return folded[0] if folded else None
+            if folded is None:
+                return None
+            # __import__("a.b") returns package `a` unless a fromlist is given.
+            fromlist = len(node.args) >= 4 or any(k.arg == "fromlist" for k in node.keywords)
+            if callee in ("__import__", "importlib.__import__") and not fromlist:
+                return folded[0].split(".", 1)[0]
+            return folded[0]
         if callee == "getattr" and len(node.args) >= 2:
             base = self.qual(node.args[0])
             attr = self.fold(node.args[1])

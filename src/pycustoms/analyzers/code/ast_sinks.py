@@ -7,6 +7,7 @@ import base64
 import binascii
 import bz2
 import io
+import ipaddress
 import lzma
 import re
 import zipfile
@@ -354,7 +355,10 @@ class Sinks(Core):
         text = self.literal_text(node)
         if self.install:
             self.hit(INSTALL_NET, staged(3, 1, 1), node, f"{name}() is called", 0.8)
-        if suspicious_url(text):
+        suspicious = suspicious_url(text) or (
+            name.rsplit(".", 1)[-1] in _ADDRESS_CALLS and _raw_public_address(node)
+        )
+        if suspicious:
             self.hit(
                 SUSPICIOUS_HOST,
                 staged(4, 3, 2),
@@ -371,11 +375,13 @@ class Sinks(Core):
             what = "the whole environment" if T.ENV_ALL in data else "credential data"
             self.hit(EXFIL, threat(4), node, f"{name}() sends {what}", 0.9)
         elif T.HOSTINFO in data:
-            self.hit(HOST_EXFIL, staged(4, 3, 1), node, f"{name}() sends host/user details", 0.85)
+            # To a raw IP or a catcher at import time: the dependency-confusion beacon.
+            top = 4 if suspicious else 3
+            self.hit(HOST_EXFIL, staged(4, top, 1), node, f"{name}() sends host/user details", 0.85)
         elif T.ENV_ONE in data:
             self.hit(HOST_EXFIL, staged(3, 0, 0), node, f"{name}() sends environment values", 0.7)
         if name in T.DNS_CALLS and node.args and not isinstance(node.args[0], ast.Constant):
-            host_text = self.literal_text(node.args[0])
+            host_text = self.literal_text(_name_tail(node.args[0]))
             if T.DOMAIN_SUFFIX.search(host_text.strip()) and (data or self.fold(node.args[0])):
                 self.hit(
                     DNS_EXFIL,
@@ -651,3 +657,46 @@ def _zip_sources(blob: bytes) -> list[str]:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         return out
     return out
+
+
+def _name_tail(node: ast.expr) -> ast.expr:
+    """The piece that ends a built host name: an f-string's or a sum's last part.
+
+    Constants inside the placeholders (`rstrip("=")`) do not end the name.
+    """
+    while True:
+        if isinstance(node, ast.JoinedStr) and node.values:
+            node = node.values[-1]
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            node = node.right
+        else:
+            return node
+
+
+_ADDRESS_CALLS = frozenset({"connect", "connect_ex", "sendto", "create_connection"})
+# Public resolvers: `connect(("8.8.8.8", 80))` is the idiom for finding the local address.
+_RESOLVERS = frozenset({"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222"})
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        *("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"),
+        *("172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3"),
+    )
+)
+
+
+def _raw_public_address(node: ast.Call) -> bool:
+    """True if a socket call's `(host, port)` literal names a public IPv4 address."""
+    for arg in node.args:
+        if not (isinstance(arg, ast.Tuple) and len(arg.elts) == 2):
+            continue
+        host = arg.elts[0]
+        if not (isinstance(host, ast.Constant) and isinstance(host.value, str)):
+            continue
+        try:
+            address = ipaddress.IPv4Address(host.value)
+        except ValueError:
+            continue
+        if host.value not in _RESOLVERS and not any(address in n for n in _NOT_PUBLIC):
+            return True
+    return False

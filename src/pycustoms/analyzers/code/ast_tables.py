@@ -244,6 +244,11 @@ PROCESS_CALLS = frozenset(
 
 ENV_ONE_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.__getitem__", "os.getenvb"})
 ENV_ALL_NAMES = frozenset({"os.environ", "os.environb", "posix.environ", "nt.environ"})
+# Operating-system checks: `sys.platform`, `os.name`, `platform.system()` and kin.
+OS_CHECK_NAMES = frozenset(
+    {"sys.platform", "os.name", "platform.system", "platform.platform", "platform.release"}
+    | {"platform.uname", "platform.win32_ver", "platform.mac_ver", "os.uname"}
+)
 HOSTINFO_CALLS = frozenset(
     {
         "socket.gethostname",

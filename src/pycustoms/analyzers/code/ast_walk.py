@@ -104,6 +104,13 @@ __all__ = [
 ]
 
 
+# Hits that make a payload of what an OS or hostname check guards.
+_GATED_THREATS = frozenset(
+    {EXEC_DECODED, EXEC_REMOTE, DOWNLOAD_CMD, DOWNLOAD_EXEC, EXFIL, HOST_EXFIL, DNS_EXFIL}
+    | {PERSIST, REVSHELL, SHELLCODE}
+)
+
+
 class Walker(Sinks):
     """Walks one module once and records `Hit`s, capabilities and the call graph."""
 
@@ -289,9 +296,24 @@ class Walker(Sinks):
             return
         self.expr(test)
         gate = self._is_gate(test)
+        # An OS check (or a hostname held in a variable) is everyday branching: it
+        # gates only a payload that is itself a threat, in code that runs unasked.
+        weak_gate = (
+            not gate
+            and (self.scope.func is None or self.install)
+            and (self._is_os_check(test) or self._mentions_host_name(test))
+        )
         before = self.events
+        hits_before = len(self.hits)
+        wrote_before = self.scope.net_write
         self.block(node.body)
         self.block(node.orelse)
+        # A download written to a file and run: reported when the scope closes.
+        dropped = (
+            not wrote_before
+            and bool(self.scope.net_write)
+            and (self.scope.chmod_x or self.scope.run_file)
+        )
         if gate and self.events > before:
             self.hit(
                 GATED,
@@ -299,6 +321,17 @@ class Walker(Sinks):
                 node,
                 "network, process or exec code runs only when a CI/cloud/host/date check passes",
                 0.8,
+            )
+        elif weak_gate and (
+            dropped or any(h.rule in _GATED_THREATS for h in self.hits[hits_before:])
+        ):
+            self.hit(
+                GATED,
+                staged(3, 3, 2),
+                node,
+                "download, exfiltration, persistence or decoded exec runs only on a given OS "
+                "or host",
+                0.7,
             )
 
     def _is_gate(self, test: ast.expr) -> bool:
@@ -312,6 +345,18 @@ class Walker(Sinks):
                     return True
                 if name in ("datetime.datetime.now", "datetime.date.today", "time.time"):
                     return isinstance(test, ast.Compare)
+        return False
+
+    def _is_os_check(self, test: ast.expr) -> bool:
+        for sub in ast.walk(test):
+            if isinstance(sub, ast.Attribute | ast.Name) and self.qual(sub) in T.OS_CHECK_NAMES:
+                return True
+        return False
+
+    def _mentions_host_name(self, test: ast.expr) -> bool:
+        for sub in ast.walk(test):
+            if isinstance(sub, ast.Name) and T.HOSTINFO in self.lookup(sub.id):
+                return True
         return False
 
     def _mentions_env(self, test: ast.expr) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import posixpath
+import re
 
 from pycustoms.types import Severity
 
@@ -54,7 +55,25 @@ class ExecContext(enum.IntEnum):
 
 _TEST_DIRS = frozenset(
     {"test", "tests", "testing", "example", "examples", "docs", "doc", "benchmarks", "bench"}
+    # Continuous-integration scripts travel in sdists but are never installed or run
+    # by an install.
+    | {"ci", ".ci", ".github", ".circleci", ".gitlab", ".azure-pipelines", "ciimage"}
 )
+_TEST_WORDS = frozenset({"test", "tests", "testing", "testsuite", "unittests"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _test_like(part: str) -> bool:
+    # "manual tests", "test-data", "integration_tests" are test directories too.
+    return part in _TEST_DIRS or not _TEST_WORDS.isdisjoint(_WORD.findall(part))
+
+
+def in_test_dir(root_path: str) -> bool:
+    """True if a directory of *root_path* holds tests, examples, docs or CI scripts."""
+    parts = root_path.replace("\\", "/").lower().split("/")[:-1]
+    return any(_test_like(p) for p in parts)
+
+
 _STARTUP_MODULES = frozenset({"sitecustomize.py", "usercustomize.py"})
 _INSTALL_FILES = frozenset({"setup.py", "build.py", "hatch_build.py", "build_backend.py"})
 
@@ -83,7 +102,7 @@ def classify(
         return ExecContext.INSTALL
     if kind is PackageKind.EGG and parts[:1] == ["egg-info"]:
         return ExecContext.INSTALL
-    if any(p in _TEST_DIRS for p in parts) or base.startswith("test_") or base == "conftest.py":
+    if in_test_dir(path) or base.startswith("test_") or base == "conftest.py":
         return ExecContext.TEST
     if base == "__init__.py":
         return ExecContext.IMPORT

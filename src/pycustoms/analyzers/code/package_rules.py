@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from pycustoms.analyzers.code import FileReport
-from pycustoms.analyzers.code.context import ExecContext, PackageKind
+from pycustoms.analyzers.code.context import ExecContext, PackageKind, in_test_dir
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
@@ -210,10 +210,13 @@ def _binary_findings(facts: PackageFacts) -> Iterable[Finding]:
             continue
         suffix = posixpath.splitext(f.path)[1].lower()
         dirs = {p.lower() for p in f.path.split("/")[:-1]}
+        # Test suites ship fixture binaries; one that install-time code runs is
+        # caught by `_run_binary` whatever its directory.
+        in_tests = in_test_dir(f.path)
         if facts.pure and dirs & _DATA_DIRS and not f.path.lower().endswith(_LIB_SUFFIXES):
             yield Finding(
                 "code/binary-in-pure-package",
-                Severity.HIGH,
+                Severity.LOW if in_tests else Severity.HIGH,
                 f"prebuilt {f.binary} executable in {where}",
                 f.path,
                 confidence=0.6,
@@ -226,7 +229,12 @@ def _binary_findings(facts: PackageFacts) -> Iterable[Finding]:
                 f.path,
                 confidence=0.9,
             )
-        elif facts.pure and dirs & _DATA_DIRS and not f.path.lower().endswith(_LIB_SUFFIXES):
+        elif (
+            facts.pure
+            and dirs & _DATA_DIRS
+            and not in_tests
+            and not f.path.lower().endswith(_LIB_SUFFIXES)
+        ):
             yield Finding(
                 "code/disguised-binary",
                 Severity.HIGH,
@@ -237,7 +245,7 @@ def _binary_findings(facts: PackageFacts) -> Iterable[Finding]:
         elif facts.pure and not _is_launcher(f.path):
             library = f.path.lower().endswith(_LIB_SUFFIXES)
             severity = Severity.MEDIUM if library else Severity.HIGH
-            if f.context is ExecContext.TEST:
+            if in_tests:
                 severity = Severity.LOW
             kind = "library" if library else "executable"
             yield Finding(

@@ -14,6 +14,7 @@ Three entry points, all pure and linear in the size of the text:
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import unicodedata
@@ -120,7 +121,8 @@ _LINE_TABLE = bytes(0x0A if i == 0x0A else 0x41 for i in range(256))
 _LONG_LINE = 4_000
 _DYNAMIC_CALL = re.compile(r"\b(?:exec|eval|compile|__import__)\s*\(")
 _LONG_LINE_RE = re.compile(rf"^[^\n]{{{_LONG_LINE},}}", re.MULTILINE)
-_PADDING = re.compile(r"\S[ \t]{250,}(?=[A-Za-z_])")
+# A statement pushed off-screen: code, or a `;` that starts a second statement.
+_PADDING = re.compile(r"\S[ \t]{250,}(?=[A-Za-z_;])")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
 _ZW = re.compile(f"[{_INVISIBLE}]+")
@@ -246,8 +248,16 @@ def _unicode_findings(path: str, text: str, context: ExecContext) -> Iterator[Fi
             continue
         before = text[match.start() - 1] if match.start() else ""
         after = text[match.end()] if match.end() < len(text) else ""
-        between_ascii = before.isascii() and after.isascii() and (before + after).isalnum()
-        if len(match.group()) >= 4 or between_ascii:
+        # Inside a token (a name, a URL, a word), not a lone invisible-character literal.
+        inside = (
+            before.isascii()
+            and after.isascii()
+            and (before + after).strip() == before + after
+            and before.isprintable()
+            and after.isprintable()
+            and (before.isalnum() or after.isalnum())
+        )
+        if len(match.group()) >= 4 or inside:
             yield _finding(
                 "code/zero-width-char",
                 Severity.MEDIUM,
@@ -293,6 +303,93 @@ def _homoglyph_findings(path: str, text: str, context: ExecContext) -> Iterator[
         break
 
 
+_LONG = "code/long-line"
+# Runs of lines that each hold only a string/bytes literal (implicit concatenation
+# or `+`): a blob split across lines. Lines ending in a comma are list items, not
+# one value, and are left alone (lists of hashes, word lists).
+_LIT = (
+    r"""[ \t]*[bBrRuU]{0,2}(?:"(?:[^"\\\n]|\\.){8,}"|'(?:[^'\\\n]|\\.){8,}')[ \t]*[+\\]?[ \t]*\n"""
+)
+_LIT_RUN = re.compile(rf"\n((?:{_LIT}){{4,}})")  # a literal "\n" first: a fast scan
+_B85_CHARS = frozenset(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+)
+_ASCII85_CHARS = frozenset(chr(c) for c in range(33, 118)) | {"z"}
+# Sample entropy of uniformly random bytes falls short of 8 bits for short data.
+_RANDOM_BYTES_ENTROPY = ((96, 6.0), (128, 6.3), (192, 6.7), (256, 6.95), (512, 7.4), (1024, 7.6))
+
+
+def _joined_literal(run: str) -> str | bytes | None:
+    parts: list[str | bytes] = []
+    for line in run.splitlines():
+        item = line.strip().rstrip("+\\").strip()
+        try:
+            value = ast.literal_eval(item)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+        if not isinstance(value, (str, bytes)) or (parts and type(value) is not type(parts[0])):
+            return None
+        parts.append(value)
+    if not parts:
+        return None
+    if isinstance(parts[0], bytes):
+        return b"".join(p for p in parts if isinstance(p, bytes))
+    return "".join(p for p in parts if isinstance(p, str))
+
+
+def _random_looking(value: str | bytes) -> str | None:
+    """The kind of encoded/encrypted data *value* looks like, or None."""
+    if isinstance(value, bytes):
+        sample = value[:4096]
+        threshold = None
+        for size, bits in _RANDOM_BYTES_ENTROPY:
+            if len(sample) >= size:
+                threshold = bits
+        if threshold is None or _byte_entropy(sample) < threshold:
+            return None
+        return "binary"
+    text = value[:4096]
+    if len(text) < 256:
+        return None
+    chars = set(text)
+    entropy = shannon_entropy(text)
+    if chars <= _HEX:
+        return "hex" if entropy >= 3.7 else None
+    if chars <= set(_B64_BYTES.decode()) | {"="}:
+        return "base64" if entropy >= 5.2 else None
+    if chars <= _B85_CHARS or chars <= _ASCII85_CHARS:
+        return "base85" if entropy >= 5.6 else None
+    return None
+
+
+def _byte_entropy(data: bytes) -> float:
+    n = len(data)
+    return -sum(c / n * math.log2(c / n) for c in Counter(data).values()) if n else 0.0
+
+
+def _literal_blob_findings(path: str, text: str, context: ExecContext) -> Iterator[Finding]:
+    # Only files that also run code are searched: the scan is not free.
+    if "exec(" not in text and "eval(" not in text:
+        return
+    for match in _LIT_RUN.finditer(text):
+        value = _joined_literal(match.group(1))
+        kind = _random_looking(value) if value is not None else None
+        if value is None or kind is None:
+            continue
+        big = len(value) >= 4096
+        yield _finding(
+            "code/high-entropy-blob",
+            Severity.MEDIUM if big else Severity.LOW,
+            context,
+            f"{len(value)}-{'byte' if isinstance(value, bytes) else 'character'} {kind} blob "
+            "split across string literals",
+            path,
+            _line_of(text, match.start(1)),
+            text[match.start(1) : match.start(1) + 60],
+        )
+        break
+
+
 def text_stats(
     path: str, text: str, context: ExecContext, *, raw: bytes | None = None
 ) -> FileReport:
@@ -304,8 +401,14 @@ def text_stats(
     """
     data = text.encode("utf-8", "surrogatepass") if raw is None else raw
     findings = [*_blob_findings(path, text, context, data), *_unicode_findings(path, text, context)]
-    if path.lower().endswith(PY_SUFFIXES):
+    lower = path.lower()
+    if lower.endswith(PY_SUFFIXES):
         findings.extend(_line_findings(path, text, context, data))
+        if not any(f.rule == "code/high-entropy-blob" for f in findings):
+            findings.extend(_literal_blob_findings(path, text, context))
+    elif lower.endswith(".pth"):
+        # A .pth line runs at start-up: padding can push an `import` off-screen.
+        findings.extend(f for f in _line_findings(path, text, context, data) if f.rule != _LONG)
     return FileReport(path, tuple(findings))
 
 
@@ -376,6 +479,19 @@ _OPEN_THEN_EXEC = re.compile(
     r"[^\n]*\n(?:[^\n]*\n){0,5}?[^\n]*\b(?:exec|eval)\s*\(",
     re.IGNORECASE,
 )
+_DATA_FILE = re.compile(
+    r"['\"](?P<c>[\w.\-]{1,80}\.(?:json|txt|dat|bin|png|jpe?g|gif|bmp|ico|csv|xml|ya?ml|cfg|ini"
+    r"|md|rst|log|b64|enc|html?|js|css|svg|wav|mp3|key|db|tmp))['\"]",
+    re.IGNORECASE,
+)
+# Ways a package reads its own files besides open(): pathlib, importlib.resources, pkgutil.
+_READS = re.compile(
+    r"\bopen\s*\(|\.read(?:_text|_bytes|lines)?\s*\(|\bget_data\s*\("
+    r"|\bresource_(?:string|stream)\s*\(|\bread_(?:text|binary)\s*\("
+)
+_EXEC_CALL = re.compile(r"(?<![\w.])(?:exec|eval)\s*\(")
+_ASSIGNED = re.compile(r"^[ \t]*(\w+)[ \t]*=[^=]")
+_READ_WINDOW = 8
 _SPAWN = re.compile(r"\b(?:Popen|subprocess\.\w+|os\.system|startfile|os\.exec\w*|spawn\w*)\s*\(")
 _SPAWN_WORDS = ("Popen", "subprocess.", "os.system", "startfile", "os.exec", "spawn")
 _FILE_LITERAL = re.compile(r"['\"]([\w][\w.\-]{1,63})['\"]")
@@ -396,12 +512,41 @@ def exec_file_targets(text: str) -> Iterator[tuple[int, str]]:
     if ("exec(" in text or "eval(" in text) and "open" in text:
         for match in _OPEN_THEN_EXEC.finditer(text):
             yield _line_of(text, match.start()), match.group("c")
+    if "exec(" in text or "eval(" in text:
+        yield from _read_then_exec(text)
     # Substring gate first: the regex alone costs more than parsing a large module.
     if any(w in text for w in _SPAWN_WORDS) and (spawn := _SPAWN.search(text)):
         line = _line_of(text, spawn.start())
         names = {m.group(1) for m in _FILE_LITERAL.finditer(text)}
         for name in sorted(n for n in names if not n.lower().endswith(PY_SUFFIXES)):
             yield line, RUN_PREFIX + name
+
+
+def _read_then_exec(text: str) -> Iterator[tuple[int, str]]:
+    """A data file read (by any means) and executed in the same statement, or read
+    into a name that an `exec`/`eval` a few lines later uses."""
+    lines: list[str] | None = None
+    for count, call in enumerate(_EXEC_CALL.finditer(text)):
+        if count >= 50:
+            return
+        line_no = _line_of(text, call.start())
+        here = _line_at(text, call.start())
+        if (m := _DATA_FILE.search(here)) and _READS.search(here):
+            yield line_no, m.group("c")
+            continue
+        if lines is None:
+            lines = text.splitlines()
+        for previous in lines[max(0, line_no - 1 - _READ_WINDOW) : line_no - 1]:
+            name = _ASSIGNED.match(previous)
+            m = _DATA_FILE.search(previous) if name else None
+            if (
+                name
+                and m
+                and _READS.search(previous)
+                and re.search(rf"\b{re.escape(name.group(1))}\b", here)
+            ):
+                yield line_no, m.group("c")
+                break
 
 
 def _strip_comments(text: str) -> str:

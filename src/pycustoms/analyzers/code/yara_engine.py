@@ -30,7 +30,7 @@ from typing import Any
 import yara_x
 
 from pycustoms.analyzers.code import FileReport
-from pycustoms.analyzers.code.context import ExecContext
+from pycustoms.analyzers.code.context import ExecContext, in_test_dir
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
@@ -214,7 +214,6 @@ _BINARY_EXTS = frozenset(
 _BINARY_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"\0asm")
 # Scripts a package might run directly.
 _SCRIPT_EXTS = frozenset({".sh", ".bash", ".ps1", ".psm1", ".bat", ".cmd", ".vbs", ".command"})
-_TEST_DIRS = frozenset({"test", "tests", "testing", "example", "examples", "docs", "doc"})
 
 # Public addresses that appear in documentation and tests as examples or resolvers.
 _EXAMPLE_IPS = frozenset(
@@ -341,11 +340,6 @@ def _file_kind(path: str, data: bytes) -> str:
     return "data"
 
 
-def _in_test_dir(path: str) -> bool:
-    parts = path.replace("\\", "/").lower().split("/")[:-1]
-    return any(p in _TEST_DIRS for p in parts)
-
-
 def _scale(
     base: Severity, context: ExecContext, kind: str, test_dir: bool
 ) -> tuple[Severity, float]:
@@ -397,7 +391,7 @@ def scan_bytes(path: str, data: bytes, context: ExecContext) -> FileReport:
         return FileReport(path, (finding,))
 
     kind = "code" if context is not ExecContext.DATA else _file_kind(path, data)
-    test_dir = _in_test_dir(path)
+    test_dir = in_test_dir(path)
     hits: dict[str, tuple[int, Severity]] = {}  # rule id -> (offset, base severity)
     groups: dict[str, int] = {}  # group -> earliest offset
     for rule in results.matching_rules:

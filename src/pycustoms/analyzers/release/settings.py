@@ -8,46 +8,34 @@ merged raw table that `load_config(...).raw` returns, with the same precedence
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from pycustoms.config import ENV_PREFIX, Field
-from pycustoms.errors import ConfigError
-
-_T = TypeVar("_T")
-_DURATION = re.compile(
-    r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?",
-    re.IGNORECASE,
+from pycustoms.settings_base import (
+    ENV_PREFIX,
+    Field,
+    load_fields,
+    lookup,
+    parse_bool,
+    parse_duration,
+    parse_int,
 )
 
-
-def parse_duration(value: Any) -> timedelta:
-    """Parse an ISO-8601 duration or a number of days; raise `ValueError` otherwise."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("expected a duration like P7D, not a boolean")
-    if isinstance(value, int | float):
-        return timedelta(days=value)
-    text = str(value).strip()
-    try:
-        return timedelta(days=float(text))
-    except ValueError:
-        pass
-    match = _DURATION.fullmatch(text)
-    if match is None or text.upper() in {"P", "PT"} or text.upper().endswith("T"):
-        raise ValueError(f"{text!r} is not a duration; write e.g. P7D, PT12H or 7")
-    part = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
-    return timedelta(
-        days=part["years"] * 365 + part["months"] * 30 + part["weeks"] * 7 + part["days"],
-        hours=part["hours"],
-        minutes=part["minutes"],
-        seconds=part["seconds"],
-    )
+# The parsing mechanics live in `pycustoms.settings_base`; these names stay importable
+# from here for the settings areas that were written against this module.
+__all__ = [
+    "RELEASE_FIELDS",
+    "ReleasePolicy",
+    "format_duration",
+    "load_fields",
+    "load_release_policy",
+    "lookup",
+    "parse_bool",
+    "parse_duration",
+    "parse_int",
+]
 
 
 def format_duration(value: timedelta) -> str:
@@ -67,66 +55,6 @@ def format_duration(value: timedelta) -> str:
     if minutes:
         return f"{sign}{minutes} min"
     return f"{sign}{rest} s"
-
-
-def parse_int(value: Any) -> int:
-    """A whole number from TOML or an environment string."""
-    if isinstance(value, bool):
-        raise ValueError("expected a whole number, not a boolean")
-    if isinstance(value, int):
-        return value
-    return int(str(value).strip().replace("_", ""))
-
-
-def parse_bool(value: Any) -> bool:
-    """A boolean from TOML or an environment string (1/0, true/false, yes/no, on/off)."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError("expected true or false")
-
-
-def lookup(table: Mapping[str, Any], dotted: str) -> Any:
-    """The value at a dotted key of a nested table, or `None`."""
-    node: Any = table
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def load_fields(
-    base: _T,
-    specs: tuple[Field, ...],
-    raw: Mapping[str, Any],
-    environ: Mapping[str, str],
-    overrides: Mapping[str, Any] | None = None,
-) -> _T:
-    """Apply *raw* TOML, then `PYCUSTOMS_*` variables, then *overrides* to dataclass *base*."""
-    result = base
-    layers: list[tuple[str, Callable[[Field], Any]]] = [
-        ("configuration", lambda f: lookup(raw, f.key)),
-        ("environment", lambda f: environ.get(f.env)),
-        ("flags", lambda f: (overrides or {}).get(f.attr)),
-    ]
-    for origin, get in layers:
-        changes: dict[str, Any] = {}
-        for spec in specs:
-            value = get(spec)
-            if value is None:
-                continue
-            try:
-                changes[spec.attr] = spec.parse(value)
-            except ValueError as exc:
-                where = spec.env if origin == "environment" else spec.key
-                raise ConfigError(f"{origin}: invalid value for {where!r}: {exc}") from None
-        result = replace(result, **changes)  # type: ignore[type-var]
-    return result
 
 
 @dataclass(frozen=True, slots=True)

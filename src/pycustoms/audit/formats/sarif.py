@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import IO, Any
 
-from pycustoms import __version__
 from pycustoms.audit.model import AuditReport
-from pycustoms.report.sarif import SCHEMA
+from pycustoms.report import sarif_base
 from pycustoms.rules import Rule, describe
 from pycustoms.types import Finding, Severity
 
-_LEVEL = {
-    Severity.INFO: "note",
-    Severity.LOW: "note",
-    Severity.MEDIUM: "warning",
-    Severity.HIGH: "error",
-    Severity.CRITICAL: "error",
-}
 UNVERIFIED_RULE = "audit/unverified"
 UNDETERMINED_RULE = "audit/undetermined"
 _OWN_RULES = {
@@ -61,16 +51,16 @@ def _result(
     physical: dict[str, Any] = {"artifactLocation": {"uri": finding.file or subject}}
     if finding.line:
         physical["region"] = {"startLine": finding.line}
-    key = "\0".join((subject, finding.rule, finding.snippet or finding.message))
-    return {
-        "ruleId": finding.rule,
-        "ruleIndex": index[finding.rule],
-        "level": _LEVEL[finding.severity],
-        "message": {"text": finding.message},
-        "locations": [{"physicalLocation": physical}],
-        "partialFingerprints": {"pycustoms/v1": hashlib.sha256(key.encode()).hexdigest()[:32]},
-        "properties": {"severity": finding.severity.label, **props},
-    }
+    return sarif_base.result(
+        finding,
+        index,
+        message=finding.message,
+        locations=[{"physicalLocation": physical}],
+        fingerprint=sarif_base.fingerprint(
+            subject, finding.rule, finding.snippet or finding.message
+        ),
+        properties={"severity": finding.severity.label, **props},
+    )
 
 
 def render(report: AuditReport, out: IO[str]) -> None:
@@ -102,29 +92,5 @@ def render(report: AuditReport, out: IO[str]) -> None:
             )
     for path, verdict in report.input_verdicts:
         pairs += [(f, path, {}) for f in verdict.findings]
-    rule_ids = sorted({f.rule for f, _, _ in pairs})
-    index = {rule: i for i, rule in enumerate(rule_ids)}
-    rules = []
-    for rule_id in rule_ids:
-        rule = _rule(rule_id)
-        rules.append(
-            {
-                "id": rule_id,
-                "name": rule_id.replace("/", "."),
-                "shortDescription": {"text": rule.title},
-                "fullDescription": {"text": rule.description or rule.title},
-                "defaultConfiguration": {"level": _LEVEL[rule.severity]},
-            }
-        )
-    document = {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": {"name": "pycustoms", "version": __version__, "rules": rules}},
-                "results": [_result(f, s, index, p) for f, s, p in pairs],
-            }
-        ],
-    }
-    json.dump(document, out, indent=2)
-    out.write("\n")
+    rules, index = sarif_base.rule_table((f.rule for f, _, _ in pairs), _rule)
+    sarif_base.write(out, rules, [_result(f, s, index, p) for f, s, p in pairs])

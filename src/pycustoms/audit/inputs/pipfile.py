@@ -7,16 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pycustoms.audit.inputs._lockutil import LockCollector
 from pycustoms.audit.inputs.interface import InputReader, LineFinder, read_text
-from pycustoms.audit.model import (
-    AuditInput,
-    Dependency,
-    DependencyKind,
-    IndexSetting,
-    InputFormat,
-)
+from pycustoms.audit.model import AuditInput, DependencyKind, IndexSetting, InputFormat
 from pycustoms.errors import TargetError
-from pycustoms.types import normalize_name
 
 
 def _kind(entry: Mapping[str, Any]) -> tuple[DependencyKind, str | None]:
@@ -44,7 +38,7 @@ def parse_pipfile_lock(document: Mapping[str, Any], text: str, source: str) -> A
     indexes = [
         IndexSetting(url, "source", source, lines.find(f'"{url}"')) for url in sources.values()
     ]
-    deps: list[Dependency] = []
+    lock = LockCollector(source, InputFormat.PIPFILE)
     for section in ("default", "develop"):
         table = document.get(section, {})
         if not isinstance(table, Mapping):
@@ -57,24 +51,20 @@ def parse_pipfile_lock(document: Mapping[str, Any], text: str, source: str) -> A
             version = pin[2:] if pin.startswith("==") else None
             kind, url = _kind(entry)
             hashes = tuple(str(h).lower() for h in entry.get("hashes", []) or [])
-            deps.append(
-                Dependency(
-                    name=normalize_name(name),
-                    display_name=name,
-                    source=source,
-                    line=lines.find(f'"{name}": {{', start=start),
-                    version=version,
-                    specifier=pin if pin and version is None and pin != "*" else None,
-                    marker=str(entry["markers"]) if entry.get("markers") else None,
-                    kind=kind,
-                    url=url,
-                    hashes=hashes,
-                    extras=tuple(entry.get("extras", []) or []),
-                    groups=(section,),
-                    index=sources.get(str(entry.get("index"))) if entry.get("index") else None,
-                )
+            lock.add(
+                name,
+                lines.find(f'"{name}": {{', start=start),
+                version=version,
+                specifier=pin if pin and version is None and pin != "*" else None,
+                marker=str(entry["markers"]) if entry.get("markers") else None,
+                kind=kind,
+                url=url,
+                hashes=hashes,
+                extras=tuple(entry.get("extras", []) or []),
+                groups=(section,),
+                index=sources.get(str(entry.get("index"))) if entry.get("index") else None,
             )
-    return AuditInput(source, InputFormat.PIPFILE, tuple(deps), tuple(indexes))
+    return lock.result(indexes)
 
 
 class PipfileLockReader(InputReader):

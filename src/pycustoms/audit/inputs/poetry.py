@@ -6,18 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pycustoms.audit.inputs._lockutil import locked_file
+from pycustoms.audit.inputs._lockutil import LockCollector, locked_files, named_packages
 from pycustoms.audit.inputs.interface import InputReader, LineFinder, read_toml
-from pycustoms.audit.model import (
-    AuditInput,
-    Dependency,
-    DependencyKind,
-    IndexSetting,
-    InputFormat,
-    LockedFile,
-)
+from pycustoms.audit.model import AuditInput, DependencyKind, InputFormat
 from pycustoms.errors import TargetError
-from pycustoms.types import normalize_name
 
 _SOURCE_KINDS = {
     "git": DependencyKind.VCS,
@@ -31,44 +23,23 @@ def parse_lock_packages(
     document: Mapping[str, Any], text: str, source: str, fmt: InputFormat
 ) -> AuditInput:
     """Poetry and PDM share this shape: `[[package]]` with `files = [{file, hash}]`."""
-    packages = document.get("package", [])
-    if not isinstance(packages, list):
-        raise TargetError(f"{source}: `package` must be an array of tables")
-    lines = LineFinder(text)
-    deps: list[Dependency] = []
-    indexes: dict[str, IndexSetting] = {}
-    cursor = 0
-    for number, entry in enumerate(packages, start=1):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-            raise TargetError(f"{source}: package #{number} has no name")
-        name = entry["name"]
-        line = lines.find(f'name = "{name}"', start=cursor)
-        cursor = line or cursor
-        files: list[LockedFile] = [
-            found
-            for item in entry.get("files", []) or []
-            if isinstance(item, Mapping) and (found := locked_file(item, hash_key="hash"))
-        ]
+    lock = LockCollector(source, fmt)
+    for entry, name, line in named_packages(document, "package", source, LineFinder(text)):
         kind, url, index = _origin(entry)
-        if index and index not in indexes:
-            indexes[index] = IndexSetting(index, "source", source, line)
+        lock.index(index, "source", line)
         groups = entry.get("groups") or entry.get("category") or ()
-        deps.append(
-            Dependency(
-                name=normalize_name(name),
-                display_name=name,
-                source=source,
-                line=line,
-                version=str(entry["version"]) if entry.get("version") else None,
-                marker=str(entry["marker"]) if entry.get("marker") else None,
-                kind=kind,
-                url=url,
-                files=tuple(files),
-                groups=tuple(groups) if isinstance(groups, list) else (str(groups),),
-                index=index,
-            )
+        lock.add(
+            name,
+            line,
+            version=str(entry["version"]) if entry.get("version") else None,
+            marker=str(entry["marker"]) if entry.get("marker") else None,
+            kind=kind,
+            url=url,
+            files=locked_files(entry, "files", hash_key="hash"),
+            groups=tuple(groups) if isinstance(groups, list) else (str(groups),),
+            index=index,
         )
-    return AuditInput(source, fmt, tuple(deps), tuple(indexes.values()))
+    return lock.result()
 
 
 def _origin(entry: Mapping[str, Any]) -> tuple[DependencyKind, str | None, str | None]:

@@ -7,18 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pycustoms.audit.inputs._lockutil import locked_file
+from pycustoms.audit.inputs._lockutil import LockCollector, locked_files, named_packages
 from pycustoms.audit.inputs.interface import InputReader, LineFinder, read_toml
-from pycustoms.audit.model import (
-    AuditInput,
-    Dependency,
-    DependencyKind,
-    IndexSetting,
-    InputFormat,
-    LockedFile,
-)
+from pycustoms.audit.model import AuditInput, DependencyKind, InputFormat
 from pycustoms.errors import TargetError
-from pycustoms.types import normalize_name
 
 _NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
@@ -42,48 +34,23 @@ def parse_pylock(document: Mapping[str, Any], text: str, source: str) -> AuditIn
     version = str(document.get("lock-version", ""))
     if not version.startswith("1."):
         raise TargetError(f"{source}: lock-version {version!r} is not 1.x; regenerate the lock")
-    lines = LineFinder(text)
-    deps: list[Dependency] = []
-    indexes: dict[str, IndexSetting] = {}
-    packages = document.get("packages", [])
-    if not isinstance(packages, list):
-        raise TargetError(f"{source}: `packages` must be an array of tables")
-    cursor = 0
-    for number, entry in enumerate(packages, start=1):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-            raise TargetError(f"{source}: package #{number} has no name")
-        name = entry["name"]
-        line = lines.find(f'name = "{name}"', start=cursor)
-        cursor = line or cursor
-        files: list[LockedFile] = [
-            item
-            for wheel in entry.get("wheels", []) or []
-            if isinstance(wheel, Mapping) and (item := locked_file(wheel))
-        ]
-        for key in ("sdist", "archive"):
-            table = entry.get(key)
-            if isinstance(table, Mapping) and (item := locked_file(table)):
-                files.append(item)
+    lock = LockCollector(source, InputFormat.PYLOCK)
+    for entry, name, line in named_packages(document, "packages", source, LineFinder(text)):
         kind, url = _kind(entry)
         index = entry.get("index") if isinstance(entry.get("index"), str) else None
-        if index and index not in indexes:
-            indexes[index] = IndexSetting(index, "index", source, line)
+        lock.index(index, "index", line)
         version_value = entry.get("version")
-        deps.append(
-            Dependency(
-                name=normalize_name(name),
-                display_name=name,
-                source=source,
-                line=line,
-                version=str(version_value) if version_value else None,
-                marker=str(entry["marker"]) if entry.get("marker") else None,
-                kind=kind,
-                url=url,
-                files=tuple(files),
-                index=index,
-            )
+        lock.add(
+            name,
+            line,
+            version=str(version_value) if version_value else None,
+            marker=str(entry["marker"]) if entry.get("marker") else None,
+            kind=kind,
+            url=url,
+            files=locked_files(entry, "wheels", ("sdist", "archive")),
+            index=index,
         )
-    return AuditInput(source, InputFormat.PYLOCK, tuple(deps), tuple(indexes.values()))
+    return lock.result()
 
 
 class PylockReader(InputReader):

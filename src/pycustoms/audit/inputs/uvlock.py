@@ -6,18 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pycustoms.audit.inputs._lockutil import locked_file
+from pycustoms.audit.inputs._lockutil import LockCollector, locked_files, named_packages
 from pycustoms.audit.inputs.interface import InputReader, LineFinder, read_toml
-from pycustoms.audit.model import (
-    AuditInput,
-    Dependency,
-    DependencyKind,
-    IndexSetting,
-    InputFormat,
-    LockedFile,
-)
+from pycustoms.audit.model import AuditInput, DependencyKind, InputFormat
 from pycustoms.errors import TargetError
-from pycustoms.types import normalize_name
 
 _SOURCE_KINDS = {
     "git": DependencyKind.VCS,
@@ -33,19 +25,8 @@ def parse_uv_lock(document: Mapping[str, Any], text: str, source: str) -> AuditI
     """Dependencies of a parsed `uv.lock`. The project itself (editable/virtual) is kept as such."""
     if not isinstance(document.get("version"), int):
         raise TargetError(f"{source}: no lock `version`; is this a uv.lock?")
-    packages = document.get("package", [])
-    if not isinstance(packages, list):
-        raise TargetError(f"{source}: `package` must be an array of tables")
-    lines = LineFinder(text)
-    deps: list[Dependency] = []
-    indexes: dict[str, IndexSetting] = {}
-    cursor = 0
-    for number, entry in enumerate(packages, start=1):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-            raise TargetError(f"{source}: package #{number} has no name")
-        name = entry["name"]
-        line = lines.find(f'name = "{name}"', start=cursor)
-        cursor = line or cursor
+    lock = LockCollector(source, InputFormat.UVLOCK)
+    for entry, name, line in named_packages(document, "package", source, LineFinder(text)):
         raw_origin = entry.get("source")
         origin: Mapping[str, Any] = raw_origin if isinstance(raw_origin, Mapping) else {}
         kind, url, index = DependencyKind.REGISTRY, None, None
@@ -54,31 +35,18 @@ def parse_uv_lock(document: Mapping[str, Any], text: str, source: str) -> AuditI
                 index = str(value)
             elif key in _SOURCE_KINDS:
                 kind, url = _SOURCE_KINDS[key], str(value)
-        if index and index not in indexes:
-            indexes[index] = IndexSetting(index, "registry", source, line)
-        files: list[LockedFile] = [
-            item
-            for wheel in entry.get("wheels", []) or []
-            if isinstance(wheel, Mapping) and (item := locked_file(wheel, hash_key="hash"))
-        ]
-        sdist = entry.get("sdist")
-        if isinstance(sdist, Mapping) and (item := locked_file(sdist, hash_key="hash")):
-            files.append(item)
+        lock.index(index, "registry", line)
         version = entry.get("version")
-        deps.append(
-            Dependency(
-                name=normalize_name(name),
-                display_name=name,
-                source=source,
-                line=line,
-                version=str(version) if version is not None else None,
-                kind=kind,
-                url=url,
-                files=tuple(files),
-                index=index,
-            )
+        lock.add(
+            name,
+            line,
+            version=str(version) if version is not None else None,
+            kind=kind,
+            url=url,
+            files=locked_files(entry, "wheels", ("sdist",), hash_key="hash"),
+            index=index,
         )
-    return AuditInput(source, InputFormat.UVLOCK, tuple(deps), tuple(indexes.values()))
+    return lock.result()
 
 
 class UvLockReader(InputReader):

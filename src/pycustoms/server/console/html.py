@@ -18,6 +18,7 @@ from pycustoms.incident.query import incident_report
 from pycustoms.server.admin_api import _findings, authenticate, console_of
 from pycustoms.server.console import actions, data
 from pycustoms.server.console.access import Principal, Role
+from pycustoms.server.console.service import Console
 from pycustoms.server.console.templates import CSS, TEMPLATES
 from pycustoms.types import normalize_name
 
@@ -25,16 +26,21 @@ _JINJA = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
-def _page(name: str, who: Principal, flash: str | None = None, **context: Any) -> HTMLResponse:
+def _page(
+    name: str, who: Principal, flash: str | None = None, *, status: int = 200, **context: Any
+) -> HTMLResponse:
     user = {
         "name": who.name,
         "role": who.role.value if who.role else "none",
         "can_decide": who.role is not None and who.role.allows(Role.APPROVER),
+        "can_block": who.role is not None and who.role.allows(Role.ADMIN),
     }
     body = _JINJA.get_template(name).render(
         css=CSS, who=user, flash=flash, csrf=who.csrf(), **context
     )
-    return HTMLResponse(body, headers={"cache-control": "no-store", "x-frame-options": "DENY"})
+    return HTMLResponse(
+        body, status, headers={"cache-control": "no-store", "x-frame-options": "DENY"}
+    )
 
 
 @router.get("/")
@@ -49,6 +55,14 @@ def dashboard(request: Request, done: str | None = None) -> HTMLResponse:
     )  # fmt: skip
 
 
+async def _form(request: Request, who: Principal) -> dict[str, str]:
+    """The posted form's text fields, once its CSRF value is checked."""
+    form = await request.form()
+    if str(form.get("csrf", "")) != who.csrf():
+        raise HTTPException(403, "the form is stale or not from this console; reload the page")
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
 @router.get("/quarantine")
 def quarantine(request: Request, done: str | None = None) -> HTMLResponse:
     """The quarantine queue with approve/deny forms."""
@@ -60,10 +74,8 @@ def quarantine(request: Request, done: str | None = None) -> HTMLResponse:
 async def decide(request: Request, sha256: str) -> RedirectResponse:
     """Approve or deny one file (form post), then back to the queue."""
     who = authenticate(request, Role.APPROVER)
-    form = await request.form()
-    if str(form.get("csrf", "")) != who.csrf():
-        raise HTTPException(403, "the form is stale or not from this console; reload the page")
-    decision, reason = str(form.get("decision", "")), str(form.get("reason", ""))
+    form = await _form(request, who)
+    decision, reason = form.get("decision", ""), form.get("reason", "")
     console = console_of(request)
     try:
         done = await asyncio.to_thread(
@@ -105,12 +117,9 @@ def _version_key(text: str) -> Any:
         return (1, Version("0"), text)
 
 
-@router.get("/packages/{project}")
-def package(request: Request, project: str) -> HTMLResponse:
-    """Files with findings and snippets, capability diff, provenance, installs."""
-    who = authenticate(request, Role.READER)
-    console = console_of(request)
-    info = data.package(console.state.db, normalize_name(project))
+def _package_info(console: Console, project: str) -> dict[str, Any]:
+    """The package page's facts: the read model plus each stored file's findings; blocking."""
+    info = data.package(console.state.db, project)
     for f in info["files"]:
         result = console.scan_stored(f["sha256"], f["filename"])
         f["stored"] = result is not None
@@ -120,7 +129,46 @@ def package(request: Request, project: str) -> HTMLResponse:
               "message": x.message, "snippet": x.snippet} for x in result.verdict.findings]
             if result else []
         )  # fmt: skip
-    return _page("package", who, p=info, diff=_capability_diff(info["files"]))
+    versions = {f["version"] for f in info["files"]} | {i["version"] for i in info["installs"]}
+    info["versions"] = sorted((v for v in versions if v), key=_version_key, reverse=True)
+    return info
+
+
+def _package_page(
+    who: Principal, info: dict[str, Any], done: str | None = None, **context: Any
+) -> HTMLResponse:
+    return _page("package", who, done, p=info, diff=_capability_diff(info["files"]), **context)
+
+
+@router.get("/packages/{project}")
+def package(request: Request, project: str, done: str | None = None) -> HTMLResponse:
+    """Files with findings and snippets, capability diff, provenance, installs, blocks."""
+    who = authenticate(request, Role.READER)
+    info = _package_info(console_of(request), normalize_name(project))
+    return _package_page(who, info, done, form={})
+
+
+@router.post("/packages/{project}/block", response_model=None)
+async def block(request: Request, project: str) -> HTMLResponse | RedirectResponse:
+    """Block a release by hand (admin): as `POST /api/v1/blocks`, then back to the package.
+
+    An invalid form (no version, an empty reason) shows the page again with the error
+    and what was typed, rather than a bare error document.
+    """
+    who = authenticate(request, Role.ADMIN)
+    form = await _form(request, who)
+    version, reason = form.get("version", ""), form.get("reason", "")
+    console = console_of(request)
+    name = normalize_name(project)
+    try:
+        done = await console.block_release(name, version, reason, who.name)
+    except UsageError as exc:
+        info = await asyncio.to_thread(_package_info, console, name)
+        form = {"version": version, "reason": reason, "error": str(exc)}
+        return _package_page(who, info, status=422, form=form)
+    opened = " and opened an incident" if done["incident"] is not None else ""
+    message = quote(f"{name}=={done['version']} blocked{opened}")
+    return RedirectResponse(f"/console/packages/{quote(name)}?done={message}", status_code=303)
 
 
 @router.get("/environments")

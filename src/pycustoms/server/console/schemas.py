@@ -63,7 +63,9 @@ class ReleaseFacts(Out):
     files: list[ReleaseFile] = Field(description="files served")
     decisions: list[str] = Field(description="stored scan decisions of those files")
     rules: list[str] = Field(description="rule ids that fired on them")
-    blocked_because: list[str] = Field(description="release blocks: `source: reason`")
+    blocked_because: list[str] = Field(
+        description="why it is blocked: release blocks' reasons, then the scanner's"
+    )
 
 
 class ChecklistItem(Out):

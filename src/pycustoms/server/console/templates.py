@@ -2,7 +2,8 @@
 """The console's Jinja2 templates, kept in Python so that they ship with the package.
 
 Server-rendered, no JavaScript: forms post and redirect; every action is a link or
-a button reachable with Tab, and `accesskey`s jump between sections.
+a button reachable with Tab, and `accesskey`s jump between sections (the nav's
+letters; `b` to the block form of a package page).
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ and takes it off this list. Both need a reason, recorded in the audit log.</p>
 
 PACKAGE = """{% extends "base" %}{% block title %}{{ p.project }}{% endblock %}{% block main %}
 <h1>{{ p.project }}</h1>
-<p><a href="/console/incident?spec={{ p.project }}">Incident view of every version</a></p>
+<p><a href="/console/incident?spec={{ p.project }}">Incident view of every version</a>
+· <a href="#blocks">Blocks and incidents</a></p>
 <h2>Files</h2>
 {% for f in p.files %}<section aria-labelledby="f{{ loop.index }}">
 <h3 id="f{{ loop.index }}">{{ f.filename }} <span class="{{ f.decision }}">{{ f.decision }}</span> (score {{ f.score }})</h3>
@@ -124,6 +126,30 @@ PACKAGE = """{% extends "base" %}{% block title %}{{ p.project }}{% endblock %}{
 {% for i in p.installs %}<tr><td><a href="/console/incident?spec={{ p.project }}=={{ i.version }}">{{ i.version }}</a></td>
 <td>{{ i.count }}</td><td>{{ i.environments }}</td><td>{{ i.last }}</td></tr>
 {% else %}<tr><td colspan="4">Never installed through the index.</td></tr>{% endfor %}</tbody></table>
+<h2 id="blocks">Blocks</h2>
+<table><thead><tr><th>Version</th><th>Source</th><th>Reason</th><th>By</th><th>When</th></tr></thead><tbody>
+{% for b in p.blocks %}<tr><td>{{ b.version or "-" }}</td><td>{{ b.source }}</td><td>{{ b.reason }}</td><td>{{ b.actor }}</td><td>{{ b.at }}</td></tr>
+{% else %}<tr><td colspan="5">No release of this project is blocked after its scan.</td></tr>{% endfor %}</tbody></table>
+<h2 id="incidents">Incidents</h2>
+<table><thead><tr><th>Release</th><th>Source</th><th>Reason</th><th>Environments</th><th>Detected</th></tr></thead><tbody>
+{% for i in p.incidents %}<tr><td><a href="/console/incident?spec={{ i.project }}=={{ i.version }}">{{ i.project }}=={{ i.version }}</a></td>
+<td>{{ i.source }}</td><td>{{ i.reason }}</td><td>{{ i.environments }}</td><td>{{ i.detected_at }}</td></tr>
+{% else %}<tr><td colspan="5">No incidents.</td></tr>{% endfor %}</tbody></table>
+<h2 id="block">Block a release</h2>
+{% if who.can_block %}
+<p>Refuses the release's files from now on. If an environment installed it, an incident
+is opened and the webhooks are told. The reason is recorded in the audit log.</p>
+{% if form.error %}<p class="block" role="alert" id="block-error">{{ form.error }}</p>{% endif %}
+<form class="decide" method="post" action="/console/packages/{{ p.project }}/block">
+<input type="hidden" name="csrf" value="{{ csrf }}">
+<label for="block-version">Version</label>
+<input id="block-version" name="version" list="block-versions" required maxlength="128" accesskey="b" value="{{ form.version or "" }}"{% if form.error %} aria-describedby="block-error" autofocus{% endif %}>
+<datalist id="block-versions">{% for v in p.versions %}<option value="{{ v }}">{% endfor %}</datalist>
+<label for="block-reason">Reason for blocking</label>
+<textarea id="block-reason" name="reason" required maxlength="2000">{{ form.reason or "" }}</textarea>
+<button>Block release</button>
+</form>
+{% else %}<p>Blocking a release needs the admin role.</p>{% endif %}
 {% endblock %}"""
 
 ENVIRONMENTS = """{% extends "base" %}{% block title %}Environments{% endblock %}{% block main %}

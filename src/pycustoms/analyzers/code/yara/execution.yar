@@ -9,6 +9,11 @@ rule powershell_download_cradle {
     $webclient = /[Nn]et\.[Ww]eb[Cc]lient\)?\s*\.\s*[Dd]ownload([Ss]tring|[Dd]ata|[Ff]ile)\s*\(/
     $iex_new = /([Ii][Ee][Xx]|[Ii]nvoke-[Ee]xpression)\s*\(\s*\(?\s*[Nn]ew-[Oo]bject\s/
     $tcpclient = /[Nn]ew-[Oo]bject\s+([Ss]ystem\.)?[Nn]et\.[Ss]ockets\.T[Cc][Pp][Cc]lient/
+    // IEX (iwr ...) / iex(irm ...): the download evaluated in place.
+    $iex_of_fetch = /([Ii][Ee][Xx]|[Ii]nvoke-[Ee]xpression)\s*\(\s*\(?\s*([Ii]wr|[Ii]rm|[Ii]nvoke-[Ww]eb[Rr]equest|[Ii]nvoke-[Rr]est[Mm]ethod)\s/
+    // iwr | iex run in a hidden window, or fetched from a raw IP: installers do neither.
+    $hidden_pipe = /[Pp]ower[Ss]hell(\.exe)?[^\n]{0,120}\s[\-\/]([Ww]|[Ww]in|[Ww]indow|[Ww]indow[Ss]tyle)\s+[Hh](idden)?\b[^\n]{0,200}([Ii]wr |[Ii]rm |[Ii]nvoke-[Ww]eb[Rr]equest|[Ii]nvoke-[Rr]est[Mm]ethod)[^\n|]{1,300}\|\s*([Ii][Ee][Xx]|[Ii]nvoke-[Ee]xpression)\b/
+    $ip_pipe = /([Ii]wr|[Ii]rm|[Ii]nvoke-[Ww]eb[Rr]equest|[Ii]nvoke-[Rr]est[Mm]ethod)\s+(-[Uu]ri\s+)?["']?https?:\/\/[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}[^\n|]{0,300}\|\s*([Ii][Ee][Xx]|[Ii]nvoke-[Ee]xpression)\b/
   condition:
     any of them
 }
@@ -20,6 +25,9 @@ rule powershell_hidden_or_encoded {
   strings:
     $enc = /([Pp]ower[Ss]hell|POWERSHELL)(\.exe)?[^\n]{0,120}\s[\-\/]([Ee]|[Ee][Cc]|[Ee]n|[Ee]nc|[Ee]ncoded[Cc]ommand)\s+["']?[A-Za-z0-9+\/]{40}/
     $hidden = /([Pp]ower[Ss]hell|POWERSHELL)(\.exe)?[^\n]{0,120}\s[\-\/]([Ww]|[Ww]in|[Ww]indow|[Ww]indow[Ss]tyle)\s+[Hh](idden)?\b/
+    // The same flags as separate argv items: ["powershell", "-WindowStyle", "Hidden", ...].
+    $enc_argv = /([Pp]ower[Ss]hell|POWERSHELL|pwsh)(\.exe)?["'][^\n]{0,160}["'][\-\/]([Ee]|[Ee][Cc]|[Ee]n|[Ee]nc|[Ee]ncoded[Cc]ommand)["']\s*,\s*["']?[A-Za-z0-9+\/]{40}/
+    $hidden_argv = /([Pp]ower[Ss]hell|POWERSHELL|pwsh)(\.exe)?["'][^\n]{0,160}["'][\-\/]([Ww]|[Ww]in|[Ww]indow|[Ww]indow[Ss]tyle)["']\s*,\s*["'][Hh](idden)?["']/
   condition:
     any of them
 }

@@ -106,6 +106,9 @@ rule paste_or_file_drop_site {
     $catbox = /(files|litter)\.catbox\.moe/
     $rentry = /rentry\.(co|org)\/[a-z0-9]{3,}\/raw/
     $bashupload = "bashupload.com"
+    // Paste APIs that take an upload (the drop side of a paste site).
+    $pastebin_api = /pastebin\.com\/api\/api_(post|login)\.php/
+    $paste_apis = /(dpaste\.(com|org)\/api|paste\.ee\/api|hastebin\.com\/documents|paste\.rs\/?["']|termbin\.com|sprunge\.us|ix\.io\/?["'])/
   condition:
     any of them
 }
