@@ -115,10 +115,12 @@ _XOR_BLOB = bytes(b ^ _KEY[i % 4] for i, b in enumerate(zlib.compress(INNER.enco
 # samples so that a byte pattern sees one literal; `add` fills the placeholders.
 _TOKEN = "Fake0Token" * 6 + "Fake0Tok"
 SERVICE_URLS = {
-    "@DISCORD_HOOK@": "https://discord.com/api/webhooks/123456789012345678/" + _TOKEN,
-    "@DISCORDAPP_HOOK@": "https://discordapp.com/api/webhooks/111111111111111111/" + _TOKEN,
-    "@SLACK_HOOK@": "https://hooks.slack.com/services/T00000000/B00000000/" + "X" * 24,
-    "@TELEGRAM_BOT@": "https://api.telegram.org/bot1234567890:AA" + "Fake" * 8 + "F",
+    # Fake secrets shaped like live ones (random-looking, not documentation
+    # placeholders such as XXXX or 0000, which the scanner rightly ignores).
+    "@DISCORD_HOOK@": "https://discord.com/api/webhooks/823491057361928450/" + _TOKEN,
+    "@DISCORDAPP_HOOK@": "https://discordapp.com/api/webhooks/719283046152837465/" + _TOKEN,
+    "@SLACK_HOOK@": "https://hooks.slack.com/services/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",
+    "@TELEGRAM_BOT@": "https://api.telegram.org/bot6839201574:AAGk" + "Fq8Lz2Wx" * 4 + "F",
 }
 
 SAMPLES: list[Sample] = []

@@ -16,9 +16,10 @@ from pycustoms.types import Capability, Severity
 M = ExecContext.MODULE
 
 # Fake secrets assembled at import so no complete token sits in the source.
-_DISCORD = "https://discord.com/api/webhooks/" + "1" * 18 + "/" + "aB3_-" * 13
-_SLACK = "https://hooks.slack.com/services/" + "T0ABCDEFG/B0ABCDEFG/" + "x" * 24
-_TELEGRAM = "https://api.telegram.org/bot" + "123456789:" + "A" * 35
+# Fake secrets shaped like live ones; placeholders (XXXX, 0000) are tested below.
+_DISCORD = "https://discord.com/api/webhooks/" + "823491057361928450" + "/" + "aB3_-" * 13
+_SLACK = "https://hooks.slack.com/services/" + "T04B7QK2N/B05C8RL3P/" + "q7Wm2Zr9Kd4Lx8Vb1Nc6Hs3J"
+_TELEGRAM = "https://api.telegram.org/bot" + "6839201574:" + "AAGk" + "Fq8Lz2Wx" * 4
 _B64 = "QUJD" * 150
 
 
@@ -114,6 +115,16 @@ def test_rule_catches_sample(rule: str, sample: str) -> None:
 
 
 NEGATIVES: list[tuple[str, str]] = [
+    # Documentation placeholders and a look-alike host are not live webhooks.
+    (
+        "code/webhook-exfil-endpoint",
+        "'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX'",
+    ),
+    (
+        "code/webhook-exfil-endpoint",
+        "'https://nothooks.slack.com/services/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'",
+    ),
+    ("code/webhook-exfil-endpoint", "'https://api.telegram.org/bot1234567890:" + "A" * 35 + "'"),
     ("code/webhook-exfil-endpoint", "See https://discord.com/developers/docs for webhooks."),
     ("code/webhook-api-reference", "DISCORD_URL = 'https://discord.com/invite/abc'"),
     ("code/request-catcher-endpoint", "We use https://webhook.site in the tutorial."),

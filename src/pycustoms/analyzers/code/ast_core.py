@@ -139,7 +139,11 @@ _LOOPBACK = re.compile(
     r"https?://(127\.|0\.0\.0\.0|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)"
 )
 _RAW_IP = re.compile(r"https?://(\d{1,3}\.){3}\d{1,3}")
-_SHELL_TOOLS = re.compile(r"\b(curl|wget|nslookup|dig|nc|ncat|ping|host|Invoke-WebRequest)\b")
+# A network tool in command position: not an option such as `--host` or a word
+# inside a path or file name.
+_SHELL_TOOLS = re.compile(
+    r"(?<![-\w./])(curl|wget|nslookup|dig|nc|ncat|ping|host|Invoke-WebRequest)\b(?![-.=])"
+)
 _CHMOD_TEXT = re.compile(r"chmod\s+(\+x|[0-7]?[0-7][1357][0-7]|[0-7]?[0-7][0-7][1357]|u\+x|a\+x)")
 _ALLOC_APIS = frozenset({"VirtualAlloc", "VirtualAllocEx", "NtAllocateVirtualMemory"})
 _COPY_APIS = frozenset({"RtlMoveMemory", "WriteProcessMemory"})

@@ -201,7 +201,10 @@ class Sinks(Core):
             if self.keylog is None:
                 self.keylog = (node.lineno, self.scope.func)
             return frozenset({T.CRED})
-        if method in _CRED_METHODS:
+        if method in _CRED_METHODS and not node.args and not node.keywords:
+            # botocore's session getters take no arguments; a same-named method that
+            # is told which provider or region to look up is an application's own
+            # key store, whose result is sent to that provider as it should be.
             self.caps.add(Capability.CREDENTIAL_READ)
             return frozenset({T.CRED})
         if method in _MUTATORS and data & _TAINT and isinstance(node.func, ast.Attribute):
@@ -457,9 +460,12 @@ class Sinks(Core):
                 self.hit(
                     HOST_EXFIL, staged(4, 3, 1), node, f"{name}() sends host details via a tool"
                 )
-        if data & (T.SECRET_LABELS | {T.HOSTINFO}) and _SHELL_TOOLS.search(text):
+        # What the command line carries. `env=` hands the child its environment,
+        # which every launcher does; it is not data sent anywhere by itself.
+        sent = (data - kwargs["env"]) | first if "env" in kwargs else data
+        if sent & (T.SECRET_LABELS | {T.HOSTINFO}) and _SHELL_TOOLS.search(text):
             self._event(node)
-            if data & T.SECRET_LABELS:
+            if sent & T.SECRET_LABELS:
                 self.hit(EXFIL, threat(4), node, f"{name}() passes secrets to a network tool")
             else:
                 self.hit(

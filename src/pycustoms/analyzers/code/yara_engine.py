@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import posixpath
+import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -313,6 +314,19 @@ def _is_public_ip_url(text: str) -> bool:
     return address.is_global and host not in _EXAMPLE_IPS
 
 
+# Documentation placeholders: runs of X or 0, counting sequences, one repeated
+# character. Live secrets are random and never look like this.
+_PLACEHOLDER = re.compile(rb"[Xx]{6,}|0{6,}|1234567|abcdef|([A-Za-z0-9])\1{9,}", re.ASCII)
+_HOST_CHAR = re.compile(rb"[A-Za-z0-9-]")
+
+
+def _is_live_token(data: bytes, offset: int, length: int) -> bool:
+    """A webhook URL on its own host (not `nothooks.…`) whose secret is not a placeholder."""
+    if offset and _HOST_CHAR.fullmatch(data[offset - 1 : offset]):
+        return False
+    return _PLACEHOLDER.search(data[offset : offset + length]) is None
+
+
 def _first_offset(rule: Any, data: bytes, meta: _RuleMeta) -> int | None:
     """Offset of the earliest match that passes the rule's filter, if any."""
     best: int | None = None
@@ -322,6 +336,10 @@ def _first_offset(rule: Any, data: bytes, meta: _RuleMeta) -> int | None:
                 text = data[match.offset : match.offset + match.length].decode("ascii", "replace")
                 if not _is_public_ip_url(text):
                     continue
+            elif meta.filter == "live_token" and not _is_live_token(
+                data, match.offset, match.length
+            ):
+                continue
             if best is None or match.offset < best:
                 best = match.offset
     return best

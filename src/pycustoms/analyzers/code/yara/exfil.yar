@@ -12,6 +12,7 @@ rule messaging_webhook_with_token {
     id = "code/webhook-exfil-endpoint"
     severity = "high"
     group = "exfil"
+    filter = "live_token"
   strings:
     // A complete webhook or bot URL, secret included: ready to receive data.
     $discord = /[Dd]iscord(app)?\.com\/api\/(v[0-9]{1,2}\/)?webhooks\/[0-9]{17,20}\/[A-Za-z0-9_\-]{50,80}/
