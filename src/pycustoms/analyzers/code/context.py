@@ -59,7 +59,9 @@ _TEST_DIRS = frozenset(
     # by an install.
     | {"ci", ".ci", ".github", ".circleci", ".gitlab", ".azure-pipelines", "ciimage"}
 )
-_TEST_WORDS = frozenset({"test", "tests", "testing", "testsuite", "unittests"})
+_TEST_WORDS = frozenset(
+    {"test", "tests", "testing", "testsuite", "unittest", "unittests", "testdata", "fixtures"}
+)
 _WORD = re.compile(r"[a-z0-9]+")
 
 

@@ -637,7 +637,9 @@ def fallback_python(path: str, text: str, context: ExecContext) -> FileReport:
         )
     findings.extend(_homoglyph_findings(path, text, context))
     for line_no, target in exec_file_targets(code):
-        if not target.lower().endswith(PY_SUFFIXES):
+        # RUN_PREFIX names are programs a spawning file mentions, for the package
+        # rules to match against shipped executables: not files that are exec'd.
+        if not target.startswith(RUN_PREFIX) and not target.lower().endswith(PY_SUFFIXES):
             findings.append(
                 _finding(
                     W.EXEC_FILE,
