@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pycustoms.analyzers.names.trust import pip_trusted_hosts
+from pycustoms.analyzers.provenance.settings import load_provenance_policy
 from pycustoms.analyzers.release import load_release_policy
 from pycustoms.audit.fixhashes import fix_hashes
 from pycustoms.audit.formats import FORMATS, render
@@ -24,6 +25,7 @@ from pycustoms.audit.inputs import read_input
 from pycustoms.audit.inputs.environment import read_environment
 from pycustoms.audit.model import AuditReport, InputFormat
 from pycustoms.audit.pipeline import AuditOptions, run_audit
+from pycustoms.audit.provenance import AuditProvenance
 from pycustoms.audit.settings import VULN_SOURCES, AuditSettings, load_audit_settings
 from pycustoms.cli.common import (
     EXIT_CLEAN,
@@ -189,12 +191,21 @@ def run(args: argparse.Namespace) -> int:
         checker = None
         if not args.no_index:
             client = stack.enter_context(open_client(upstream))
+            # Publisher continuity: decided from the database; --deep also verifies
+            # the locked files' attestations and records releases that pass.
+            provenance = AuditProvenance(
+                stack.enter_context(open_database(upstream)),
+                load_provenance_policy(loaded.raw, os.environ),
+                upstream.data_path(),
+                deep=args.deep,
+            )
             checker = IndexChecker(
                 client,
                 policy,
                 load_release_policy(loaded.raw, os.environ),
                 now_utc(),
                 scanner=file_scanner(client, policy) if args.deep else None,
+                provenance=provenance,
             )
         report = run_audit(
             inputs,
