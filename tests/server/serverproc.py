@@ -1,4 +1,7 @@
-"""Run `pycustoms serve` as a real subprocess on a free loopback port (shared by tests)."""
+"""Run `pycustoms serve` as a real subprocess on a free loopback port, and pip against it.
+
+Shared by the end-to-end tests.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -27,6 +30,37 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYCUSTOMS_", "PIP_", "UV_"))}
     env.update(extra)
     return env
+
+
+def eventually(check: Callable[[], object], seconds: float = 10.0) -> bool:
+    """Whether *check* comes true within *seconds* (asked every 0.1 s)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def pip_install(
+    index: str,
+    target: Path,
+    *args: str,
+    python: Path | str = sys.executable,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`pip install --target TARGET ARGS` from *index*, blind to this machine's pip settings."""
+    pip_env = clean_env(
+        PIP_CONFIG_FILE="/dev/null",
+        PIP_NO_CACHE_DIR="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        **dict(env or {}),
+    )
+    return subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-input", "--index-url", index,
+         "--target", str(target), *args],
+        capture_output=True, text=True, env=pip_env, timeout=120, check=False,
+    )  # fmt: skip
 
 
 class ServerProcess:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,22 +17,13 @@ import httpx
 import pytest
 
 from tests.fake_upstream import FakeUpstream
-from tests.server.serverproc import ServerProcess, clean_env
+from tests.server.serverproc import ServerProcess, clean_env, eventually, pip_install
 
 pytestmark = pytest.mark.slow
 OLD = datetime.now(UTC) - timedelta(days=60)
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"  # 9.1: critical
 LOW = "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"  # 1.8: low
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _osv(
@@ -100,21 +90,14 @@ def test_malware_report_hides_the_release_and_pip_gets_the_previous(
             ],
             tmp_path / "osv",
         )
-        assert _eventually(lambda: _versions(server, "malpkg") == ["1.0"])
+        assert eventually(lambda: _versions(server, "malpkg") == ["1.0"])
         refused = httpx.get(bad_url)
         assert refused.status_code == 403
         assert refused.json()["rule"] == "vulns/malicious"
         assert "MAL-2026-1" in refused.reason_phrase
         assert _versions(server, "vulnpkg") == ["1.0", "3.0"]  # low stays, critical goes
         target = tmp_path / "target"
-        env = clean_env(
-            PIP_CONFIG_FILE="/dev/null", PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1"
-        )
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--no-input", "--index-url", server.index,
-             "--target", str(target), "malpkg"],
-            capture_output=True, text=True, env=env, timeout=120, check=False,
-        )  # fmt: skip
+        done = pip_install(server.index, target, "malpkg")
         assert done.returncode == 0, done.stdout + done.stderr
         assert {p.name for p in target.glob("*.dist-info")} == {"malpkg-1.0.dist-info"}
         # The upstream was asked for the metadata it advertises and failed (404): pip got

@@ -21,7 +21,7 @@ from pycustoms.server.installlog import read_events
 from tests.builders import build_wheel
 from tests.fake_upstream import FakeUpstream
 from tests.samples.malicious import SAMPLES
-from tests.server.serverproc import ROOT, ServerProcess, clean_env
+from tests.server.serverproc import ROOT, ServerProcess, clean_env, pip_install
 
 pytestmark = pytest.mark.slow
 UV = str(Path(sys.executable).with_name("uv"))
@@ -86,19 +86,6 @@ def pip_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin" / "python"
 
 
-def pip_install(
-    python: Path, index: str, target: Path, *reqs: str
-) -> subprocess.CompletedProcess[str]:
-    env = clean_env(
-        PIP_CONFIG_FILE="/dev/null", PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1"
-    )
-    return subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-input", "--index-url", index,
-         "--target", str(target), *reqs],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
-
-
 def uv_install(index: str, tmp: Path, *reqs: str) -> subprocess.CompletedProcess[str]:
     env = clean_env(
         UV_NO_CONFIG="1", UV_CACHE_DIR=str(tmp / "uv-cache"), UV_PYTHON_DOWNLOADS="never"
@@ -120,7 +107,7 @@ def installed(target: Path) -> set[str]:
 def test_pip_installs_a_normal_package(
     server: ServerProcess, pip_venv: Path, tmp_path: Path
 ) -> None:
-    done = pip_install(pip_venv, server.index, tmp_path, "plainpkg")
+    done = pip_install(server.index, tmp_path, "plainpkg", python=pip_venv)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "plainpkg-1.0.dist-info" in installed(tmp_path)
 
@@ -128,7 +115,7 @@ def test_pip_installs_a_normal_package(
 def test_cooldown_hides_the_new_release_pip(
     server: ServerProcess, pip_venv: Path, tmp_path: Path
 ) -> None:
-    done = pip_install(pip_venv, server.index, tmp_path, "coolpkg")
+    done = pip_install(server.index, tmp_path, "coolpkg", python=pip_venv)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "coolpkg-1.0.dist-info" in installed(tmp_path)
     direct = httpx.get(
@@ -146,7 +133,7 @@ def test_cooldown_hides_the_new_release_uv(server: ServerProcess, tmp_path: Path
 def test_squatted_name_fails_with_reason_pip(
     server: ServerProcess, pip_venv: Path, tmp_path: Path
 ) -> None:
-    done = pip_install(pip_venv, server.index, tmp_path, "reqeusts")
+    done = pip_install(server.index, tmp_path, "reqeusts", python=pip_venv)
     assert done.returncode != 0
     assert "names/typosquat" in done.stdout + done.stderr
     assert "imitates 'requests'" in done.stdout + done.stderr
@@ -162,7 +149,7 @@ def test_squatted_name_fails_with_reason_uv(server: ServerProcess, tmp_path: Pat
 def test_malicious_sample_fails_with_reason_pip(
     server: ServerProcess, pip_venv: Path, tmp_path: Path
 ) -> None:
-    done = pip_install(pip_venv, server.index, tmp_path, "evilhttp-pip")
+    done = pip_install(server.index, tmp_path, "evilhttp-pip", python=pip_venv)
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert "policy/scan-blocked" in output
@@ -196,7 +183,7 @@ def test_twine_upload_needs_a_token_and_shadows_upstream(
                           env=env, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     target = tmp_path / "target"
-    installed_by_pip = pip_install(pip_venv, server.index, target, "shadowpkg")
+    installed_by_pip = pip_install(server.index, target, "shadowpkg", python=pip_venv)
     assert installed_by_pip.returncode == 0, installed_by_pip.stderr
     assert "shadowpkg-1.0.dist-info" in installed(target)
     assert len(upstream.requests_to("/simple/shadowpkg")) == before  # not even asked
@@ -206,7 +193,7 @@ def test_install_log_records_environment_and_installer(
     server: ServerProcess, pip_venv: Path, token: str, tmp_path: Path
 ) -> None:
     index = server.index.replace("http://", f"http://ci-prod:{token}@")
-    done = pip_install(pip_venv, index, tmp_path, "logpkg")
+    done = pip_install(index, tmp_path, "logpkg", python=pip_venv)
     assert done.returncode == 0, done.stderr
     uv_done = uv_install(server.index, tmp_path, "logpkg")
     assert uv_done.returncode == 0, uv_done.stderr

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,20 +14,11 @@ import httpx
 import pytest
 
 from tests.fake_upstream import FakeUpstream
-from tests.server.serverproc import ServerProcess, clean_env
+from tests.server.serverproc import ServerProcess, clean_env, eventually
 
 pytestmark = pytest.mark.slow
 OLD = datetime.now(UTC) - timedelta(days=60)
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _rewrite(path: Path, text: str) -> None:
@@ -55,8 +45,8 @@ def test_reload_tokens_and_internal_names(tmp_path: Path) -> None:
         _rewrite(
             config, '[internal]\nnames = ["acme-billing"]\n[serve]\ncooldown-exempt = ["coolpkg"]\n'
         )
-        assert _eventually(
-            lambda: httpx.get(page, headers=JSON).json()["versions"] == ["1.0", "2.0"]
+        assert eventually(
+            lambda: httpx.get(page, headers=JSON).json()["versions"] == ["1.0", "2.0"], seconds=5.0
         )
         internal = httpx.get(server.index + "acme-billing/")
         assert internal.status_code == 404
@@ -68,7 +58,7 @@ def test_reload_tokens_and_internal_names(tmp_path: Path) -> None:
         ).stdout.strip()  # fmt: skip
         config.write_text("[serve]\nrequire-tokens = true\n")  # same second: SIGHUP reloads
         server.proc.send_signal(signal.SIGHUP)
-        assert _eventually(lambda: httpx.get(page).status_code == 401)
+        assert eventually(lambda: httpx.get(page).status_code == 401, seconds=5.0)
         assert httpx.get(page, auth=("prod", token)).status_code == 200
         assert httpx.get(page, auth=("prod", "pyc_wrong")).status_code == 401
     finally:

@@ -8,9 +8,7 @@ provenance or with a provenance of another file, as a stolen token would push.
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pytest
 
 from tests.fake_upstream import FakeFile, FakeUpstream
 from tests.provenance.helpers import data, provenance
-from tests.server.serverproc import ServerProcess, clean_env
+from tests.server.serverproc import ServerProcess, eventually, pip_install
 
 pytestmark = pytest.mark.slow
 OLD = datetime.now(UTC) - timedelta(days=60)
@@ -27,15 +25,6 @@ JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 NAME = "circleci-sign-publish-example"
 ATTESTED = "circleci_sign_publish_example-0.0.1.dev137-py3-none-any.whl"
 ENV = {"PYCUSTOMS_PRESCAN": "0"}
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture
@@ -54,14 +43,7 @@ def upstream(tmp_path: Path) -> Iterator[FakeUpstream]:
 def _pip(
     server: ServerProcess, target: Path, *requirements: str
 ) -> subprocess.CompletedProcess[str]:
-    env = clean_env(
-        PIP_CONFIG_FILE="/dev/null", PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1"
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-input", "--pre", "--no-deps",
-         "--index-url", server.index, "--target", str(target), *requirements],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
+    return pip_install(server.index, target, "--pre", "--no-deps", *requirements)
 
 
 def _page(server: ServerProcess, name: str) -> dict[str, object]:
@@ -120,7 +102,7 @@ def test_unattested_release_after_attested_history_is_hidden(
         assert {p.name for p in (tmp_path / "t3").glob("*.dist-info")} == {"plainpkg-1.1.dist-info"}
         # Approving the release (configuration reload) lets it through.
         config.write_text(f'provenance-approved = ["{NAME}==0.0.1.dev138"]\n')
-        assert _eventually(lambda: _page(server, NAME)["versions"] == ["0.0.1.dev137",
+        assert eventually(lambda: _page(server, NAME)["versions"] == ["0.0.1.dev137",
                                                                        "0.0.1.dev138"])  # fmt: skip
         assert httpx.get(direct).status_code == 200
     finally:

@@ -18,7 +18,7 @@ import pytest
 from pycustoms.db import Database
 from pycustoms.server.installlog import InstallEvent, read_events
 from tests.fake_upstream import FakeUpstream
-from tests.server.serverproc import ServerProcess, clean_env
+from tests.server.serverproc import ServerProcess, clean_env, pip_install
 
 pytestmark = pytest.mark.slow
 OLD = datetime.now(UTC) - timedelta(days=60)
@@ -26,15 +26,8 @@ JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 
 
 def _pip(index: str, target: Path, *reqs: str) -> subprocess.CompletedProcess[str]:
-    env = clean_env(
-        PIP_CONFIG_FILE="/dev/null", PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-    )  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-input", "--index-url", index,
-         "--target", str(target), *reqs],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
+    env = {"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    return pip_install(index, target, *reqs, env=env)
 
 
 def _events(data: Path, count: int) -> list[InstallEvent]:

@@ -178,6 +178,8 @@ def _previous(client: UpstreamClient, policy: Policy) -> Any:
 
 def to_json(result: Inspection) -> dict[str, Any]:
     """The `--format json` object: project, version, verdict, findings, files."""
+    from pycustoms.audit.formats.json import finding_json  # noqa: PLC0415 - see the docstring
+
     verdict = result.verdict
     return {
         "project": result.project,
@@ -188,17 +190,7 @@ def to_json(result: Inspection) -> dict[str, Any]:
             "score": verdict.score,
             "reasons": list(verdict.reasons),
         },
-        "findings": [
-            {
-                "rule": f.rule,
-                "severity": f.severity.label,
-                "message": f.message,
-                "file": f.file,
-                "line": f.line,
-                "confidence": f.confidence,
-            }
-            for f in verdict.findings
-        ],
+        "findings": [finding_json(f) for f in verdict.findings],
         "files": [
             {
                 "filename": r.file.filename,

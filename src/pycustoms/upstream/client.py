@@ -181,18 +181,7 @@ class UpstreamClient:
 
     def project_info(self, name: str) -> ProjectInfo | None:
         """The JSON API document, or `None` when this index has no JSON API."""
-        if self._api is None:
-            return None
-        url = f"{self._api}/pypi/{quote(normalize_name(name))}/json"
-        try:
-            response = self._get(url, JSON_ACCEPT, self.options.max_page_bytes, what=name)
-        except NotFoundError:
-            return None
-        found = self._remembered(
-            url, JSON_ACCEPT, response, lambda: parse_json_api(response.body, response.url)
-        )
-        assert isinstance(found, ProjectInfo)
-        return found
+        return self._json_api(name, "json")
 
     def release_info(self, name: str, version: str) -> ProjectInfo | None:
         """The JSON API document of one release (`/pypi/{name}/{version}/json`).
@@ -200,9 +189,13 @@ class UpstreamClient:
         `None` when this index has no JSON API or does not know the release. Its
         `info` (licence, classifiers) describes *version*, not the latest release.
         """
+        return self._json_api(name, f"{quote(version)}/json")
+
+    def _json_api(self, name: str, tail: str) -> ProjectInfo | None:
+        """The JSON API document at `/pypi/{name}/{tail}`, or `None` when there is none."""
         if self._api is None:
             return None
-        url = f"{self._api}/pypi/{quote(normalize_name(name))}/{quote(version)}/json"
+        url = f"{self._api}/pypi/{quote(normalize_name(name))}/{tail}"
         try:
             response = self._get(url, JSON_ACCEPT, self.options.max_page_bytes, what=name)
         except NotFoundError:

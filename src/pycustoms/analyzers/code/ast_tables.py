@@ -477,15 +477,14 @@ PERSIST_COMMAND = re.compile(
 #   the words found (`prefilter.decide`) without parsing: the difference between walking 40 %
 #   and about 10 % of the files of a typical wheel.
 STRONG_TRIGGERS = (
-    "import__", "__import__", "__builtins__", "getattr(builtins", "builtins.__dict__",
-    "vars(builtins", "builtins.exec", "builtins.eval", "builtins.compile", "__builtin__",
-    "'exec'", '"exec"', "'eval'", '"eval"', "exec(", "execv", "execl", "chr(",
-    ".system(", "import system", "popen", "import pty", "pty.spawn", "from pty", ".ssh/",
-    "/.ssh", "'.ssh", '".ssh', ".aws/", "/.aws", "'.aws", '".aws', "pypirc", "npmrc", "netrc",
-    "shrc", "Login Data", "Local State", "leveldb", "wallet", "crontab", "systemd",
-    "CurrentVersion", "schtasks", "authorized_keys", "sitecustomize", "usercustomize",
-    "169.254", "pyperclip", "ImageGrab", "pynput", "winreg", "pyarmor", "marshal",
-    "VirtualAlloc", "CreateThread", "PROT_EXEC", "RtlMoveMemory", "dup2", "/dev/tcp",
+    "__builtins__", "getattr(builtins", "builtins.__dict__", "vars(builtins", "builtins.exec",
+    "builtins.eval", "builtins.compile", "__builtin__", "'exec'", '"exec"', "'eval'", '"eval"',
+    "exec(", "execv", "execl", ".system(", "import system", "popen", "import pty", "pty.spawn",
+    "from pty", ".ssh/", "/.ssh", "'.ssh", '".ssh', ".aws/", "/.aws", "'.aws", '".aws',
+    "pypirc", "npmrc", "netrc", "shrc", "Login Data", "Local State", "leveldb", "wallet",
+    "crontab", "systemd", "CurrentVersion", "schtasks", "authorized_keys", "sitecustomize",
+    "usercustomize", "169.254", "pyperclip", "ImageGrab", "pynput", "winreg", "pyarmor",
+    "marshal", "VirtualAlloc", "CreateThread", "PROT_EXEC", "RtlMoveMemory", "dup2", "/dev/tcp",
 )  # fmt: skip
 # String concatenation builds hidden names (`getattr(os, "sy" + "stem")`), but
 # maths and formatting code concatenates strings all day: only next to getattr.
@@ -535,4 +534,6 @@ EXTRA_TRIGGERS = (
     ".zprofile", "/.profile", "'.profile", '".profile', "rc.local", "get_credentials",
     "GetAsyncKeyState", "SetWindowsHookEx", "GetClipboardData", "SetClipboard", "screenshot(",
     "printenv", "nslookup",
+    # Base64 of a zip or gzip archive: an embedded payload the walker can decode.
+    "UEsDB", "H4sI",
 )  # fmt: skip

@@ -48,6 +48,23 @@ def _source() -> str:
         "  condition:\n    #c > #m + #u + #d\n}"
         for name in ("compile", "eval")
     )
+    # `__import__` with anything but a plain module-name literal (built, decoded
+    # or variable names); a literal import is an ordinary lazy import.
+    rules.append(
+        "rule dyn_import {\n  strings:\n"
+        '    $a = "__import__("\n'
+        "    $l = /__import__\\(\\s*[\"'][A-Za-z0-9_.]{1,64}[\"']\\s*[,)]/\n"
+        "  condition:\n    #a > #l\n}"
+    )
+    # chr() chains build hidden strings; a few chr() calls are ordinary text code.
+    rules.append(
+        "rule chr_chain {\n  strings:\n"
+        '    $c = "chr("\n'
+        "    $plus = /chr\\(\\s*[0-9]{1,7}\\s*\\)\\s*\\+/\n"
+        '    $map = "map(chr"\n'
+        "    $join = /join\\(\\s*\\[?\\s*chr\\(/\n"
+        "  condition:\n    #c >= 8 or $plus or $map or $join\n}"
+    )
     return "\n".join(rules)
 
 
@@ -98,7 +115,7 @@ def decide(source: str, *, imported: bool = False) -> tuple[bool, frozenset[Capa
     return False, frozenset(caps)
 
 
-_ALWAYS = frozenset({"strong", "dyn_compile", "dyn_eval"})
+_ALWAYS = frozenset({"strong", "dyn_compile", "dyn_eval", "dyn_import", "chr_chain"})
 _CAPS = {
     "netcap": Capability.NETWORK,
     "process": Capability.PROCESS,

@@ -93,14 +93,25 @@ class IncidentReport(Out):
 # -- incidents --------------------------------------------------------------------------
 
 
-class IncidentSummary(Out):
-    """The summary an incident sends to the webhooks (also stored with it)."""
+class _BlockedRelease(Out):
+    """What every view of an incident says about the release it blocked."""
 
     project: str = Field(description="normalised project name")
     version: str = Field(description="the blocked version")
     source: str = Field(description="what blocked it: `manual`, `rescan` or `advisory`")
     reason: str = Field(description="why it was blocked")
     detected_at: Timestamp = _when("detection time")
+
+
+class _Numbered(Out):
+    """An incident's number."""
+
+    id: int = Field(description="incident number")
+
+
+class IncidentSummary(_BlockedRelease):
+    """The summary an incident sends to the webhooks (also stored with it)."""
+
     environments: list[str] = Field(description="environments that installed it")
     installs: int = Field(description="number of installs", ge=0)
     first_install: str = Field(description="first install (ISO-8601 with offset)")
@@ -108,15 +119,10 @@ class IncidentSummary(Out):
     checklist: list[str] = Field(description="the rotation checklist's actions")
 
 
-class Incident(Out):
+# `_Numbered` last: pydantic orders fields from the far end of the MRO, so `id` stays first.
+class Incident(_BlockedRelease, _Numbered):
     """A release blocked after it was served (recorded once per release)."""
 
-    id: int = Field(description="incident number")
-    project: str = Field(description="normalised project name")
-    version: str = Field(description="the blocked version")
-    source: str = Field(description="what blocked it: `manual`, `rescan` or `advisory`")
-    reason: str = Field(description="why it was blocked")
-    detected_at: Timestamp = _when("detection time")
     environments: int = Field(description="number of environments that installed it", ge=0)
     summary: IncidentSummary | None = Field(description="the summary sent to the webhooks")
 
