@@ -21,6 +21,7 @@ import hashlib
 import multiprocessing
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -33,6 +34,7 @@ from typing import Any
 
 import httpx
 from benchmarks._common import append_results, percentile
+from packaging.utils import parse_wheel_filename
 from tests.builders import build_wheel
 from tests.fake_upstream import FakeUpstream
 from tests.server.serverproc import ServerProcess, clean_env, free_port
@@ -272,6 +274,13 @@ def main() -> None:
     parser.add_argument(
         "--code-mb", type=int, default=None, help="size of the all-Python wheel (default 20)"
     )
+    parser.add_argument(
+        "--real-wheel",
+        type=Path,
+        action="append",
+        default=[],
+        help="also time the cold fetch of this real wheel (e.g. a ~140 MB one from pip's mirror)",
+    )
     args = parser.parse_args()
     seconds = 1.5 if args.quick else 4.0
     wheel_mb = 20 if args.quick else 140
@@ -288,7 +297,14 @@ def main() -> None:
         wheel = big_wheel(work / "cdn", wheel_mb)
         source = code_wheel(work / "cdn", code_mb)
         cdn, cdn_url = static_server(work / "cdn")
-        upstream.external = {w.name: f"{cdn_url}/{w.name}" for w in (wheel, source)}
+        cold_cases = [(wheel, "bigwheel"), (source, "codewheel")]
+        for real in args.real_wheel:
+            copy = work / "cdn" / real.name
+            shutil.copyfile(real, copy)
+            name, version, _build, _tags = parse_wheel_filename(real.name)
+            upstream.add_file(name, str(version), copy.name, copy.read_bytes(), uploaded=OLD)
+            cold_cases.append((copy, str(name)))
+        upstream.external = {w.name: f"{cdn_url}/{w.name}" for w, _ in cold_cases}
         upstream.add_file("bigwheel", "1.0", wheel.name, wheel.read_bytes(), uploaded=OLD)
         upstream.add_file("codewheel", "1.0", source.name, source.read_bytes(), uploaded=OLD)
         upstream.start()
@@ -332,9 +348,7 @@ def main() -> None:
                 print(install, flush=True)
             # Cold fetches: time to first byte vs the scan alone, for a wheel that is mostly
             # incompressible data (fetch-bound) and one that is all Python source (scan-bound).
-            cold = "\n".join(
-                cold_fetch(server, w, p) for w, p in ((wheel, "bigwheel"), (source, "codewheel"))
-            )
+            cold = "\n".join(cold_fetch(server, w, p) for w, p in cold_cases)
             print(cold, flush=True)
         finally:
             generator.shutdown()
