@@ -198,7 +198,10 @@ class _Run:
         if context is ExecContext.DATA:
             context = ExecContext.MODULE  # a script run by name
         self._remember_startup_candidate(member, text)
-        for line, target in exec_file_targets(text):
+        # Programs named by spawning code only matter where that code runs early
+        # (package_rules._run_binary); collecting them everywhere cost 7 % of a scan.
+        early = context in (ExecContext.INSTALL, ExecContext.STARTUP, ExecContext.IMPORT)
+        for line, target in exec_file_targets(text, spawned=early):
             self.facts.exec_targets.append(ExecTarget(path, line, target, context))
         if context in (ExecContext.INSTALL, ExecContext.STARTUP):
             self.facts.imports[path] = frozenset(a or b for a, b in _LOCAL_IMPORT.findall(text))

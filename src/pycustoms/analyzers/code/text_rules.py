@@ -498,13 +498,13 @@ _FILE_LITERAL = re.compile(r"['\"]([\w][\w.\-]{1,63})['\"]")
 RUN_PREFIX = "!"  # marks a target that is run as a program rather than exec'd
 
 
-def exec_file_targets(text: str) -> Iterator[tuple[int, str]]:
+def exec_file_targets(text: str, *, spawned: bool = True) -> Iterator[tuple[int, str]]:
     """Yield (line, file name) for statements in *text* that execute a named file.
 
     `exec(open("name").read())`-style statements, a data file opened a few lines
-    before an `exec`, and (names prefixed with `RUN_PREFIX`) every short file-name
-    literal of a source that spawns processes: the package rules keep only those
-    naming a shipped native executable.
+    before an `exec`, and (names prefixed with `RUN_PREFIX`, only when *spawned*)
+    every short file-name literal of a source that spawns processes: the package
+    rules keep only those naming a shipped native executable.
     """
     if "execfile" in text or ("exec" in text and "open" in text):
         for match in _EXEC_FILE.finditer(text):
@@ -515,7 +515,7 @@ def exec_file_targets(text: str) -> Iterator[tuple[int, str]]:
     if "exec(" in text or "eval(" in text:
         yield from _read_then_exec(text)
     # Substring gate first: the regex alone costs more than parsing a large module.
-    if any(w in text for w in _SPAWN_WORDS) and (spawn := _SPAWN.search(text)):
+    if spawned and any(w in text for w in _SPAWN_WORDS) and (spawn := _SPAWN.search(text)):
         line = _line_of(text, spawn.start())
         names = {m.group(1) for m in _FILE_LITERAL.finditer(text)}
         for name in sorted(n for n in names if not n.lower().endswith(PY_SUFFIXES)):
