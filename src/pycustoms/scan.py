@@ -26,12 +26,14 @@ from pycustoms.types import Finding, ScanResult, Severity
 
 SCAN_ERROR = "scan/error"
 # Binary members (compiled code, or data with NUL bytes) larger than this are
-# judged on their first MiB: headers, and the strings a dropper puts up front.
-# Their full size still shows in the report. Decompressing hundreds of
-# megabytes of CUDA kernels per wheel halved the scanner's median speed and
+# judged on their first 256 KiB: headers, and the strings a dropper puts up
+# front; their full size still shows in the report. Decompressing hundreds of
+# megabytes of compiled libraries per wheel dominated scan time (p50 per wheel
+# 28 ms at 8 MiB, 20 ms at 1 MiB, 17 ms at 256 KiB on the mirror corpus) and
 # found nothing the code that loads such a file does not reveal: a payload
-# hidden in a data file still needs Python that reads and runs it.
-BINARY_HEAD_BYTES = 1024 * 1024
+# hidden in a data file still needs Python that reads and runs it, and a binary
+# in a pure-Python package is judged by its header.
+BINARY_HEAD_BYTES = 256 * 1024
 
 RULES = (
     Rule(
