@@ -64,3 +64,24 @@ def test_reload_tokens_and_internal_names(tmp_path: Path) -> None:
     finally:
         server.stop()
         upstream.stop()
+
+
+@pytest.mark.parametrize("json_api", [True, False])
+def test_html_only_upstream_takes_upload_times_from_the_json_api(
+    tmp_path: Path, json_api: bool
+) -> None:
+    # A PEP 503 HTML page has no upload times. With the index's JSON API they are
+    # known and the old release is served; without it they stay unknown, and an
+    # unknown age counts as too new (fail closed).
+    upstream = FakeUpstream(tmp_path / "up")
+    upstream.json_simple = False
+    upstream.json_api = json_api
+    upstream.add_release("oldpkg", "1.0", uploaded=OLD)
+    upstream.start()
+    server = ServerProcess(upstream.url, tmp_path / "data")
+    try:
+        versions = httpx.get(server.index + "oldpkg/", headers=JSON).json()["versions"]
+        assert versions == (["1.0"] if json_api else [])
+    finally:
+        server.stop()
+        upstream.stop()

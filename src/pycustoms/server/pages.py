@@ -180,6 +180,8 @@ class ProjectPages:
             page = await asyncio.to_thread(source.page, name)
             if page.source == "file" and config.serve.trusted_for_age:
                 times = await asyncio.to_thread(source.local_times, page)
+            elif page.source != "file":
+                times = await asyncio.to_thread(source.api_times, name, page)
         render = functools.partial(
             self._render, private=private, times=times, key=self._key(name, config)
         )

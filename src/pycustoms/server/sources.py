@@ -18,6 +18,7 @@ from urllib.request import url2pathname
 
 import httpx
 
+from pycustoms.errors import PycustomsError
 from pycustoms.server.storage import BlobWriter
 from pycustoms.types import ProjectName
 from pycustoms.upstream import ClientOptions, IndexFile, ProjectPage, UpstreamClient
@@ -103,6 +104,28 @@ class UpstreamSource:
     def page(self, name: ProjectName) -> ProjectPage:
         """The upstream's page of *name* (raises `NotFoundError`, `UpstreamError`)."""
         return self.client.project_page(name)
+
+    def api_times(self, name: ProjectName, page: ProjectPage) -> dict[str, datetime]:
+        """Upload times from the index's JSON API for a page that lacks them.
+
+        PEP 503 HTML pages carry no upload time; the same index's JSON API does,
+        per file. Without them every file would count as too new. An index with
+        no JSON API, or one that fails, leaves the times unknown (fail closed).
+        """
+        if all(item.upload_time is not None for item in page.files):
+            return {}
+        try:
+            info = self.client.project_info(name)
+        except PycustomsError:
+            return {}
+        if info is None:
+            return {}
+        return {
+            item.filename: item.upload_time
+            for files in info.releases.values()
+            for item in files
+            if item.upload_time is not None
+        }
 
     def local_times(self, page: ProjectPage) -> dict[str, datetime]:
         """File modification times of a local index's files (their only upload time)."""
