@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pycustoms.analyzers.names.trust import pip_trusted_hosts
 from pycustoms.analyzers.provenance.settings import load_provenance_policy
@@ -56,6 +57,9 @@ from pycustoms.vulns.interface import VulnerabilitySource
 from pycustoms.vulns.offline import OfflineSource
 from pycustoms.vulns.osv import OsvSource
 from pycustoms.vulns.pypi import PypiSource
+
+if TYPE_CHECKING:
+    from pycustoms.db import Database
 
 _VULN_RULES = ("vulns/",)
 
@@ -149,13 +153,28 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+_Opener = Callable[[], "Database"]
+
+
+def _shared_database(upstream: UpstreamSettings, stack: ExitStack) -> _Opener:
+    """Open the local database on first use, once, for every part of the audit."""
+    opened: list[Database] = []
+
+    def database() -> Database:
+        if not opened:
+            opened.append(stack.enter_context(open_database(upstream)))
+        return opened[0]
+
+    return database
+
+
 def _sources(
-    settings: AuditSettings, upstream: UpstreamSettings, stack: ExitStack
+    settings: AuditSettings, upstream: UpstreamSettings, stack: ExitStack, database: _Opener
 ) -> list[VulnerabilitySource]:
     sources: list[VulnerabilitySource] = []
     for name in settings.vuln_sources:
         if name == "offline":
-            sources.append(OfflineSource(stack.enter_context(open_database(upstream))))
+            sources.append(OfflineSource(database()))
         elif name == "osv":
             sources.append(OsvSource(settings.osv_url, timeout=upstream.timeout))
         else:
@@ -187,14 +206,15 @@ def run(args: argparse.Namespace) -> int:
         dict.fromkeys([*pip_trusted_hosts(), *policy.trusted_hosts, *args.trusted_host])
     )
     with ExitStack() as stack:
-        sources = _sources(settings, upstream, stack)
+        database = _shared_database(upstream, stack)
+        sources = _sources(settings, upstream, stack, database)
         checker = None
         if not args.no_index:
             client = stack.enter_context(open_client(upstream))
             # Publisher continuity: decided from the database; --deep also verifies
             # the locked files' attestations and records releases that pass.
             provenance = AuditProvenance(
-                stack.enter_context(open_database(upstream)),
+                database(),
                 load_provenance_policy(loaded.raw, os.environ),
                 upstream.data_path(),
                 deep=args.deep,
