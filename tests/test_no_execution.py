@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from pycustoms.archive_stream import COMPLETE_MARKER
 from pycustoms.config import Policy
-from pycustoms.scan import scan_target
+from pycustoms.scan import scan_streaming, scan_target
 from tests.builders import build_sdist, build_tree, build_wheel
 
 
@@ -91,6 +92,15 @@ def test_scan_target_does_not_execute(traps: tuple[Path, list[Path]]) -> None:
     for target in targets:
         result = scan_target(target, Policy())
         assert result.error is None, f"{target.name}: {result.error}"
+    _assert_clean(markers)
+
+
+def test_streaming_scan_does_not_execute(traps: tuple[Path, list[Path]]) -> None:
+    markers, targets = traps
+    wheel = next(t for t in targets if t.name.endswith(".whl"))
+    (wheel.parent / COMPLETE_MARKER).write_text(str(wheel.stat().st_size))
+    result = scan_streaming(wheel, Policy())
+    assert result.error is None, result.error
     _assert_clean(markers)
 
 

@@ -251,7 +251,7 @@ class Walker:
                 raise UnscannableError(
                     f"more than {self.limits.max_members} members", member=prefix
                 )
-            _check_overlap(infos, size, prefix)
+            check_overlap(infos, size, prefix)
             names = [(info, *check_name(info.orig_filename)) for info in infos]
             top = common_top((n, i.is_dir()) for i, n, p in names if p is None) if strip else None
             seen: set[str] = set()
@@ -259,8 +259,8 @@ class Walker:
             for info, name, problem in names:
                 path = prefix + strip_top(name, top)
                 self.count(path)
-                reason = problem or _zip_type_problem(info)
-                if reason is None and _dup(seen, name):
+                reason = problem or zip_type_problem(info)
+                if reason is None and duplicate_name(seen, name):
                     self.duplicate(depth, prefix + name)
                 if reason:
                     self.unsafe(depth, reason, prefix + name)
@@ -384,7 +384,7 @@ class Walker:
                 return None
             elif not info.isreg():
                 problem = f"unsupported tar member type {info.type!r}"
-            elif _dup(seen, name):
+            elif duplicate_name(seen, name):
                 self.duplicate(depth, prefix + name)
         if problem is not None:
             self.unsafe(depth, problem, prefix + name)
@@ -478,14 +478,16 @@ def _open_tar(stream: BoundedStream) -> tarfile.TarFile:
     )
 
 
-def _dup(seen: set[str], name: str) -> str | None:
+def duplicate_name(seen: set[str], name: str) -> str | None:
+    """A problem if *name* is in *seen* (else add it there)."""
     if name in seen:
         return "duplicate member name"
     seen.add(name)
     return None
 
 
-def _zip_type_problem(info: zipfile.ZipInfo) -> str | None:
+def zip_type_problem(info: zipfile.ZipInfo) -> str | None:
+    """Why a zip entry is not a plain file or directory (encrypted, link, device), if so."""
     if info.flag_bits & 0x1:
         return "encrypted member"
     if info.create_system != 3:  # the high bits are a Unix mode only when made on Unix
@@ -498,7 +500,7 @@ def _zip_type_problem(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def _check_overlap(infos: list[zipfile.ZipInfo], size: int, prefix: str) -> None:
+def check_overlap(infos: list[zipfile.ZipInfo], size: int, prefix: str) -> None:
     """Refuse entries whose data overlap (the "overlapping files" zip bomb)."""
     ordered = sorted(infos, key=lambda i: i.header_offset)
     for this, after in zip(ordered, [*ordered[1:], None], strict=False):

@@ -16,8 +16,11 @@ from pathlib import Path
 
 from pycustoms.analyzers.code import CodeReport
 from pycustoms.analyzers.code.analyze import analyze_package
+from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.analyzers.code.diff import capability_findings
-from pycustoms.archive import Limits, open_package
+from pycustoms.archive import Limits, looks_native, open_package
+from pycustoms.archive_stream import DownloadFailed, GrowingFile, StreamedWheel
+from pycustoms.archive_walk import Walker
 from pycustoms.config import Policy
 from pycustoms.errors import PycustomsError
 from pycustoms.policy import decide
@@ -89,6 +92,44 @@ def scan_target(path: Path, policy: Policy) -> ScanResult:
     verdict = decide([*report.findings, *problems], policy)
     return ScanResult(
         target,
+        verdict,
+        capabilities=report.capabilities,
+        files_scanned=report.files,
+        bytes_scanned=report.bytes,
+    )
+
+
+def scan_streaming(path: Path, policy: Policy, *, stall_seconds: float = 120.0) -> ScanResult:
+    """Scan the wheel at *path* while another process is still downloading it.
+
+    The download's end is signalled by the marker files of `archive_stream`.
+    The verdict is the one `scan_target` reaches on the finished file: when the
+    streamed reading cannot be confirmed against the wheel's central directory,
+    the finished file is scanned the ordinary way. A failed download gives an
+    error result (nothing is judged clean).
+    """
+    limits = limits_for(policy)
+    problems: list[Finding] = []
+    walker = Walker(limits, problems, BINARY_HEAD_BYTES, looks_native)
+    try:
+        with GrowingFile(path, stall_seconds=stall_seconds) as source:
+            stream = StreamedWheel(source, walker)
+            try:
+                report = analyze_package(PackageKind.WHEEL, stream.members(), limits=limits)
+            except DownloadFailed:
+                raise
+            except Exception as exc:  # noqa: BLE001 - judged again below, the ordinary way
+                stream.failed = f"analysis stopped: {type(exc).__name__}"
+            confirmed = stream.confirm()
+    except DownloadFailed as exc:
+        return _error_result(str(path), f"{path.name}: {exc}")
+    except OSError as exc:
+        return _error_result(str(path), f"{path.name}: cannot read the download ({exc.strerror})")
+    if not confirmed:
+        return scan_target(path, policy)
+    verdict = decide([*report.findings, *problems], policy)
+    return ScanResult(
+        str(path),
         verdict,
         capabilities=report.capabilities,
         files_scanned=report.files,

@@ -18,6 +18,8 @@ class SlowUpstream(FakeUpstream):
     """Sends bodies larger than 1 MiB in 256 KiB pieces with a pause between them."""
 
     pause = 0.05
+    # When set, a large body is cut off (the connection closed) after this many bytes.
+    cut_after: int | None = None
 
     @staticmethod
     def _send(
@@ -37,10 +39,13 @@ class SlowUpstream(FakeUpstream):
             request.wfile.write(body)
             return
         step = 256 * 1024
+        end = len(body) if SlowUpstream.cut_after is None else SlowUpstream.cut_after
         try:
-            for start in range(0, len(body), step):
-                request.wfile.write(body[start : start + step])
+            for start in range(0, end, step):
+                request.wfile.write(body[start : min(start + step, end)])
                 request.wfile.flush()
                 time.sleep(SlowUpstream.pause)
+            if end < len(body):
+                request.close_connection = True
         except (BrokenPipeError, ConnectionResetError):
             request.close_connection = True  # the client went away (a test killed it)

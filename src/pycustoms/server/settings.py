@@ -129,6 +129,8 @@ class ServeSettings:
     # Seconds a project page is served before the upstream is asked again.
     page_ttl: float = 300.0
     scan_workers: int = 0
+    # Wheels scanned while they download, at once, each in a process of its own (0: off).
+    stream_scans: int = 1
     # Files of the newest version scanned in the background when a page is first asked for.
     prescan: int = 4
     # Seconds a download request waits for its scan before a 503 "retry" (the scan goes on).
@@ -159,6 +161,7 @@ SERVE_FIELDS: tuple[ServeField, ...] = (
     ),
     ServeField("page_ttl", "serve.page-ttl", _seconds, "page freshness", "PAGE_TTL"),
     ServeField("scan_workers", "serve.scan-workers", parse_int, "scan processes", "SCAN_WORKERS"),
+    ServeField("stream_scans", "serve.stream-scans", parse_int, "streamed scans", "STREAM_SCANS"),
     ServeField("prescan", "serve.prescan", parse_int, "files pre-scanned", "PRESCAN"),
     ServeField("scan_timeout", "serve.scan-timeout", _seconds, "wait for a scan", "SCAN_TIMEOUT"),
     ServeField("names_check", "serve.names-check", parse_bool, "names check", "NAMES_CHECK"),
@@ -213,8 +216,10 @@ def load_server_config(
     release = load_release_policy(loaded.raw, env, {"cooldown": flags.get("cooldown")})
     upstream = load_upstream_settings(loaded.raw, env, {"data_dir": flags.get("data_dir")})
     serve = load_fields(ServeSettings(), SERVE_FIELDS, loaded.raw, env, flags)
-    if serve.page_ttl < 0 or serve.prescan < 0 or serve.scan_workers < 0:
-        raise ConfigError("serve.page-ttl, serve.prescan and serve.scan-workers must be >= 0")
+    if min(serve.page_ttl, serve.prescan, serve.scan_workers, serve.stream_scans) < 0:
+        raise ConfigError(
+            "serve.page-ttl, serve.prescan, serve.scan-workers and serve.stream-scans must be >= 0"
+        )
     provenance = load_provenance_policy(loaded.raw, env)
     facts = (loaded.policy, release, serve, provenance)
     digest = hashlib.sha256(repr(facts).encode()).hexdigest()[:16]

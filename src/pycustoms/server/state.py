@@ -138,7 +138,7 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     source = UpstreamSource(index_url, data / "cache", options)
     private = PrivateIndex(db, store)
     workers = config.serve.scan_workers or max(1, (os.cpu_count() or 2) - 1)
-    scans = ScanCoordinator(store, db, workers)
+    scans = ScanCoordinator(store, db, workers, streams=config.serve.stream_scans)
     state = ServerState(
         watcher=watcher,
         db=db,

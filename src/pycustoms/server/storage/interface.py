@@ -31,6 +31,14 @@ class BlobWriter(abc.ABC):
     def abort(self) -> None:
         """Discard what was written."""
 
+    def growing_path(self) -> Path | None:
+        """A local file that holds what was written so far, or `None` if there is none.
+
+        Lets a scan follow a download (see `pycustoms.archive_stream`); nothing
+        may serve from it.
+        """
+        return None
+
 
 class BlobStore(abc.ABC):
     """Immutable blobs addressed by lower-case hex sha256."""

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -49,6 +50,9 @@ class _LocalWriter(BlobWriter):
 
     def finish(self) -> Path:
         self._file.close()
+        return self._tmp
+
+    def growing_path(self) -> Path:
         return self._tmp
 
     def commit(self, sha256: str, *, digest: str | None = None) -> None:
@@ -105,6 +109,9 @@ class LocalBlobStore(BlobStore):
         removed = 0
         for leftover in self.tmp.iterdir():
             with contextlib.suppress(OSError):
-                leftover.unlink()
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover)  # a scan's hard link and its markers
+                else:
+                    leftover.unlink()
                 removed += 1
         return removed
