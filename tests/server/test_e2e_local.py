@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import statistics
 import time
 from pathlib import Path
 
@@ -51,3 +53,29 @@ def test_local_directory_upstream(tmp_path: Path) -> None:
         assert hashlib.sha256(body.content).hexdigest() == entry["hashes"]["sha256"]
     finally:
         trusted.stop()
+
+
+def test_keep_alive_answers_are_not_held_back_by_nagle(tmp_path: Path) -> None:
+    # A response goes out as head then body; with Nagle's algorithm on, the body
+    # waits for the client's delayed ACK (about 40 ms a request on Linux).
+    simple = _wheelhouse(tmp_path / "house")
+    server = ServerProcess(simple.as_uri() + "/", tmp_path / "data")
+    try:
+        request = b"GET /simple/localpkg/ HTTP/1.1\r\nHost: x\r\n\r\n"
+        took = []
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            for _ in range(21):
+                started = time.perf_counter()
+                sock.sendall(request)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += sock.recv(65536)
+                header, _, body = head.partition(b"\r\n\r\n")
+                assert header.startswith(b"HTTP/1.1 200")
+                length = int(header.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                while len(body) < length:
+                    body += sock.recv(65536)
+                took.append(time.perf_counter() - started)
+        assert statistics.median(took) < 0.02, took
+    finally:
+        server.stop()

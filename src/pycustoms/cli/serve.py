@@ -52,7 +52,9 @@ def register(subparsers: Any) -> None:
 def _listen(host: str, port: int) -> socket.socket:
     """Bind the listening socket here, so that a busy port is a clear error (exit 3)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named explicitly: asyncio turns Nagle's algorithm off only on
+    # sockets that say they are TCP, and accepted connections inherit this one's.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -62,7 +64,6 @@ def _listen(host: str, port: int) -> socket.socket:
             f"cannot listen on {host}:{port} ({exc.strerror}); stop what uses the port "
             "or pass another --port"
         ) from None
-    sock.set_inheritable(True)
     return sock
 
 
@@ -89,14 +90,20 @@ def run(args: argparse.Namespace) -> int:
         f"pycustoms serving http://{serve.host}:{serve.port}/simple/ "
         f"(upstream {app.state.index_url}, data {app.state.data_dir})"
     )
-    uvicorn.run(
-        app,
-        fd=sock.fileno(),
-        http="h11",
-        lifespan="on",
-        access_log=args.verbose,
-        log_level="info" if args.verbose else "warning",
-        timeout_keep_alive=30,
-        server_header=False,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            http="h11",
+            lifespan="on",
+            access_log=args.verbose,
+            log_level="info" if args.verbose else "warning",
+            timeout_keep_alive=30,
+            server_header=False,
+        )
     )
+    # The socket object itself, not its descriptor: uvicorn wraps a bare descriptor
+    # as a Unix socket, and asyncio then leaves Nagle's algorithm on for every
+    # connection (a response written as head + body then waits ~40 ms for the
+    # client's delayed ACK).
+    server.run(sockets=[sock])
     return EXIT_CLEAN
