@@ -78,10 +78,24 @@ def test_html_only_upstream_takes_upload_times_from_the_json_api(
     upstream.json_api = json_api
     upstream.add_release("oldpkg", "1.0", uploaded=OLD)
     upstream.start()
-    server = ServerProcess(upstream.url, tmp_path / "data")
+    config = tmp_path / "pycustoms.toml"
+    config.write_text('[serve]\ndeny = ["otherpkg"]\n')
+    server = ServerProcess(upstream.url, tmp_path / "data", config=config)
     try:
         versions = httpx.get(server.index + "oldpkg/", headers=JSON).json()["versions"]
         assert versions == (["1.0"] if json_api else [])
+        # A settings change re-filters the cached page without asking the upstream
+        # again (as a new publisher record or advisory import does): the upload
+        # times must survive it.
+        before = len(upstream.requests_to("/pypi/"))
+        _rewrite(config, '[serve]\ndeny = ["otherpkg", "thirdpkg"]\n')
+        server.proc.send_signal(signal.SIGHUP)
+        assert eventually(
+            lambda: httpx.get(server.index + "thirdpkg/").status_code == 403, seconds=5.0
+        )
+        versions = httpx.get(server.index + "oldpkg/", headers=JSON).json()["versions"]
+        assert versions == (["1.0"] if json_api else [])
+        assert len(upstream.requests_to("/pypi/")) == before
     finally:
         server.stop()
         upstream.stop()

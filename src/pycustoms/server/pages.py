@@ -55,6 +55,9 @@ class Rendered:
     key: tuple[str, int, int, int]
     fresh_until: float  # monotonic: ask the upstream again after this
     valid_until: float  # monotonic: re-filter after this (a cooldown expires)
+    # Upload times the page itself lacks (JSON API, local files, first seen), by
+    # filename: kept so that re-filtering the same page does not lose them.
+    times: Mapping[str, datetime] = field(default_factory=dict)
 
     def find(self, filename: str) -> ServedFile | Block | None:
         """The listed file, the reason it is hidden, or `None` if the page has no such file."""
@@ -173,6 +176,7 @@ class ProjectPages:
             page = await asyncio.to_thread(self._private.page, name)
         elif old is not None and not refetch and not old.private:
             page = old.page
+            times = dict(old.times)
         else:
             if self._source is None:
                 raise NotFoundError(f"no upstream is configured and {name} is not private")
@@ -244,6 +248,7 @@ class ProjectPages:
             key=key,
             fresh_until=mono + config.serve.page_ttl,
             valid_until=valid,
+            times=times,
         )
 
     def _with_metadata(self, page: ProjectPage) -> ProjectPage:
