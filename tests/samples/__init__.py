@@ -40,6 +40,7 @@ class Technique(enum.StrEnum):
     RUN_PTH = "run/pth-import-line"
     RUN_SITECUSTOMIZE = "run/sitecustomize"
     RUN_INIT_TOPLEVEL = "run/init-top-level"
+    RUN_CALLED_ACROSS_FILES = "run/function-started-from-another-file"
     # §3 Steals
     STEAL_ENV = "steal/environment"
     STEAL_CLOUD = "steal/cloud-credentials"

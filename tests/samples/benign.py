@@ -2083,4 +2083,80 @@ add(
     )
 )
 
+add(
+    ok(
+        "init-calls-helpers-in-other-modules",
+        "__init__ calls helpers of its own modules on import: a git-describe version "
+        "lookup, an update check against its own documented host, and a cache directory",
+        Build.BOTH,
+        {
+            "tidyver/__init__.py": src(
+                """
+                from ._version import get_version
+                from ._cache import ensure_cache_dir
+                from . import _update
+
+                __version__ = get_version()
+                CACHE = ensure_cache_dir()
+                _update.schedule_check()
+                """
+            ),
+            "tidyver/_version.py": src(
+                """
+                import subprocess
+
+
+                def get_version() -> str:
+                    try:
+                        out = subprocess.run(
+                            ["git", "describe", "--tags"], capture_output=True, text=True
+                        )
+                    except OSError:
+                        return "0+unknown"
+                    return out.stdout.strip() or "0+unknown"
+                """
+            ),
+            "tidyver/_cache.py": src(
+                """
+                import os
+
+
+                def ensure_cache_dir() -> str:
+                    root = os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))
+                    path = os.path.join(root, "tidyver")
+                    os.makedirs(path, exist_ok=True)
+                    return path
+                """
+            ),
+            "tidyver/_update.py": src(
+                """
+                import json
+                import os
+                import threading
+                import urllib.request
+
+                URL = "https://updates.tidyver.example/latest.json"
+
+
+                def _check() -> None:
+                    if os.environ.get("TIDYVER_NO_UPDATE_CHECK"):
+                        return
+                    try:
+                        with urllib.request.urlopen(URL, timeout=2) as response:
+                            latest = json.load(response).get("version")
+                    except (OSError, ValueError):
+                        return
+                    if latest:
+                        print(f"tidyver {latest} is available")
+
+
+                def schedule_check() -> None:
+                    threading.Thread(target=_check, daemon=True).start()
+                """
+            ),
+        },
+        name="tidyver",
+    )
+)
+
 BENIGN: tuple[Sample, ...] = tuple(SAMPLES)

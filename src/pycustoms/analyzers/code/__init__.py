@@ -16,8 +16,12 @@ combine across files).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pycustoms.types import Capability, Finding
+
+if TYPE_CHECKING:
+    from pycustoms.analyzers.code.ast_links import Links
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,8 @@ class FileReport:
     path: str
     findings: tuple[Finding, ...] = ()
     capabilities: frozenset[Capability] = field(default_factory=frozenset)
+    # Calls into other files of the package, and hits waiting for such a call.
+    links: Links | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from pycustoms.analyzers.code import CodeReport, FileReport, ast_rules, yara_engine
+from pycustoms.analyzers.code import CodeReport, FileReport, ast_links, ast_rules, yara_engine
 from pycustoms.analyzers.code.context import ExecContext, PackageKind, classify
 from pycustoms.analyzers.code.package_rules import (
     ExecTarget,
@@ -46,6 +46,21 @@ TEXT_LIMIT = 4 * 1024 * 1024  # larger text members get byte patterns only
 SNIFF = 8192
 _DEFER_BUDGET = 32 * 1024 * 1024  # sdist sources held back until pyproject.toml is seen
 _STARTUP_BUDGET = 4 * 1024 * 1024  # root-level modules kept for .pth re-analysis
+_SOURCE_BUDGET = 8 * 1024 * 1024  # unwalked Python kept for calls across files
+_CALLER_CONTEXTS = (
+    ExecContext.INSTALL,
+    ExecContext.STARTUP,
+    ExecContext.IMPORT,
+    ExecContext.MODULE,
+)
+_CHAIN_ROUNDS = 3
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WHEN = {
+    ExecContext.INSTALL: "runs at install time",
+    ExecContext.STARTUP: "runs at every interpreter start",
+    ExecContext.IMPORT: "runs on import",
+    ExecContext.MODULE: "runs on import",
+}
 _SMALL_TEXT = 16384
 # base64 of zip, gzip, bzip2 and xz magic: the only embedded archives that get unpacked.
 _ARCHIVE_B64_MAGIC = (b"UEsDB", b"H4sI", b"Qlpo", b"/Td6WFo")
@@ -106,6 +121,15 @@ def backend_locations(pyproject: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(files), frozenset(dirs)
 
 
+def _caller(path: str, context: ExecContext) -> bool:
+    """True if *path*'s code runs without being asked to (not tests, not `__main__.py`).
+
+    A `__main__.py` runs only when someone runs the package as a program, as do
+    the functions it calls; those are judged as the library code they are.
+    """
+    return context in _CALLER_CONTEXTS and posixpath.basename(path) != "__main__.py"
+
+
 def _merge(path: str, reports: Iterable[FileReport | None]) -> FileReport:
     findings: list[Finding] = []
     caps: set[Capability] = set()
@@ -132,6 +156,12 @@ class _Run:
     startup_bytes: int = 0
     pth_modules: set[str] = field(default_factory=set)
     problems: list[Finding] = field(default_factory=list)
+    links: dict[str, ast_links.Links] = field(default_factory=dict)
+    link_contexts: dict[str, ExecContext] = field(default_factory=dict)
+    # Python files the prefilter did not walk, kept (within a budget) in case another
+    # file's waiting code turns out to be started through them.
+    sources: dict[str, tuple[str, ExecContext]] = field(default_factory=dict)
+    source_bytes: int = 0
 
     def context(self, path: str) -> ExecContext:
         backend: frozenset[str] = frozenset()
@@ -215,6 +245,14 @@ class _Run:
         report = ast_rules.analyze_python(path, text, context)
         if report is None:
             report = fallback_python(path, text, context)
+        elif not _caller(path, context):
+            pass
+        elif report.links is not None:
+            self.links[path] = report.links
+            self.link_contexts[path] = context
+        elif "!" not in path and self.source_bytes + len(text) <= _SOURCE_BUDGET:
+            self.sources[path] = (text, context)
+            self.source_bytes += len(text)
         return [report, text_stats(path, text, context, raw=raw)]
 
     def _remember_startup_candidate(self, member: Member, text: str) -> None:
@@ -252,9 +290,58 @@ class _Run:
                 reports = self._python(path, text, ExecContext.STARTUP)
                 self.facts.reports[path] = _merge(path, reports)
 
+    def _cross_file(self) -> None:
+        """Judge hits in functions that another file of the package calls when it runs."""
+        holders = [(path, link) for path, link in self.links.items() if link.waiting]
+        if not holders:
+            return
+        # Walk the kept files that could start waiting code (they name its module and
+        # function), then those that could start them, a few rounds deep.
+        pairs = ast_links.pairs_of(holders)
+        words = {path: set(_IDENTIFIER.findall(text)) for path, (text, _) in self.sources.items()}
+        for _ in range(_CHAIN_ROUNDS):
+            found: list[tuple[str, ast_links.Links]] = []
+            for path, (text, context) in self.sources.items():
+                if path in self.links or not ast_links.mentions(words[path], pairs):
+                    continue
+                link = ast_rules.links_only(path, text, context)
+                if link is not None:
+                    self.links[path] = link
+                    self.link_contexts[path] = context
+                    found.append((path, link))
+            if not found:
+                break
+            pairs |= ast_links.pairs_of(found)
+        for (path, func), how in ast_links.reach(self.links, self.link_contexts).items():
+            report = self.facts.reports.get(path)
+            if report is None:
+                continue
+            replaced: dict[tuple[str, int], Finding] = {}
+            for wait in self.links[path].waiting:
+                if wait.func != func:
+                    continue
+                severity = ast_rules.resolve(wait.sev, how.context, executed=True)
+                if severity <= wait.reported:
+                    continue
+                when = f"in {func}(), called from {how.caller}: {_WHEN[how.context]}"
+                replaced[(wait.rule, wait.line)] = Finding(
+                    wait.rule,
+                    severity,
+                    f"{wait.message} ({when})",
+                    path,
+                    wait.line or None,
+                    wait.snippet,
+                    wait.confidence,
+                )
+            if replaced:
+                kept = [f for f in report.findings if (f.rule, f.line or 0) not in replaced]
+                findings = (*kept, *replaced.values())
+                self.facts.reports[path] = replace(report, findings=findings)
+
     def finish(self) -> CodeReport:
         self._flush()
         self._startup_modules()
+        self._cross_file()
         extra, caps = package_findings(self.facts)
         findings: list[Finding] = []
         all_caps: set[Capability] = set(caps)

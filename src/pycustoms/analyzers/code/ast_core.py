@@ -94,6 +94,9 @@ class Func:
     calls: set[str] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
     root: bool = False
+    # Callees as written (``fn``, ``core.fn``), resolved later against the imports:
+    # calls into other files of the package (see `ast_links`).
+    ext: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -235,6 +238,9 @@ class Core:
         self.cls: ClassInfo | None = None
         self.top_calls: set[str] = set()
         self.top_refs: set[str] = set()
+        self.top_ext: set[str] = set()
+        # Relative imports: local name -> (level, module, imported name).
+        self.rel_imports: dict[str, tuple[int, str, str]] = {}
         self.events = 0  # network sends, dynamic exec, download commands seen so far
         self.counts: dict[str, int] = {"net": 0, "proc": 0, "exec": 0, "decode": 0}
         self.returns: dict[str, Labels] = {}

@@ -19,9 +19,10 @@ import ast
 import re
 from collections import deque
 
-from pycustoms.analyzers.code import FileReport, prefilter
+from pycustoms.analyzers.code import FileReport, ast_links, prefilter
 from pycustoms.analyzers.code import ast_core as W
 from pycustoms.analyzers.code import ast_tables as T
+from pycustoms.analyzers.code.ast_links import Waiting
 from pycustoms.analyzers.code.ast_walk import Walker
 from pycustoms.analyzers.code.context import ExecContext
 from pycustoms.rules import Rule
@@ -146,13 +147,33 @@ def analyze_python(path: str, source: str, context: ExecContext) -> FileReport |
         return None
     walker = Walker(source, install=context is ExecContext.INSTALL)
     _walk(walker, tree.body)
-    findings = _findings(walker, path, context)
+    run = _executed(walker, context)
+    waiting: list[Waiting] = []
+    findings = _findings(walker, path, context, run, waiting)
+    links = ast_links.build(walker, path, run, waiting) if "!" not in path else None
     caps = set(walker.caps)
     if context is ExecContext.INSTALL and (
         _command_classes(walker, context) or any(f.rule in _INSTALL_RULES for f in findings)
     ):
         caps.add(Capability.INSTALL_TIME)
-    return FileReport(path, tuple(findings), frozenset(caps))
+    return FileReport(path, tuple(findings), frozenset(caps), links)
+
+
+def links_only(path: str, source: str, context: ExecContext) -> ast_links.Links | None:
+    """The calls *source* makes into other files when it runs (no findings).
+
+    For entry files (`__init__.py`, `setup.py`) that the prefilter did not walk,
+    once another file is known to hold functions with waiting findings.
+    """
+    if len(source) > _MAX_SOURCE:
+        return None
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    walker = Walker(source, install=context is ExecContext.INSTALL)
+    _walk(walker, tree.body)
+    return ast_links.build(walker, path, _executed(walker, context), [], graph=True)
 
 
 _INSTALL_RULES = frozenset({W.INSTALL_NET, W.INSTALL_PROC})
@@ -268,8 +289,16 @@ def resolve(sev: W.Sev, context: ExecContext, executed: bool) -> Severity:
     return Severity(max(0, min(4, level)))
 
 
-def _findings(walker: Walker, path: str, context: ExecContext) -> list[Finding]:
-    run = _executed(walker, context)
+def _findings(
+    walker: Walker,
+    path: str,
+    context: ExecContext,
+    run: set[W.Func] | None = None,
+    waiting: list[Waiting] | None = None,
+) -> list[Finding]:
+    """The hits as findings; hits in plain functions that do not run go to *waiting* too."""
+    if run is None:
+        run = _executed(walker, context)
     seen: set[tuple[str, int]] = set()
     out: list[Finding] = []
     for hit in walker.hits:
@@ -279,6 +308,20 @@ def _findings(walker: Walker, path: str, context: ExecContext) -> list[Finding]:
         seen.add(key)
         executed = hit.func is None or hit.func in run
         severity = resolve(hit.sev, context, executed)
+        if waiting is not None and hit.func is not None and not executed and not hit.func.cls:
+            snippet = _snippet(walker.lines, hit.line)
+            waiting.append(
+                Waiting(
+                    hit.func.name,
+                    hit.rule,
+                    hit.sev,
+                    hit.line,
+                    hit.message,
+                    hit.confidence,
+                    snippet,
+                    severity,
+                )
+            )
         if severity is Severity.INFO:
             continue
         out.append(

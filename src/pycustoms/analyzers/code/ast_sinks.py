@@ -381,6 +381,15 @@ class Sinks(Core):
             # To a raw IP or a catcher at import time: the dependency-confusion beacon.
             top = 4 if suspicious else 3
             self.hit(HOST_EXFIL, staged(4, top, 1), node, f"{name}() sends host/user details", 0.85)
+        elif T.ENV_ONE in data and suspicious:
+            # A token read from the environment (CI, cloud) sent to a webhook or raw IP.
+            self.hit(
+                HOST_EXFIL,
+                staged(4, 4, 2),
+                node,
+                f"{name}() sends environment values to a webhook, tunnel, paste or raw-IP host",
+                0.85,
+            )
         elif T.ENV_ONE in data:
             self.hit(HOST_EXFIL, staged(3, 0, 0), node, f"{name}() sends environment values", 0.7)
         if name in T.DNS_CALLS and node.args and not isinstance(node.args[0], ast.Constant):

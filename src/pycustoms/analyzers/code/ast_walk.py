@@ -272,6 +272,11 @@ class Walker(Sinks):
                 self.aliases[alias.asname or alias.name] = full
                 modules.append(full)
             modules.append(node.module)
+        else:
+            for alias in node.names:
+                if alias.name != "*":
+                    entry = (node.level, node.module or "", alias.name)
+                    self.rel_imports[alias.asname or alias.name] = entry
         for module in modules:
             if module in T.NETWORK_MODULES:
                 self.caps.add(Capability.NETWORK)
@@ -504,6 +509,9 @@ class Walker(Sinks):
             self._record_call(func.id)
         else:
             recv = self.expr(func)
+        written = _written(func)
+        if written is not None:
+            (self.top_ext if self.scope.func is None else self.scope.func.ext).add(written)
         if method is not None and isinstance(func, ast.Attribute):
             value = func.value
             if isinstance(value, ast.Call) or (
@@ -536,6 +544,8 @@ class Walker(Sinks):
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             if isinstance(arg, ast.Name):
                 self._record_call(arg.id)
+                # It may be imported from another file of the package.
+                (self.top_ext if self.scope.func is None else self.scope.func.ext).add(arg.id)
             elif (
                 isinstance(arg, ast.Attribute)
                 and isinstance(arg.value, ast.Name)
@@ -548,3 +558,15 @@ class Walker(Sinks):
             self.top_calls.add(name)
         else:
             self.scope.func.calls.add(name)
+
+
+def _written(node: ast.expr) -> str | None:
+    """A callee as written, if it is a name or a dotted chain of names (``core.fn``)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or len(parts) > 4:
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

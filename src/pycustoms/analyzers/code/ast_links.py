@@ -1,0 +1,203 @@
+"""Calls between the files of one package.
+
+A payload often sits in a function of an ordinary module (`pkg/_telemetry.py`)
+and is started by one line elsewhere: `from ._telemetry import start; start()`
+in `pkg/__init__.py`, or a helper that `setup.py` imports and calls. Judged
+file by file, the function looks like library code nobody calls.
+
+Each walked file therefore leaves `Links`: the functions of other package files
+it calls when it runs (`runs`), and, for its own functions that do not run when
+it is imported, their findings-in-waiting, the calls among them and the calls
+they make into other files. `reach` joins the files of a package and says which
+waiting functions do run, in which context and because of which caller; the
+orchestrator then judges their hits as running code.
+
+Only plain functions are followed (not methods), through names and dotted
+names that the file's own imports resolve (`fn`, `core.fn`, `pkg.core.fn`,
+relative or absolute, and one re-export through a package `__init__`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pycustoms.analyzers.code import ast_core as W
+from pycustoms.analyzers.code.context import ExecContext
+from pycustoms.types import Severity
+
+Target = tuple[str, str]  # (module path without suffix, function name)
+_MAX_EXPORTS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A hit in a function that does not run when its own file runs."""
+
+    func: str
+    rule: str
+    sev: W.Sev
+    line: int
+    message: str
+    confidence: float
+    snippet: str | None
+    reported: Severity  # the severity it was reported with (INFO: not reported)
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """What one file can run in other files, and what in it waits to be run."""
+
+    runs: frozenset[Target] = frozenset()
+    exports: Mapping[str, Target] = field(default_factory=dict)
+    calls: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    calls_out: Mapping[str, frozenset[Target]] = field(default_factory=dict)
+    waiting: tuple[Waiting, ...] = ()
+
+
+def resolve(walker: W.Core, path: str, written: str) -> Target | None:
+    """The (module, function) a callee written as *written* in *path* names, if imported."""
+    head, _, rest = written.partition(".")
+    chain = rest.split(".") if rest else []
+    if head in walker.rel_imports:
+        level, module, name = walker.rel_imports[head]
+        package = path.split("/")[:-1]
+        if level - 1 > len(package):
+            return None
+        parts = package[: len(package) - (level - 1)] + [p for p in module.split(".") if p]
+        names = [name, *chain]
+        return "/".join(parts + names[:-1]), names[-1]
+    full = walker.aliases.get(head)
+    if full is None:
+        return None
+    dotted = ".".join([full, *chain])
+    module, _, attr = dotted.rpartition(".")
+    return (module.replace(".", "/"), attr) if module else None
+
+
+def build(
+    walker: W.Core,
+    path: str,
+    run: set[W.Func],
+    waiting: list[Waiting],
+    *,
+    graph: bool = False,
+) -> Links | None:
+    """The links of a walked file; *run* are its functions that run when it runs.
+
+    With *graph*, the calls of its idle functions are kept even when none of
+    them waits with a hit (the file may be a link in a chain of calls).
+    """
+    written = set(walker.top_ext)
+    for func in run:
+        written |= func.ext
+    runs = frozenset(t for w in written if (t := resolve(walker, path, w)) is not None)
+    exports: dict[str, Target] = {}
+    if path.endswith("__init__.py"):
+        for name in list(walker.rel_imports)[:_MAX_EXPORTS]:
+            target = resolve(walker, path, name)
+            if target is not None:
+                exports[name] = target
+    if not waiting and not graph:
+        return Links(runs, exports) if runs or exports else None
+    idle = [f for f in walker.funcs if f not in run and f.cls is None]
+    calls = {f.name: frozenset(f.calls) for f in idle}
+    calls_out = {
+        f.name: frozenset(t for w in f.ext if (t := resolve(walker, path, w)) is not None)
+        for f in idle
+    }
+    return Links(runs, exports, calls, calls_out, tuple(waiting))
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """A waiting function that runs after all: when, and because of which file."""
+
+    context: ExecContext
+    caller: str
+
+
+def _files(module: str) -> tuple[str, ...]:
+    return (
+        f"{module}.py",
+        f"{module}/__init__.py",
+        f"src/{module}.py",
+        f"src/{module}/__init__.py",
+    )
+
+
+def reach(
+    links: Mapping[str, Links], contexts: Mapping[str, ExecContext]
+) -> dict[tuple[str, str], Reached]:
+    """Which (file, function) pairs with waiting hits run, and in which context.
+
+    *links* and *contexts* are by file path. A function is reached when a file
+    that runs calls it (in that file's context), or when a reached function
+    calls it; the most dangerous context wins.
+    """
+    reached: dict[tuple[str, str], Reached] = {}
+    queue: deque[tuple[str, str, Reached]] = deque()
+
+    def target(found: Target, how: Reached, depth: int = 0) -> None:
+        module, name = found
+        for path in _files(module):
+            link = links.get(path)
+            if link is None:
+                continue
+            if name in link.calls:
+                queue.append((path, name, how))
+            elif name in link.exports and depth < 2:
+                target(link.exports[name], how, depth + 1)
+
+    for path, link in links.items():
+        for found in link.runs:
+            target(found, Reached(contexts[path], path))
+    while queue:
+        path, name, how = queue.popleft()
+        known = reached.get((path, name))
+        if known is not None and known.context <= how.context:
+            continue
+        reached[(path, name)] = how
+        link = links[path]
+        for callee in link.calls.get(name, ()):
+            if callee in link.calls:
+                queue.append((path, callee, how))
+        for found in link.calls_out.get(name, ()):
+            target(found, how)
+    return reached
+
+
+def module_word(path: str) -> str:
+    """The name other files use for the module at *path* (a package: its directory)."""
+    parts = path.rsplit("/", 2)
+    stem = parts[-1].rsplit(".", 1)[0]
+    return parts[-2] if stem == "__init__" and len(parts) > 1 else stem
+
+
+def interest(path: str, link: Links) -> set[tuple[str, str]]:
+    """(module word, function) pairs by which another file could start *link*'s waiting code.
+
+    A file holding waiting hits offers those functions; a file that is a link in
+    a chain offers each function that calls onward, and what it re-exports.
+    """
+    word = module_word(path)
+    if link.waiting:
+        return {(word, w.func) for w in link.waiting}
+    onward = {name for name, out in link.calls_out.items() if out}
+    onward |= {name for name, inner in link.calls.items() if inner}
+    return {(word, name) for name in onward | set(link.exports)}
+
+
+def mentions(words: Iterable[str], pairs: set[tuple[str, str]]) -> bool:
+    """True if *words* (a file's identifiers) contain both halves of one of *pairs*."""
+    present = set(words)
+    return any(module in present and func in present for module, func in pairs)
+
+
+def pairs_of(links: Iterable[tuple[str, Links]]) -> set[tuple[str, str]]:
+    """The union of `interest` over (path, links) items."""
+    out: set[tuple[str, str]] = set()
+    for path, link in links:
+        out |= interest(path, link)
+    return out
