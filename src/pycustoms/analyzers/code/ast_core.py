@@ -122,6 +122,8 @@ class Scope:
     slept: int = 0
     gated: int = 0
     socket_connect: bool = False
+    # A connection in this scope goes to a webhook, tunnel, paste or raw public IP.
+    suspicious_peer: bool = False
     clip_read: bool = False
     # name -> the variable it wraps (``z = ZipFile(buf)``): data put into z lands in buf.
     wraps: dict[str, str] = field(default_factory=dict)

@@ -126,6 +126,15 @@ class Sinks(Core):
             return frozenset({T.SOCKET})
         if name in T.NETOBJ_CONSTRUCTORS:
             self.caps.add(Capability.NETWORK)
+            if name.rsplit(".", 1)[-1] in _HTTP_CONNECTIONS and _raw_public_host(node):
+                self.scope.suspicious_peer = True
+                self.hit(
+                    SUSPICIOUS_HOST,
+                    staged(4, 3, 2),
+                    node,
+                    f"{name}() connects to a raw public IP address",
+                    0.8,
+                )
             return frozenset({T.NETOBJ}) | (data & {T.METADATA})
         if name in T.REQUEST_BUILDERS:
             return data
@@ -358,10 +367,14 @@ class Sinks(Core):
         text = self.literal_text(node)
         if self.install:
             self.hit(INSTALL_NET, staged(3, 1, 1), node, f"{name}() is called", 0.8)
-        suspicious = suspicious_url(text) or (
-            name.rsplit(".", 1)[-1] in _ADDRESS_CALLS and _raw_public_address(node)
+        short = name.rsplit(".", 1)[-1]
+        suspicious = (
+            suspicious_url(text)
+            or (short in _ADDRESS_CALLS and _raw_public_address(node))
+            or (short in _HTTP_CONNECTIONS and _raw_public_host(node))
         )
         if suspicious:
+            self.scope.suspicious_peer = True
             self.hit(
                 SUSPICIOUS_HOST,
                 staged(4, 3, 2),
@@ -379,9 +392,9 @@ class Sinks(Core):
             self.hit(EXFIL, threat(4), node, f"{name}() sends {what}", 0.9)
         elif T.HOSTINFO in data:
             # To a raw IP or a catcher at import time: the dependency-confusion beacon.
-            top = 4 if suspicious else 3
+            top = 4 if suspicious or self.scope.suspicious_peer else 3
             self.hit(HOST_EXFIL, staged(4, top, 1), node, f"{name}() sends host/user details", 0.85)
-        elif T.ENV_ONE in data and suspicious:
+        elif T.ENV_ONE in data and (suspicious or self.scope.suspicious_peer):
             # A token read from the environment (CI, cloud) sent to a webhook or raw IP.
             self.hit(
                 HOST_EXFIL,
@@ -395,9 +408,11 @@ class Sinks(Core):
         if name in T.DNS_CALLS and node.args and not isinstance(node.args[0], ast.Constant):
             host_text = self.literal_text(_name_tail(node.args[0]))
             if T.DOMAIN_SUFFIX.search(host_text.strip()) and (data or self.fold(node.args[0])):
+                # Who the user is, or a secret, spelled into the name: a beacon.
+                carries = data & (T.SECRET_LABELS | {T.HOSTINFO, T.ENV_ONE})
                 self.hit(
                     DNS_EXFIL,
-                    staged(4, 3, 2),
+                    staged(4, 4 if carries else 3, 2),
                     node,
                     "DNS lookup of a name built from data and a fixed domain",
                     0.8,
@@ -449,8 +464,10 @@ class Sinks(Core):
             return
         if T.DOWNLOAD_COMMAND.search(text):
             self._event(node)
+            # Piped into a shell, hidden or encoded PowerShell, a system binary as downloader.
+            top = 4 if T.STAGE_TWO_COMMAND.search(text) else 3
             self.hit(
-                DOWNLOAD_CMD, staged(4, 3, 2), node, f"{name}() runs a download/encoded command"
+                DOWNLOAD_CMD, staged(4, top, 2), node, f"{name}() runs a download/encoded command"
             )
         if _CHMOD_TEXT.search(text):
             self.scope.chmod_x = True
@@ -689,6 +706,7 @@ def _name_tail(node: ast.expr) -> ast.expr:
 
 
 _ADDRESS_CALLS = frozenset({"connect", "connect_ex", "sendto", "create_connection"})
+_HTTP_CONNECTIONS = frozenset({"HTTPConnection", "HTTPSConnection", "HTTPConnectionPool"})
 # Public resolvers: `connect(("8.8.8.8", 80))` is the idiom for finding the local address.
 _RESOLVERS = frozenset({"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222"})
 _NOT_PUBLIC = tuple(
@@ -700,18 +718,25 @@ _NOT_PUBLIC = tuple(
 )
 
 
+def _public_ip(host: ast.expr) -> bool:
+    if not (isinstance(host, ast.Constant) and isinstance(host.value, str)):
+        return False
+    try:
+        address = ipaddress.IPv4Address(host.value.split(":", 1)[0])
+    except ValueError:
+        return False
+    return host.value not in _RESOLVERS and not any(address in n for n in _NOT_PUBLIC)
+
+
 def _raw_public_address(node: ast.Call) -> bool:
     """True if a socket call's `(host, port)` literal names a public IPv4 address."""
-    for arg in node.args:
-        if not (isinstance(arg, ast.Tuple) and len(arg.elts) == 2):
-            continue
-        host = arg.elts[0]
-        if not (isinstance(host, ast.Constant) and isinstance(host.value, str)):
-            continue
-        try:
-            address = ipaddress.IPv4Address(host.value)
-        except ValueError:
-            continue
-        if host.value not in _RESOLVERS and not any(address in n for n in _NOT_PUBLIC):
-            return True
-    return False
+    return any(
+        isinstance(arg, ast.Tuple) and len(arg.elts) == 2 and _public_ip(arg.elts[0])
+        for arg in node.args
+    )
+
+
+def _raw_public_host(node: ast.Call) -> bool:
+    """True if an HTTP connection's host argument is a public IPv4 address literal."""
+    hosts = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "host")]
+    return any(_public_ip(host) for host in hosts)

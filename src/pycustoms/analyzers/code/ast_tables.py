@@ -444,6 +444,15 @@ DOWNLOAD_COMMAND = re.compile(
     r"\bnc(at)?\b[^\n]*\s-[a-z]*e\s|rundll32[^\n]*javascript)",
     re.IGNORECASE,
 )
+# The part of DOWNLOAD_COMMAND that has no everyday use: a download run by a shell
+# or an interpreter, hidden or encoded PowerShell, Windows binaries as downloaders.
+STAGE_TWO_COMMAND = re.compile(
+    r"(\b(curl|wget)\b[^\n]*\|\s*(ba|z|da)?sh\b|"
+    r"powershell[^\n]*(-e(nc|ncodedcommand)?\s|iex\b|invoke-expression|-w(indowstyle)?\s+hidden)|"
+    r"certutil[^\n]*-urlcache|bitsadmin[^\n]*/transfer|\bmshta\b|"
+    r"base64\s+(-d|--decode)[^\n]*\|\s*(ba)?sh|rundll32[^\n]*javascript)",
+    re.IGNORECASE,
+)
 REVERSE_SHELL_TEXT = re.compile(r"/dev/tcp/|\bnc(at)?\b[^\n]*\s-[a-z]*e\s", re.IGNORECASE)
 SHELL_NAMES = re.compile(r"(^|/)(ba|z|da|k|c|tc)?sh$|cmd(\.exe)?$|powershell", re.IGNORECASE)
 

@@ -216,7 +216,8 @@ class Walker(Sinks):
             self.hits.append(
                 Hit(
                     DOWNLOAD_EXEC,
-                    staged(4, 3, 2),
+                    # From a webhook, tunnel, paste or raw-IP host: a dropper.
+                    staged(4, 4 if scope.suspicious_peer else 3, 2),
                     scope.net_write,
                     scope.func,
                     "downloaded bytes are written to a file that is then made executable or run",
