@@ -139,14 +139,9 @@ def analyze_python(path: str, source: str, context: ExecContext) -> FileReport |
         walk, seen = prefilter.decide(source, imported=context is ExecContext.IMPORT)
         if not walk:
             return FileReport(path, capabilities=seen)
-    if len(source) > _MAX_SOURCE:
+    walker = _walked(path, source, context)
+    if walker is None:
         return None
-    try:
-        tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    walker = Walker(source, install=context is ExecContext.INSTALL)
-    _walk(walker, tree.body)
     run = _executed(walker, context)
     waiting: list[Waiting] = []
     findings = _findings(walker, path, context, run, waiting)
@@ -165,6 +160,14 @@ def links_only(path: str, source: str, context: ExecContext) -> ast_links.Links 
     For entry files (`__init__.py`, `setup.py`) that the prefilter did not walk,
     once another file is known to hold functions with waiting findings.
     """
+    walker = _walked(path, source, context)
+    if walker is None:
+        return None
+    return ast_links.build(walker, path, _executed(walker, context), [], graph=True)
+
+
+def _walked(path: str, source: str, context: ExecContext) -> Walker | None:
+    """*source* parsed and walked once, or None if `ast` cannot parse it (or it is huge)."""
     if len(source) > _MAX_SOURCE:
         return None
     try:
@@ -173,7 +176,7 @@ def links_only(path: str, source: str, context: ExecContext) -> ast_links.Links 
         return None
     walker = Walker(source, install=context is ExecContext.INSTALL)
     _walk(walker, tree.body)
-    return ast_links.build(walker, path, _executed(walker, context), [], graph=True)
+    return walker
 
 
 _INSTALL_RULES = frozenset({W.INSTALL_NET, W.INSTALL_PROC})

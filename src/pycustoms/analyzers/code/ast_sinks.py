@@ -127,14 +127,7 @@ class Sinks(Core):
         if name in T.NETOBJ_CONSTRUCTORS:
             self.caps.add(Capability.NETWORK)
             if name.rsplit(".", 1)[-1] in _HTTP_CONNECTIONS and _raw_public_host(node):
-                self.scope.suspicious_peer = True
-                self.hit(
-                    SUSPICIOUS_HOST,
-                    staged(4, 3, 2),
-                    node,
-                    f"{name}() connects to a raw public IP address",
-                    0.8,
-                )
+                self._suspicious_peer(node, f"{name}() connects to a raw public IP address")
             return frozenset({T.NETOBJ}) | (data & {T.METADATA})
         if name in T.REQUEST_BUILDERS:
             return data
@@ -360,6 +353,11 @@ class Sinks(Core):
         elif dangerous_target and folded is None and args[1] & {T.BUILT, T.DECODED}:
             self.hit(OBF_ATTR, threat(3), node, f"getattr({target}, <decoded name>)")
 
+    def _suspicious_peer(self, node: ast.Call, message: str) -> None:
+        """A connection to a webhook, tunnel, paste or raw public IP: note it for the scope."""
+        self.scope.suspicious_peer = True
+        self.hit(SUSPICIOUS_HOST, staged(4, 3, 2), node, message, 0.8)
+
     def _network(self, node: ast.Call, data: Labels, name: str) -> None:
         self.caps.add(Capability.NETWORK)
         self.counts["net"] += 1
@@ -374,14 +372,8 @@ class Sinks(Core):
             or (short in _HTTP_CONNECTIONS and _raw_public_host(node))
         )
         if suspicious:
-            self.scope.suspicious_peer = True
-            self.hit(
-                SUSPICIOUS_HOST,
-                staged(4, 3, 2),
-                node,
-                f"{name}() talks to a webhook, tunnel, paste or raw-IP host",
-                0.8,
-            )
+            where = "a webhook, tunnel, paste or raw-IP host"
+            self._suspicious_peer(node, f"{name}() talks to {where}")
         if T.METADATA in data or T.METADATA_PATTERN.search(text):
             self.hit(METADATA, staged(3, 2, 1), node, "queries the cloud instance metadata service")
         to_metadata = bool(node.args) and T.METADATA_PATTERN.search(self.literal_text(node.args[0]))
