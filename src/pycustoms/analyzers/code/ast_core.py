@@ -421,6 +421,9 @@ class Core:
         if self.builtins_ref(value):
             self.aliases[target.id] = "builtins"
             return
+        if isinstance(value, ast.Name) and self.qual(value) in _ALIASABLE:
+            self.aliases[target.id] = self.qual(value) or ""  # ``run = exec``
+            return
         if not isinstance(value, ast.Attribute | ast.Subscript | ast.Call):
             if self.aliases.get(target.id) in _ALIASABLE:
                 del self.aliases[target.id]
@@ -428,6 +431,9 @@ class Core:
         if isinstance(value, ast.Call) and self.qual(value.func) not in _ALIAS_CALLS:
             return
         name = self.qual(value)
+        if isinstance(value, ast.Call) and self.qual(value.func) in T.IMPORT_SINKS and name:
+            self.aliases[target.id] = name  # ``b = import_module("base" + "64")``: a module
+            return
         if name in _ALIASABLE:
             self.aliases[target.id] = name
         elif self.aliases.get(target.id) in _ALIASABLE:

@@ -8,6 +8,7 @@ import binascii
 import bz2
 import io
 import ipaddress
+import itertools
 import lzma
 import re
 import zipfile
@@ -86,6 +87,9 @@ class Sinks(Core):
         if name in T.EXEC_SINKS:
             self._exec_sink(node, name, first)
             return first if name == "compile" else _EMPTY
+        if name in T.UNPICKLERS:
+            self._unpickle(node, name)
+            return _EMPTY
         if name == "codecs.decode":
             codec = self.fold(node.args[1]) if len(node.args) > 1 else None
             if codec and codec[0].lower().replace("-", "_") in T.CODECS_DECODE_NAMES:
@@ -297,6 +301,21 @@ class Sinks(Core):
         elif T.BUILT in payload:
             self.hit(EXEC_BUILT, threat(4), node, f"{name}() runs a string built from char codes")
 
+    def _unpickle(self, node: ast.Call, name: str) -> None:
+        """Unpickling runs code the pickle names: judge a pickle written in this file as exec.
+
+        Only a pickle that is a literal here (possibly under decoders) is judged;
+        unpickling a parameter is what caches and serialisers do all day.
+        """
+        if not node.args:
+            return
+        blob = self._const_bytes(node.args[0], 0)
+        if blob is not None and _PICKLE_CALLS.search(blob):
+            self._event(node)
+            self.hit(
+                EXEC_DECODED, threat(4), node, f"{name}() of an embedded pickle that calls code"
+            )
+
     def _walk_literal(self, code: str, line: int) -> None:
         """Judge the code inside an ``exec("...")`` literal as if it stood on *line*."""
         if self.literal_depth >= 3 or len(code) > min(200_000, self.literal_budget):
@@ -422,6 +441,9 @@ class Sinks(Core):
         self.counts["proc"] += 1
         self.scope.run_file = True
         text = self.literal_text(node)
+        inline = _inline_python(node, text)
+        if inline is not None:  # `python -c CODE`: the child runs it now, judge it here
+            self._walk_literal(inline, node.lineno)
         if self.install:
             self.hit(INSTALL_PROC, staged(1, 0, 0), node, f"{name}() runs a command", 0.6)
         if any(T.SOCKET in kwargs.get(k, _EMPTY) for k in ("stdin", "stdout", "stderr")):
@@ -626,6 +648,38 @@ _SHELL_CALLS = frozenset(
 _DUMPERS = frozenset({"json.dump", "pickle.dump", "marshal.dump", "yaml.dump", "yaml.safe_dump"})
 _MAX_DECODED = 4 * 1024 * 1024
 _WRITE_ACCESS = re.compile(r"KEY_(SET_VALUE|WRITE|ALL_ACCESS)")
+
+
+# A pickle's GLOBAL (`cos\nsystem\n`, protocols 0-3) or STACK_GLOBAL (protocol 4+:
+# two short strings, then 0x93) opcode naming a function that runs things.
+_PICKLE_MODULES = rb"(?:os|posix|nt|subprocess|builtins|__builtin__|pty|socket)"
+_PICKLE_FUNCS = (
+    rb"(?:system|popen|Popen|call|run|check_output|exec|eval|__import__|getattr|spawn|"
+    rb"create_connection)"
+)
+_PICKLE_CALLS = re.compile(
+    rb"c" + _PICKLE_MODULES + rb"\n" + _PICKLE_FUNCS + rb"\n"
+    rb"|\x8c." + _PICKLE_MODULES + rb"\x94?\x8c." + _PICKLE_FUNCS + rb"\x94?\x93",
+    re.S,
+)
+_PYTHON_C = re.compile(r"\bpython(?:[23](?:\.\d+)?)?(?:\.exe)?\s+-c\s+(['\"])(.+)\1\s*$", re.S)
+
+
+def _inline_python(node: ast.Call, text: str) -> str | None:
+    """The code of ``[python, '-c', CODE]`` or ``'python -c "CODE"'``, if the call runs one."""
+    if node.args and isinstance(node.args[0], ast.List | ast.Tuple):
+        items = node.args[0].elts
+        for flag, code in itertools.pairwise(items):
+            if (
+                isinstance(flag, ast.Constant)
+                and flag.value == "-c"
+                and isinstance(code, ast.Constant)
+                and isinstance(code.value, str)
+            ):
+                return code.value
+        return None
+    match = _PYTHON_C.search(text)
+    return match.group(2) if match else None
 
 
 def _first_word(text: str) -> str:

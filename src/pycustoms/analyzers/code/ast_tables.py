@@ -64,6 +64,10 @@ CODECS_DECODE_NAMES = frozenset(
 
 # Sinks that run code.
 EXEC_SINKS = frozenset({"exec", "eval", "compile", "types.FunctionType", "execfile"})
+# Deserialisers that call whatever the data names.
+UNPICKLERS = frozenset(
+    {"pickle.loads", "cPickle.loads", "_pickle.loads", "dill.loads", "cloudpickle.loads"}
+)
 IMPORT_SINKS = frozenset({"__import__", "importlib.import_module", "importlib.__import__"})
 BUILTIN_MODULES = frozenset({"builtins", "__builtins__", "__builtin__"})
 NONPY = "non-python-path"  # a path to a file that is not Python source
@@ -520,6 +524,8 @@ COMBINE_WORDS = (
     "getfqdn", "curl", "wget", "powershell", "certutil", "bitsadmin", "mshta", "Invoke-",
     "'CI'", '"CI"', "GITHUB_", "GITLAB_CI", "JENKINS", "TRAVIS", "CIRCLECI", "BUILDKITE",
     "AWS_ACCESS", "AWS_SECRET", "KUBERNETES_", "COMPUTERNAME", "HOSTNAME",
+    # Decoding next to a process or network call: a payload written out and run.
+    "b64decode",
 )  # fmt: skip
 ENV_WORDS = ("environ", "getenv")
 PATH_HINT = re.compile(
@@ -545,4 +551,6 @@ EXTRA_TRIGGERS = (
     "printenv", "nslookup",
     # Base64 of a zip or gzip archive: an embedded payload the walker can decode.
     "UEsDB", "H4sI",
+    # `run = exec` hides the call's name.
+    "= exec\n", "= eval\n", "= exec\r", "= eval\r",
 )  # fmt: skip

@@ -406,6 +406,8 @@ class Walker(Sinks):
                 self.hit(CHAR_CODES, adjust(1), node, "a string assembled from chr() codes", 0.6)
             if isinstance(node.op, ast.Div):
                 out |= _path_labels(self.literal_text(node, "/"))
+            if isinstance(node.op, ast.BitXor):
+                out |= {T.DECODED}  # XOR with a key: the cheapest cipher there is
             return out
         if isinstance(node, ast.Subscript):
             return self._subscript(node)

@@ -31,6 +31,7 @@ TIERS: dict[str, tuple[str, ...]] = {
 
 def _literal(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     return f'"{escaped}"'
 
 
@@ -55,6 +56,14 @@ def _source() -> str:
         '    $a = "__import__("\n'
         "    $l = /__import__\\(\\s*[\"'][A-Za-z0-9_.]{1,64}[\"']\\s*[,)]/\n"
         "  condition:\n    #a > #l\n}"
+    )
+    # Unpickling a pickle written into the file (decoded or as a bytes literal); caches
+    # and model loaders unpickle parameters, which no rule judges.
+    rules.append(
+        "rule dyn_pickle {\n  strings:\n"
+        '    $l = /(pickle|dill)\\.loads\\(/\n'
+        '    $d = /b64decode|b85decode|b32decode|fromhex|decompress|\\\\x80\\\\x0[2-5]|cos\\\\n/\n'
+        "  condition:\n    $l and $d\n}"
     )
     # chr() chains build hidden strings; a few chr() calls are ordinary text code.
     rules.append(
@@ -115,7 +124,9 @@ def decide(source: str, *, imported: bool = False) -> tuple[bool, frozenset[Capa
     return False, frozenset(caps)
 
 
-_ALWAYS = frozenset({"strong", "dyn_compile", "dyn_eval", "dyn_import", "chr_chain"})
+_ALWAYS = frozenset(
+    {"strong", "dyn_compile", "dyn_eval", "dyn_import", "chr_chain", "dyn_pickle"}
+)
 _CAPS = {
     "netcap": Capability.NETWORK,
     "process": Capability.PROCESS,
