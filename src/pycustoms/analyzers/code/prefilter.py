@@ -61,8 +61,8 @@ def _source() -> str:
     # and model loaders unpickle parameters, which no rule judges.
     rules.append(
         "rule dyn_pickle {\n  strings:\n"
-        '    $l = /(pickle|dill)\\.loads\\(/\n'
-        '    $d = /b64decode|b85decode|b32decode|fromhex|decompress|\\\\x80\\\\x0[2-5]|cos\\\\n/\n'
+        "    $l = /(pickle|dill)\\.loads\\(/\n"
+        "    $d = /b64decode|b85decode|b32decode|fromhex|decompress|\\\\x80\\\\x0[2-5]|cos\\\\n/\n"
         "  condition:\n    $l and $d\n}"
     )
     # chr() chains build hidden strings; a few chr() calls are ordinary text code.
@@ -124,9 +124,7 @@ def decide(source: str, *, imported: bool = False) -> tuple[bool, frozenset[Capa
     return False, frozenset(caps)
 
 
-_ALWAYS = frozenset(
-    {"strong", "dyn_compile", "dyn_eval", "dyn_import", "chr_chain", "dyn_pickle"}
-)
+_ALWAYS = frozenset({"strong", "dyn_compile", "dyn_eval", "dyn_import", "chr_chain", "dyn_pickle"})
 _CAPS = {
     "netcap": Capability.NETWORK,
     "process": Capability.PROCESS,
