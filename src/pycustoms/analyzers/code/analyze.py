@@ -323,7 +323,10 @@ class _Run:
                 severity = ast_rules.resolve(wait.sev, how.context, executed=True)
                 if severity <= wait.reported:
                     continue
-                when = f"in {func}(), called from {how.caller}: {_WHEN[how.context]}"
+                if func in self.links[path].classes:
+                    when = f"in class {func}, named by {how.caller}: {_WHEN[how.context]}"
+                else:
+                    when = f"in {func}(), called from {how.caller}: {_WHEN[how.context]}"
                 replaced[(wait.rule, wait.line)] = Finding(
                     wait.rule,
                     severity,

@@ -12,9 +12,11 @@ they make into other files. `reach` joins the files of a package and says which
 waiting functions do run, in which context and because of which caller; the
 orchestrator then judges their hits as running code.
 
-Only plain functions are followed (not methods), through names and dotted
-names that the file's own imports resolve (`fn`, `core.fn`, `pkg.core.fn`,
-relative or absolute, and one re-export through a package `__init__`).
+Plain functions are followed through names and dotted names that the file's
+own imports resolve (`fn`, `core.fn`, `pkg.core.fn`, relative or absolute, and
+one re-export through a package `__init__`). Methods wait with their class,
+which only install-time code starts, by naming it (a `cmdclass` entry in
+`setup.py` that imports its command from the package).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class Links:
     calls: Mapping[str, frozenset[str]] = field(default_factory=dict)
     calls_out: Mapping[str, frozenset[Target]] = field(default_factory=dict)
     waiting: tuple[Waiting, ...] = ()
+    # Keys of `calls` that are classes: their methods' hits wait together, and only
+    # setup.py naming the class (a `cmdclass` entry) starts them.
+    classes: frozenset[str] = frozenset()
 
 
 def resolve(walker: W.Core, path: str, written: str) -> Target | None:
@@ -92,6 +97,8 @@ def build(
     written = set(walker.top_ext)
     for func in run:
         written |= func.ext
+    if walker.install and path == "setup.py":
+        written |= walker.top_refs  # command classes named in `cmdclass`, never called
     runs = frozenset(t for w in written if (t := resolve(walker, path, w)) is not None)
     exports: dict[str, Target] = {}
     if path.endswith("__init__.py"):
@@ -101,13 +108,17 @@ def build(
                 exports[name] = target
     if not waiting and not graph:
         return Links(runs, exports) if runs or exports else None
-    idle = [f for f in walker.funcs if f not in run and f.cls is None]
-    calls = {f.name: frozenset(f.calls) for f in idle}
-    calls_out = {
-        f.name: frozenset(t for w in f.ext if (t := resolve(walker, path, w)) is not None)
-        for f in idle
-    }
-    return Links(runs, exports, calls, calls_out, tuple(waiting))
+    calls: dict[str, frozenset[str]] = {}
+    calls_out: dict[str, frozenset[Target]] = {}
+    for func in walker.funcs:
+        if func in run:
+            continue
+        key = func.cls or func.name
+        out = frozenset(t for w in func.ext if (t := resolve(walker, path, w)) is not None)
+        calls[key] = calls.get(key, frozenset()) | func.calls
+        calls_out[key] = calls_out.get(key, frozenset()) | out
+    classes = frozenset(c.name for c in walker.classes) & set(calls)
+    return Links(runs, exports, calls, calls_out, tuple(waiting), classes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +156,8 @@ def reach(
             link = links.get(path)
             if link is None:
                 continue
+            if name in link.classes and how.caller != "setup.py":
+                continue  # only setup.py runs a class by naming it (`cmdclass`)
             if name in link.calls:
                 queue.append((path, name, how))
             elif name in link.exports and depth < 2:
@@ -161,7 +174,7 @@ def reach(
         reached[(path, name)] = how
         link = links[path]
         for callee in link.calls.get(name, ()):
-            if callee in link.calls:
+            if callee in link.calls and callee not in link.classes:
                 queue.append((path, callee, how))
         for found in link.calls_out.get(name, ()):
             target(found, how)

@@ -311,11 +311,11 @@ def _findings(
         seen.add(key)
         executed = hit.func is None or hit.func in run
         severity = resolve(hit.sev, context, executed)
-        if waiting is not None and hit.func is not None and not executed and not hit.func.cls:
+        if waiting is not None and hit.func is not None and not executed:
             snippet = _snippet(walker.lines, hit.line)
             waiting.append(
                 Waiting(
-                    hit.func.name,
+                    hit.func.cls or hit.func.name,  # a method waits for its class
                     hit.rule,
                     hit.sev,
                     hit.line,
