@@ -39,7 +39,7 @@ from pycustoms.analyzers.code.text_rules import (
     text_stats,
 )
 from pycustoms.archive import Limits, Member, nested_from_text
-from pycustoms.types import Capability, Finding
+from pycustoms.types import Capability, Finding, Severity
 
 MAX_PER_RULE_PER_FILE = 5
 TEXT_LIMIT = 4 * 1024 * 1024  # larger text members get byte patterns only
@@ -292,23 +292,33 @@ class _Run:
 
     def _cross_file(self) -> None:
         """Judge hits in functions that another file of the package calls when it runs."""
-        holders = [(path, link) for path, link in self.links.items() if link.waiting]
-        if not holders:
+        # Only hits that a caller could make worse than reported, to at least MEDIUM,
+        # in the most dangerous context any caller in this package has.
+        present = [*self.link_contexts.values(), *(c for _, c in self.sources.values())]
+        if not present:
+            return
+        worst = min(present)
+        pairs: set[tuple[str, str]] = set()
+        for path, link in self.links.items():
+            for wait in link.waiting:
+                could = ast_rules.resolve(wait.sev, worst, executed=True)
+                if could >= Severity.MEDIUM and could > wait.reported:
+                    pairs.add((ast_links.module_word(path), wait.func))
+        if not pairs:
             return
         # Walk the kept files that could start waiting code (they name its module and
         # function), then those that could start them, a few rounds deep.
-        pairs = ast_links.pairs_of(holders)
         words = {path: set(_IDENTIFIER.findall(text)) for path, (text, _) in self.sources.items()}
         for _ in range(_CHAIN_ROUNDS):
             found: list[tuple[str, ast_links.Links]] = []
             for path, (text, context) in self.sources.items():
                 if path in self.links or not ast_links.mentions(words[path], pairs):
                     continue
-                link = ast_rules.links_only(path, text, context)
-                if link is not None:
-                    self.links[path] = link
+                walked = ast_rules.links_only(path, text, context)
+                if walked is not None:
+                    self.links[path] = walked
                     self.link_contexts[path] = context
-                    found.append((path, link))
+                    found.append((path, walked))
             if not found:
                 break
             pairs |= ast_links.pairs_of(found)
