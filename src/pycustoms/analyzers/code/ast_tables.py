@@ -528,6 +528,8 @@ COMBINE_WORDS = (
     "AWS_ACCESS", "AWS_SECRET", "KUBERNETES_", "COMPUTERNAME", "HOSTNAME",
     # Decoding next to a process or network call: a payload written out and run.
     "b64decode",
+    # A dotenv file next to a network call: app secrets on their way out.
+    "'.env'", '".env"', "/.env'", '/.env"',
 )  # fmt: skip
 ENV_WORDS = ("environ", "getenv")
 PATH_HINT = re.compile(
@@ -558,6 +560,5 @@ EXTRA_TRIGGERS = (
     # Credential files beyond .ssh/.aws/.pypirc/.npmrc/.netrc (see CRED_PATTERN).
     "git-credentials", ".kube/config", "'.kube'", '".kube"', "docker/config.json", "'.docker'",
     '".docker"', "application_default_credentials", "vault-token", "/etc/shadow", ".azure/",
-    "'.azure'", '".azure"', "bash_history", "zsh_history", "'.env'", '".env"', "/.env'",
-    '/.env"',
+    "'.azure'", '".azure"', "bash_history", "zsh_history",
 )  # fmt: skip

@@ -80,6 +80,17 @@ _STARTUP_MODULES = frozenset({"sitecustomize.py", "usercustomize.py"})
 _INSTALL_FILES = frozenset({"setup.py", "build.py", "hatch_build.py", "build_backend.py"})
 
 
+_WHEEL_DATA_LIBS = re.compile(r"^[^/]+\.data/(purelib|platlib)/")
+
+
+def installed_path(root_path: str, kind: PackageKind) -> str:
+    """Where a wheel member lands in site-packages: `x.data/purelib/m.py` is `m.py`."""
+    path = root_path.replace("\\", "/").lstrip("/")
+    if kind is PackageKind.WHEEL:
+        return _WHEEL_DATA_LIBS.sub("", path, count=1)
+    return path
+
+
 def classify(
     root_path: str, kind: PackageKind, *, build_backend_paths: frozenset[str] = frozenset()
 ) -> ExecContext:
@@ -87,8 +98,10 @@ def classify(
 
     *build_backend_paths* are root-relative files named by `[build-system]
     backend-path`/`build-backend` in the sdist's pyproject.toml (an in-tree backend).
+    A wheel's `*.data/purelib/` and `*.data/platlib/` members are classified where
+    they are installed (a `sitecustomize.py` there runs at every start).
     """
-    path = root_path.replace("\\", "/").lstrip("/")
+    path = installed_path(root_path, kind)
     base = posixpath.basename(path).lower()
     parts = [p.lower() for p in path.split("/")[:-1]]
     if base.endswith(".pth"):
