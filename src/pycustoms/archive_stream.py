@@ -239,7 +239,6 @@ class StreamedWheel:
 
     def _members(self) -> Iterator[Member]:
         walker, source = self._walker, self._source
-        limits = walker.limits
         seen: set[str] = set()
         offset = 0
         while source.peek(offset, 4) == _LOCAL:
@@ -253,10 +252,7 @@ class StreamedWheel:
             offset = start + entry.packed
             if entry.name.endswith("/"):  # `ZipInfo.is_dir()`
                 continue
-            if entry.size > limits.ratio_floor and entry.size > max(entry.packed, 1) * (
-                limits.max_ratio
-            ):
-                raise _Fallback("member compression ratio")
+            walker.ratio(entry.size, entry.packed, name)
             reader = _EntryReader(source, start, entry.packed, entry.method)
             member = walker.read(reader, name, 0, entry.size, entry.packed)
             # `zipfile` checks the CRC of what it reads to the end, not of a head.

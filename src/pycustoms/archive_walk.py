@@ -143,13 +143,19 @@ class Walker:
                 f"member is larger than {lim.max_file_bytes} bytes", member=path, local=True
             )
         self.take(len(data), path)
-        if packed is not None and lim.ratio_floor < len(data) > max(packed, 1) * lim.max_ratio:
+        if packed is not None:
+            self.ratio(len(data), packed, path)
+        return Member(path, data, depth)
+
+    def ratio(self, size: int, packed: int, path: str) -> None:
+        """Refuse a member of *size* bytes packed into *packed* beyond the ratio limit."""
+        lim = self.limits
+        if size > lim.ratio_floor and size > max(packed, 1) * lim.max_ratio:
             raise UnscannableError(
                 f"member compression ratio exceeds {lim.max_ratio}:1 (zip bomb?)",
                 member=path,
                 local=True,
             )
-        return Member(path, data, depth)
 
     def can_descend(self, member: Member) -> bool:
         if member.depth + 1 <= self.limits.max_depth:
@@ -256,6 +262,7 @@ class Walker:
             top = common_top((n, i.is_dir()) for i, n, p in names if p is None) if strip else None
             seen: set[str] = set()
             produced = 0
+            lim = self.limits
             for info, name, problem in names:
                 path = prefix + strip_top(name, top)
                 self.count(path)
@@ -267,16 +274,7 @@ class Walker:
                     continue
                 if info.is_dir():
                     continue
-                lim = self.limits
-                if (
-                    info.file_size > lim.ratio_floor
-                    and info.file_size > max(info.compress_size, 1) * lim.max_ratio
-                ):
-                    raise UnscannableError(
-                        f"member compression ratio exceeds {lim.max_ratio}:1 (zip bomb?)",
-                        member=path,
-                        local=True,
-                    )
+                self.ratio(info.file_size, info.compress_size, path)
                 with archive.open(info) as member_handle:
                     member = self.read(
                         member_handle, path, depth, info.file_size, info.compress_size

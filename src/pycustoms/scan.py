@@ -89,14 +89,7 @@ def scan_target(path: Path, policy: Policy) -> ScanResult:
         if os.environ.get("PYCUSTOMS_DEBUG"):
             traceback.print_exc(file=sys.stderr)
         return _error_result(target, f"internal error while scanning: {detail}")
-    verdict = decide([*report.findings, *problems], policy)
-    return ScanResult(
-        target,
-        verdict,
-        capabilities=report.capabilities,
-        files_scanned=report.files,
-        bytes_scanned=report.bytes,
-    )
+    return _judged(target, report, problems, policy)
 
 
 def scan_streaming(path: Path, policy: Policy, *, stall_seconds: float = 120.0) -> ScanResult:
@@ -127,9 +120,14 @@ def scan_streaming(path: Path, policy: Policy, *, stall_seconds: float = 120.0) 
         return _error_result(str(path), f"{path.name}: cannot read the download ({exc.strerror})")
     if not confirmed:
         return scan_target(path, policy)
+    return _judged(str(path), report, problems, policy)
+
+
+def _judged(target: str, report: CodeReport, problems: list[Finding], policy: Policy) -> ScanResult:
+    """The result of a completed analysis, judged under *policy*."""
     verdict = decide([*report.findings, *problems], policy)
     return ScanResult(
-        str(path),
+        target,
         verdict,
         capabilities=report.capabilities,
         files_scanned=report.files,

@@ -246,15 +246,20 @@ class _Run:
         report = ast_rules.analyze_python(path, text, context)
         if report is None:
             report = fallback_python(path, text, context)
-        elif not _caller(path, context):
-            pass
-        elif report.links is not None:
-            self.links[path] = report.links
+        elif _caller(path, context):
+            self._keep_links(path, text, context, report.links)
+        return [report, text_stats(path, text, context, raw=raw)]
+
+    def _keep_links(
+        self, path: str, text: str, context: ExecContext, links: ast_links.Links | None
+    ) -> None:
+        """Keep a walked file's links, or an unwalked file's text (for `_cross_file`)."""
+        if links is not None:
+            self.links[path] = links
             self.link_contexts[path] = context
         elif "!" not in path and self.source_bytes + len(text) <= _SOURCE_BUDGET:
             self.sources[path] = (text, context)
             self.source_bytes += len(text)
-        return [report, text_stats(path, text, context, raw=raw)]
 
     def _remember_startup_candidate(self, member: Member, text: str) -> None:
         parts = installed_path(member.path, self.kind).split("/")
@@ -323,7 +328,7 @@ class _Run:
                     found.append((path, walked))
             if not found:
                 break
-            pairs |= ast_links.pairs_of(found)
+            pairs |= ast_links.onward(found)
         for (path, func), how in ast_links.reach(self.links, self.link_contexts).items():
             report = self.facts.reports.get(path)
             if report is None:

@@ -188,29 +188,21 @@ def module_word(path: str) -> str:
     return parts[-2] if stem == "__init__" and len(parts) > 1 else stem
 
 
-def interest(path: str, link: Links) -> set[tuple[str, str]]:
-    """(module word, function) pairs by which another file could start *link*'s waiting code.
+def onward(links: Iterable[tuple[str, Links]]) -> set[tuple[str, str]]:
+    """(module word, function) pairs by which another file could start these links.
 
-    A file holding waiting hits offers those functions; a file that is a link in
-    a chain offers each function that calls onward, and what it re-exports.
+    Each (path, links) item is a file found to be a link in a chain: it offers
+    every function that calls onward, and what it re-exports.
     """
-    word = module_word(path)
-    if link.waiting:
-        return {(word, w.func) for w in link.waiting}
-    onward = {name for name, out in link.calls_out.items() if out}
-    onward |= {name for name, inner in link.calls.items() if inner}
-    return {(word, name) for name in onward | set(link.exports)}
-
-
-def mentions(words: Iterable[str], pairs: set[tuple[str, str]]) -> bool:
-    """True if *words* (a file's identifiers) contain both halves of one of *pairs*."""
-    present = set(words)
-    return any(module in present and func in present for module, func in pairs)
-
-
-def pairs_of(links: Iterable[tuple[str, Links]]) -> set[tuple[str, str]]:
-    """The union of `interest` over (path, links) items."""
     out: set[tuple[str, str]] = set()
     for path, link in links:
-        out |= interest(path, link)
+        names = {name for name, calls in link.calls_out.items() if calls}
+        names |= {name for name, inner in link.calls.items() if inner}
+        word = module_word(path)
+        out |= {(word, name) for name in names | set(link.exports)}
     return out
+
+
+def mentions(present: set[str], pairs: set[tuple[str, str]]) -> bool:
+    """True if *present* (a file's identifiers) holds both halves of one of *pairs*."""
+    return any(module in present and func in present for module, func in pairs)
