@@ -42,6 +42,7 @@ from tests.server.serverproc import ServerProcess, clean_env, free_port
 from pycustoms.config import Policy
 from pycustoms.mirrors import local_mirror_wheels
 from pycustoms.scan import scan_target
+from pycustoms.server.settings import ServeSettings
 
 OLD = datetime.now(UTC) - timedelta(days=90)
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -253,6 +254,16 @@ def _mirror_wheel_near(size: float) -> list[Path]:
     return [min(wheels, key=lambda w: abs(w.stat().st_size - size))] if wheels else []
 
 
+def new_file_seconds(path: Path, mib: int = 140) -> tuple[Path, float]:
+    """Seconds to write a new *mib* MiB file: the page-cache cost a cold download pays."""
+    chunk = bytes(1 << 20)
+    start = time.perf_counter()
+    with path.open("wb", buffering=0) as handle:
+        for _ in range(mib):
+            handle.write(chunk)
+    return path, time.perf_counter() - start
+
+
 def cold_fetch(server: ServerProcess, wheel: Path, project: str) -> str:
     """The first request for *wheel* through the server: first byte vs the scan alone."""
     scan_target(wheel, Policy())  # compile rules, fill the page cache
@@ -314,6 +325,12 @@ def main() -> None:
         default=1,
         help="the server's serve.stream-scans (0: scan cold wheels after their download)",
     )
+    parser.add_argument(
+        "--spare-mib",
+        type=int,
+        default=ServeSettings().download_spare_mib,
+        help="the server's serve.download-spare-mib (0: every download writes a new file)",
+    )
     args = parser.parse_args()
     seconds = 1.5 if args.quick else 4.0
     wheel_mb = 20 if args.quick else 140
@@ -347,6 +364,7 @@ def main() -> None:
             "PYCUSTOMS_PRESCAN": "0",
             "PYCUSTOMS_NAMES_CHECK": "0",
             "PYCUSTOMS_STREAM_SCANS": str(args.stream_scans),
+            "PYCUSTOMS_DOWNLOAD_SPARE_MIB": str(args.spare_mib),
         }
         server = ServerProcess(upstream.url, work / "data", env=env)
         try:
@@ -391,7 +409,15 @@ def main() -> None:
                 httpx.get(str(httpx.URL(server.index + "small/").join(entry["url"])), timeout=120)
             # Cold fetches: time to first byte vs the scan alone, for a wheel that is mostly
             # incompressible data (fetch-bound) and one that is all Python source (scan-bound).
+            # How costly a new file is on this machine right now (kept until the end:
+            # deleting it at once would hand its pages to the server's next write).
+            probe, fresh = new_file_seconds(work / "probe.bin")
             cold = "\n".join(cold_fetch(server, w, p) for w, p in cold_cases)
+            cold += (
+                f"\n| this machine, a new 140 MiB file written (page cache) | {fresh:.3f} s |"
+                " | | |"
+            )
+            probe.unlink()
             print(cold, flush=True)
         finally:
             generator.shutdown()
@@ -405,7 +431,8 @@ def main() -> None:
             "names check off, install log on; client: an asyncio keep-alive load",
             "generator in one process on the same machine (2 cores shared).",
             "Cold fetches: files come from a sendfile static server (as from a CDN);",
-            f"`stream-scans = {args.stream_scans}` (1: wheels are scanned while they download);",
+            f"`stream-scans = {args.stream_scans}` (1: wheels are scanned while they download),",
+            f"`download-spare-mib = {args.spare_mib}` (pre-written file big downloads overwrite);",
             "first byte is timed on a kept-alive connection; scan alone = `scan_target`",
             "in-process.",
             "",

@@ -27,6 +27,8 @@ from pycustoms.archive import looks_native
 from pycustoms.archive_stream import (
     COMPLETE_MARKER,
     FAILED_MARKER,
+    LENGTH,
+    LENGTH_MARKER,
     DownloadFailed,
     GrowingFile,
     StreamedWheel,
@@ -146,23 +148,53 @@ def test_the_scan_follows_a_file_that_is_still_growing(tmp_path: Path) -> None:
         folder = tmp_path / f"live-{path.name}"
         folder.mkdir()
         target = folder / path.name
-        data = path.read_bytes()
-
-        def write(target: Path = target, data: bytes = data, folder: Path = folder) -> None:
-            with target.open("ab") as out:
-                for start in range(0, len(data), 997):
-                    out.write(data[start : start + 997])
-                    out.flush()
-                    time.sleep(0.0005)
-            (folder / COMPLETE_MARKER).write_text(str(len(data)))
-
         target.touch()
-        writer = threading.Thread(target=write)
+        writer = threading.Thread(target=_trickle, args=(target, path.read_bytes()))
         writer.start()
         streamed = scan_streaming(target, Policy())
         writer.join()
         assert _key(streamed) == _key(scan_target(path, Policy()))
         assert streamed.verdict.decision is Decision.BLOCK
+
+
+def _trickle(target: Path, data: bytes, *, step: int = 997) -> None:
+    """Write *data* over *target* from its start as a download does, publishing the length."""
+    length = target.parent / LENGTH_MARKER
+    with target.open("r+b") as out:
+        for start in range(0, len(data), step):
+            out.write(data[start : start + step])
+            out.flush()
+            length.write_bytes(LENGTH.pack(start + len(data[start : start + step])))
+            time.sleep(0.0005)
+        out.truncate(len(data))
+    (target.parent / COMPLETE_MARKER).write_text(str(len(data)))
+
+
+def test_bytes_past_the_published_length_are_never_read(tmp_path: Path) -> None:
+    # A download that overwrites a longer, pre-written spare: the spare here holds a
+    # malicious wheel, which the scan must not see while the benign one arrives over it.
+    sample = next(s for s in MALICIOUS if "wheel" in s.kinds())
+    bad = sample.assemble(tmp_path, "wheel").read_bytes()
+    good = build_wheel(tmp_path, "fine", "1.0", {"fine/__init__.py": "VALUE = 1\n"})
+    data = good.read_bytes()
+    assert len(bad) > len(data)
+    folder = tmp_path / "spare"
+    folder.mkdir()
+    target = folder / good.name
+    target.write_bytes(bad)
+    writer = threading.Thread(target=_trickle, args=(target, data), kwargs={"step": 101})
+    writer.start()
+    streamed = scan_streaming(target, Policy())
+    writer.join()
+    assert streamed.error is None
+    assert _key(streamed) == _key(scan_target(good, Policy()))
+    assert streamed.verdict.decision is Decision.ALLOW
+    # Without a published length nothing counts as written, however long the file is.
+    (folder / COMPLETE_MARKER).unlink()
+    (folder / LENGTH_MARKER).unlink()
+    target.write_bytes(bad)
+    with GrowingFile(target, stall_seconds=0.2) as source, pytest.raises(DownloadFailed):
+        source.pread(0, 4)
 
 
 # -- disagreements fall back to the ordinary reader ----------------------------------------------
@@ -296,9 +328,12 @@ def test_growing_file_waits_and_reports_the_final_size(tmp_path: Path) -> None:
     path = tmp_path / "grow.bin"
     path.write_bytes(b"a" * 10)
 
+    (tmp_path / LENGTH_MARKER).write_bytes(LENGTH.pack(10))
+
     def finish() -> None:
         with path.open("ab") as out:
             out.write(b"b" * 10)
+        (tmp_path / LENGTH_MARKER).write_bytes(LENGTH.pack(20))
         (tmp_path / COMPLETE_MARKER).write_text("20")
 
     threading.Timer(0.1, finish).start()

@@ -20,7 +20,9 @@ scans the finished file the ordinary way. Either way the verdict is the one the
 ordinary reader reaches on the same bytes.
 
 The file grows on disk, written by another process. `GrowingFile` waits for
-bytes; the writer says how the download ended with a marker file beside it.
+bytes; the writer publishes how many it wrote in a length file beside it (the
+file itself may be a longer, pre-written spare that the download overwrites)
+and says how the download ended with a marker file.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from pycustoms.errors import PycustomsError
 # Marker files written beside the growing file by the process that downloads it.
 COMPLETE_MARKER = ".complete"  # holds the final size in bytes
 FAILED_MARKER = ".failed"  # the download failed: stop reading
+LENGTH_MARKER = ".length"  # the bytes written so far, as `LENGTH`
+LENGTH = struct.Struct("<Q")
 
 _LOCAL = b"PK\x03\x04"
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
@@ -68,16 +72,20 @@ class _Fallback(Exception):
 class GrowingFile:
     """Positional reads of a file that another process is still appending to.
 
-    A read waits until the bytes it asks for exist. The writer ends the growth
-    with `COMPLETE_MARKER` (the final size) or `FAILED_MARKER` in the same
-    directory; removing the file's name also counts as failure. With no growth
-    and no marker for *stall_seconds*, reading gives up.
+    A read waits until the bytes it asks for were written: the writer keeps
+    their count in `LENGTH_MARKER` in the same directory (no length file yet
+    counts as none written). Nothing past that count is read, even where the
+    file already holds bytes (a spare being overwritten). The writer ends the
+    growth with `COMPLETE_MARKER` (the final size, after the file was cut to
+    it) or `FAILED_MARKER`; removing the file's name also counts as failure.
+    With no growth and no marker for *stall_seconds*, reading gives up.
     """
 
     def __init__(self, path: Path, *, stall_seconds: float) -> None:
         self.path = path
         self._stall = stall_seconds
         self._fd = os.open(path, os.O_RDONLY)
+        self._length_fd: int | None = None
         self._known = 0
         self.final: int | None = None
 
@@ -91,8 +99,26 @@ class GrowingFile:
 
     def close(self) -> None:
         """Release the file."""
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
+        for fd in (self._fd, self._length_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    def _written(self) -> int:
+        """The length the writer published (0 before it did)."""
+        if self._length_fd is None:
+            try:
+                self._length_fd = os.open(self.path.parent / LENGTH_MARKER, os.O_RDONLY)
+            except FileNotFoundError:
+                return 0
+        # Read until two readings agree: an 8-byte update is not promised to be atomic.
+        previous = None
+        while True:
+            raw = os.pread(self._length_fd, LENGTH.size, 0)
+            value = int(LENGTH.unpack(raw)[0]) if len(raw) == LENGTH.size else 0
+            if value == previous:
+                return min(value, os.fstat(self._fd).st_size)
+            previous = value
 
     def _ended(self) -> int | None:
         """The final size once the writer marked the file complete; raise if it failed."""
@@ -112,7 +138,7 @@ class GrowingFile:
         delay = 0.0002
         last_growth = time.monotonic()
         while True:
-            size = os.fstat(self._fd).st_size
+            size = self._written()
             if size > self._known:
                 self._known = size
                 last_growth = time.monotonic()
@@ -121,7 +147,8 @@ class GrowingFile:
             if self.final is None:
                 self.final = self._ended()
             if self.final is not None:
-                self._known = max(self._known, os.fstat(self._fd).st_size)
+                # The writer cut the file to its final size before it said so.
+                self._known = min(self.final, os.fstat(self._fd).st_size)
                 return self._known >= end
             if time.monotonic() - last_growth > self._stall:
                 raise DownloadFailed(f"the download stalled for {self._stall:.0f} s")
@@ -146,7 +173,7 @@ class GrowingFile:
     def peek(self, offset: int, size: int) -> bytes:
         """Up to *size* bytes at *offset* (fewer only where the finished file ends)."""
         self.wait_for(offset + size)
-        return os.pread(self._fd, size, offset)
+        return os.pread(self._fd, max(0, min(size, self._known - offset)), offset)
 
 
 class _EntryReader:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.builders import build_wheel
 from tests.server.fakes import SlowUpstream
-from tests.server.serverproc import ServerProcess
+from tests.server.serverproc import ServerProcess, eventually
 
 pytestmark = pytest.mark.slow
 OLD = datetime.now(UTC) - timedelta(days=60)
@@ -31,6 +31,11 @@ def _file_url(server: ServerProcess, project: str) -> str:
 
 def _blobs(data_dir: Path) -> list[Path]:
     return [p for p in (data_dir / "store" / "blobs").rglob("*") if p.is_file()]
+
+
+def _spares(tmp_dir: Path) -> list[Path]:
+    """The spare download files ready in the store's `tmp/`."""
+    return sorted(tmp_dir.glob("spare-*"))
 
 
 def _big_wheel(directory: Path) -> Path:
@@ -107,11 +112,12 @@ def test_concurrent_requests_share_one_fetch_and_tampered_file_is_refused(tmp_pa
         upstream.stop()
 
 
-@pytest.mark.parametrize("streams", ["1", "0"])
+@pytest.mark.parametrize(("streams", "spare"), [("1", "0"), ("0", "0"), ("1", "16"), ("0", "16")])
 def test_cut_download_and_trickled_malware_while_scanning_as_bytes_arrive(
-    tmp_path: Path, streams: str
+    tmp_path: Path, streams: str, spare: str
 ) -> None:
     # PYCUSTOMS_STREAM_SCANS=1 scans wheels as they download, 0 after: same answers.
+    # With a 16 MiB spare download file, the 8 MiB wheel is written over the spare.
     upstream = SlowUpstream(tmp_path / "up")
     wheel = _big_wheel(tmp_path)
     upstream.add_file("bigpkg", "1.0", wheel.name, wheel.read_bytes(), uploaded=OLD)
@@ -129,9 +135,17 @@ def test_cut_download_and_trickled_malware_while_scanning_as_bytes_arrive(
     upstream.add_file("trickled", "1.0", bad.name, bad.read_bytes(), uploaded=OLD)
     upstream.start()
     data = tmp_path / "data"
-    env = {"PYCUSTOMS_PRESCAN": "0", "PYCUSTOMS_STREAM_SCANS": streams}
+    env = {
+        "PYCUSTOMS_PRESCAN": "0",
+        "PYCUSTOMS_STREAM_SCANS": streams,
+        "PYCUSTOMS_DOWNLOAD_SPARE_MIB": spare,
+    }
     server = ServerProcess(upstream.url, data, env=env)
+    tmp_dir = data / "store" / "tmp"
     try:
+        if spare != "0":
+            assert eventually(lambda: _spares(tmp_dir))
+        taken = _spares(tmp_dir)
         url = _file_url(server, "bigpkg")
         SlowUpstream.cut_after = 3 << 20
         started = time.monotonic()
@@ -140,11 +154,21 @@ def test_cut_download_and_trickled_malware_while_scanning_as_bytes_arrive(
         assert cut.json()["rule"] == "policy/fetch-failed"
         assert time.monotonic() - started < 60
         assert _blobs(data) == []
-        assert list((data / "store" / "tmp").iterdir()) == []  # no partial file, link or marker
+        # No partial file, link or marker; only a new spare (the cut download took the old one).
+        assert [p for p in tmp_dir.iterdir() if not p.name.lstrip(".").startswith("spare-")] == []
+        assert not set(taken) & set(_spares(tmp_dir))
         SlowUpstream.cut_after = None
+        if spare != "0":
+            assert eventually(lambda: _spares(tmp_dir))
+        taken = _spares(tmp_dir)
         whole = httpx.get(url, timeout=120)
         assert whole.status_code == 200
         assert whole.content == wheel.read_bytes()
+        assert not any(p.exists() for p in taken)  # served from what overwrote the spare
+        stored = next(
+            p for p in _blobs(data) if p.name == hashlib.sha256(whole.content).hexdigest()
+        )
+        assert stored.stat().st_size == len(whole.content)
         refused = httpx.get(_file_url(server, "trickled"), timeout=120)
         assert refused.status_code == 403
         assert refused.json()["rule"] == "policy/scan-blocked"

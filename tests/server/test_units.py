@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pycustoms.archive_stream import LENGTH
 from pycustoms.db import Database
 from pycustoms.errors import UsageError
 from pycustoms.server.auth import TokenBook, create_token, environment_name, parse_basic
@@ -137,6 +138,54 @@ def test_blob_store_is_atomic_and_verifies(tmp_path: Path) -> None:
     assert store.recover() == 1
     with pytest.raises(ValueError, match="sha256"):
         store.blob_path("../etc/passwd")
+
+
+def _spare_ready(store: LocalBlobStore) -> list[Path]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        spares = sorted(store.tmp.glob("spare-*"))
+        if spares:
+            return spares
+        time.sleep(0.01)
+    pytest.fail("no spare was written")
+
+
+def test_a_large_download_overwrites_the_spare_and_is_cut_to_length(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path, spare_bytes=1 << 20)
+    store.spare.start()
+    try:
+        first = _spare_ready(store)
+        assert [p.stat().st_size for p in first] == [1 << 20]
+        small = store.writer(expected=1000)  # too small to take the spare
+        assert small.growing_path().name.startswith("blob-")
+        small.abort()
+        data = os.urandom(300_000)
+        digest = hashlib.sha256(data).hexdigest()
+        writer = store.writer(expected=len(data))
+        assert writer.growing_path() == first[0]  # the spare's pages are reused
+        length = tmp_path / "length"
+        writer.publish_length(length)
+        writer.write(data[:100_000])
+        assert LENGTH.unpack(length.read_bytes())[0] == 100_000
+        assert first[0].stat().st_size == 1 << 20  # still the spare's size
+        writer.write(data[100_000:])
+        writer.commit(digest)
+        stored = store.path(digest)
+        assert stored is not None
+        assert stored.read_bytes() == data  # not a byte of the spare's zeros past the end
+        second = _spare_ready(store)
+        assert second != first  # a new spare replaces the one taken
+        # A wrong hash discards a spare-backed download like any other.
+        bad = store.writer(expected=len(data))
+        assert bad.growing_path() == second[0]
+        bad.write(data[:-1])
+        with pytest.raises(HashMismatchError):
+            bad.commit(digest)
+        assert not second[0].exists()
+        assert store.path(digest) is not None
+    finally:
+        store.close()
+    assert list(store.tmp.glob("*spare-*")) == []  # close() removes the spare nobody took
 
 
 def test_tokens_and_identity(tmp_path: Path) -> None:

@@ -73,6 +73,7 @@ class FirewallApp:
                 # Start the scan workers now, not on the first download (off the loop).
                 warm = asyncio.ensure_future(asyncio.to_thread(self.state.scans.warm_up))
                 warm.add_done_callback(lambda job: job.cancelled() or job.exception())
+                self.state.store.spare.start()
                 if self.console is not None:
                     await self.console.startup()
                 await send({"type": "lifespan.startup.complete"})

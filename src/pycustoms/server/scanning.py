@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from pycustoms.archive_stream import COMPLETE_MARKER, FAILED_MARKER
+from pycustoms.archive_stream import COMPLETE_MARKER, FAILED_MARKER, LENGTH_MARKER
 from pycustoms.config import Policy
 from pycustoms.db.firewall import ScanVerdictRow
 from pycustoms.db.session import Database
@@ -169,21 +169,40 @@ class ScanCoordinator:
             self.blocks[sha256] = block
 
     async def ensure(
-        self, sha256: str, filename: str, project: str, fetch: Fetch, policy: Policy
+        self,
+        sha256: str,
+        filename: str,
+        project: str,
+        fetch: Fetch,
+        policy: Policy,
+        *,
+        size: int | None = None,
     ) -> Outcome:
-        """The verdict on the file, fetching and scanning it first if needed (shared)."""
+        """The verdict on the file, fetching and scanning it first if needed (shared).
+
+        *size* is the file's size as the index gives it (a hint for the store).
+        """
         found = self.known(sha256)
         if found is not None:
             return found
         job = self._inflight.get(sha256)
         if job is None:
-            job = asyncio.ensure_future(self._run(sha256, filename, project, fetch, policy))
+            job = asyncio.ensure_future(
+                self._run(sha256, filename, project, fetch, policy, size=size)
+            )
             self._inflight[sha256] = job
             job.add_done_callback(lambda _: self._inflight.pop(sha256, None))
         return await asyncio.shield(job)
 
     async def _run(
-        self, sha256: str, filename: str, project: str, fetch: Fetch, policy: Policy
+        self,
+        sha256: str,
+        filename: str,
+        project: str,
+        fetch: Fetch,
+        policy: Policy,
+        *,
+        size: int | None,
     ) -> Outcome:
         started = time.perf_counter()
         try:
@@ -191,9 +210,9 @@ class ScanCoordinator:
                 path = self.store.blob_path(sha256)
                 _, result = await self._hash_and_scan(path, filename, policy, need_hash=False)
             elif filename.endswith(".whl") and self._streaming < self._streams:
-                result = await self._fetch_streaming(sha256, filename, fetch, policy)
+                result = await self._fetch_streaming(sha256, filename, fetch, policy, size=size)
             else:
-                result = await self._fetch_then_scan(sha256, filename, fetch, policy)
+                result = await self._fetch_then_scan(sha256, filename, fetch, policy, size=size)
         except _Refused as refused:
             return Outcome(sha256, refused.block)
         except (BrokenProcessPool, OSError) as exc:
@@ -218,13 +237,13 @@ class ScanCoordinator:
         return Outcome(sha256, block)
 
     async def _fetch_then_scan(
-        self, sha256: str, filename: str, fetch: Fetch, policy: Policy
+        self, sha256: str, filename: str, fetch: Fetch, policy: Policy, *, size: int | None
     ) -> ScanResult:
         """Download the whole file, then scan it while hashing it."""
         # Fetch without hashing, then hash while the scan runs: the sha256 of a
         # large file costs about as much as the download, and neither result is
         # used (nor anything served) unless both succeed.
-        writer = self.store.writer(inline_hash=False)
+        writer = self.store.writer(inline_hash=False, expected=size)
         try:
             await asyncio.to_thread(fetch, writer)
             source = writer.finish()
@@ -239,7 +258,7 @@ class ScanCoordinator:
         return result
 
     async def _fetch_streaming(
-        self, sha256: str, filename: str, fetch: Fetch, policy: Policy
+        self, sha256: str, filename: str, fetch: Fetch, policy: Policy, *, size: int | None
     ) -> ScanResult:
         """Download a wheel while a worker scans the bytes already there.
 
@@ -248,17 +267,18 @@ class ScanCoordinator:
         `pycustoms.archive_stream`); the hash is computed as the bytes arrive.
         Nothing is served before both succeed, exactly as on the other path.
         """
-        writer = self.store.writer(inline_hash=True)
+        writer = self.store.writer(inline_hash=True, expected=size)
         growing = writer.growing_path()
         self._streaming += 1
         try:
             async with self._linked(growing, filename) as target:
+                writer.publish_length(target.parent / LENGTH_MARKER)
                 loop = asyncio.get_running_loop()
                 job = functools.partial(scan_streaming, stall_seconds=_STREAM_STALL_SECONDS)
                 scan = loop.run_in_executor(self._stream_pool, job, target, policy)
                 try:
                     await asyncio.to_thread(fetch, writer)
-                    size = writer.finish().stat().st_size
+                    written = writer.finish().stat().st_size
                 except BaseException as exc:
                     # The worker stops at this marker (or at the link's removal).
                     _mark(target.parent / FAILED_MARKER, "")
@@ -269,7 +289,7 @@ class ScanCoordinator:
                         block = Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)
                         raise _Refused(block) from None
                     raise
-                _mark(target.parent / COMPLETE_MARKER, str(size))
+                _mark(target.parent / COMPLETE_MARKER, str(written))
                 try:
                     result = await scan
                 except BrokenProcessPool:
@@ -354,7 +374,8 @@ class ScanCoordinator:
             os.link(source, target)
             yield target
         finally:
-            for leftover in (target, link / COMPLETE_MARKER, link / FAILED_MARKER):
+            markers = (COMPLETE_MARKER, FAILED_MARKER, LENGTH_MARKER)
+            for leftover in (target, *(link / marker for marker in markers)):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
             with contextlib.suppress(OSError):

@@ -131,6 +131,8 @@ class ServeSettings:
     scan_workers: int = 0
     # Wheels scanned while they download, at once, each in a process of its own (0: off).
     stream_scans: int = 1
+    # MiB of a pre-written file that a large download overwrites (see storage/spare.py; 0: off).
+    download_spare_mib: int = 256
     # Files of the newest version scanned in the background when a page is first asked for.
     prescan: int = 4
     # Seconds a download request waits for its scan before a 503 "retry" (the scan goes on).
@@ -162,6 +164,13 @@ SERVE_FIELDS: tuple[ServeField, ...] = (
     ServeField("page_ttl", "serve.page-ttl", _seconds, "page freshness", "PAGE_TTL"),
     ServeField("scan_workers", "serve.scan-workers", parse_int, "scan processes", "SCAN_WORKERS"),
     ServeField("stream_scans", "serve.stream-scans", parse_int, "streamed scans", "STREAM_SCANS"),
+    ServeField(
+        "download_spare_mib",
+        "serve.download-spare-mib",
+        parse_int,
+        "spare download file (MiB)",
+        "DOWNLOAD_SPARE_MIB",
+    ),
     ServeField("prescan", "serve.prescan", parse_int, "files pre-scanned", "PRESCAN"),
     ServeField("scan_timeout", "serve.scan-timeout", _seconds, "wait for a scan", "SCAN_TIMEOUT"),
     ServeField("names_check", "serve.names-check", parse_bool, "names check", "NAMES_CHECK"),
@@ -216,9 +225,11 @@ def load_server_config(
     release = load_release_policy(loaded.raw, env, {"cooldown": flags.get("cooldown")})
     upstream = load_upstream_settings(loaded.raw, env, {"data_dir": flags.get("data_dir")})
     serve = load_fields(ServeSettings(), SERVE_FIELDS, loaded.raw, env, flags)
-    if min(serve.page_ttl, serve.prescan, serve.scan_workers, serve.stream_scans) < 0:
+    counts = (serve.prescan, serve.scan_workers, serve.stream_scans, serve.download_spare_mib)
+    if min(serve.page_ttl, *counts) < 0:
         raise ConfigError(
-            "serve.page-ttl, serve.prescan, serve.scan-workers and serve.stream-scans must be >= 0"
+            "serve.page-ttl, serve.prescan, serve.scan-workers, serve.stream-scans and "
+            "serve.download-spare-mib must be >= 0"
         )
     provenance = load_provenance_policy(loaded.raw, env)
     facts = (loaded.policy, release, serve, provenance)

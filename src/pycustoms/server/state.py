@@ -77,7 +77,7 @@ class ServerState:
         """Fetch and scan *item* (shared); then read a wheel's metadata if its page has none."""
         sha = item.sha256 or ""
         policy = self.watcher.current().policy
-        outcome = await self.scans.ensure(sha, item.filename, name, fetch, policy)
+        outcome = await self.scans.ensure(sha, item.filename, name, fetch, policy, size=item.size)
         if outcome.block is None and needs_metadata(item):
             await self.scans.wheel_metadata(sha, item.filename, name, policy)
         return outcome
@@ -100,6 +100,7 @@ class ServerState:
         self.advisories.close()
         self.provenance.close()
         self.scans.close()
+        self.store.close()
         if self.source is not None:
             self.source.close()
         self.db.close()
@@ -131,7 +132,7 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     data = upstream.data_path()
     data.mkdir(parents=True, exist_ok=True)
     db = Database(upstream.database()).open()
-    store = LocalBlobStore(data / "store")
+    store = LocalBlobStore(data / "store", spare_bytes=config.serve.download_spare_mib << 20)
     store.recover()
     index_url = config.serve.upstream or upstream.resolved_index()[0]
     options = ClientOptions(timeout=upstream.timeout, retries=upstream.retries)

@@ -159,7 +159,9 @@ async def _scanned(
         source.fetch(url, writer)
 
     config = state.watcher.current()
-    job = state.scans.ensure(item.sha256 or "", item.filename, name, fetch, config.policy)
+    job = state.scans.ensure(
+        item.sha256 or "", item.filename, name, fetch, config.policy, size=item.size
+    )
     try:
         # The job itself goes on (shared, shielded); only this request stops waiting.
         outcome = await asyncio.wait_for(job, timeout=config.serve.scan_timeout)

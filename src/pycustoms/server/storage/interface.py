@@ -39,6 +39,15 @@ class BlobWriter(abc.ABC):
         """
         return None
 
+    def publish_length(self, path: Path) -> None:
+        """Keep the number of bytes written so far in *path*, updated after every write.
+
+        The file at `growing_path()` may be longer than what was downloaded (a
+        pre-written spare), so a scan that follows it reads only this far. The
+        format is `pycustoms.archive_stream.LENGTH`.
+        """
+        raise NotImplementedError
+
 
 class BlobStore(abc.ABC):
     """Immutable blobs addressed by lower-case hex sha256."""
@@ -52,8 +61,11 @@ class BlobStore(abc.ABC):
         """A local path to read the blob from (zero-copy serving), or `None` if absent."""
 
     @abc.abstractmethod
-    def writer(self, *, inline_hash: bool = True) -> BlobWriter:
-        """Start writing a new blob (*inline_hash*: hash while writing, else at commit)."""
+    def writer(self, *, inline_hash: bool = True, expected: int | None = None) -> BlobWriter:
+        """Start writing a new blob (*inline_hash*: hash while writing, else at commit).
+
+        *expected* is the size the index gives for the file, if any (a hint).
+        """
 
     @abc.abstractmethod
     def recover(self) -> int:

@@ -15,7 +15,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from pycustoms.archive_stream import LENGTH
 from pycustoms.server.storage.interface import BlobStore, BlobWriter
+from pycustoms.server.storage.spare import SpareFile
 from pycustoms.upstream.errors import HashMismatchError
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -34,29 +36,69 @@ def hash_file(path: Path) -> str:
 
 
 class _LocalWriter(BlobWriter):
-    def __init__(self, store: LocalBlobStore, *, inline_hash: bool) -> None:
+    """Writes to a new temporary file, or over a pre-written spare (then cut to length)."""
+
+    def __init__(self, store: LocalBlobStore, *, inline_hash: bool, spare: Path | None) -> None:
         self._store = store
-        handle, name = tempfile.mkstemp(dir=store.tmp, prefix="blob-")
-        self._file = os.fdopen(handle, "wb")
+        handle = None
+        if spare is not None:
+            with contextlib.suppress(OSError):  # gone: write a new file as usual
+                handle = os.open(spare, os.O_WRONLY)  # no truncation: its pages are reused
+                name = str(spare)
+        if handle is None:
+            spare = None
+            handle, name = tempfile.mkstemp(dir=store.tmp, prefix="blob-")
+        self._fd: int | None = handle
         self._tmp = Path(name)
+        self._spare = spare is not None
         self._digest = hashlib.sha256() if inline_hash else None
+        self._length_fd: int | None = None
         self.size = 0
 
     def write(self, data: bytes | memoryview) -> None:
+        if self._fd is None:
+            raise ValueError("write to a closed blob writer")
         if self._digest is not None:
             self._digest.update(data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
         self.size += len(data)
-        self._file.write(data)
+        if self._length_fd is not None:
+            os.pwrite(self._length_fd, LENGTH.pack(self.size), 0)
+
+    def publish_length(self, path: Path) -> None:
+        self._length_fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.pwrite(self._length_fd, LENGTH.pack(self.size), 0)
+
+    def _close(self) -> None:
+        """Cut a spare to what was written, then close (once)."""
+        fd, self._fd = self._fd, None
+        if self._length_fd is not None:
+            os.close(self._length_fd)
+            self._length_fd = None
+        if fd is None:
+            return
+        try:
+            if self._spare:
+                os.ftruncate(fd, self.size)
+        finally:
+            os.close(fd)
 
     def finish(self) -> Path:
-        self._file.close()
+        self._close()
         return self._tmp
 
     def growing_path(self) -> Path:
         return self._tmp
 
     def commit(self, sha256: str, *, digest: str | None = None) -> None:
-        self._file.close()
+        self._close()
+        if self._tmp.stat().st_size != self.size:  # never publish bytes nobody hashed
+            self.abort()
+            raise HashMismatchError(
+                f"the staged file is not the {self.size} bytes downloaded; it was discarded"
+            )
         if digest is not None:
             actual = digest
         elif self._digest is not None:
@@ -75,19 +117,20 @@ class _LocalWriter(BlobWriter):
 
     def abort(self) -> None:
         with contextlib.suppress(OSError):
-            self._file.close()
+            self._close()
         self._tmp.unlink(missing_ok=True)
 
 
 class LocalBlobStore(BlobStore):
     """Blobs below *root*."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, spare_bytes: int = 0) -> None:
         self.root = root
         self.blobs = root / "blobs"
         self.tmp = root / "tmp"
         self.blobs.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.spare = SpareFile(self.tmp, spare_bytes)
 
     def blob_path(self, sha256: str) -> Path:
         """Where the blob with *sha256* lives (whether or not it exists)."""
@@ -102,8 +145,12 @@ class LocalBlobStore(BlobStore):
         target = self.blob_path(sha256)
         return target if target.is_file() else None
 
-    def writer(self, *, inline_hash: bool = True) -> _LocalWriter:
-        return _LocalWriter(self, inline_hash=inline_hash)
+    def writer(self, *, inline_hash: bool = True, expected: int | None = None) -> _LocalWriter:
+        return _LocalWriter(self, inline_hash=inline_hash, spare=self.spare.take(expected))
+
+    def close(self) -> None:
+        """Stop writing spares and remove the one left (see `spare.SpareFile`)."""
+        self.spare.close()
 
     def recover(self) -> int:
         removed = 0
