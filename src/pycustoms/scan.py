@@ -11,7 +11,6 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pycustoms.analyzers.code import CodeReport
@@ -24,6 +23,7 @@ from pycustoms.archive_walk import Walker
 from pycustoms.config import Policy
 from pycustoms.errors import PycustomsError
 from pycustoms.policy import decide
+from pycustoms.pools import process_pool
 from pycustoms.rules import Rule
 from pycustoms.types import Finding, ScanResult, Severity
 
@@ -160,7 +160,7 @@ def scan_targets(
             results.append(result)
         return results
     out: list[ScanResult] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         # chunksize 1: packages vary from kilobytes to hundreds of megabytes.
         for result in pool.map(_scan_one, [(p, policy) for p in paths], chunksize=1):
             if on_result:

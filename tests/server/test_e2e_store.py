@@ -89,6 +89,51 @@ def test_kill_9_during_download_leaves_no_partial_blob(tmp_path: Path) -> None:
             server.kill()
 
 
+def _process_tree() -> dict[int, int]:
+    """Every live process's parent, read from /proc (zombies count as ended)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if fields[0] != "Z":
+                    parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _descendants(pid: int) -> set[int]:
+    tree = _process_tree()
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for child, of in tree.items():
+            if of == parent and child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_kill_9_of_the_server_ends_its_scan_workers(tmp_path: Path) -> None:
+    upstream = SlowUpstream(tmp_path / "up")
+    upstream.start()
+    env = {"PYCUSTOMS_SCAN_WORKERS": "2", "PYCUSTOMS_STREAM_SCANS": "1"}
+    server = ServerProcess(upstream.url, tmp_path / "data", env=env)
+    try:
+        # Resource tracker, fork server, 2 scan workers and 1 streaming worker.
+        assert eventually(lambda: len(_descendants(server.proc.pid)) >= 5, 30)
+        helpers = _descendants(server.proc.pid)
+        server.kill()
+        assert eventually(lambda: not helpers & set(_process_tree()), 15), helpers & set(
+            _process_tree()
+        )
+    finally:
+        if server.proc.poll() is None:
+            server.kill()
+        upstream.stop()
+
+
 def test_concurrent_requests_share_one_fetch_and_tampered_file_is_refused(tmp_path: Path) -> None:
     upstream = SlowUpstream(tmp_path / "up")
     upstream.add_release("sharedpkg", "1.0", uploaded=OLD, sdist=False)

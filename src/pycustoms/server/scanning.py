@@ -35,6 +35,7 @@ from pycustoms.config import Policy
 from pycustoms.db.firewall import ScanVerdictRow
 from pycustoms.db.session import Database
 from pycustoms.errors import PycustomsError
+from pycustoms.pools import process_pool
 from pycustoms.scan import scan_streaming, scan_target
 from pycustoms.server.filtering import SCAN_BLOCKED, UNSCANNABLE, Block
 from pycustoms.server.storage import BlobWriter, LocalBlobStore
@@ -125,8 +126,7 @@ class ScanCoordinator:
     @staticmethod
     def _new_pool(workers: int) -> ProcessPoolExecutor:
         # forkserver: the server has threads, and fork() with threads can deadlock.
-        context = multiprocessing.get_context("forkserver")
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return process_pool(workers, multiprocessing.get_context("forkserver"))
 
     def warm_up(self) -> None:
         """Start the worker processes now rather than on the first download."""
