@@ -3,6 +3,7 @@
 A write goes to `tmp/` and is renamed into place only after its sha256 checked
 out, so a reader (or a crash, even `kill -9`) never sees a half-written blob
 under a hash. `recover()` at start-up deletes what interrupted writes left in `tmp/`.
+`tmp/` also holds the spare that large downloads overwrite (`spare.SpareFile`).
 """
 
 from __future__ import annotations

@@ -54,10 +54,11 @@ class SpareFile:
         """The spare's path, now the caller's own, if one is ready and *expected* is large.
 
         Small files cost little to write as new, and each spare taken is
-        written again in full: only a download of at least a sixteenth of the
-        spare's size, as the index gives it, takes one.
+        written again in full: only a download of at least a quarter of the
+        spare's size, as the index gives it, takes one (so the background
+        writes are at most four times the downloads that used a spare).
         """
-        if self.size <= 0 or expected is None or expected < self.size // 16:
+        if self.size <= 0 or expected is None or expected < self.size // 4:
             return None
         with self._lock:
             spare, self._ready = self._ready, None
