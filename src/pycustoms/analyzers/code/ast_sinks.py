@@ -184,6 +184,7 @@ class Sinks(Core):
             return _EMPTY
         if name.startswith(("shutil.copy", "shutil.move", "os.rename", "os.replace")):
             self._file_write(node, name, data)
+            self._copied(node, first)
             return data
         if name.startswith(("winreg.", "_winreg.")) and name.rsplit(".", 1)[1].startswith(
             ("SetValue", "CreateKey", "OpenKey")
@@ -540,6 +541,28 @@ class Sinks(Core):
         if T.NETDATA in data:
             self.scope.net_write = self.scope.net_write or node.lineno
 
+    def _copied(self, node: ast.Call, source: Labels) -> None:
+        """A copy of a credential or browser store is that store to whoever reads it.
+
+        Browsers lock their databases, so a stealer copies `Login Data` or
+        `Cookies` to a temporary file and reads the copy: the destination (a
+        variable, or the path text itself) keeps the source's path labels.
+        """
+        carried = source & _STORE_PATHS
+        if not carried:
+            return
+        dst = node.args[1] if len(node.args) > 1 else None
+        for kw in node.keywords:
+            if kw.arg == "dst":
+                dst = kw.value
+        if dst is None:
+            return
+        if isinstance(dst, ast.Name):
+            self.scope.vars[dst.id] = self.lookup(dst.id) | carried
+        folded = self.fold(dst)
+        if folded is not None:
+            self.copies[folded[0]] = self.copies.get(folded[0], _EMPTY) | carried
+
     def _persist(self, node: ast.Call, what: str) -> None:
         self.caps.add(Capability.PERSISTENCE)
         # No library installs itself into start-up locations when imported.
@@ -646,6 +669,7 @@ class Sinks(Core):
 
 
 _TAINT = T.SECRET_LABELS | {T.HOSTINFO}
+_STORE_PATHS = frozenset({T.CRED_PATH, T.STEALER_PATH})
 _SHELL_CALLS = frozenset(
     {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
      "commands.getoutput", "asyncio.create_subprocess_shell"}

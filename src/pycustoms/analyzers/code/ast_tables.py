@@ -509,7 +509,7 @@ NETWORK_WORDS = (
     "socket", "requests", "urllib", "httpx", "aiohttp", "http.client", "httplib", "from http",
     "tplib", "telnet", "paramiko", "dns.", "websocket", "pycurl", "import_module",
 )  # fmt: skip
-PROCESS_WORDS = ("subprocess", "os.spawn", "spawnv", "spawnl", "os.exec", "runpy")
+PROCESS_WORDS = ("subprocess", "os.spawn", "spawnv", "spawnl", "os.exec", "runpy", "startfile")
 # Full-width and mathematical letters normalise (NFKC) to ASCII identifiers:
 # `ｅｘｅｃ` is `exec` to Python. Always worth a walk.
 UNICODE_STRONG = re.compile(r"[\uff01-\uff5e]|[\U0001d400-\U0001d7ff]")
@@ -561,4 +561,7 @@ EXTRA_TRIGGERS = (
     "git-credentials", ".kube/config", "'.kube'", '".kube"', "docker/config.json", "'.docker'",
     '".docker"', "application_default_credentials", "vault-token", "/etc/shadow", ".azure/",
     "'.azure'", '".azure"', "bash_history", "zsh_history",
+    # Browser, chat and wallet stores beyond those above (see STEALER_PATTERN).
+    "Cookies", "Web Data", "key4.db", "logins.json", "tdata", "Exodus", "Electrum", "MetaMask",
+    "BraveSoftware",
 )  # fmt: skip

@@ -379,6 +379,8 @@ class Walker(Sinks):
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Constant):
+            if self.copies and isinstance(node.value, str) and node.value in self.copies:
+                return _constant_labels(node.value) | self.copies[node.value]
             return _constant_labels(node.value)
         if isinstance(node, ast.Name):
             self._ref(node)
