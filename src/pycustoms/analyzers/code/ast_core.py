@@ -168,6 +168,11 @@ _CALLBACK_RUNNERS = frozenset(
      "pynput.keyboard.Listener", "pynput.mouse.Listener", "keyboard.on_press",
      "keyboard.on_release", "keyboard.hook", "keyboard.add_hotkey", "mouse.hook"}
 )  # fmt: skip
+# Lists of objects the import system calls on every later import.
+_IMPORT_HOOKS = frozenset(
+    {"sys.meta_path.insert", "sys.meta_path.append", "sys.path_hooks.insert",
+     "sys.path_hooks.append"}
+)  # fmt: skip
 _CALLBACK_KWARGS = frozenset(
     {"target", "on_press", "on_release", "on_click", "on_move", "on_scroll", "callback"}
 )
@@ -249,6 +254,8 @@ class Core:
         self.shellcode: dict[str, tuple[int, Func | None]] = {}
         # Path text -> what the file it names was copied from (credential or browser stores).
         self.copies: dict[str, Labels] = {}
+        # Classes whose instances the import system calls (`sys.meta_path`, `sys.path_hooks`).
+        self.hooked: set[str] = set()
         self.sockets_seen = False
         self.literal_depth = 0
         self.literal_budget = 2_000_000  # characters of decoded/built code walked per file

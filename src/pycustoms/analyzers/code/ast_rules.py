@@ -258,7 +258,9 @@ def _executed(walker: Walker, context: ExecContext) -> set[W.Func]:
         names |= walker.top_refs
     run: set[W.Func] = {f for f in walker.funcs if f.root}
     for cls in walker.classes:
-        if cls.name in walker.top_calls:
+        if cls.name in walker.hooked:  # a finder or path hook: the import system calls it
+            run.update(cls.methods)
+        elif cls.name in walker.top_calls:
             run.update(m for m in cls.methods if m.name in ("__init__", "__new__", "__call__"))
     for cls in _command_classes(walker, context):
         run.update(cls.methods)

@@ -142,7 +142,7 @@ class Sinks(Core):
             return data
         if name in T.PROCESS_CALLS:
             self._process(node, name, data, kwargs, first)
-            return frozenset({T.HOSTINFO})
+            return self._command_output(node)
         if name in T.ENV_ONE_CALLS:
             self.caps.add(Capability.ENV_READ)
             return _env_one(node.args[0]) if node.args else frozenset({T.ENV_ONE})
@@ -540,6 +540,17 @@ class Sinks(Core):
         self._credential(node, data)
         if T.NETDATA in data:
             self.scope.net_write = self.scope.net_write or node.lineno
+
+    def _command_output(self, node: ast.Call) -> Labels:
+        """What a command's output is: host facts, or the environment or a secret it prints."""
+        command = " ".join(self.literal_text(node.args[0]).split()) if node.args else ""
+        if T.ENV_DUMP_COMMAND.match(command):
+            self.caps.add(Capability.ENV_READ)
+            return frozenset({T.HOSTINFO, T.ENV_ALL})
+        if T.CRED_COMMAND.search(command):
+            self.caps.add(Capability.CREDENTIAL_READ)
+            return frozenset({T.HOSTINFO, T.CRED})
+        return frozenset({T.HOSTINFO})
 
     def _copied(self, node: ast.Call, source: Labels) -> None:
         """A copy of a credential or browser store is that store to whoever reads it.

@@ -269,6 +269,18 @@ HOSTINFO_CALLS = frozenset(
         "requests.utils.get_netrc_auth",
     }
 )
+# Commands whose output is the whole environment, or a secret: capturing it is
+# reading `os.environ` or a credential file by another road.
+ENV_DUMP_COMMAND = re.compile(r"^\s*(env|printenv|set|export -p|declare -x)\s*$")
+CRED_COMMAND = re.compile(
+    r"\bgh auth token|\baws configure (export-credentials|get aws_secret_access_key)|"
+    r"\baws sts get-session-token|"
+    r"\bgcloud auth (application-default )?print-(access|identity)-token|"
+    r"\baz account get-access-token|\bkubectl config view .*--raw|\bgit credential fill|"
+    r"\bgit config .*(credential|token|password)|\bdocker-credential-\S+ (get|list)|"
+    r"\bsecurity find-(generic|internet)-password|\b(cat|type|more) \S*"
+    r"(\.aws[/\\]credentials|\.ssh[/\\]id_|\.netrc|\.pypirc|\.git-credentials|\.npmrc)"
+)
 HOSTINFO_ENV_NAMES = frozenset(
     {"USER", "USERNAME", "LOGNAME", "HOSTNAME", "COMPUTERNAME", "HOME", "USERPROFILE", "PWD"}
 )

@@ -24,6 +24,7 @@ from pycustoms.analyzers.code.ast_core import (
     _COPY_APIS,
     _DANGEROUS_NAMES,
     _EMPTY,
+    _IMPORT_HOOKS,
     _THREAD_APIS,
     CHAR_CODES,
     CRED_ACCESS,
@@ -190,10 +191,13 @@ class Walker(Sinks):
                 self._generic(child)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._decorators(node)
         for deco in node.decorator_list:
-            self.expr(deco)
             if self.qual(deco) == "atexit.register" and self.scope.func is None:
                 self.top_calls.add(node.name)
+        if self.scope.func is None and self.cls is None and node.name == "__getattr__":
+            # A module's __getattr__ runs on the first missing attribute anyone asks for.
+            self.top_calls.add(node.name)
         for default in [*node.args.defaults, *node.args.kw_defaults]:
             if default is not None:
                 self.expr(default)
@@ -244,12 +248,22 @@ class Walker(Sinks):
                 Hit(SHELLCODE, threat(3), line, func, f"native memory APIs: {names}", 0.8)
             )
 
+    def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        """Visit decorators; a bare name is called with the definition, where it stands."""
+        for deco in node.decorator_list:
+            self.expr(deco)
+            if isinstance(deco, ast.Name):
+                self._record_call(deco.id)
+
     def _class(self, node: ast.ClassDef) -> None:
         bases = [self.qual(b) or "" for b in node.bases]
         for base in node.bases:
             self.expr(base)
-        for deco in node.decorator_list:
-            self.expr(deco)
+        self._decorators(node)
+        for keyword in node.keywords:
+            self.expr(keyword.value)
+            if keyword.arg == "metaclass" and isinstance(keyword.value, ast.Name):
+                self._record_call(keyword.value.id)  # the class statement calls its metaclass
         info = ClassInfo(node.name, bases, [], self.scope.func is None and self.cls is None)
         self.classes.append(info)
         outer = self.cls
@@ -527,6 +541,11 @@ class Walker(Sinks):
         name = self.qual(func)
         if name in _CALLBACK_RUNNERS or any(k.arg in _CALLBACK_KWARGS for k in node.keywords):
             self._callbacks(node)
+        if name in _IMPORT_HOOKS:
+            for arg in node.args:
+                target = arg.func if isinstance(arg, ast.Call) else arg
+                if isinstance(target, ast.Name):
+                    self.hooked.add(target.id)
         args = [self.expr(a) for a in node.args]
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
         data = _EMPTY.union(*args, *kwargs.values())
