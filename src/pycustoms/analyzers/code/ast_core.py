@@ -118,6 +118,8 @@ class Scope:
     consts: dict[str, tuple[str, bool]] = field(default_factory=dict)
     net_write: int = 0
     run_file: bool = False
+    # sys.path was extended here: an import that follows may load a file just written.
+    path_added: bool = False
     chmod_x: bool = False
     slept: int = 0
     gated: int = 0
@@ -200,7 +202,8 @@ _MUTATORS = frozenset(
 )  # fmt: skip
 # Methods and functions that write the receiver (or first argument) into their target.
 _SAVERS = frozenset({"save", "dump", "to_file", "write_to", "savefig"})
-_SSH_GLOB = re.compile(r"\.ssh[/\\]+\*|\.ssh[/\\]+id_")
+# A credential directory listed or globbed whole (`~/.ssh/*`, `~/.aws/*`).
+_SSH_GLOB = re.compile(r"\.ssh[/\\]+\*|\.ssh[/\\]+id_|\.(aws|kube|docker|azure|gnupg)[/\\]+\*")
 # Shell one-liners that send the environment or a credential file to a network tool.
 _SHELL_SECRET_SEND = re.compile(
     r"(\b(?:printenv|env|set)\b\s*\|[^\n]*\b(?:curl|wget|nc|ncat|socat)\b"
@@ -251,6 +254,7 @@ class Core:
         self.events = 0  # network sends, dynamic exec, download commands seen so far
         self.counts: dict[str, int] = {"net": 0, "proc": 0, "exec": 0, "decode": 0}
         self.returns: dict[str, Labels] = {}
+        self.lambdas: dict[int, Labels] = {}  # id of a lambda node -> what its body gives
         self.shellcode: dict[str, tuple[int, Func | None]] = {}
         # Path text -> what the file it names was copied from (credential or browser stores).
         self.copies: dict[str, Labels] = {}

@@ -208,6 +208,15 @@ class Sinks(Core):
     ) -> Labels | None:
         if method in T.SHELLCODE_APIS:
             self.shellcode.setdefault(method, (node.lineno, self.scope.func))
+        if method in _LOADER_METHODS or method in _WINDOWS_RUNNERS:
+            # A module loaded from a file, or a program started through the Windows
+            # API: with a download in the same code, a dropper.
+            self.caps.add(
+                Capability.DYNAMIC_CODE if method in _LOADER_METHODS else Capability.PROCESS
+            )
+            self.scope.run_file = True
+        if method in ("insert", "append") and self.qual(node.func) in _IMPORT_PATHS:
+            self.scope.path_added = True
         if method in _KEYLOG_APIS:
             self.hit(SURVEIL, adjust(2), node, f"{method}() reads the keyboard state")
             if self.keylog is None:
@@ -681,6 +690,13 @@ class Sinks(Core):
 
 _TAINT = T.SECRET_LABELS | {T.HOSTINFO}
 _STORE_PATHS = frozenset({T.CRED_PATH, T.STEALER_PATH})
+# Loading a module from a file, and starting programs through the Windows API.
+_LOADER_METHODS = frozenset({"exec_module", "load_module"})
+_WINDOWS_RUNNERS = frozenset(
+    {"WinExec", "ShellExecuteA", "ShellExecuteW", "ShellExecuteExA", "ShellExecuteExW",
+     "CreateProcessA", "CreateProcessW"}
+)  # fmt: skip
+_IMPORT_PATHS = frozenset({"sys.path.insert", "sys.path.append"})
 _SHELL_CALLS = frozenset(
     {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
      "commands.getoutput", "asyncio.create_subprocess_shell"}

@@ -465,7 +465,7 @@ DOWNLOAD_COMMAND = re.compile(
 # The part of DOWNLOAD_COMMAND that has no everyday use: a download run by a shell
 # or an interpreter, hidden or encoded PowerShell, Windows binaries as downloaders.
 STAGE_TWO_COMMAND = re.compile(
-    r"(\b(curl|wget)\b[^\n]*\|\s*(ba|z|da)?sh\b|"
+    r"(\b(curl|wget)\b[^\n]*\|\s*(sudo\s+)?((ba|z|da)?sh|python[0-9.]*|perl|ruby|node|php)\b|"
     r"powershell[^\n]*(-e(nc|ncodedcommand)?\s|iex\b|invoke-expression|-w(indowstyle)?\s+hidden)|"
     r"certutil[^\n]*-urlcache|bitsadmin[^\n]*/transfer|\bmshta\b|"
     r"base64\s+(-d|--decode)[^\n]*\|\s*(ba)?sh|rundll32[^\n]*javascript)",
@@ -521,7 +521,12 @@ NETWORK_WORDS = (
     "socket", "requests", "urllib", "httpx", "aiohttp", "http.client", "httplib", "from http",
     "tplib", "telnet", "paramiko", "dns.", "websocket", "pycurl", "import_module",
 )  # fmt: skip
-PROCESS_WORDS = ("subprocess", "os.spawn", "spawnv", "spawnl", "os.exec", "runpy", "startfile")
+PROCESS_WORDS = (
+    "subprocess", "os.spawn", "spawnv", "spawnl", "os.exec", "runpy", "startfile",
+    # Modules loaded from a file, programs started through the Windows API.
+    "exec_module", "load_module", "sys.path.insert", "sys.path.append", "WinExec",
+    "ShellExecute", "CreateProcess",
+)  # fmt: skip
 # Full-width and mathematical letters normalise (NFKC) to ASCII identifiers:
 # `ｅｘｅｃ` is `exec` to Python. Always worth a walk.
 UNICODE_STRONG = re.compile(r"[\uff01-\uff5e]|[\U0001d400-\U0001d7ff]")

@@ -137,6 +137,10 @@ class Walker(Sinks):
             for target in node.targets:
                 self.bind(target, labels, node.value)
                 self.alias_assign(target, node.value)
+                if isinstance(node.value, ast.Lambda) and isinstance(target, ast.Name):
+                    # `name = lambda ...: body`: calling the name gives what the body gives.
+                    body = self.lambdas.get(id(node.value), _EMPTY)
+                    self.returns[target.id] = self.returns.get(target.id, _EMPTY) | body
         elif isinstance(node, ast.AnnAssign | ast.AugAssign):
             labels = self.expr(node.value) if node.value is not None else _EMPTY
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
@@ -272,6 +276,8 @@ class Walker(Sinks):
         self.cls = outer
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if self.scope.path_added:
+            self.scope.run_file = True
         modules: list[str] = []
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -467,7 +473,7 @@ class Walker(Sinks):
             self.bind(node.target, labels, node.value)
             return labels
         if isinstance(node, ast.Lambda):
-            self.expr(node.body)
+            self.lambdas[id(node)] = self.expr(node.body)
             return _EMPTY
         for child in ast.iter_child_nodes(node):
             self._generic(child)
