@@ -115,11 +115,18 @@ class _LocalWriter(BlobWriter):
         target = self._store.blob_path(actual)
         target.parent.mkdir(parents=True, exist_ok=True)
         self._tmp.replace(target)
+        self._done()
 
     def abort(self) -> None:
         with contextlib.suppress(OSError):
             self._close()
         self._tmp.unlink(missing_ok=True)
+        self._done()
+
+    def _done(self) -> None:
+        if self._spare:
+            self._spare = False
+            self._store.spare.replace()
 
 
 class LocalBlobStore(BlobStore):

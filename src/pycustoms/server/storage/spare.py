@@ -9,7 +9,7 @@ write sits on a cold download's critical path (nothing is served before the file
 is stored), so a download that the index says is large takes the spare: its
 bytes overwrite pages that exist, and the file is cut to the downloaded length
 before it is hashed or published. A background thread, at the lowest CPU
-priority, writes the next spare meanwhile.
+priority, writes the next spare once that download is published or discarded.
 
 The spare holds zeros, never an earlier download, and what lies past the
 downloaded length is never read: `archive_stream.GrowingFile` follows the
@@ -62,8 +62,17 @@ class SpareFile:
             return None
         with self._lock:
             spare, self._ready = self._ready, None
-        self._wanted.set()  # write the next one (or try again after a failed write)
+        if spare is None:
+            self._wanted.set()  # none ready: try again (after a failed write, say)
         return spare
+
+    def replace(self) -> None:
+        """Write the next spare: the download that took the last one is over.
+
+        Called when that download is published or discarded, after its scan,
+        so that writing the next spare does not compete with them.
+        """
+        self._wanted.set()
 
     def close(self) -> None:
         """Stop the background writer and remove the spare that nobody took."""
