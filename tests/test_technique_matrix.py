@@ -94,6 +94,24 @@ def _package(directory: Path, place: str, payload: str) -> Path:
     return build_wheel(directory, "matrix", "1.0", files)
 
 
+def _blocked_in_init_and_module(payload: str, tmp_path: Path) -> None:
+    """*payload* as a package's `__init__` and as a module it imports: blocked both ways."""
+    for place in ("__init__", "imported module"):
+        directory = tmp_path / place.replace(" ", "_")
+        directory.mkdir()
+        result = scan_target(_package(directory, place, payload), Policy())
+        assert result.error is None, result.error  # a failed scan blocks too, but proves nothing
+        rules = sorted({f.rule for f in result.verdict.findings})
+        assert result.verdict.decision is Decision.BLOCK, (place, rules)
+
+
+def _allowed(payload: str, tmp_path: Path, place: str) -> None:
+    """*payload* at *place* in a package: scanned without error and allowed."""
+    result = scan_target(_package(tmp_path, place, payload), Policy())
+    assert result.error is None, result.error
+    assert result.verdict.decision is Decision.ALLOW, result.verdict.findings
+
+
 @pytest.mark.parametrize(("source", "sink"), list(itertools.product(SOURCES, SINKS)), ids=str)
 def test_every_disguise_and_place_is_blocked(source: str, sink: str, tmp_path: Path) -> None:
     missed = []
@@ -195,13 +213,7 @@ def test_a_module_that_only_talks_to_the_network_is_still_read(
     payload: str, tmp_path: Path
 ) -> None:
     body = payload if payload.startswith("import") else "import os, requests\n" + payload
-    for place in ("__init__", "imported module"):
-        directory = tmp_path / place.replace(" ", "_")
-        directory.mkdir()
-        result = scan_target(_package(directory, place, body), Policy())
-        assert result.error is None, result.error
-        rules = sorted({f.rule for f in result.verdict.findings})
-        assert result.verdict.decision is Decision.BLOCK, (place, rules)
+    _blocked_in_init_and_module(body, tmp_path)
 
 
 # -- browser stores copied before they are read, and files started by association ----------
@@ -239,13 +251,7 @@ COPIED = {
 
 @pytest.mark.parametrize("payload", list(COPIED.values()), ids=list(COPIED))
 def test_copied_stores_and_started_downloads_are_blocked(payload: str, tmp_path: Path) -> None:
-    for place in ("__init__", "imported module"):
-        directory = tmp_path / place.replace(" ", "_")
-        directory.mkdir()
-        result = scan_target(_package(directory, place, payload), Policy())
-        assert result.error is None, result.error
-        rules = sorted({f.rule for f in result.verdict.findings})
-        assert result.verdict.decision is Decision.BLOCK, (place, rules)
+    _blocked_in_init_and_module(payload, tmp_path)
 
 
 def test_a_copied_ordinary_file_carries_nothing(tmp_path: Path) -> None:
@@ -256,9 +262,7 @@ def test_a_copied_ordinary_file_carries_nothing(tmp_path: Path) -> None:
         "    shutil.copy('settings.ini', '/tmp/settings.bak')\n"
         "    requests.post('https://example.org/b', data=open('/tmp/settings.bak', 'rb').read())\n"
     )
-    result = scan_target(_package(tmp_path, "imported module", payload), Policy())
-    assert result.error is None, result.error
-    assert result.verdict.decision is Decision.ALLOW, result.verdict.findings
+    _allowed(payload, tmp_path, "imported module")
 
 
 # -- code that runs at import without a plain call, and secrets printed by commands ------------
@@ -294,13 +298,7 @@ RUN_UNASKED = {
 
 @pytest.mark.parametrize("payload", list(RUN_UNASKED.values()), ids=list(RUN_UNASKED))
 def test_code_run_unasked_and_printed_secrets_are_blocked(payload: str, tmp_path: Path) -> None:
-    for place in ("__init__", "imported module"):
-        directory = tmp_path / place.replace(" ", "_")
-        directory.mkdir()
-        result = scan_target(_package(directory, place, payload), Policy())
-        assert result.error is None, result.error
-        rules = sorted({f.rule for f in result.verdict.findings})
-        assert result.verdict.decision is Decision.BLOCK, (place, rules)
+    _blocked_in_init_and_module(payload, tmp_path)
 
 
 def test_registering_decorators_and_lazy_getattr_are_ordinary(tmp_path: Path) -> None:
@@ -315,9 +313,7 @@ def test_registering_decorators_and_lazy_getattr_are_ordinary(tmp_path: Path) ->
         "def revision():\n"
         "    return subprocess.check_output(['git', 'rev-parse', 'HEAD']).decode().strip()\n"
     )
-    result = scan_target(_package(tmp_path, "__init__", payload), Policy())
-    assert result.error is None, result.error
-    assert result.verdict.decision is Decision.ALLOW, result.verdict.findings
+    _allowed(payload, tmp_path, "__init__")
 
 
 # -- downloads loaded as modules or started through the Windows API, and more disguises ---------
@@ -350,13 +346,7 @@ LOADED = {
 
 @pytest.mark.parametrize("payload", list(LOADED.values()), ids=list(LOADED))
 def test_loaded_downloads_and_layered_disguises_are_blocked(payload: str, tmp_path: Path) -> None:
-    for place in ("__init__", "imported module"):
-        directory = tmp_path / place.replace(" ", "_")
-        directory.mkdir()
-        result = scan_target(_package(directory, place, payload), Policy())
-        assert result.error is None, result.error
-        rules = sorted({f.rule for f in result.verdict.findings})
-        assert result.verdict.decision is Decision.BLOCK, (place, rules)
+    _blocked_in_init_and_module(payload, tmp_path)
 
 
 def test_plugin_paths_and_lambdas_are_ordinary(tmp_path: Path) -> None:
@@ -374,6 +364,4 @@ def test_plugin_paths_and_lambdas_are_ordinary(tmp_path: Path) -> None:
         "def latest():\n"
         "    return sorted(requests.get('https://example.org/v').json(), key=key)[-1]\n"
     )
-    result = scan_target(_package(tmp_path, "__init__", payload), Policy())
-    assert result.error is None, result.error
-    assert result.verdict.decision is Decision.ALLOW, result.verdict.findings
+    _allowed(payload, tmp_path, "__init__")

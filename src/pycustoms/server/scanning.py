@@ -98,6 +98,18 @@ def _warm() -> int:
     return os.getpid()
 
 
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """One file to fetch and judge: what `ScanCoordinator.ensure` was asked for."""
+
+    sha256: str
+    filename: str
+    project: str
+    fetch: Fetch
+    policy: Policy
+    size: int | None  # as the index gives it: a hint for the blob store
+
+
 class ScanCoordinator:
     """Owns the scan pool, the verdicts and the in-flight jobs of one server process."""
 
@@ -187,32 +199,25 @@ class ScanCoordinator:
             return found
         job = self._inflight.get(sha256)
         if job is None:
-            job = asyncio.ensure_future(
-                self._run(sha256, filename, project, fetch, policy, size=size)
-            )
+            wanted = _Wanted(sha256, filename, project, fetch, policy, size)
+            job = asyncio.ensure_future(self._run(wanted))
             self._inflight[sha256] = job
             job.add_done_callback(lambda _: self._inflight.pop(sha256, None))
         return await asyncio.shield(job)
 
-    async def _run(
-        self,
-        sha256: str,
-        filename: str,
-        project: str,
-        fetch: Fetch,
-        policy: Policy,
-        *,
-        size: int | None,
-    ) -> Outcome:
+    async def _run(self, wanted: _Wanted) -> Outcome:
+        sha256, filename, project = wanted.sha256, wanted.filename, wanted.project
         started = time.perf_counter()
         try:
             if self.store.has(sha256):
                 path = self.store.blob_path(sha256)
-                _, result = await self._hash_and_scan(path, filename, policy, need_hash=False)
+                _, result = await self._hash_and_scan(
+                    path, filename, wanted.policy, need_hash=False
+                )
             elif filename.endswith(".whl") and self._streaming < self._streams:
-                result = await self._fetch_streaming(sha256, filename, fetch, policy, size=size)
+                result = await self._fetch_streaming(wanted)
             else:
-                result = await self._fetch_then_scan(sha256, filename, fetch, policy, size=size)
+                result = await self._fetch_then_scan(wanted)
         except _Refused as refused:
             return Outcome(sha256, refused.block)
         except (BrokenProcessPool, OSError) as exc:
@@ -236,30 +241,28 @@ class ScanCoordinator:
             self.on_block(project, sha256)
         return Outcome(sha256, block)
 
-    async def _fetch_then_scan(
-        self, sha256: str, filename: str, fetch: Fetch, policy: Policy, *, size: int | None
-    ) -> ScanResult:
+    async def _fetch_then_scan(self, wanted: _Wanted) -> ScanResult:
         """Download the whole file, then scan it while hashing it."""
         # Fetch without hashing, then hash while the scan runs: the sha256 of a
         # large file costs about as much as the download, and neither result is
         # used (nor anything served) unless both succeed.
-        writer = self.store.writer(inline_hash=False, expected=size)
+        writer = self.store.writer(inline_hash=False, expected=wanted.size)
         try:
-            await asyncio.to_thread(fetch, writer)
+            await asyncio.to_thread(wanted.fetch, writer)
             source = writer.finish()
-            digest, result = await self._hash_and_scan(source, filename, policy, need_hash=True)
+            digest, result = await self._hash_and_scan(
+                source, wanted.filename, wanted.policy, need_hash=True
+            )
         except PycustomsError as exc:
             writer.abort()
             raise _Refused(Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)) from None
         except BaseException:
             writer.abort()
             raise
-        _commit(writer, sha256, digest)
+        _commit(writer, wanted.sha256, digest)
         return result
 
-    async def _fetch_streaming(
-        self, sha256: str, filename: str, fetch: Fetch, policy: Policy, *, size: int | None
-    ) -> ScanResult:
+    async def _fetch_streaming(self, wanted: _Wanted) -> ScanResult:
         """Download a wheel while a worker scans the bytes already there.
 
         The scan follows the growing file and confirms its reading against the
@@ -267,17 +270,17 @@ class ScanCoordinator:
         `pycustoms.archive_stream`); the hash is computed as the bytes arrive.
         Nothing is served before both succeed, exactly as on the other path.
         """
-        writer = self.store.writer(inline_hash=True, expected=size)
+        writer = self.store.writer(inline_hash=True, expected=wanted.size)
         growing = writer.growing_path()
         self._streaming += 1
         try:
-            async with self._linked(growing, filename) as target:
+            async with self._linked(growing, wanted.filename) as target:
                 writer.publish_length(target.parent / LENGTH_MARKER)
                 loop = asyncio.get_running_loop()
                 job = functools.partial(scan_streaming, stall_seconds=_STREAM_STALL_SECONDS)
-                scan = loop.run_in_executor(self._stream_pool, job, target, policy)
+                scan = loop.run_in_executor(self._stream_pool, job, target, wanted.policy)
                 try:
-                    await asyncio.to_thread(fetch, writer)
+                    await asyncio.to_thread(wanted.fetch, writer)
                     written = writer.finish().stat().st_size
                 except BaseException as exc:
                     # The worker stops at this marker (or at the link's removal).
@@ -302,7 +305,7 @@ class ScanCoordinator:
                     raise
         finally:
             self._streaming -= 1
-        _commit(writer, sha256, None)
+        _commit(writer, wanted.sha256, None)
         return result
 
     async def _hash_and_scan(
