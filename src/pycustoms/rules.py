@@ -22,6 +22,7 @@ _RULE_MODULES = (
     "pycustoms.analyzers.code.text_rules",
     "pycustoms.analyzers.code.yara_engine",
     "pycustoms.analyzers.code.package_rules",
+    "pycustoms.analyzers.code.large_source",
     "pycustoms.analyzers.code.diff",
     "pycustoms.analyzers.names.rules",
     "pycustoms.analyzers.release.rules",

@@ -20,7 +20,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from pycustoms.analyzers.code import CodeReport, FileReport, ast_links, ast_rules, yara_engine
+from pycustoms.analyzers.code import (
+    CodeReport,
+    FileReport,
+    ast_links,
+    ast_rules,
+    large_source,
+    yara_engine,
+)
 from pycustoms.analyzers.code.context import ExecContext, PackageKind, classify, installed_path
 from pycustoms.analyzers.code.package_rules import (
     ExecTarget,
@@ -82,6 +89,15 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _too_large_to_parse(path: str, data: bytes) -> bool:
+    """A Python module above `TEXT_LIMIT` (see `large_source`), within `HUGE_LIMIT`."""
+    return (
+        TEXT_LIMIT < len(data) <= large_source.HUGE_LIMIT
+        and path.lower().endswith((".py", ".pyw"))
+        and b"\0" not in data[:SNIFF]
+    )
 
 
 def is_python(path: str, text: str) -> bool:
@@ -215,9 +231,24 @@ class _Run:
         self.facts.files.append(FileFacts(path, context, len(data), native, simple))
         if is_text and code:
             reports.extend(self._text(member, text, context))
+        elif native is None and code and _too_large_to_parse(path, data):
+            reports.extend(self._large_python(member, context))
         merged = _merge(path, reports)
         if merged.findings or merged.capabilities:
             self.facts.reports[path] = merged
+
+    def _large_python(self, member: Member, context: ExecContext) -> list[FileReport | None]:
+        """A module above `TEXT_LIMIT`: its statements that hold trigger words, walked."""
+        reduced = large_source.reduce_source(member.data, decode_text(member.data))
+        if reduced is None:
+            return []
+        text = reduced.text
+        reports = self._text(replace(member, data=text.encode("utf-8", "surrogatepass")), text,
+                             context)  # fmt: skip
+        if reduced.skipped:
+            note = large_source.partly_analysed(member.path, reduced, len(member.data))
+            reports.append(FileReport(member.path, (note,), frozenset()))
+        return reports
 
     def _text(self, member: Member, text: str, context: ExecContext) -> list[FileReport | None]:
         path, raw = member.path, member.data

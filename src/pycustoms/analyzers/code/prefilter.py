@@ -100,6 +100,36 @@ def tiers(data: bytes) -> frozenset[str]:
     return frozenset(rule.identifier for rule in results.matching_rules)
 
 
+# Tiers whose words mark a statement worth walking on its own (`large_source`), by
+# priority: what no library needs first, capabilities last. `getattr` counts only
+# next to string concatenation, as in `decide`.
+_WINDOW_TIERS = {
+    "strong": 0, "dyn_compile": 0, "dyn_eval": 0, "dyn_import": 0, "chr_chain": 0,
+    "dyn_pickle": 0, "combine": 1, "getattr": 1, "network": 2, "process": 2,
+}  # fmt: skip
+
+
+def trigger_offsets(data: bytes) -> list[tuple[int, int]]:
+    """(byte offset, priority) of each trigger word in *data* that makes a file worth walking."""
+    scanner = getattr(_LOCAL, "offsets", None)
+    if scanner is None:
+        _scanner()  # compiles the rules once
+        scanner = yara_x.Scanner(_RULES)
+        scanner.max_matches_per_pattern(100_000)
+        _LOCAL.offsets = scanner
+    results = scanner.scan(data)
+    found = {rule.identifier: rule for rule in results.matching_rules}
+    if "concat" not in found:
+        found.pop("getattr", None)
+    return sorted(
+        (match.offset, _WINDOW_TIERS[name])
+        for name, rule in found.items()
+        if name in _WINDOW_TIERS
+        for pattern in rule.patterns
+        for match in pattern.matches
+    )
+
+
 def decide(source: str, *, imported: bool = False) -> tuple[bool, frozenset[Capability]]:
     """Whether the `ast` engine must walk *source*, and its capabilities if not.
 
