@@ -73,7 +73,11 @@ def test_kill_9_during_download_leaves_no_partial_blob(tmp_path: Path) -> None:
         SlowUpstream.pause = 0.0
         again = ServerProcess(upstream.url, data, env={"PYCUSTOMS_PRESCAN": "0"})
         try:
-            assert not any(p.is_file() for p in tmp_dir.iterdir())  # recovered at start
+            # Recovered at start (a spare download file, if the server keeps one, is not a
+            # leftover: it is written anew after the recovery).
+            assert [
+                p for p in tmp_dir.iterdir() if not p.name.lstrip(".").startswith("spare-")
+            ] == []
             body = httpx.get(_file_url(again, "bigpkg"), timeout=60)
             assert body.status_code == 200
             stored = _blobs(data)
