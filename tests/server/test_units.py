@@ -188,6 +188,20 @@ def test_a_large_download_overwrites_the_spare_and_is_cut_to_length(tmp_path: Pa
     assert list(store.tmp.glob("*spare-*")) == []  # close() removes the spare nobody took
 
 
+def test_a_spare_removed_behind_the_stores_back_is_replaced(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path, spare_bytes=1 << 20)
+    store.spare.start()
+    try:
+        (gone,) = _spare_ready(store)
+        gone.unlink()
+        writer = store.writer(expected=1 << 20)
+        assert writer.growing_path().name.startswith("blob-")  # a new file, as without spares
+        writer.abort()
+        assert [p.name for p in _spare_ready(store)] != [gone.name]
+    finally:
+        store.close()
+
+
 def test_tokens_and_identity(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
     try:

@@ -43,9 +43,13 @@ class _LocalWriter(BlobWriter):
         self._store = store
         handle = None
         if spare is not None:
-            with contextlib.suppress(OSError):  # gone: write a new file as usual
+            try:
                 handle = os.open(spare, os.O_WRONLY)  # no truncation: its pages are reused
                 name = str(spare)
+            except OSError:  # gone or unreadable: write a new file as usual
+                with contextlib.suppress(OSError):
+                    spare.unlink()
+                store.spare.replace()
         if handle is None:
             spare = None
             handle, name = tempfile.mkstemp(dir=store.tmp, prefix="blob-")
