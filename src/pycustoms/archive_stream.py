@@ -70,7 +70,7 @@ class _Fallback(Exception):
 
 
 class GrowingFile:
-    """Positional reads of a file that another process is still appending to.
+    """Positional reads of a file that another process is still writing.
 
     A read waits until the bytes it asks for were written: the writer keeps
     their count in `LENGTH_MARKER` in the same directory (no length file yet

@@ -196,9 +196,10 @@ class Walker(Sinks):
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self._decorators(node)
-        for deco in node.decorator_list:
-            if self.qual(deco) == "atexit.register" and self.scope.func is None:
-                self.top_calls.add(node.name)
+        if self.scope.func is None and any(
+            self.qual(deco) == "atexit.register" for deco in node.decorator_list
+        ):
+            self.top_calls.add(node.name)
         if self.scope.func is None and self.cls is None and node.name == "__getattr__":
             # A module's __getattr__ runs on the first missing attribute anyone asks for.
             self.top_calls.add(node.name)
