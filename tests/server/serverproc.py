@@ -16,6 +16,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+# The installers the tests drive: the pinned ones of the venv, unless `make test-newest`
+# points these at a venv holding the newest pip and uv from the index.
+PIP_PYTHON = os.environ.get("PYCUSTOMS_TEST_PIP_PYTHON") or sys.executable
+UV = os.environ.get("PYCUSTOMS_TEST_UV") or str(Path(sys.executable).with_name("uv"))
 
 
 def free_port() -> int:
@@ -46,7 +50,7 @@ def pip_install(
     index: str,
     target: Path,
     *args: str,
-    python: Path | str = sys.executable,
+    python: Path | str = PIP_PYTHON,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`pip install --target TARGET ARGS` from *index*, blind to this machine's pip settings."""

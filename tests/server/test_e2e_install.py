@@ -21,10 +21,9 @@ from pycustoms.server.installlog import read_events
 from tests.builders import build_wheel
 from tests.fake_upstream import FakeUpstream
 from tests.samples.malicious import SAMPLES
-from tests.server.serverproc import ROOT, ServerProcess, clean_env, pip_install
+from tests.server.serverproc import ROOT, UV, ServerProcess, clean_env, pip_install
 
 pytestmark = pytest.mark.slow
-UV = str(Path(sys.executable).with_name("uv"))
 OLD = datetime.now(UTC) - timedelta(days=60)
 RECENT = datetime.now(UTC) - timedelta(hours=3)
 

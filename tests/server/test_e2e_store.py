@@ -80,10 +80,13 @@ def test_kill_9_during_download_leaves_no_partial_blob(tmp_path: Path) -> None:
             ] == []
             body = httpx.get(_file_url(again, "bigpkg"), timeout=60)
             assert body.status_code == 200
+            # The wheel and the METADATA read from it (after the response), each whole under
+            # its own hash.
+            assert eventually(lambda: len(_blobs(data)) == 2)
             stored = _blobs(data)
-            assert len(stored) == 1
-            assert hashlib.sha256(stored[0].read_bytes()).hexdigest() == stored[0].name
-            assert hashlib.sha256(body.content).hexdigest() == stored[0].name
+            for blob in stored:
+                assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.name
+            assert hashlib.sha256(body.content).hexdigest() in {b.name for b in stored}
         finally:
             again.stop()
     finally:
@@ -140,8 +143,8 @@ def test_kill_9_of_the_server_ends_its_scan_workers(tmp_path: Path) -> None:
 
 def test_concurrent_requests_share_one_fetch_and_tampered_file_is_refused(tmp_path: Path) -> None:
     upstream = SlowUpstream(tmp_path / "up")
-    upstream.add_release("sharedpkg", "1.0", uploaded=OLD, sdist=False)
-    upstream.add_release("tamperpkg", "1.0", uploaded=OLD, sdist=False)
+    shared = upstream.add_release("sharedpkg", "1.0", uploaded=OLD, sdist=False)[0]
+    tampered = upstream.add_release("tamperpkg", "1.0", uploaded=OLD, sdist=False)[0]
     upstream.tamper("tamperpkg-1.0-py3-none-any.whl", "0" * 64)
     upstream.start()
     server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
@@ -155,7 +158,12 @@ def test_concurrent_requests_share_one_fetch_and_tampered_file_is_refused(tmp_pa
         assert refused.status_code == 502
         assert refused.json()["rule"] == "policy/fetch-failed"
         assert "sha256" in refused.reason_phrase
-        assert len(_blobs(tmp_path / "data")) == 1
+        # The shared wheel and the METADATA read from it (after the response) are stored;
+        # the tampered file is not.
+        assert eventually(lambda: len(_blobs(tmp_path / "data")) == 2)
+        stored = {p.name for p in _blobs(tmp_path / "data")}
+        assert shared.sha256 in stored
+        assert tampered.sha256 not in stored
     finally:
         server.stop()
         upstream.stop()

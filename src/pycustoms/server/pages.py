@@ -252,15 +252,22 @@ class ProjectPages:
         )
 
     def _with_metadata(self, page: ProjectPage) -> ProjectPage:
-        """*page* with the metadata hash of scanned wheels whose upstream gives none (PEP 658)."""
+        """*page* advertising only metadata files (PEP 658) that pycustoms read from the wheel.
+
+        The upstream's `.metadata` sidecar is never passed on: it may disagree with
+        the wheel's own METADATA (installers then refuse the file, or resolve with
+        dependencies the wheel does not declare). A wheel's hash is advertised once
+        its scan has read the METADATA; until then, and for other kinds, none is.
+        """
         files: list[IndexFile] = []
         changed = False
         for item in page.files:
-            core = item.core_metadata
             known = self._metadata.get(item.sha256 or "")
-            given = isinstance(core, dict) and core.get("sha256")
-            if known and item.kind is FileKind.WHEEL and not given:
-                files.append(replace(item, core_metadata={"sha256": known}))
+            core: dict[str, str] | None = None
+            if known and item.kind is FileKind.WHEEL:
+                core = {"sha256": known}
+            if item.core_metadata != core:
+                files.append(replace(item, core_metadata=core))
                 changed = True
             else:
                 files.append(item)

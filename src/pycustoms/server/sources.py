@@ -6,7 +6,6 @@ Everything here blocks; the views call it through threads.
 from __future__ import annotations
 
 import base64
-import hashlib
 import http.client
 import ssl
 import time
@@ -21,10 +20,10 @@ import httpx
 from pycustoms.errors import PycustomsError
 from pycustoms.server.storage import BlobWriter
 from pycustoms.types import ProjectName
-from pycustoms.upstream import ClientOptions, IndexFile, ProjectPage, UpstreamClient
+from pycustoms.upstream import ClientOptions, ProjectPage, UpstreamClient
 from pycustoms.upstream.cache import HttpCache
 from pycustoms.upstream.client import USER_AGENT
-from pycustoms.upstream.errors import HashMismatchError, UpstreamError
+from pycustoms.upstream.errors import UpstreamError
 
 _CHUNK = 1 << 20
 _ATTEMPTS = 3
@@ -177,22 +176,3 @@ class UpstreamSource:
                 if total > cap:
                     raise UpstreamError(f"{url} is larger than the download limit")
                 writer.write(chunk)
-
-    def metadata(self, item: IndexFile) -> bytes:
-        """The PEP 658 metadata file of *item*, verified against the hash the index gave."""
-        url = item.url + ".metadata"
-        if url.startswith("file:"):
-            try:
-                body = _local_path(url).read_bytes()
-            except OSError as exc:
-                raise UpstreamError(f"cannot read {url}: {exc.strerror}") from None
-        else:
-            response = self._http.get(url)
-            if response.status_code != 200:
-                raise UpstreamError(f"the upstream answered HTTP {response.status_code} for {url}")
-            body = response.content
-        core = item.core_metadata
-        expected = core.get("sha256") if isinstance(core, dict) else None
-        if expected and hashlib.sha256(body).hexdigest() != expected.lower():
-            raise HashMismatchError(f"the metadata of {item.filename} does not match its hash")
-        return body

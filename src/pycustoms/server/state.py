@@ -74,7 +74,7 @@ class ServerState:
             job.add_done_callback(ignore_result)
 
     async def scan(self, name: ProjectName, item: IndexFile, fetch: Fetch) -> Outcome:
-        """Fetch and scan *item* (shared); then read a wheel's metadata if its page has none."""
+        """Fetch and scan *item* (shared); then read a wheel's METADATA (served as PEP 658)."""
         sha = item.sha256 or ""
         policy = self.watcher.current().policy
         outcome = await self.scans.ensure(sha, item.filename, name, fetch, policy, size=item.size)
@@ -107,9 +107,8 @@ class ServerState:
 
 
 def needs_metadata(item: IndexFile) -> bool:
-    """True for a wheel whose page gives no metadata hash (pycustoms reads it after the scan)."""
-    core = item.core_metadata
-    return item.kind is FileKind.WHEEL and not (isinstance(core, dict) and core.get("sha256"))
+    """True for a wheel: pycustoms serves the METADATA it reads from the scanned wheel itself."""
+    return item.kind is FileKind.WHEEL
 
 
 def _fetch(source: UpstreamSource | None, url: str, writer: BlobWriter) -> None:

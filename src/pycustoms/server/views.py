@@ -271,30 +271,18 @@ async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[st
 async def _metadata(
     state: ServerState, scope: Scope, send: Send, name: ProjectName, found: ServedFile
 ) -> None:
-    """The PEP 658 metadata file: from the scanned wheel when known, else the upstream's.
+    """The PEP 658 metadata file: the METADATA of the scanned wheel itself, or 404.
 
-    When the upstream fails to serve the file it advertises (or advertises none),
-    the wheel is fetched and scanned as for a download, and the METADATA read
-    from it is served if it matches the hash the page gives.
+    The upstream's own `.metadata` file is never served: it can differ from the
+    wheel (pip refuses such a file, and a resolver trusts its dependencies), so
+    the wheel is fetched and scanned as for a download and its METADATA served.
     """
     item = found.file
     sha = item.sha256 or ""
-    core = item.core_metadata
-    expected = core.get("sha256") if isinstance(core, dict) else None
-    head = scope["method"] == "HEAD"
-    headers: Headers = [(b"content-type", b"text/plain; charset=utf-8"), SERVER]
-    known = state.scans.metadata.get(sha)
-    if known is None and core and state.source is not None and not item.url.startswith("blob:"):
-        try:
-            body = await asyncio.to_thread(state.source.metadata, item)
-        except PycustomsError:
-            pass  # fall back to the wheel itself
-        else:
-            await send_bytes(send, 200, body, headers, head=head)
-            return
     if item.kind is not FileKind.WHEEL:
         await problem(send, 404, "policy/not-found", f"no metadata file for {item.filename}")
         return
+    known = state.scans.metadata.get(sha)
     if known is None:
         if await _scanned(state, send, name, found) is None:
             return
@@ -304,11 +292,8 @@ async def _metadata(
     if path is None:
         await problem(send, 404, "policy/not-found", f"no metadata file for {item.filename}")
         return
-    if expected and expected.lower() != known:
-        detail = f"the metadata of {item.filename} differs from the hash the upstream published"
-        await problem(send, 502, "policy/fetch-failed", detail)
-        return
-    await send_file(scope, send, path, headers, head=head)
+    headers: Headers = [(b"content-type", b"text/plain; charset=utf-8"), SERVER]
+    await send_file(scope, send, path, headers, head=scope["method"] == "HEAD")
 
 
 async def provenance(state: ServerState, scope: Scope, send: Send, parts: list[str]) -> None:
