@@ -205,9 +205,10 @@ def _entries(data: bytes) -> list[int]:
     return [i for i in range(len(data) - 3) if data[i : i + 4] == b"PK\x03\x04"]
 
 
-def test_a_local_entry_missing_from_the_directory_does_not_count(tmp_path: Path) -> None:
-    # Local headers of one zip in front of another: the installer reads only the
-    # second zip's directory; the streamed reading must not judge the first.
+def test_a_local_entry_missing_from_the_directory_is_refused(tmp_path: Path) -> None:
+    # Local headers of one zip in front of another: a central-directory reader sees
+    # only the second zip, a reader that walks local headers sees the first too. Both
+    # readings are refused alike (one file, one meaning: `archive_layout`).
     hidden = io.BytesIO()
     with zipfile.ZipFile(hidden, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("evil/__init__.py", PAYLOAD)
@@ -219,7 +220,9 @@ def test_a_local_entry_missing_from_the_directory_does_not_count(tmp_path: Path)
     path.write_bytes(locals_only + wheel.read_bytes())
     stream = _same_verdict(path)
     assert stream.failed is not None
-    assert scan_target(path, Policy()).verdict.decision is Decision.ALLOW
+    result = scan_target(path, Policy())
+    assert result.verdict.decision is Decision.BLOCK
+    assert any("precede the first zip entry" in f.message for f in result.verdict.findings)
 
 
 def test_a_symlink_entry_is_refused_as_by_the_ordinary_reader(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from pycustoms.archive_base import (
     strip_top,
     zip_directory_precheck,
 )
+from pycustoms.archive_layout import check_gzip_end, check_single_reading, check_zip_layout
 from pycustoms.errors import UnscannableError
 from pycustoms.types import Finding, Severity
 
@@ -201,7 +202,10 @@ class Walker:
         elif fmt == "zip":
             yield from self.zip(handle, size, "", 0, strip=True)
         elif fmt is not None or name.lower().endswith(".tar"):
+            check_single_reading(handle, size, fmt or "tar")
             yield from self.tar(handle, fmt or "tar", size, "", 0, strip=True)
+            if fmt == "gz":
+                check_gzip_end(handle, size)
         else:
             raise UnscannableError("not a zip or tar archive (unknown format)")
 
@@ -258,6 +262,8 @@ class Walker:
                     f"more than {self.limits.max_members} members", member=prefix
                 )
             check_overlap(infos, size, prefix)
+            if depth == 0:  # what installers read: one meaning for the whole file
+                check_zip_layout(handle, size, infos, archive.start_dir)
             names = [(info, *check_name(info.orig_filename)) for info in infos]
             top = common_top((n, i.is_dir()) for i, n, p in names if p is None) if strip else None
             seen: set[str] = set()
