@@ -105,6 +105,7 @@ class FakeUpstream:
         self._address: str | None = None
         self._thread: threading.Thread | None = None
         self._tampered: dict[str, str] = {}
+        self._relinked: dict[str, str] = {}
         self._generation = 0
         self._rendered: dict[tuple[object, ...], bytes] = {}
 
@@ -221,6 +222,11 @@ class FakeUpstream:
         self._tampered[filename] = published_sha256
         self._generation += 1
 
+    def relink(self, filename: str, url: str) -> None:
+        """Make the index link *filename* to any *url* (a hostile index: file://, other hosts)."""
+        self._relinked[filename] = url
+        self._generation += 1
+
     def fail_next(self, *statuses: int) -> None:
         """Answer the next requests with these HTTP statuses (0 drops the connection)."""
         self._fail.extend(statuses)
@@ -281,7 +287,9 @@ class FakeUpstream:
     # -- rendering ---------------------------------------------------------------------------
 
     def _file_url(self, item: FakeFile) -> str:
-        return f"{self.root}/files/{item.sha256}/{item.filename}"
+        return (
+            self._relinked.get(item.filename) or f"{self.root}/files/{item.sha256}/{item.filename}"
+        )
 
     def _published_sha(self, item: FakeFile) -> str:
         return self._tampered.get(item.filename, item.sha256)

@@ -6,6 +6,7 @@ import gzip
 import io
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -152,8 +153,6 @@ def test_streamed_zip_with_data_descriptors_keeps_one_reading(
 
 
 def _local_entry(name: str, data: bytes) -> bytes:
-    import zlib
-
     raw = name.encode()
     header = struct.pack(
         "<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, zlib.crc32(data), len(data), len(data),

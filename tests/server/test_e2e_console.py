@@ -134,11 +134,24 @@ def test_manual_block_opens_incident_and_notifies(setup: Setup, tmp_path: Path) 
 
 
 def test_report_environment_and_incident_finds_it(setup: Setup) -> None:
-    code = main(["report", "--server", setup.server.url, "--env", "laptop-7",
+    # The install token "ci" reports for its own environment, labelled as ci:LABEL.
+    code = main(["report", "--server", setup.server.url, "--env", "ci:laptop-7",
                  "--token", setup.tokens["install"]])  # fmt: skip
     assert code == 0
     envs = {e["environment"] for e in setup.get("/api/v1/environments").json()}
-    assert "laptop-7" in envs
+    assert "ci:laptop-7" in envs
     report = setup.get("/api/v1/incident", params={"spec": "httpx"}).json()
-    assert any(h["environment"] == "laptop-7" and h["source"] == "reported"
+    assert any(h["environment"] == "ci:laptop-7" and h["source"] == "reported"
                for h in report["environments"])  # fmt: skip
+
+
+def test_a_token_reports_only_its_own_environment(setup: Setup) -> None:
+    # Before: any install token could replace any environment's inventory.
+    for other in ("laptop-7", "build-1", "cix"):
+        code = main(["report", "--server", setup.server.url, "--env", other,
+                     "--token", setup.tokens["install"]])  # fmt: skip
+        assert code == 3, other
+    # An admin may report for any environment.
+    code = main(["report", "--server", setup.server.url, "--env", "lab-machine-3",
+                 "--token", setup.tokens["admin"]])  # fmt: skip
+    assert code == 0

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from pycustoms.db import Database
+from pycustoms.db.console import AuditRow
 from pycustoms.server.installlog import read_events
 from tests.builders import build_wheel
 from tests.fake_upstream import FakeUpstream
@@ -26,6 +28,7 @@ from tests.server.serverproc import ROOT, UV, ServerProcess, clean_env, pip_inst
 pytestmark = pytest.mark.slow
 OLD = datetime.now(UTC) - timedelta(days=60)
 RECENT = datetime.now(UTC) - timedelta(hours=3)
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 
 
 def _payload() -> dict[str, str | bytes]:
@@ -73,7 +76,9 @@ def token(data_dir: Path) -> str:
 
 @pytest.fixture(scope="module")
 def server(upstream: FakeUpstream, data_dir: Path, token: str) -> Iterator[ServerProcess]:
-    proc = ServerProcess(upstream.url, data_dir, env={"PYCUSTOMS_SCAN_WORKERS": "1"})
+    # shadowpkg exists upstream: an admin declared it internal, so a private upload may shadow it.
+    env = {"PYCUSTOMS_SCAN_WORKERS": "1", "PYCUSTOMS_INTERNAL_NAMES": "shadowpkg"}
+    proc = ServerProcess(upstream.url, data_dir, env=env)
     yield proc
     proc.stop()
 
@@ -162,30 +167,91 @@ def test_malicious_sample_fails_uv(server: ServerProcess, tmp_path: Path) -> Non
     assert "403" in done.stderr or "no version" in done.stderr.lower(), done.stderr
 
 
+def _create_token(data_dir: Path, name: str, *extra: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "pycustoms", "token", "create", name, "--data-dir", str(data_dir),
+         *extra],
+        capture_output=True, text=True, env=clean_env(), cwd=data_dir, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def _twine(server: ServerProcess, password: str, wheel: Path) -> subprocess.CompletedProcess[str]:
+    env = clean_env(
+        TWINE_NON_INTERACTIVE="1", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring"
+    )
+    command = [sys.executable, "-m", "twine", "upload", "--disable-progress-bar",
+               "--repository-url", server.url + "/legacy/", "-u", "__token__", "-p", password,
+               str(wheel)]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+
 def test_twine_upload_needs_a_token_and_shadows_upstream(
     server: ServerProcess, upstream: FakeUpstream, token: str, pip_venv: Path, tmp_path: Path
 ) -> None:
     dist = tmp_path / "dist"
     dist.mkdir()
     wheel = build_wheel(dist, "shadowpkg", "1.0", {"shadowpkg/__init__.py": "PRIVATE = True\n"})
-    env = clean_env(
-        TWINE_NON_INTERACTIVE="1", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring"
-    )
-    twine = [sys.executable, "-m", "twine", "upload", "--disable-progress-bar",
-             "--repository-url", server.url + "/legacy/", "-u", "__token__"]  # fmt: skip
-    refused = subprocess.run([*twine, "-p", "pyc_wrong", str(wheel)], capture_output=True,
-                             text=True, env=env, check=False)  # fmt: skip
+    refused = _twine(server, "pyc_wrong", wheel)
     assert refused.returncode != 0
     assert "401" in refused.stdout + refused.stderr
+    # An install token may not publish anything.
+    refused = _twine(server, token, wheel)
+    assert refused.returncode != 0
+    assert "403" in refused.stdout + refused.stderr
+    assert "may not publish" in refused.stdout + refused.stderr
+    publisher = _create_token(server.data_dir, "release-bot", "--publish", "shadowpkg")
     before = len(upstream.requests_to("/simple/shadowpkg"))
-    done = subprocess.run([*twine, "-p", token, str(wheel)], capture_output=True, text=True,
-                          env=env, check=False)  # fmt: skip
+    done = _twine(server, publisher, wheel)
     assert done.returncode == 0, done.stdout + done.stderr
     target = tmp_path / "target"
     installed_by_pip = pip_install(server.index, target, "shadowpkg", python=pip_venv)
     assert installed_by_pip.returncode == 0, installed_by_pip.stderr
     assert "shadowpkg-1.0.dist-info" in installed(target)
     assert len(upstream.requests_to("/simple/shadowpkg")) == before  # not even asked
+    db = Database(f"sqlite:///{server.data_dir / 'pycustoms.db'}").open()
+    try:
+        audit = db_audit(db)
+    finally:
+        db.close()
+    # The uploader is the token's identity (not a header), and each attempt is audited.
+    assert ("release-bot", "private-upload", wheel.name) in audit
+    assert ("ci", "private-upload-refused", wheel.name) in audit
+
+
+def test_upload_cannot_take_over_an_upstream_name(
+    server: ServerProcess, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    # Before: any token uploaded `six 99.0` and pip then installed it instead of the public six.
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    wheel = build_wheel(dist, "plainpkg", "99.0", {"plainpkg/__init__.py": "EVIL = True\n"})
+    publisher = _create_token(server.data_dir, "greedy-bot", "--publish", "*")
+    refused = _twine(server, publisher, wheel)
+    assert refused.returncode != 0
+    assert "exists on the upstream" in refused.stdout + refused.stderr
+    page = httpx.get(server.index + "plainpkg/", headers={"Accept": JSON_TYPE}).json()
+    assert page["versions"] == ["1.0"]
+
+
+def test_malicious_private_upload_is_quarantined_not_listed(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    wheel = build_wheel(dist, "acme-agent", "1.0", _payload())
+    publisher = _create_token(server.data_dir, "acme-bot", "--publish", "acme-*")
+    refused = _twine(server, publisher, wheel)
+    assert refused.returncode != 0, refused.stdout
+    assert "403" in refused.stdout + refused.stderr
+    listing = httpx.get(server.index + "acme-agent/", headers={"Accept": JSON_TYPE})
+    assert listing.status_code == 404 or listing.json()["files"] == []
+
+
+def db_audit(db: Database) -> set[tuple[str, str, str]]:
+    with db.session() as session:
+        rows = session.scalars(select(AuditRow)).all()
+        return {(r.actor, r.action, r.target) for r in rows}
 
 
 def test_install_log_records_environment_and_installer(
@@ -206,7 +272,8 @@ def test_install_log_records_environment_and_installer(
     finally:
         db.close()
     by_installer = {e.installer: e for e in events}
-    assert by_installer["pip"].environment == "ci-prod"
+    # The token "ci" with the user name "ci-prod" as a label (a label never replaces a token).
+    assert by_installer["pip"].environment == "ci:ci-prod"
     assert by_installer["pip"].installer_version
     assert by_installer["uv"].environment == "anonymous"
     assert by_installer["pip"].client == "127.0.0.1"

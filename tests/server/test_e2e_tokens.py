@@ -72,7 +72,8 @@ def test_required_tokens_pip_basic_auth_and_environment_header(tmp_path: Path) -
         assert headed.status_code == 200
         events = _events(data, 2)
         by_installer = {e.installer: e.environment for e in events}
-        assert by_installer == {"pip": "staging", "httpx-test": "nightly-build"}
+        # The token's name is the environment; a user name or header only labels it.
+        assert by_installer == {"pip": "ci:staging", "httpx-test": "ci:nightly-build"}
     finally:
         server.stop()
         upstream.stop()

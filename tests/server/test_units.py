@@ -16,7 +16,17 @@ import pytest
 from pycustoms.archive_stream import LENGTH
 from pycustoms.db import Database
 from pycustoms.errors import UsageError
-from pycustoms.server.auth import TokenBook, create_token, environment_name, parse_basic
+from pycustoms.server.auth import (
+    TokenBook,
+    TokenInfo,
+    create_token,
+    credentials_token,
+    environment_name,
+    list_tokens,
+    looks_like_token,
+    parse_basic,
+    revoke_token,
+)
 from pycustoms.server.filtering import Block, FilteredPage, ServedFile
 from pycustoms.server.installlog import InstallEvent, InstallLog, read_events
 from pycustoms.server.negotiate import Form, accepts_gzip, negotiate, parse_user_agent
@@ -208,20 +218,85 @@ def test_tokens_and_identity(tmp_path: Path) -> None:
         token = create_token(db, "ci")
         book = TokenBook(db)
         assert book.cached(token) is None
-        assert book.lookup(token) == "ci"
-        assert book.cached(token) == "ci"
+        assert book.lookup(token) == TokenInfo("ci")
+        assert book.cached(token) == TokenInfo("ci")
         assert book.lookup("pyc_nope") is None
         assert book.cached("pyc_nope") is False
         with pytest.raises(UsageError):
             create_token(db, "has space")
+        with pytest.raises(UsageError, match="exists already"):
+            create_token(db, "ci")
     finally:
         db.close()
     header = "Basic " + base64.b64encode(b"prod:secret").decode()
     assert parse_basic(header) == ("prod", "secret")
     assert parse_basic("Bearer x") is None
-    assert environment_name(None, "__token__", "ci") == "ci"
-    assert environment_name("staging", "prod", "ci") == "staging"
+    ci = TokenInfo("ci")
+    assert environment_name(None, None, ci) == "ci"
+    assert environment_name(None, "ci", ci) == "ci"
+    # A label refines a token's environment; it never replaces it.
+    assert environment_name("staging", "prod", ci) == "ci:staging"
+    assert environment_name(None, "prod", None) == "prod"
     assert environment_name(None, None, None) == "anonymous"
+
+
+def test_revoked_and_expired_tokens_stop_within_a_second(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
+    try:
+        token = create_token(db, "laptop")
+        book = TokenBook(db, recheck=0.2)
+        assert book.lookup(token) == TokenInfo("laptop")
+        assert revoke_token(db, "laptop") == 1
+        assert book.cached(token) == TokenInfo("laptop")  # still within the re-check delay
+        time.sleep(0.25)
+        assert book.cached(token) is None  # must be asked again...
+        assert book.lookup(token) is None  # ...and is refused
+        assert revoke_token(db, "laptop") == 0
+        # The name is free again once its token is revoked.
+        again = create_token(db, "laptop", expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        assert book.lookup(again) is None  # already expired
+        states = {(t.name, t.state) for t in list_tokens(db)}
+        assert states == {("laptop", "revoked"), ("laptop", "expired")}
+    finally:
+        db.close()
+
+
+def test_token_caches_are_bounded(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
+    try:
+        book = TokenBook(db)
+        for i in range(10_050):
+            book._unknown[f"{i:064x}"] = 0.0  # as `lookup` remembers refused tokens
+        assert book.lookup("pyc_" + "x" * 40) is None
+        assert len(book._unknown) <= 10_000
+    finally:
+        db.close()
+
+
+def test_token_shaped_user_names_are_tokens_never_labels() -> None:
+    token = "pyc_" + "A" * 43
+    assert looks_like_token(token)
+    assert credentials_token((token, "")) == (token, None)
+    assert credentials_token(("__token__", token)) == (token, None)
+    assert credentials_token((token, "pyc_other" + "B" * 40)) == ("pyc_other" + "B" * 40, None)
+    assert credentials_token(("alice", "")) == (None, "alice")
+    assert environment_name(token, None, None) == "anonymous"
+
+
+def test_publish_rights_match_names_and_prefixes(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
+    try:
+        token = create_token(db, "bot", publish=["Acme_Tools", "corp-*"])
+        info = TokenBook(db).lookup(token)
+        assert info is not None
+        assert info.may_publish("acme-tools")
+        assert info.may_publish("corp-billing")
+        assert not info.may_publish("six")
+        assert not TokenInfo("installer").may_publish("acme-tools")
+        with pytest.raises(UsageError, match="publish pattern"):
+            create_token(db, "bad", publish=["../x"])
+    finally:
+        db.close()
 
 
 def test_install_log_batches_and_flushes(tmp_path: Path) -> None:
@@ -238,18 +313,22 @@ def test_install_log_batches_and_flushes(tmp_path: Path) -> None:
     db.close()
 
 
+def _upload(name: str, version: str, filename: str, sha: str, digest: str | None) -> Upload:
+    return Upload(name, version, filename, sha, 3, digest, None, "ci")
+
+
 def test_private_upload_checks(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}").open()
-    index = PrivateIndex(db, LocalBlobStore(tmp_path / "store"))
-    good = Upload("Acme_Tools", "1.0", "acme_tools-1.0-py3-none-any.whl", b"zip", None, None, "ci")
-    assert index.add(good) == "acme-tools"
+    index = PrivateIndex(db)
+    good = _upload("Acme_Tools", "1.0", "acme_tools-1.0-py3-none-any.whl", SHA, None)
+    assert index.record(good, reason="test") == "acme-tools"
     assert index.has(ProjectName("acme-tools"))
     with pytest.raises(UploadRejected, match="already exists"):
-        index.add(good)
+        index.record(good, reason="test")
     with pytest.raises(UploadRejected, match="does not belong"):
-        index.add(Upload("other", "1.0", "acme_tools-2.0-py3-none-any.whl", b"z", None, None, "ci"))
+        index.check(_upload("other", "1.0", "acme_tools-2.0-py3-none-any.whl", SHA, None))
     with pytest.raises(UploadRejected, match="sha256"):
-        index.add(Upload("acme-tools", "2.0", "acme_tools-2.0.tar.gz", b"z", "0" * 64, None, "ci"))
+        index.check(_upload("acme-tools", "2.0", "acme_tools-2.0.tar.gz", SHA, "0" * 64))
     page = index.page(ProjectName("acme-tools"))
     assert [f.filename for f in page.files] == ["acme_tools-1.0-py3-none-any.whl"]
     db.close()

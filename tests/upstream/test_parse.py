@@ -23,9 +23,9 @@ HTML = b"""<!DOCTYPE html><html><head>
 <meta name="pypi:project-status" content="quarantined">
 <meta name="pypi:project-status-reason" content="malware">
 </head><body>
-<a href="../../files/demo-1.0-py3-none-any.whl#sha256=ABC" data-requires-python="&gt;=3.8"
-   data-core-metadata="sha256=def" data-provenance="/prov/1">demo-1.0-py3-none-any.whl</a>
-<a href="../../files/demo-1.0.tar.gz#sha256=123" data-yanked="broken">demo-1.0.tar.gz</a>
+<a href="../../files/demo-1.0-py3-none-any.whl#sha256=ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB" data-requires-python="&gt;=3.8"
+   data-core-metadata="sha256=dededededededededededededededededededededededededededededededede" data-provenance="/prov/1">demo-1.0-py3-none-any.whl</a>
+<a href="../../files/demo-1.0.tar.gz#sha256=1212121212121212121212121212121212121212121212121212121212121212" data-yanked="broken">demo-1.0.tar.gz</a>
 <a href="../../files/demo-0.9.tar.gz" data-yanked="">demo-0.9.tar.gz</a>
 </body></html>"""
 
@@ -37,9 +37,9 @@ def test_html_page() -> None:
     assert page.status is ProjectStatus.QUARANTINED
     assert page.status_reason == "malware"
     assert wheel.url == "https://index.example/files/demo-1.0-py3-none-any.whl"
-    assert wheel.sha256 == "abc"
+    assert wheel.sha256 == "ab" * 32
     assert wheel.requires_python == ">=3.8"
-    assert wheel.core_metadata == {"sha256": "def"}
+    assert wheel.core_metadata == {"sha256": "de" * 32}
     assert wheel.provenance == "https://index.example/prov/1"
     assert wheel.upload_time is None  # HTML never carries upload times
     assert not wheel.provenance_known
@@ -193,3 +193,28 @@ def test_json_api_releases_are_built_on_lookup() -> None:
     assert info.releases["1.0"][0].upload_time == datetime(2020, 1, 1, tzinfo=UTC)
     assert info.releases["1.0"] is info.releases["1.0"]
     assert dict(info.releases) == {"1.0": info.releases["1.0"], "2.0": ()}
+
+
+def test_hash_values_that_are_not_hex_digests_are_dropped() -> None:
+    hostile = '"><script>alert(1)</script>'
+    body = json.dumps(
+        {
+            "meta": {"api-version": "1.1"},
+            "name": "demo",
+            "files": [
+                {"filename": "a-1.0.tar.gz", "url": "a", "hashes": {"sha256": hostile}},
+                {"filename": "b-1.0.tar.gz", "url": "b", "hashes": {"sha256": "ab" * 31}},
+                {
+                    "filename": "c-1.0.tar.gz",
+                    "url": "c",
+                    "hashes": {"sha256": "AB" * 32, "md5": "0" * 31},
+                },
+            ],
+        }
+    ).encode()
+    a, b, c = parse_simple_json(body, PAGE).files
+    assert a.sha256 is None
+    assert b.sha256 is None  # one byte short
+    assert c.hashes == {"sha256": "ab" * 32}
+    page = f'<a href="x-1.0.tar.gz#sha256={hostile}">x-1.0.tar.gz</a>'.encode()
+    assert parse_simple_html(page, PAGE, "demo").files[0].sha256 is None

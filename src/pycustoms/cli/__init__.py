@@ -8,9 +8,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from rich.markup import escape
+
 from pycustoms import __version__
 from pycustoms.cli.common import EXIT_INCOMPLETE, EXIT_USAGE, stderr
 from pycustoms.errors import PycustomsError
+from pycustoms.redact import redact
 
 # Command name -> (module, one-line help). Each module exposes register(subparsers)
 # and its parser sets `handler`. Only the module of the command being run is
@@ -116,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PycustomsError as exc:
         if getattr(args, "verbose", False):
             traceback.print_exc()
-        stderr().print(f"[bold red]error:[/bold red] {exc}", soft_wrap=True)
+        message = escape(redact(str(exc)))  # not markup: an error may quote brackets
+        stderr().print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         stderr().print("interrupted")

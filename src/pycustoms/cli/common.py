@@ -175,6 +175,12 @@ def open_output(args: argparse.Namespace) -> Iterator[IO[str]]:
         yield handle
 
 
+def write_output(args: argparse.Namespace, text: str) -> None:
+    """Write *text* to `--output` or stdout."""
+    with open_output(args) as out:
+        out.write(text)
+
+
 def write_report(
     args: argparse.Namespace,
     as_json: Callable[[], Any],
@@ -224,11 +230,33 @@ def file_scanner(client: UpstreamClient, policy: Policy) -> Callable[[IndexFile]
     return scan
 
 
+def existing_database(url: str) -> None:
+    """Refuse a SQLite database file that does not exist (a mistyped --data-dir).
+
+    Reading commands must not create an empty database and then report that
+    nothing happened; they say which database they looked for instead.
+    """
+    if not url.startswith("sqlite:///"):
+        return
+    path = Path(url[len("sqlite:///") :])
+    if not path.is_file():
+        raise UsageError(
+            f"no pycustoms database at {path}; pass the server's --data-dir (or "
+            "PYCUSTOMS_DATA_DIR / PYCUSTOMS_DATABASE_URL)"
+        )
+
+
 @contextlib.contextmanager
-def open_database(settings: UpstreamSettings) -> Iterator[Database]:
-    """The local database of *settings*, opened (and migrated), closed on exit."""
+def open_database(settings: UpstreamSettings, *, must_exist: bool = False) -> Iterator[Database]:
+    """The local database of *settings*, opened (and migrated), closed on exit.
+
+    With *must_exist*, a SQLite file that is not there is a usage error (see
+    `existing_database`) rather than a new, empty database.
+    """
     from pycustoms.db import Database  # noqa: PLC0415 - see upstream_settings
 
+    if must_exist:
+        existing_database(settings.database())
     db = Database(settings.database()).open()
     try:
         yield db

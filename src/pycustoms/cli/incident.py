@@ -108,7 +108,7 @@ def _local(args: argparse.Namespace) -> dict[str, Any]:
         blob = store.path(sha)
         return None if blob is None else scan_blob(blob, filename, loaded.policy).verdict.findings
 
-    with open_database(settings) as db:
+    with open_database(settings, must_exist=True) as db:
         return to_dict(incident_report(db, specs, findings_of))
 
 

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     loaded = load_config(config_file=args.config)
     settings = upstream_settings(args, loaded.raw)
-    with open_database(settings) as db:
+    with open_database(settings, must_exist=True) as db:
         result = rescan(db, store_of(settings.data_path()), loaded.policy)
     hooks = webhooks.WebhookSettings.load(loaded.raw)
     for summary in result.incidents:

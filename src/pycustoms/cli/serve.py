@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import socket
 from typing import Any
@@ -15,6 +16,7 @@ from pycustoms.cli.common import (
     stderr,
 )
 from pycustoms.errors import PycustomsError
+from pycustoms.redact import install_log_filter, redact
 
 
 def register(subparsers: Any) -> None:
@@ -67,6 +69,18 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _configure_logging() -> None:
+    """pycustoms' own records at INFO on stderr; credentials masked in every record."""
+    logger = logging.getLogger("pycustoms")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    install_log_filter("pycustoms", "uvicorn", "uvicorn.error", "uvicorn.access")
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the app and serve until interrupted; SIGHUP reloads the configuration."""
     import uvicorn  # noqa: PLC0415 - only `serve` needs the ASGI server
@@ -88,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     sock = _listen(serve.host, serve.port)
     stderr().print(
         f"pycustoms serving http://{serve.host}:{serve.port}/simple/ "
-        f"(upstream {app.state.index_url}, data {app.state.data_dir})"
+        f"(upstream {redact(app.state.index_url)}, data {app.state.data_dir})",
+        markup=False,
     )
     server = uvicorn.Server(
         uvicorn.Config(
@@ -101,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
             server_header=False,
         )
     )
+    _configure_logging()
     # The socket object itself, not its descriptor: uvicorn wraps a bare descriptor
     # as a Unix socket, and asyncio then leaves Nagle's algorithm on for every
     # connection (a response written as head + body then waits ~40 ms for the

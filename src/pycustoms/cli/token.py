@@ -1,9 +1,17 @@
-"""`pycustoms token create NAME`: a token for installs and uploads; only the token on stdout."""
+"""`pycustoms token create|list|revoke`: tokens for installs, uploads and the console.
+
+`create` prints only the token on stdout (it is stored as a sha256 and never
+shown again); `list` shows names, roles, publish rights and state, never tokens;
+`revoke NAME` ends every valid token of that name (a running server stops
+accepting it within a second).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from pycustoms.cli.common import (
@@ -11,12 +19,16 @@ from pycustoms.cli.common import (
     EXIT_USAGE,
     add_config_option,
     add_data_options,
+    add_output_options,
     env_default,
     env_help,
     open_database,
     stderr,
     upstream_settings,
+    write_output,
 )
+from pycustoms.errors import UsageError
+from pycustoms.settings_base import parse_duration
 
 
 def register(subparsers: Any) -> None:
@@ -37,8 +49,37 @@ def register(subparsers: Any) -> None:
         default=env_default("TOKEN_ROLE"),
         help=env_help("console role of the token (default: none, an install token)", "TOKEN_ROLE"),
     )
+    create.add_argument(
+        "--publish",
+        action="append",
+        default=None,
+        metavar="PROJECT",
+        help=env_help(
+            "project name, or prefix ending in *, this token may upload (repeatable; default: "
+            "none, uploads are refused)",
+            "TOKEN_PUBLISH",
+        ),
+    )
+    create.add_argument(
+        "--expires",
+        default=env_default("TOKEN_EXPIRES"),
+        metavar="DURATION",
+        help=env_help("lifetime, e.g. P90D or 30 (days) (default: no expiry)", "TOKEN_EXPIRES"),
+    )
     create.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
     create.set_defaults(handler=run_create)
+    listing = actions.add_parser("list", help="list tokens (names, roles, rights; never tokens)")
+    add_data_options(listing, "the server's data directory")
+    add_config_option(listing)
+    add_output_options(listing, ("human", "json"))
+    listing.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    listing.set_defaults(handler=run_list)
+    revoke = actions.add_parser("revoke", help="revoke every valid token of a name")
+    revoke.add_argument("name", help="the token name to revoke")
+    add_data_options(revoke, "the server's data directory")
+    add_config_option(revoke)
+    revoke.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    revoke.set_defaults(handler=run_revoke)
     parser.set_defaults(handler=_usage(parser))
 
 
@@ -55,10 +96,68 @@ def run_create(args: argparse.Namespace) -> int:
     from pycustoms.config import load_config  # noqa: PLC0415
     from pycustoms.server.console.access import create_role_token  # noqa: PLC0415
 
+    publish = args.publish or [
+        p for p in str(env_default("TOKEN_PUBLISH", "")).split(",") if p.strip()
+    ]
+    expires_at = None
+    if args.expires:
+        try:
+            expires_at = datetime.now(UTC) + parse_duration(args.expires)
+        except ValueError as exc:
+            raise UsageError(f"--expires: {exc}") from None
     settings = upstream_settings(args, load_config(config_file=args.config).raw)
     with open_database(settings) as db:
-        token = create_role_token(db, args.name, args.role)
+        token = create_role_token(db, args.name, args.role, publish=publish, expires_at=expires_at)
     print(token)
     if args.verbose:
         stderr().print(f"[dim]stored in {settings.database()}[/dim]")
+    return EXIT_CLEAN
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print every token's name, role, publish rights, expiry and state."""
+    from pycustoms.config import load_config  # noqa: PLC0415
+    from pycustoms.server.auth import list_tokens  # noqa: PLC0415
+    from pycustoms.server.console.access import roles_by_token  # noqa: PLC0415
+
+    settings = upstream_settings(args, load_config(config_file=args.config).raw)
+    with open_database(settings, must_exist=True) as db:
+        tokens = list_tokens(db)
+        roles = roles_by_token(db)
+    rows: list[dict[str, Any]] = [
+        {
+            "name": t.name,
+            "state": t.state,
+            "role": roles.get(t.sha256),
+            "publish": list(t.publish),
+            "created": t.created_at.isoformat(),
+            "expires": t.expires_at.isoformat() if t.expires_at else None,
+            "revoked": t.revoked_at.isoformat() if t.revoked_at else None,
+        }
+        for t in tokens
+    ]
+    if args.format == "json":
+        write_output(args, json.dumps({"schema": 1, "tokens": rows}, indent=2) + "\n")
+        return EXIT_CLEAN
+    lines = [
+        f"{r['name']}\t{r['state']}\trole={r['role'] or '-'}\t"
+        f"publish={','.join(r['publish']) or '-'}\texpires={r['expires'] or 'never'}"
+        for r in rows
+    ]
+    write_output(args, "\n".join(lines) + ("\n" if lines else ""))
+    return EXIT_CLEAN
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    """Revoke the named token(s); exit 2 if none was valid."""
+    from pycustoms.config import load_config  # noqa: PLC0415
+    from pycustoms.server.auth import revoke_token  # noqa: PLC0415
+
+    settings = upstream_settings(args, load_config(config_file=args.config).raw)
+    with open_database(settings, must_exist=True) as db:
+        count = revoke_token(db, args.name)
+    if count == 0:
+        stderr().print(f"no valid token named {args.name!r}", markup=False)
+        return EXIT_USAGE
+    stderr().print(f"revoked {count} token(s) named {args.name!r}", markup=False)
     return EXIT_CLEAN

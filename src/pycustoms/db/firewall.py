@@ -25,6 +25,10 @@ class TokenRow(Base):
     name: Mapped[str] = mapped_column(String(128), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Comma-separated project names or `prefix*` patterns this token may upload.
+    publish: Mapped[str | None] = mapped_column(String(2048), nullable=True)
 
 
 # The 0008 covering index, in this order: the incident query reads only the index.

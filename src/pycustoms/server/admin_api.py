@@ -257,18 +257,40 @@ def get_environment(request: Request, _who: Reader, name: str) -> dict[str, Any]
     "/environments/{name}/report",
     summary="Report an environment's distributions",
     response_model=schemas.ReportStored,
-    responses=error_responses(401, 422),
+    responses=error_responses(401, 403, 422),
 )
 def put_report(
     request: Request, who: AnyToken, name: str, body: EnvironmentReport
 ) -> dict[str, Any]:
-    """Replace what *name* reported (for machines that did not install through the index)."""
+    """Replace what *name* reported (for machines that did not install through the index).
+
+    A token reports only for its own environment (its name, or `NAME:LABEL`); an
+    admin token may report for any.
+    """
+    own = name == who.name or name.startswith(who.name + ":")
+    if not own and not (who.role is not None and who.role.allows(Role.ADMIN)):
+        raise HTTPException(403, f"the token {who.name!r} may only report its own environment")
     dists = [d.model_dump() for d in body.distributions]
     try:
         count = actions.report(console_of(request).state.db, name, dists, who.name)
     except UsageError as exc:
         raise _usage(exc, "body") from None
     return {"environment": name, "distributions": count}
+
+
+@router.post(
+    "/tokens/{name}/revoke",
+    summary="Revoke every valid token of a name",
+    response_model=schemas.TokensRevoked,
+    responses=error_responses(401, 403, 404, 422),
+)
+def revoke(request: Request, who: Admin, name: str, body: Decision) -> dict[str, Any]:
+    """Revoke the token(s) named *name*: the index refuses them within a second."""
+    console = console_of(request)
+    count = actions.revoke_tokens(console.state.db, name, body.reason, who.name)
+    if count == 0:
+        raise HTTPException(404, f"no valid token named {name!r}")
+    return {"name": name, "revoked": count}
 
 
 @router.get(

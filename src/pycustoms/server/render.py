@@ -107,7 +107,7 @@ def render_html(page: FilteredPage) -> bytes:
         f'<meta name="pypi:repository-version" content="{API_VERSION}">',
     ]
     if page.status is not None:
-        out.append(f'<meta name="pypi:project-status" content="{page.status.value}">')
+        out.append(f'<meta name="pypi:project-status" content="{esc(page.status.value)}">')
         if page.status_reason:
             out.append(
                 f'<meta name="pypi:project-status-reason" content="{esc(page.status_reason)}">'
@@ -116,7 +116,7 @@ def render_html(page: FilteredPage) -> bytes:
     out.append(f"<h1>Links for {esc(page.name)}</h1>")
     for served, url in _links(page):
         item = served.file
-        attrs = [f'href="{esc(url)}#sha256={item.sha256}"']
+        attrs = [f'href="{esc(url)}#sha256={esc(item.sha256 or "")}"']
         if item.requires_python:
             attrs.append(f'data-requires-python="{esc(item.requires_python)}"')
         if item.yanked is not False:
@@ -131,6 +131,7 @@ def render_html(page: FilteredPage) -> bytes:
                 if "sha256" in core
                 else "true"
             )
+            value = esc(value)
             attrs.append(f'data-core-metadata="{value}" data-dist-info-metadata="{value}"')
         if item.provenance:
             attrs.append(f'data-provenance="{esc(provenance_path(url))}"')
@@ -141,7 +142,9 @@ def render_html(page: FilteredPage) -> bytes:
 
 def render_root(names: list[str]) -> bytes:
     """The root page: the private projects (the upstream's list is not mirrored)."""
-    links = "".join(f'<a href="{quote(n)}/">{html.escape(n)}</a><br>\n' for n in sorted(names))
+    links = "".join(
+        f'<a href="{html.escape(quote(n))}/">{html.escape(n)}</a><br>\n' for n in sorted(names)
+    )
     head = f'<meta name="pypi:repository-version" content="{API_VERSION}">'
     return f"<!DOCTYPE html>\n<html><head>{head}</head><body>\n{links}</body></html>\n".encode()
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 
+from pycustoms.redact import redact
 from pycustoms.server.filtering import RULES
 from pycustoms.server.reason import set_reason
 from pycustoms.vulns.analyze import RULES as VULN_RULES
@@ -41,7 +42,11 @@ async def send_bytes(
 async def problem(
     send: Send, status: int, rule: str, detail: str, *, extra: Headers | None = None
 ) -> None:
-    """An RFC 9457 problem response; *detail* is also the reason phrase of the status line."""
+    """An RFC 9457 problem response; *detail* is also the reason phrase of the status line.
+
+    URL credentials (an upstream's user and password) are masked in *detail*.
+    """
+    detail = redact(detail)
     set_reason(detail)
     document = {
         "type": f"urn:pycustoms:rule:{rule}",

@@ -68,6 +68,17 @@ def _names(value: Any) -> tuple[str, ...]:
     raise ValueError("expected a list of project names")
 
 
+def _hosts(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError("expected a list of host names")
+    out = tuple(str(v).strip().lower().rstrip(".") for v in items if str(v).strip())
+    for host in out:
+        if "/" in host or "@" in host or " " in host:
+            raise ValueError(f"{host!r} is not a host name (no scheme, path or user)")
+    return out
+
+
 def _specifiers(value: Any) -> tuple[Requirement, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
@@ -142,6 +153,12 @@ class ServeSettings:
     # Hide releases with a known vulnerability at or above this severity (None: only
     # malware reports, OSV `MAL-`, hide releases). Read from the offline advisory database.
     block_vulnerabilities: Severity | None = None
+    # Hosts other than the upstream's own from which its pages may link files (https).
+    # Empty: the upstream's origin only, plus pip's own files host when the upstream is
+    # pip's default index.
+    files_hosts: tuple[str, ...] = ()
+    # Largest private upload accepted, in MiB (the body is streamed to disk, never held).
+    max_upload_mib: int = 1024
 
 
 SERVE_FIELDS: tuple[ServeField, ...] = (
@@ -180,6 +197,10 @@ SERVE_FIELDS: tuple[ServeField, ...] = (
         _severity,
         "hide vulnerable releases",
         "BLOCK_VULNERABILITIES",
+    ),
+    ServeField("files_hosts", "serve.files-hosts", _hosts, "allowed file hosts", "FILES_HOSTS"),
+    ServeField(
+        "max_upload_mib", "serve.max-upload-mib", parse_int, "upload limit", "MAX_UPLOAD_MIB"
     ),
 )
 assert {f.name for f in fields(ServeSettings)} == {f.attr for f in SERVE_FIELDS}

@@ -18,6 +18,7 @@ from urllib.request import url2pathname
 import httpx
 
 from pycustoms.errors import PycustomsError
+from pycustoms.server.origins import FileOrigins, default_files_hosts
 from pycustoms.server.storage import BlobWriter
 from pycustoms.types import ProjectName
 from pycustoms.upstream import ClientOptions, ProjectPage, UpstreamClient
@@ -33,9 +34,12 @@ def _local_path(url: str) -> Path:
     return Path(url2pathname(unquote(urlsplit(url).path)))
 
 
-def _stream_direct(url: str, writer: BlobWriter, cap: int, timeout: float) -> None:
-    """GET *url* with `http.client` into *writer*, following up to five redirects."""
+def _stream_direct(
+    url: str, writer: BlobWriter, cap: int, timeout: float, origins: FileOrigins
+) -> None:
+    """GET *url* with `http.client` into *writer*, following up to five allowed redirects."""
     for _ in range(6):
+        origins.check(url)
         parts = urlsplit(url)
         host = parts.hostname or ""
         connection: http.client.HTTPConnection
@@ -81,10 +85,18 @@ def _stream_direct(url: str, writer: BlobWriter, cap: int, timeout: float) -> No
 class UpstreamSource:
     """Pages through `UpstreamClient` (ETag cache on disk), files streamed into the blob store."""
 
-    def __init__(self, index_url: str, cache_dir: Path, options: ClientOptions) -> None:
+    def __init__(
+        self,
+        index_url: str,
+        cache_dir: Path,
+        options: ClientOptions,
+        files_hosts: frozenset[str] | None = None,
+    ) -> None:
         self.index_url = index_url
         self.client = UpstreamClient(index_url, cache=HttpCache(cache_dir), options=options)
         self._options = options
+        hosts = default_files_hosts(index_url) if files_hosts is None else files_hosts
+        self.origins = FileOrigins(index_url, hosts)
         # The standard library client is about twice as fast for large files; httpx
         # is kept for proxied networks (it honours the *_PROXY variables).
         self._proxies = bool(urllib.request.getproxies())
@@ -93,6 +105,8 @@ class UpstreamSource:
             timeout=httpx.Timeout(options.timeout),
             follow_redirects=True,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+            # Every request, redirects included, is held to the upstream's file origins.
+            event_hooks={"request": [lambda request: self.origins.check(str(request.url))]},
         )
 
     def close(self) -> None:
@@ -141,6 +155,7 @@ class UpstreamSource:
     def fetch(self, url: str, writer: BlobWriter, limit: int | None = None) -> None:
         """Stream *url* into *writer* (the caller verifies the hash on commit)."""
         cap = limit or self._options.max_file_bytes
+        self.origins.check(url)
         if url.startswith("file:"):
             try:
                 with _local_path(url).open("rb") as source:
@@ -165,7 +180,7 @@ class UpstreamSource:
 
     def _stream(self, url: str, writer: BlobWriter, cap: int) -> None:
         if not self._proxies:
-            _stream_direct(url, writer, cap, self._options.timeout)
+            _stream_direct(url, writer, cap, self._options.timeout, self.origins)
             return
         with self._http.stream("GET", url) as response:
             if response.status_code != 200:

@@ -135,8 +135,9 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     store.recover()
     index_url = config.serve.upstream or upstream.resolved_index()[0]
     options = ClientOptions(timeout=upstream.timeout, retries=upstream.retries)
-    source = UpstreamSource(index_url, data / "cache", options)
-    private = PrivateIndex(db, store)
+    hosts = frozenset(config.serve.files_hosts) if config.serve.files_hosts else None
+    source = UpstreamSource(index_url, data / "cache", options, hosts)
+    private = PrivateIndex(db)
     workers = config.serve.scan_workers or max(1, (os.cpu_count() or 2) - 1)
     scans = ScanCoordinator(store, db, workers, streams=config.serve.stream_scans)
     state = ServerState(

@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, quote
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
+from pycustoms.analyzers.names.confusion import is_internal
 from pycustoms.analyzers.provenance.settings import Mode
 from pycustoms.errors import PycustomsError
-from pycustoms.server.auth import Identity, environment_name, parse_basic
-from pycustoms.server.filtering import Block, ServedFile
+from pycustoms.server.auth import (
+    Identity,
+    TokenInfo,
+    credentials_token,
+    environment_name,
+    parse_basic,
+)
+from pycustoms.server.filtering import Block, ServedFile, name_block
 from pycustoms.server.installlog import InstallEvent
 from pycustoms.server.negotiate import Form, accepts_gzip, negotiate, parse_user_agent
 from pycustoms.server.pages import Rendered
-from pycustoms.server.private import Upload, UploadRejected
+from pycustoms.server.private import Upload, UploadRejected, check_filename
 from pycustoms.server.render import HTML_TYPE, render_root, render_root_json
 from pycustoms.server.responses import (
     SERVER,
     Headers,
+    Message,
     Receive,
     Scope,
     Send,
@@ -44,23 +55,23 @@ _UNAUTHORIZED = [(b"www-authenticate", b'Basic realm="pycustoms"')]
 
 async def identify(state: ServerState, scope: Scope, send: Send) -> Identity | None:
     """Who is asking; `None` after a 401 was sent (bad token, or tokens required)."""
-    creds = parse_basic(header(scope, b"authorization"))
-    token_name: str | None = None
-    if creds is not None and creds[1]:
-        known = state.tokens.cached(creds[1])
+    token, label = credentials_token(parse_basic(header(scope, b"authorization")))
+    info: TokenInfo | None = None
+    if token:
+        known = state.tokens.cached(token)
         if known is None:
-            known = await asyncio.to_thread(state.tokens.lookup, creds[1])
-        if not known:
+            known = await asyncio.to_thread(state.tokens.lookup, token)
+        if not isinstance(known, TokenInfo):
             await problem(
                 send,
                 401,
                 "policy/unauthenticated",
-                "the token is not valid",
+                "the token is not valid (unknown, expired or revoked)",
                 extra=list(_UNAUTHORIZED),
             )
             return None
-        token_name = str(known)
-    if token_name is None and state.watcher.current().serve.require_tokens:
+        info = known
+    if info is None and state.watcher.current().serve.require_tokens:
         await problem(
             send,
             401,
@@ -69,9 +80,8 @@ async def identify(state: ServerState, scope: Scope, send: Send) -> Identity | N
             extra=list(_UNAUTHORIZED),
         )
         return None
-    user = creds[0] if creds else None
-    env = environment_name(header(scope, b"x-pycustoms-env"), user, token_name)
-    return Identity(env, token_name is not None)
+    env = environment_name(header(scope, b"x-pycustoms-env"), label, info)
+    return Identity(env, info)
 
 
 async def _entry(state: ServerState, name: ProjectName, send: Send) -> Rendered | None:
@@ -132,7 +142,9 @@ async def project_page(state: ServerState, scope: Scope, send: Send, raw: str, s
 
 
 async def root_page(state: ServerState, scope: Scope, send: Send) -> None:
-    """GET /simple/: the private projects."""
+    """GET /simple/: the private projects (their names need a token when tokens are required)."""
+    if await identify(state, scope, send) is None:
+        return
     names = sorted(state.private.projects)
     if negotiate(header(scope, b"accept")) is Form.JSON:
         body, ctype = render_root_json(names), b"application/vnd.pypi.simple.v1+json"
@@ -326,6 +338,8 @@ async def provenance(state: ServerState, scope: Scope, send: Send, parts: list[s
 
 async def blocked_file(state: ServerState, scope: Scope, send: Send, parts: list[str]) -> None:
     """GET /blocked/RULE/PROJECT/SHA/FILENAME: a file of a blocked project, refused with why."""
+    if await identify(state, scope, send) is None:
+        return
     entry = await _entry(state, normalize_name(parts[1]), send)
     if entry is None:
         return
@@ -336,10 +350,86 @@ async def blocked_file(state: ServerState, scope: Scope, send: Send, parts: list
     await _blocked(send, block)
 
 
+class _TooLarge(Exception):
+    """The request body passed the upload limit."""
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    """*receive* that raises `_TooLarge` once the body passes *limit* bytes."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message.get("type") == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge
+        return message
+
+    return wrapped
+
+
+async def _store_upload(state: ServerState, content: UploadFile, limit: int) -> tuple[str, int]:
+    """Copy the uploaded file (spooled to disk by the parser) into the blob store."""
+    writer = state.store.writer(inline_hash=False)
+    digest = hashlib.sha256()
+    size = 0
+    stored = False
+    try:
+        while chunk := await content.read(_UPLOAD_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge
+            digest.update(chunk)
+            await asyncio.to_thread(writer.write, chunk)
+        sha = digest.hexdigest()
+        await asyncio.to_thread(writer.commit, sha, digest=sha)
+        stored = True
+    finally:
+        if not stored:
+            writer.abort()
+    return sha, size
+
+
+async def _upload_block(
+    state: ServerState, upload: Upload, name: ProjectName, token: TokenInfo
+) -> tuple[int, str, str] | None:
+    """Why *upload* may not create or extend project *name*: (status, rule, detail), or None."""
+    config = state.watcher.current()
+    if not token.may_publish(name):
+        return 403, "policy/not-allowed", f"the token {token.name!r} may not publish {name}"
+    if not state.private.has(name):
+        names, prefixes = config.internal
+        if not is_internal(name, names, prefixes) and state.source is not None:
+            try:
+                await asyncio.to_thread(state.source.page, name)
+            except NotFoundError:
+                pass
+            except UpstreamError as exc:
+                return 503, "policy/upstream-error", f"cannot tell whether {name} exists: {exc}"
+            else:
+                return (
+                    403,
+                    "policy/not-allowed",
+                    f"{name} exists on the upstream; an admin must declare it internal "
+                    "(internal.names or internal.prefixes) before a private upload may shadow it",
+                )
+        block = name_block(name, config)
+        if block is not None:
+            return 403, block.rule, block.reason
+    return None
+
+
 async def upload(state: ServerState, scope: Scope, receive: Receive, send: Send) -> None:
-    """POST /legacy/: `twine upload` of a private file (a valid token is required)."""
-    creds = parse_basic(header(scope, b"authorization"))
-    if creds is None or not creds[1]:
+    """POST /legacy/: `twine upload` of a private file.
+
+    Needs a token allowed to publish the project. The body is streamed to disk
+    within `serve.max-upload-mib`; the file is listed only after the names check
+    and the scan passed, and every upload (or refusal) is audited.
+    """
+    token, _ = credentials_token(parse_basic(header(scope, b"authorization")))
+    if not token:
         await problem(
             send,
             401,
@@ -349,30 +439,86 @@ async def upload(state: ServerState, scope: Scope, receive: Receive, send: Send)
         )
         return
     ident = await identify(state, scope, send)
-    if ident is None:
+    if ident is None or ident.token is None:
         return
-    request = Request(scope, receive)
-    async with request.form(max_files=1, max_fields=100, max_part_size=1024**3) as form:
-        content = form.get("content")
-        if form.get(":action") != "file_upload" or not isinstance(content, UploadFile):
-            await problem(
-                send, 400, "policy/bad-upload", "expected :action=file_upload and content"
-            )
-            return
-        data = await content.read()
-        item = Upload(
-            name=str(form.get("name", "")),
-            version=str(form.get("version", "")),
-            filename=content.filename or "",
-            content=data,
-            sha256_digest=str(form.get("sha256_digest") or "") or None,
-            requires_python=str(form.get("requires_python") or "") or None,
-            uploader=ident.environment,
-        )
+    config = state.watcher.current()
+    limit = config.serve.max_upload_mib * 1024**2
+    declared = header(scope, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit + _FORM_SLACK:
+        await problem(send, 413, "policy/bad-upload", f"uploads are limited to {limit} bytes")
+        return
+    request = Request(scope, _counted(receive, limit + _FORM_SLACK))
     try:
-        name = await asyncio.to_thread(state.private.add, item)
-    except UploadRejected as exc:
+        async with request.form(max_files=1, max_fields=100, max_part_size=1024**2) as form:
+            content = form.get("content")
+            if form.get(":action") != "file_upload" or not isinstance(content, UploadFile):
+                await problem(
+                    send, 400, "policy/bad-upload", "expected :action=file_upload and content"
+                )
+                return
+            fields = {k: str(form.get(k) or "") for k in _UPLOAD_FIELDS}
+            filename = content.filename or ""
+            try:
+                name = check_filename(fields["name"], fields["version"], filename)
+            except UploadRejected as exc:
+                await problem(send, 400, "policy/bad-upload", str(exc))
+                return
+            sha, size = await _store_upload(state, content, limit)
+    except _TooLarge:
+        await problem(send, 413, "policy/bad-upload", f"uploads are limited to {limit} bytes")
+        return
+    except (MultiPartException, HTTPException, ValueError, KeyError) as exc:
+        detail = getattr(exc, "message", None) or getattr(exc, "detail", None) or str(exc)
+        await problem(send, 400, "policy/bad-upload", f"malformed upload: {detail}")
+        return
+    item = Upload(
+        name=fields["name"],
+        version=fields["version"],
+        filename=filename,
+        sha256=sha,
+        size=size,
+        sha256_digest=fields["sha256_digest"] or None,
+        requires_python=fields["requires_python"] or None,
+        uploader=ident.token.name,
+    )
+    refusal = await _upload_block(state, item, name, ident.token)
+    if refusal is None:
+        try:
+            await asyncio.to_thread(state.private.check, item)
+        except UploadRejected as exc:
+            refusal = (400, "policy/bad-upload", str(exc))
+    if refusal is None:
+        refusal = await _upload_scan(state, item, name)
+    if refusal is not None:
+        status, rule, detail = refusal
+        await asyncio.to_thread(state.private.refused, item, f"{rule}: {detail}")
+        await problem(send, status, rule, detail)
+        return
+    try:
+        await asyncio.to_thread(state.private.record, item, reason="passed names check and scan")
+    except UploadRejected as exc:  # the same file, uploaded twice at once
         await problem(send, 400, "policy/bad-upload", str(exc))
         return
     state.pages.forget(name)
     await send_bytes(send, 200, b"OK\n", [(b"content-type", b"text/plain")])
+
+
+async def _upload_scan(
+    state: ServerState, item: Upload, name: ProjectName
+) -> tuple[int, str, str] | None:
+    """Scan the stored upload; a refusal if the scan blocks it (it is then quarantined)."""
+
+    def fetch(_writer: BlobWriter) -> None:
+        raise UpstreamError("the uploaded file left the store before its scan")
+
+    policy = state.watcher.current().policy
+    outcome = await state.scans.ensure(item.sha256, item.filename, name, fetch, policy)
+    if outcome.block is None:
+        return None
+    return outcome.block.status, outcome.block.rule, outcome.block.reason
+
+
+_UPLOAD_CHUNK = 1 << 20
+# Room for the multipart framing and the other form fields beside the file itself.
+_FORM_SLACK = 1 << 20
+_UPLOAD_FIELDS = ("name", "version", "sha256_digest", "requires_python")

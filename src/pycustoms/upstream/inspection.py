@@ -20,6 +20,7 @@ from pycustoms.analyzers.release import ReleasePolicy, analyze_release, assemble
 from pycustoms.config import Policy
 from pycustoms.db import Database, Snapshot, last_snapshot, record_snapshot
 from pycustoms.policy import decide
+from pycustoms.redact import redact
 from pycustoms.types import Capability, Finding, ScanResult, Verdict
 from pycustoms.upstream.client import UpstreamClient
 from pycustoms.upstream.errors import NotFoundError
@@ -129,7 +130,7 @@ def inspect_release(
     if chosen is None:
         raise NotFoundError(f"{name} has no release pip could install here; name a version")
     info = client.project_info(name)
-    previous = last_snapshot(db, client.index_url, page.name) if db is not None else None
+    previous = last_snapshot(db, redact(client.index_url), page.name) if db is not None else None
     reports: list[FileReport] = []
     findings: list[Finding] = []
     capabilities: frozenset[Capability] = frozenset()
@@ -166,7 +167,7 @@ def inspect_release(
         findings.extend(checked)
     findings.extend(release_findings)
     if db is not None:
-        snapshot = _snapshot(client.index_url, page, facts.owners, now)
+        snapshot = _snapshot(redact(client.index_url), page, facts.owners, now)
         if previous is None or not snapshot.same_facts(previous):
             record_snapshot(db, snapshot)
     return Inspection(
@@ -174,7 +175,7 @@ def inspect_release(
         version=str(chosen),
         verdict=decide(findings, policy),
         files=tuple(reports),
-        index_url=client.index_url,
+        index_url=redact(client.index_url),
         capabilities=capabilities,
     )
 

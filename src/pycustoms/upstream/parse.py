@@ -67,17 +67,37 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# Hex digest lengths of the hash names an index may publish. A value that is not
+# lower-case hex of its algorithm's length is dropped: a hash is written into pages
+# and URLs, so a hostile upstream must not be able to put markup or paths there
+# (and a file whose sha256 is dropped is not served: it cannot be verified).
+_DIGEST_LENGTHS = {
+    "md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128,
+    "blake2b_256": 64, "sha3_256": 64, "sha3_512": 128,
+}  # fmt: skip
+_HEX = frozenset("0123456789abcdef")
+
+
 def _hashes(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
-    return {str(k).lower(): str(v) for k, v in value.items() if isinstance(v, str)}
+    out: dict[str, str] = {}
+    for key, digest in value.items():
+        algo = str(key).lower()
+        if isinstance(digest, str) and _valid_digest(algo, digest.lower()):
+            out[algo] = digest.lower()
+    return out
+
+
+def _valid_digest(algo: str, digest: str) -> bool:
+    return len(digest) == _DIGEST_LENGTHS.get(algo, -1) and _HEX.issuperset(digest)
 
 
 def _fragment_hashes(url: str) -> tuple[str, dict[str, str]]:
     bare, fragment = urldefrag(url)
     if "=" in fragment:
         algo, _, digest = fragment.partition("=")
-        return bare, {algo.lower(): digest}
+        return bare, _hashes({algo: digest})
     return bare, {}
 
 

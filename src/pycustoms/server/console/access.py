@@ -11,6 +11,7 @@ import enum
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from pycustoms.db.console import TokenRoleRow
 from pycustoms.db.firewall import TokenRow
 from pycustoms.db.session import Database
 from pycustoms.errors import UsageError
-from pycustoms.server.auth import create_token, hash_token, parse_basic
+from pycustoms.server.auth import create_token, hash_token, parse_basic, token_rights
 
 
 class Role(enum.StrEnum):
@@ -53,7 +54,14 @@ class Principal:
         ).hexdigest()
 
 
-def create_role_token(db: Database, name: str, role: str | None) -> str:
+def create_role_token(
+    db: Database,
+    name: str,
+    role: str | None,
+    *,
+    publish: tuple[str, ...] | list[str] = (),
+    expires_at: datetime | None = None,
+) -> str:
     """Create a token (as `pycustoms token create`) and give it *role* if one is named."""
     chosen: Role | None = None
     if role is not None:
@@ -61,7 +69,7 @@ def create_role_token(db: Database, name: str, role: str | None) -> str:
             chosen = Role(role)
         except ValueError:
             raise UsageError(f"role {role!r} is not one of reader, approver, admin") from None
-    token = create_token(db, name)
+    token = create_token(db, name, publish=publish, expires_at=expires_at)
     if chosen is not None:
         with db.session() as session, session.begin():
             session.add(TokenRoleRow(token_sha256=hash_token(token), role=chosen.value))
@@ -83,7 +91,13 @@ def principal(db: Database, token: str) -> Principal | None:
     digest = hash_token(token)
     with db.session() as session:
         row = session.scalars(select(TokenRow).where(TokenRow.token_sha256 == digest)).first()
-        if row is None:
-            return None
+        if row is None or token_rights(row, datetime.now(UTC)) is None:
+            return None  # unknown, revoked or expired: checked on every request
         role = session.get(TokenRoleRow, digest)
     return Principal(row.name, Role(role.role) if role is not None else None, digest)
+
+
+def roles_by_token(db: Database) -> dict[str, str]:
+    """The console role of every token that has one, by token sha256."""
+    with db.session() as session:
+        return {r.token_sha256: r.role for r in session.scalars(select(TokenRoleRow))}

@@ -19,6 +19,7 @@ from pycustoms.db.session import Database
 from pycustoms.errors import UsageError
 from pycustoms.incident.retro import BlockRequest, block_release, installed_shas
 from pycustoms.incident.stored import release_of
+from pycustoms.server.auth import revoke_token
 from pycustoms.server.filtering import Block
 from pycustoms.types import normalize_name
 
@@ -126,3 +127,16 @@ def report(
                      reason=f"{len(rows)} distributions reported", detail=None)
         )  # fmt: skip
     return len(rows)
+
+
+def revoke_tokens(db: Database, name: str, reason: str, actor: str) -> int:
+    """Revoke every valid token called *name* and audit it; return how many."""
+    why = _reason(reason)
+    count = revoke_token(db, name)
+    if count:
+        with db.session() as session, session.begin():
+            session.add(
+                AuditRow(at=datetime.now(UTC), actor=actor, action="token-revoke",
+                         target=name[:512], reason=why, detail={"revoked": count})
+            )  # fmt: skip
+    return count

@@ -235,6 +235,13 @@ class ReportStored(Out):
     distributions: int = Field(description="distributions stored", ge=0)
 
 
+class TokensRevoked(Out):
+    """The answer to a token revocation."""
+
+    name: str = Field(description="token name")
+    revoked: int = Field(description="tokens revoked", ge=1)
+
+
 # -- packages -----------------------------------------------------------------------------
 
 

@@ -112,8 +112,10 @@ class _LocalWriter(BlobWriter):
             actual = hash_file(self._tmp)
         if actual != sha256.lower():
             self.abort()
+            # The actual digest is not put in the message: it reaches clients, and for a
+            # URL a hostile upstream chose it would tell them what the firewall read.
             raise HashMismatchError(
-                f"the content's sha256 {actual} differs from the published {sha256}; "
+                f"the content's sha256 differs from the published {sha256}; "
                 "the file was discarded and will not be served"
             )
         target = self._store.blob_path(actual)
