@@ -84,9 +84,13 @@ def _code_like(path: str, data: bytes) -> bool:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode *data* as UTF-8 (BOM allowed), falling back to latin-1, which never fails."""
+    """Decode *data* as UTF-8 (a leading BOM dropped), falling back to latin-1 (never fails).
+
+    The BOM must go: `ast.parse` refuses a str that starts with U+FEFF, and a
+    file it cannot parse gets only the pattern fallback.
+    """
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
 

@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from pycustoms.analyzers.code import ast_tables as T
+from pycustoms.analyzers.code.hosts import suspicious_host
 from pycustoms.types import Capability
 
 Labels = frozenset[str]
@@ -142,10 +143,6 @@ class ClassInfo:
 
 
 _TERMINATORS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
-_LOOPBACK = re.compile(
-    r"https?://(127\.|0\.0\.0\.0|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)"
-)
-_RAW_IP = re.compile(r"https?://(\d{1,3}\.){3}\d{1,3}")
 # A network tool in command position: not an option such as `--host` or a word
 # inside a path or file name.
 _SHELL_TOOLS = re.compile(
@@ -162,7 +159,11 @@ _RECV_ONLY = frozenset(
 _BLOB_ONLY: frozenset[str] = frozenset({T.BLOB})
 _DANGEROUS_NAMES = frozenset({"exec", "eval", "compile", "__import__", "getattr", "open"})
 _ALIASABLE = T.EXEC_SINKS | T.IMPORT_SINKS | T.PROCESS_CALLS | T.NETWORK_CALLS | T.DECODERS
-_ALIAS_CALLS = frozenset({"getattr"}) | T.IMPORT_SINKS
+_ALIAS_CALLS = frozenset({"getattr", "eval"}) | T.IMPORT_SINKS
+# Namespaces whose items are the builtins and module globals: `globals()["exec"]`.
+_NAMESPACE_CALLS = frozenset({"globals", "locals", "vars"})
+# Longest code string `eval("...")` is read for a name (`eval("exec")`, `eval("__import__('os')")`).
+_EVAL_NAME_MAX = 512
 # Calls that run a function passed to them (threads, timers, exit hooks, input listeners).
 _CALLBACK_RUNNERS = frozenset(
     {"threading.Thread", "threading.Timer", "multiprocessing.Process", "atexit.register",
@@ -221,12 +222,7 @@ _DNS_TOOLS = re.compile(r"\b(nslookup|dig|host|ping|Resolve-DnsName)\b")
 
 def suspicious_url(text: str) -> bool:
     """True if *text* names a raw public IP, a webhook, tunnel, paste or catcher host."""
-    for match in T.SUSPICIOUS_HOST.finditer(text):
-        found = match.group(0)
-        if _RAW_IP.match(found) and _LOOPBACK.match(text, match.start()):
-            continue
-        return True
-    return False
+    return suspicious_host(text) is not None
 
 
 class Core:
@@ -307,7 +303,13 @@ class Core:
         elif isinstance(node, ast.Subscript):
             base = self.qual(node.value)
             key = self.fold(node.slice)
-            name = key[0] if base in T.BUILTIN_MODULES and key else None
+            namespace = (
+                isinstance(node.value, ast.Call)
+                and not node.value.args
+                and base is None
+                and self.qual(node.value.func) in _NAMESPACE_CALLS
+            )
+            name = key[0] if (base in T.BUILTIN_MODULES or namespace) and key else None
         else:
             return None
         if name is None:
@@ -333,6 +335,25 @@ class Core:
             attr = self.fold(node.args[1])
             if base is not None and attr is not None:
                 return f"{base}.{attr[0]}"
+        if callee == "eval" and node.args:
+            return self._evaluated_name(node.args[0])
+        return None
+
+    def _evaluated_name(self, arg: ast.expr) -> str | None:
+        """What `eval(CODE)` names when CODE is a constant name or import (obfuscators'
+        `E = eval("eval")`, `B = eval(compile("__import__('base64')", "", "eval"))`)."""
+        if isinstance(arg, ast.Call) and arg.args and self.qual(arg.func) == "compile":
+            arg = arg.args[0]
+        folded = self.fold(arg)
+        if folded is None or len(folded[0]) > _EVAL_NAME_MAX:
+            return None
+        try:
+            tree = ast.parse(folded[0].strip(), mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        body = tree.body
+        if isinstance(body, ast.Name | ast.Attribute | ast.Call | ast.Subscript):
+            return self.qual(body)
         return None
 
     def fold(self, node: ast.expr) -> tuple[str, bool] | None:
@@ -429,6 +450,11 @@ class Core:
         The name then resolves like what it holds, so ``b['exec'](...)`` and
         ``run(...)`` are judged as the sinks they are.
         """
+        if isinstance(target, ast.Tuple | ast.List):
+            if isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(target.elts):
+                for sub_target, sub_value in zip(target.elts, value.elts, strict=True):
+                    self.alias_assign(sub_target, sub_value)  # `run, enc = exec, str.encode`
+            return
         if not isinstance(target, ast.Name):
             return
         if self.builtins_ref(value):
@@ -444,8 +470,10 @@ class Core:
         if isinstance(value, ast.Call) and self.qual(value.func) not in _ALIAS_CALLS:
             return
         name = self.qual(value)
-        if isinstance(value, ast.Call) and self.qual(value.func) in T.IMPORT_SINKS and name:
-            self.aliases[target.id] = name  # ``b = import_module("base" + "64")``: a module
+        callee = self.qual(value.func) if isinstance(value, ast.Call) else None
+        if (callee in T.IMPORT_SINKS or callee == "eval") and name:
+            # ``b = import_module("base" + "64")``, ``e = eval("exec")``: a module or a builtin.
+            self.aliases[target.id] = name
             return
         if name in _ALIASABLE:
             self.aliases[target.id] = name

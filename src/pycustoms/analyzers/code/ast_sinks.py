@@ -64,6 +64,7 @@ from pycustoms.analyzers.code.ast_core import (
     suspicious_url,
     threat,
 )
+from pycustoms.analyzers.code.hosts import IP_LOOKUP
 from pycustoms.types import Capability
 
 
@@ -126,8 +127,11 @@ class Sinks(Core):
                 self.sockets_seen = True
                 self.scope.socket_connect = True
                 return frozenset({T.SOCKET})
-            if T.METADATA in data or T.METADATA_PATTERN.search(self.literal_text(node)):
+            text = self.literal_text(node)
+            if T.METADATA in data or T.METADATA_PATTERN.search(text):
                 return frozenset({T.NETDATA, T.CRED})  # instance credentials
+            if IP_LOOKUP.search(text):
+                return frozenset({T.NETDATA, T.HOSTINFO})  # the machine's public address
             return frozenset({T.NETDATA})
         if name in T.SOCKET_CONSTRUCTORS:
             self.caps.add(Capability.NETWORK)

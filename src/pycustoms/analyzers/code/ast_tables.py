@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from pycustoms.analyzers.code import hosts
+
 # Taint labels carried by values.
 DECODED = "decoded"  # output of a decoder or decompressor
 BUILT = "built"  # a string assembled from chr() codes, reversal or joins of pieces
@@ -475,14 +477,7 @@ REVERSE_SHELL_TEXT = re.compile(r"/dev/tcp/|\bnc(at)?\b[^\n]*\s-[a-z]*e\s", re.I
 SHELL_NAMES = re.compile(r"(^|/)(ba|z|da|k|c|tc)?sh$|cmd(\.exe)?$|powershell", re.IGNORECASE)
 
 # Destinations that legitimate packages do not talk to from install hooks.
-SUSPICIOUS_HOST = re.compile(
-    r"(https?://(\d{1,3}\.){3}\d{1,3}|discord(app)?\.com/api/webhooks|hooks\.slack\.com|"
-    r"api\.telegram\.org/bot|webhook\.site|requestbin|pipedream\.net|burpcollaborator|"
-    r"oastify|interact\.sh|\boast\.(fun|me|pro|live|site|online)|canarytokens|ngrok|"
-    r"trycloudflare|serveo|localtunnel|pastebin\.com|paste\.ee|hastebin|transfer\.sh|"
-    r"anonfiles|file\.io|dnslog|ceye\.io|beeceptor|requestcatcher|\.onion\b)",
-    re.IGNORECASE,
-)
+SUSPICIOUS_HOST = hosts.SUSPICIOUS_HOST  # kinds of hosts: see `hosts`
 DOMAIN_SUFFIX = re.compile(r"\.[a-z0-9-]+\.[a-z]{2,}\.?$|^\.?[a-z0-9-]+\.[a-z]{2,}\.?$", re.I)
 
 PERSIST_COMMAND = re.compile(

@@ -105,6 +105,11 @@ __all__ = [
 ]
 
 
+# A statement this far right, after this many blanks, is hidden from anyone reading.
+_HIDDEN_COLUMN = 200
+_PADDED = re.compile(r"([ \t]{120,});?[ \t]*$")
+HIDDEN_CODE = "code/whitespace-padding"
+
 # Hits that make a payload of what an OS or hostname check guards.
 _GATED_THREATS = frozenset(
     {EXEC_DECODED, EXEC_REMOTE, DOWNLOAD_CMD, DOWNLOAD_EXEC, EXFIL, HOST_EXFIL, DNS_EXFIL}
@@ -128,6 +133,8 @@ class Walker(Sinks):
 
     def stmt(self, node: ast.stmt) -> None:
         """Visit one statement."""
+        if node.col_offset >= _HIDDEN_COLUMN and not self.literal_depth:
+            self._hidden(node)
         if self.scope.func is None and node.lineno == node.end_lineno:
             width = (node.end_col_offset or 0) - node.col_offset
             if width > 20_000:
@@ -180,6 +187,24 @@ class Walker(Sinks):
         else:
             for child in ast.iter_child_nodes(node):
                 self._generic(child)
+
+    def _hidden(self, node: ast.stmt) -> None:
+        """A statement pushed off-screen: it starts after a long run of blanks on its line."""
+        if not 0 < node.lineno <= len(self.lines):
+            return
+        raw = self.lines[node.lineno - 1].encode("utf-8", "surrogatepass")
+        before = raw[: node.col_offset].decode("utf-8", "replace")
+        match = _PADDED.search(before)
+        if match is None:
+            return
+        blanks = len(match.group(1))
+        self.hit(
+            HIDDEN_CODE,
+            threat(4, 4),  # no editor shows it; nothing benign is written this way
+            node,
+            f"a statement hidden {node.col_offset} columns to the right, behind {blanks} blanks",
+            0.9,
+        )
 
     def _generic(self, node: ast.AST) -> None:
         if isinstance(node, ast.stmt):
