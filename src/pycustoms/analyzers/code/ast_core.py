@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from pycustoms.analyzers.code import ast_tables as T
+from pycustoms.analyzers.code.folding import UNKNOWN, Folder
 from pycustoms.analyzers.code.hosts import suspicious_host
 from pycustoms.types import Capability
 
@@ -86,6 +87,17 @@ def staged(install: int, top: int, func: int) -> Sev:
     return Sev("staged", top, install, func)
 
 
+def payload(level: int = 4) -> Sev:
+    """Part of a payload routine: *level* whether or not anything calls it (one less in an
+    uncalled test function).
+
+    A function that downloads and runs, steals, persists or beacons, and talks to a
+    webhook, paste, tunnel or raw-IP host in the same body, is malicious when the user
+    calls it as much as when import does.
+    """
+    return Sev("payload", level, level, level)
+
+
 @dataclass(eq=False, slots=True)
 class Func:
     """A function (or a block that may not run, such as ``if __name__ == '__main__'``)."""
@@ -115,8 +127,14 @@ class Hit:
 @dataclass(slots=True)
 class Scope:
     func: Func | None
+    # Index into `Core.hits` where this scope's hits begin.
+    first_hit: int = 0
     vars: dict[str, Labels] = field(default_factory=dict)
     consts: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Other folded values bound to names here (bytes, ints, lists: `key = [0x4f, ...]`).
+    values: dict[str, object] = field(default_factory=dict)
+    # name -> the text of the request it holds (`req = Request(URL, data=...)`).
+    requests: dict[str, str] = field(default_factory=dict)
     net_write: int = 0
     run_file: bool = False
     # sys.path was extended here: an import that follows may load a file just written.
@@ -162,6 +180,11 @@ _ALIASABLE = T.EXEC_SINKS | T.IMPORT_SINKS | T.PROCESS_CALLS | T.NETWORK_CALLS |
 _ALIAS_CALLS = frozenset({"getattr", "eval"}) | T.IMPORT_SINKS
 # Namespaces whose items are the builtins and module globals: `globals()["exec"]`.
 _NAMESPACE_CALLS = frozenset({"globals", "locals", "vars"})
+# Expressions worth the folder: it evaluates what the quick `fold` cases cannot.
+_DEEP_FOLD = (ast.Call, ast.BinOp, ast.Subscript, ast.JoinedStr, ast.IfExp)
+_FOLDABLE = (ast.Name, *_DEEP_FOLD)
+# Right-hand sides whose non-text value is kept for later folds (`key = [0x4f, ...]`).
+_DEEP_VALUE = (ast.Constant, ast.List, ast.Tuple, ast.Call, ast.BinOp, ast.Subscript, ast.Dict)
 # Longest code string `eval("...")` is read for a name (`eval("exec")`, `eval("__import__('os')")`).
 _EVAL_NAME_MAX = 512
 # Calls that run a function passed to them (threads, timers, exit hooks, input listeners).
@@ -261,6 +284,9 @@ class Core:
         self.literal_budget = 2_000_000  # characters of decoded/built code walked per file
         self.walked_literals: set[int] = set()
         self.keylog: tuple[int, Func | None] | None = None
+        # Small helper functions of the file, by name: the folder evaluates their calls.
+        self.helpers: dict[str, ast.FunctionDef | ast.Lambda] = {}
+        self.folder = Folder(self._folded_name, self.qual, self.helpers)
 
     # ----------------------------------------------------------------- recording
     def hit(self, rule: str, sev: Sev, node: ast.AST, message: str, conf: float = 0.9) -> None:
@@ -384,8 +410,26 @@ class Core:
             inner = self.fold(node.value)
             return (inner[0][::-1], True) if inner else None
         if isinstance(node, ast.Call):
-            return self._fold_call(node)
-        return None
+            found = self._fold_call(node)
+            if found is not None:
+                return found
+        return self._fold_deep(node)
+
+    def _fold_deep(self, node: ast.expr) -> tuple[str, bool] | None:
+        """The `folding.Folder` value of an expression the quick cases above cannot fold."""
+        if not isinstance(node, _DEEP_FOLD):
+            return None
+        text = self.folder.text(node)
+        return (text, True) if text is not None else None
+
+    def _folded_name(self, name: str) -> object:
+        """What the folder sees for a name: a constant bound in this scope or the module."""
+        for scope in (self.scope, self.module):
+            if name in scope.consts:
+                return scope.consts[name][0]
+            if name in scope.values:
+                return scope.values[name]
+        return UNKNOWN
 
     def _fold_call(self, node: ast.Call) -> tuple[str, bool] | None:
         func = node.func
@@ -409,15 +453,34 @@ class Core:
         return None
 
     def literal_text(self, node: ast.AST, sep: str = " ") -> str:
-        """All string constants under *node* (folded names included), *sep*-joined."""
+        """All string constants under *node*, *sep*-joined in source order.
+
+        Names bound to constants count, and so does any part the folder can
+        compute (`b64decode("Y3VybC...").decode()`, `"".join(map(chr, [...]))`):
+        the text a command line, URL or path really holds.
+        """
         out: list[tuple[int, int, str]] = []
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-                out.append((getattr(sub, "lineno", 0), getattr(sub, "col_offset", 0), sub.value))
-            elif isinstance(sub, ast.Name):
+
+        def visit(sub: ast.AST) -> None:
+            if isinstance(sub, ast.Constant):
+                if isinstance(sub.value, str):
+                    out.append((getattr(sub, "lineno", 0), getattr(sub, "col_offset", 0),
+                                sub.value))  # fmt: skip
+                return
+            if isinstance(sub, _FOLDABLE):
                 folded = self.fold(sub)
-                if folded:
+                if folded is not None:
                     out.append((sub.lineno, sub.col_offset, folded[0]))
+                    return
+            if isinstance(sub, ast.Name):
+                request = self.scope.requests.get(sub.id) or self.module.requests.get(sub.id)
+                if request:  # where a request object built earlier goes
+                    out.append((sub.lineno, sub.col_offset, request))
+                    return
+            for child in ast.iter_child_nodes(sub):
+                visit(child)
+
+        visit(node)
         out.sort(key=lambda part: part[:2])  # source order: path pieces in sequence
         return sep.join(part[2] for part in out)
 
@@ -502,10 +565,22 @@ class Core:
             else:
                 self.scope.wraps.pop(target.id, None)
             folded = self.fold(value) if value is not None else None
+            self.scope.values.pop(target.id, None)
+            self.scope.requests.pop(target.id, None)
+            if (
+                isinstance(value, ast.Call)
+                and value.args
+                and self.qual(value.func) in T.REQUEST_BUILDERS
+            ):
+                self.scope.requests[target.id] = self.literal_text(value)
             if folded is not None:
                 self.scope.consts[target.id] = folded
             else:
                 self.scope.consts.pop(target.id, None)
+                if isinstance(value, _DEEP_VALUE):
+                    other = self.folder.value(value)
+                    if other is not UNKNOWN:
+                        self.scope.values[target.id] = other
         elif isinstance(target, ast.Tuple | ast.List):
             for elt in target.elts:
                 self.bind(elt, labels)

@@ -283,6 +283,10 @@ def resolve(sev: W.Sev, context: ExecContext, executed: bool) -> Severity:
     """The severity of a hit with spec *sev* in *context*, running or not."""
     if sev.mode == "adjust":
         return context.adjust(Severity(sev.top), in_function=not executed)
+    if sev.mode == "payload":
+        weaker = context is ExecContext.TEST and not executed
+        level = sev.top - (1 if weaker else 0)
+        return Severity(max(0, min(4, level)))
     if sev.mode == "threat":
         level = sev.top if executed or context in _RUNS_EARLY else sev.func
     elif context in _RUNS_EARLY:

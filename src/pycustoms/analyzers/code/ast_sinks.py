@@ -13,6 +13,7 @@ import lzma
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 
 from pycustoms.analyzers.code import ast_tables as T
 from pycustoms.analyzers.code.ast_core import (
@@ -127,10 +128,10 @@ class Sinks(Core):
                 self.sockets_seen = True
                 self.scope.socket_connect = True
                 return frozenset({T.SOCKET})
-            text = self.literal_text(node)
-            if T.METADATA in data or T.METADATA_PATTERN.search(text):
+            where = self.literal_text(node)
+            if T.METADATA in data or T.METADATA_PATTERN.search(where):
                 return frozenset({T.NETDATA, T.CRED})  # instance credentials
-            if IP_LOOKUP.search(text):
+            if IP_LOOKUP.search(where):
                 return frozenset({T.NETDATA, T.HOSTINFO})  # the machine's public address
             return frozenset({T.NETDATA})
         if name in T.SOCKET_CONSTRUCTORS:
@@ -249,6 +250,8 @@ class Sinks(Core):
         if T.NETOBJ in recv and method in T.NETOBJ_METHODS:
             self._network(node, data | (recv & {T.METADATA}), method)
             return frozenset({T.NETDATA, T.NETOBJ} if method == "open" else {T.NETDATA})
+        if method in _WRITERS and node.args:
+            self._written_code(node)
         if T.WRITEH in recv and method in ("write", "writelines"):
             if T.NETDATA in data:
                 self.scope.net_write = self.scope.net_write or node.lineno
@@ -285,6 +288,17 @@ class Sinks(Core):
         if method == "fromhex":
             return self._decoded(data)
         return None
+
+    def _written_code(self, node: ast.Call) -> None:
+        """Python source written to a file is judged where it is written: droppers write a
+        script (or a `.pth` line) and run it next, often with a process the walker cannot
+        tie to the file."""
+        folded = self.fold(node.args[0])
+        if folded is None or len(folded[0]) < _MIN_WRITTEN_CODE:
+            return
+        code = folded[0]
+        if "\n" in code and ("import " in code or "(" in code):
+            self._walk_literal(code, node.lineno)
 
     def _decoded(self, data: Labels) -> Labels:
         self.counts["decode"] += 1
@@ -421,9 +435,9 @@ class Sinks(Core):
             what = "the whole environment" if T.ENV_ALL in data else "credential data"
             self.hit(EXFIL, threat(4), node, f"{name}() sends {what}", 0.9)
         elif T.HOSTINFO in data:
-            # To a raw IP or a catcher at import time: the dependency-confusion beacon.
-            top = 4 if suspicious or self.scope.suspicious_peer else 3
-            self.hit(HOST_EXFIL, staged(4, top, 1), node, f"{name}() sends host/user details", 0.85)
+            # Who and where the user is, sent when the package is imported (or to a raw IP
+            # or a catcher whenever): the dependency-confusion beacon.
+            self.hit(HOST_EXFIL, staged(4, 4, 1), node, f"{name}() sends host/user details", 0.85)
         elif T.ENV_ONE in data and (suspicious or self.scope.suspicious_peer):
             # A token read from the environment (CI, cloud) sent to a webhook or raw IP.
             self.hit(
@@ -460,7 +474,7 @@ class Sinks(Core):
         self.counts["proc"] += 1
         self.scope.run_file = True
         text = self.literal_text(node)
-        inline = _inline_python(node, text)
+        inline = _inline_python(node, text, self.fold)
         if inline is not None:  # `python -c CODE`: the child runs it now, judge it here
             self._walk_literal(inline, node.lineno)
         if self.install:
@@ -517,7 +531,7 @@ class Sinks(Core):
                 )
             else:
                 self.hit(
-                    HOST_EXFIL, staged(4, 3, 1), node, f"{name}() sends host details via a tool"
+                    HOST_EXFIL, staged(4, 4, 1), node, f"{name}() sends host details via a tool"
                 )
         # What the command line carries. `env=` hands the child its environment,
         # which every launcher does; it is not data sent anywhere by itself.
@@ -528,7 +542,7 @@ class Sinks(Core):
                 self.hit(EXFIL, threat(4), node, f"{name}() passes secrets to a network tool")
             else:
                 self.hit(
-                    HOST_EXFIL, staged(4, 3, 1), node, f"{name}() sends host details via a tool"
+                    HOST_EXFIL, staged(4, 4, 1), node, f"{name}() sends host details via a tool"
                 )
 
     def _open(self, node: ast.Call, data: Labels, path: Labels) -> Labels:
@@ -693,6 +707,8 @@ class Sinks(Core):
 
 
 _TAINT = T.SECRET_LABELS | {T.HOSTINFO}
+_WRITERS = frozenset({"write", "writelines", "write_text", "write_bytes"})
+_MIN_WRITTEN_CODE = 40
 _STORE_PATHS = frozenset({T.CRED_PATH, T.STEALER_PATH})
 # Loading a module from a file, and starting programs through the Windows API.
 _LOADER_METHODS = frozenset({"exec_module", "load_module"})
@@ -725,18 +741,16 @@ _PICKLE_CALLS = re.compile(
 _PYTHON_C = re.compile(r"\bpython(?:[23](?:\.\d+)?)?(?:\.exe)?\s+-c\s+(['\"])(.+)\1\s*$", re.S)
 
 
-def _inline_python(node: ast.Call, text: str) -> str | None:
+def _inline_python(
+    node: ast.Call, text: str, fold: Callable[[ast.expr], tuple[str, bool] | None]
+) -> str | None:
     """The code of ``[python, '-c', CODE]`` or ``'python -c "CODE"'``, if the call runs one."""
     if node.args and isinstance(node.args[0], ast.List | ast.Tuple):
         items = node.args[0].elts
         for flag, code in itertools.pairwise(items):
-            if (
-                isinstance(flag, ast.Constant)
-                and flag.value == "-c"
-                and isinstance(code, ast.Constant)
-                and isinstance(code.value, str)
-            ):
-                return code.value
+            if isinstance(flag, ast.Constant) and flag.value == "-c":
+                folded = fold(code)  # a literal, or a name bound to one
+                return folded[0] if folded is not None else None
         return None
     match = _PYTHON_C.search(text)
     return match.group(2) if match else None

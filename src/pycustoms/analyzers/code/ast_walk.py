@@ -66,6 +66,7 @@ from pycustoms.analyzers.code.ast_core import (
     _path_labels,
     _terminates,
     adjust,
+    payload,
     staged,
     threat,
 )
@@ -105,6 +106,11 @@ __all__ = [
 ]
 
 
+# Threats that a suspicious peer in the same function makes a payload routine.
+_PAYLOAD_RULES = frozenset(
+    {DOWNLOAD_EXEC, DOWNLOAD_CMD, EXFIL, HOST_EXFIL, DNS_EXFIL, PERSIST, EXEC_REMOTE, STEALER}
+    | {CRED_ACCESS, SURVEIL, REVSHELL, METADATA}
+)
 # A statement this far right, after this many blanks, is hidden from anyone reading.
 _HIDDEN_COLUMN = 200
 _PADDED = re.compile(r"([ \t]{120,});?[ \t]*$")
@@ -148,6 +154,7 @@ class Walker(Sinks):
                     # `name = lambda ...: body`: calling the name gives what the body gives.
                     body = self.lambdas.get(id(node.value), _EMPTY)
                     self.returns[target.id] = self.returns.get(target.id, _EMPTY) | body
+                    self.helpers[target.id] = node.value
         elif isinstance(node, ast.AnnAssign | ast.AugAssign):
             labels = self.expr(node.value) if node.value is not None else _EMPTY
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
@@ -233,25 +240,32 @@ class Walker(Sinks):
                 self.expr(default)
         func = Func(node.name, self.cls.name if self.cls else None)
         self.funcs.append(func)
+        if self.cls is None and isinstance(node, ast.FunctionDef) and _small_helper(node):
+            self.helpers[node.name] = node  # `def d(s): return b64decode(s).decode()`
         if self.cls is not None:
             self.cls.methods.append(func)
         self._enter(func, node.body)
 
     def _enter(self, func: Func, body: list[ast.stmt]) -> None:
         outer, outer_cls = self.scope, self.cls
-        self.scope, self.cls = Scope(func), None
+        self.scope, self.cls = Scope(func, first_hit=len(self.hits)), None
         self.block(body)
         self._close_scope()
         self.scope, self.cls = outer, outer_cls
 
     def _close_scope(self) -> None:
         scope = self.scope
+        if scope.suspicious_peer:
+            # A webhook, paste, tunnel or raw-IP peer next to a threat: a payload routine.
+            for hit in self.hits[scope.first_hit :]:
+                if hit.func is scope.func and hit.rule in _PAYLOAD_RULES:
+                    hit.sev = payload(4)
         if scope.net_write and (scope.chmod_x or scope.run_file):
             self.hits.append(
                 Hit(
                     DOWNLOAD_EXEC,
                     # From a webhook, tunnel, paste or raw-IP host: a dropper.
-                    staged(4, 4 if scope.suspicious_peer else 3, 2),
+                    payload(4) if scope.suspicious_peer else staged(4, 3, 2),
                     scope.net_write,
                     scope.func,
                     "downloaded bytes are written to a file that is then made executable or run",
@@ -614,6 +628,17 @@ class Walker(Sinks):
             self.top_calls.add(name)
         else:
             self.scope.func.calls.add(name)
+
+
+def _small_helper(node: ast.FunctionDef) -> bool:
+    """True for a plain function of a few assignments ending in a return (a decode helper)."""
+    if node.decorator_list or len(node.body) > 8:
+        return False
+    return isinstance(node.body[-1], ast.Return) and all(
+        isinstance(stmt, ast.Assign | ast.Return)
+        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        for stmt in node.body
+    )
 
 
 def _written(node: ast.expr) -> str | None:

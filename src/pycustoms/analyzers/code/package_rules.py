@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from pycustoms.analyzers.code import FileReport
@@ -264,7 +264,9 @@ def _exec_findings(facts: PackageFacts) -> Iterable[Finding]:
     for t in facts.exec_targets:
         name = posixpath.basename(t.target.replace("\\", "/")).lower()
         if name.startswith(RUN_PREFIX):
-            yield from _run_binary(facts, t, by_base.get(name[len(RUN_PREFIX) :]))
+            target = by_base.get(name[len(RUN_PREFIX) :])
+            yield from _run_binary(facts, t, target)
+            yield from _run_python(facts, t, target)
             continue
         target = by_base.get(name)
         if name.endswith((".py", ".pyw")) or target is None or target.assignments_only:
@@ -302,6 +304,27 @@ def _run_binary(facts: PackageFacts, t: ExecTarget, target: FileFacts | None) ->
         None,
         0.8,
     )
+
+
+def _run_python(facts: PackageFacts, t: ExecTarget, target: FileFacts | None) -> Iterator[Finding]:
+    """Threats of a shipped Python file that install-time or start-up code runs as a program."""
+    if (
+        target is None
+        or not target.path.lower().endswith((".py", ".pyw"))
+        or target.path == t.source
+        or t.context not in (ExecContext.INSTALL, ExecContext.STARTUP)
+    ):
+        return
+    report = facts.reports.get(target.path)
+    if report is None:
+        return
+    for f in report.findings:
+        if f.rule in _IMPORTED_THREATS and f.severity >= Severity.MEDIUM:
+            yield replace(
+                f,
+                severity=Severity.CRITICAL,
+                message=f"{f.message}; {t.source} runs {target.path} at install or start-up",
+            )
 
 
 # Rules whose hits in a module imported by setup.py or a .pth file run with it.

@@ -504,7 +504,7 @@ def exec_file_targets(text: str, *, spawned: bool = True) -> Iterator[tuple[int,
     `exec(open("name").read())`-style statements, a data file opened a few lines
     before an `exec`, and (names prefixed with `RUN_PREFIX`, only when *spawned*)
     every short file-name literal of a source that spawns processes: the package
-    rules keep only those naming a shipped native executable.
+    rules keep only those naming a shipped native executable or Python file.
     """
     if "execfile" in text or ("exec" in text and "open" in text):
         for match in _EXEC_FILE.finditer(text):
@@ -518,7 +518,7 @@ def exec_file_targets(text: str, *, spawned: bool = True) -> Iterator[tuple[int,
     if spawned and any(w in text for w in _SPAWN_WORDS) and (spawn := _SPAWN.search(text)):
         line = _line_of(text, spawn.start())
         names = {m.group(1) for m in _FILE_LITERAL.finditer(text)}
-        for name in sorted(n for n in names if not n.lower().endswith(PY_SUFFIXES)):
+        for name in sorted(names):
             yield line, RUN_PREFIX + name
 
 
