@@ -38,6 +38,7 @@ LONG_EXPR = "code/very-long-expression"
 PYARMOR = "code/pyarmor-obfuscation"
 INSTALL_NET = "code/install-time-network"
 INSTALL_PROC = "code/install-time-process"
+INSTALL_CMD = "code/install-time-command"
 SUSPICIOUS_HOST = "code/suspicious-endpoint"
 DOWNLOAD_CMD = "code/download-command"
 DOWNLOAD_EXEC = "code/download-execute"
@@ -284,6 +285,11 @@ class Core:
         self.literal_budget = 2_000_000  # characters of decoded/built code walked per file
         self.walked_literals: set[int] = set()
         self.keylog: tuple[int, Func | None] | None = None
+        # Function name -> sinks its parameters reach: (kind, parameter index, sink call,
+        # sink name). A call of the function with labelled arguments is judged as that
+        # sink at the call site (`send(url, host_info)` where `send` posts its argument).
+        self.summaries: dict[str, list[tuple[str, int, ast.Call, str]]] = {}
+        self.param_names: dict[str, list[str]] = {}  # function -> its parameters, in order
         # Small helper functions of the file, by name: the folder evaluates their calls.
         self.helpers: dict[str, ast.FunctionDef | ast.Lambda] = {}
         self.folder = Folder(self._folded_name, self.qual, self.helpers)
@@ -543,6 +549,14 @@ class Core:
         elif self.aliases.get(target.id) in _ALIASABLE:
             del self.aliases[target.id]
 
+    def summarise(self, kind: str, data: Labels, node: ast.Call, name: str) -> None:
+        """Note that parameters of the current function reach a *kind* sink (see `summaries`)."""
+        func = self.scope.func
+        if func is None or self.literal_depth:
+            return
+        for index in params_in(data):
+            self.summaries.setdefault(func.name, []).append((kind, index, node, name))
+
     # ----------------------------------------------------------------- variables
     def lookup(self, name: str) -> Labels:
         """Labels of variable *name* in the current scope, then the module."""
@@ -608,6 +622,21 @@ class Core:
 
 
 # --------------------------------------------------------------------- helpers
+PARAM_PREFIX = "param:"
+MAX_PARAMS = 8
+_PARAM_LABELS = tuple(frozenset({f"{PARAM_PREFIX}{i}"}) for i in range(MAX_PARAMS))
+
+
+def param_labels(index: int) -> Labels:
+    """The label a function's *index*-th parameter carries while its body is walked."""
+    return _PARAM_LABELS[index] if index < MAX_PARAMS else _EMPTY
+
+
+def params_in(labels: Labels) -> list[int]:
+    """The parameter indexes whose labels are in *labels*."""
+    return sorted(int(x[len(PARAM_PREFIX) :]) for x in labels if x.startswith(PARAM_PREFIX))
+
+
 def _constant_labels(value: object) -> Labels:
     if isinstance(value, bytes):
         return _BLOB_ONLY if len(value) >= 8 else _EMPTY

@@ -70,6 +70,11 @@ RULES: tuple[Rule, ...] = (
     Rule(W.INSTALL_PROC, _L, "process spawn at install time",
          "setup.py runs a command. Common (compilers, git describe); low on its own.",
          Capability.INSTALL_TIME),
+    Rule(W.INSTALL_CMD, _H, "a command builds never run, at install time",
+         "setup.py or a build hook runs reconnaissance (whoami, hostname, /etc/passwd), a DNS "
+         "tool, pip, a desktop program, a marker file, a detached program or a Windows "
+         "script host: what proofs of concept, beacons and droppers run. Critical for "
+         "account creation and script hosts.", Capability.INSTALL_TIME),
     Rule(W.SUSPICIOUS_HOST, _H, "traffic to a webhook, tunnel, paste or raw-IP host",
          "A network call whose literal URL names a chat webhook, request catcher, tunnel, paste "
          "site or a public raw IP address.", Capability.NETWORK),

@@ -42,11 +42,13 @@ from pycustoms.analyzers.code.ast_core import (
     EXEC_REMOTE,
     EXFIL,
     HOST_EXFIL,
+    INSTALL_CMD,
     INSTALL_NET,
     INSTALL_PROC,
     METADATA,
     OBF_ATTR,
     OBF_IMPORT,
+    PARAM_PREFIX,
     PERSIST,
     PYARMOR,
     REVSHELL,
@@ -309,6 +311,7 @@ class Sinks(Core):
         self.caps.add(Capability.DYNAMIC_CODE)
         if not node.args:
             return
+        self.summarise("exec", payload, node, name)
         arg = node.args[0]
         if isinstance(arg, ast.Constant):
             if isinstance(arg.value, str) and name in ("exec", "compile"):
@@ -319,6 +322,10 @@ class Sinks(Core):
             self._walk_literal(built[0], node.lineno)  # chr()/join/reversal chains
         self.counts["exec"] += 1
         self._event(node)
+        self.judge_exec(node, name, payload)
+
+    def judge_exec(self, node: ast.Call, name: str, payload: Labels) -> None:
+        """Hits for an exec-like sink that runs data with *payload* labels."""
         if T.DECODED in payload:
             # Decoding a blob from this file (or the network) is the hidden-payload
             # idiom; decoding a parameter is what serialisers (keras, dill) do.
@@ -410,11 +417,13 @@ class Sinks(Core):
         self.scope.suspicious_peer = True
         self.hit(SUSPICIOUS_HOST, staged(4, 3, 2), node, message, 0.8)
 
-    def _network(self, node: ast.Call, data: Labels, name: str) -> None:
+    def _network(self, node: ast.Call, data: Labels, name: str, text: str | None = None) -> None:
+        """Judge a network call; *text* is where it goes when the call is in a helper."""
         self.caps.add(Capability.NETWORK)
         self.counts["net"] += 1
         self._event(node)
-        text = self.literal_text(node)
+        self.summarise("net", data, node, name)
+        text = self.literal_text(node) if text is None else text
         if self.install:
             self.hit(INSTALL_NET, staged(3, 1, 1), node, f"{name}() is called", 0.8)
         short = name.rsplit(".", 1)[-1]
@@ -451,7 +460,8 @@ class Sinks(Core):
             self.hit(HOST_EXFIL, staged(3, 0, 0), node, f"{name}() sends environment values", 0.7)
         if name in T.DNS_CALLS and node.args and not isinstance(node.args[0], ast.Constant):
             host_text = self.literal_text(_name_tail(node.args[0]))
-            if T.DOMAIN_SUFFIX.search(host_text.strip()) and (data or self.fold(node.args[0])):
+            carried = frozenset(x for x in data if not x.startswith(PARAM_PREFIX))
+            if T.DOMAIN_SUFFIX.search(host_text.strip()) and (carried or self.fold(node.args[0])):
                 # Who the user is, or a secret, spelled into the name: a beacon.
                 carries = data & (T.SECRET_LABELS | {T.HOSTINFO, T.ENV_ONE})
                 self.hit(
@@ -479,6 +489,7 @@ class Sinks(Core):
             self._walk_literal(inline, node.lineno)
         if self.install:
             self.hit(INSTALL_PROC, staged(1, 0, 0), node, f"{name}() runs a command", 0.6)
+            self._install_command(node, name, text)
         if any(T.SOCKET in kwargs.get(k, _EMPTY) for k in ("stdin", "stdout", "stderr")):
             self._event(node)
             self.hit(REVSHELL, threat(4), node, f"{name}() wires a socket to a process")
@@ -544,6 +555,14 @@ class Sinks(Core):
                 self.hit(
                     HOST_EXFIL, staged(4, 4, 1), node, f"{name}() sends host details via a tool"
                 )
+
+    def _install_command(self, node: ast.Call, name: str, text: str) -> None:
+        """A command of a kind builds never run (`T.INSTALL_COMMANDS`), run at install time."""
+        command = " ".join(text.split())
+        for pattern, what, level in T.INSTALL_COMMANDS:
+            if pattern.search(command):
+                self.hit(INSTALL_CMD, staged(level, level - 1, 1), node, f"{name}() {what}", 0.85)
+                return
 
     def _open(self, node: ast.Call, data: Labels, path: Labels) -> Labels:
         mode = ""

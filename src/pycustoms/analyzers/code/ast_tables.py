@@ -567,8 +567,9 @@ EXTRA_TRIGGERS = (
     "printenv", "nslookup",
     # Base64 of a zip or gzip archive: an embedded payload the walker can decode.
     "UEsDB", "H4sI",
-    # `run = exec` hides the call's name.
-    "= exec\n", "= eval\n", "= exec\r", "= eval\r",
+    # `run = exec` hides the call's name, and so does a tuple of builtins (`r, s = exec, str`).
+    "= exec\n", "= eval\n", "= exec\r", "= eval\r", "= exec,", "= eval,", ", exec\n", ", eval\n",
+    ", exec,", ", eval,", ", exec\r", ", eval\r", "(exec,", "(eval,", "[exec,", "[eval,",
     # Credential files beyond .ssh/.aws/.pypirc/.npmrc/.netrc (see CRED_PATTERN).
     "git-credentials", ".kube/config", "'.kube'", '".kube"', "docker/config.json", "'.docker'",
     '".docker"', "application_default_credentials", "vault-token", "/etc/shadow", ".azure/",
@@ -576,4 +577,38 @@ EXTRA_TRIGGERS = (
     # Browser, chat and wallet stores beyond those above (see STEALER_PATTERN).
     "Cookies", "Web Data", "key4.db", "logins.json", "tdata", "Exodus", "Electrum", "MetaMask",
     "BraveSoftware",
+)  # fmt: skip
+
+
+# Commands that install-time code has no business running, by kind, with the severity
+# of running one from `setup.py` or a build hook. Compilers, `git describe`, `uname -m`
+# or `which gcc` are what builds do; these are what proofs of concept, beacons and
+# droppers do. Each pattern matches a command at its start (or after ; && | or cmd /c).
+_AT = r"(?:^|[;&|`(]\s*|\bcmd(?:\.exe)?\s+/[ck]\s+|\bsh\s+-c\s+['\"]?)"
+INSTALL_COMMANDS: tuple[tuple[re.Pattern[str], str, int], ...] = (
+    (re.compile(_AT + r"(?:net\s+user\b[^;&|\n]*\s/add\b|net\s+localgroup\s+administrators"
+                r"|useradd|adduser|usermod\s+-aG)", re.I),
+     "creates or promotes a user account", 4),
+    (re.compile(_AT + r"(?:whoami|hostname|ipconfig|ifconfig|systeminfo|netstat|tasklist|"
+                r"ps\s+-?aux|net\s+(?:user|view|config)|id|uname\s+-a|"
+                r"cat\s+/etc/(?:passwd|shadow|hosts)|ls\s+(?:-\w+\s+)?/|dir)"
+                r"(?:\s|$|[;&|>'\")])|" + _AT + r"(?:printenv|env|set)\s*(?:$|[>|])", re.I),
+     "runs reconnaissance commands (who and where the user is)", 3),
+    (re.compile(_AT + r"(?:calc|notepad|mspaint|xcalc|gnome-calculator|kcalc)(?:\.exe)?\b"
+                r"|open\s+-a\s+calculator", re.I),
+     "starts a desktop program (the proof-of-concept payload)", 4),
+    (re.compile(_AT + r"(?:\S*python\S*\s+-m\s+)?pip[23]?(?:\.exe)?\s+"
+                r"(?:install|uninstall|download)\b", re.I),
+     "installs or removes packages while it is being installed (behind the resolver)", 3),
+    (re.compile(_AT + r"(?:dig|nslookup|host|Resolve-DnsName)\s+\S", re.I),
+     "runs a DNS lookup tool (a beacon that passes firewalls)", 4),
+    (re.compile(_AT + r"start\s+(?:/\w+\s+)*\S*(?:\.exe|w\.exe|\.bat|\.cmd|\.vbs|\.ps1)?", re.I),
+     "starts a program detached from the install", 3),
+    (re.compile(r"\b(?:pwned|0wned|hacked|pwnd)\b", re.I),
+     "announces itself as a compromise (the proof-of-concept payload)", 4),
+    (re.compile(r"(?:touch|echo\b[^\n]*>{1,2})\s*['\"]?(?:/tmp|/var/tmp|%TEMP%|\$TMPDIR|~)", re.I),
+     "writes a marker file (the proof-of-concept payload)", 3),
+    (re.compile(_AT + r"(?:rundll32|regsvr32|mshta|wscript|cscript|bitsadmin|certutil)(?:\.exe)?\b",
+                re.I),
+     "runs a Windows system binary used to start payloads", 4),
 )  # fmt: skip

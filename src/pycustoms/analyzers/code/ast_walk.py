@@ -42,9 +42,11 @@ from pycustoms.analyzers.code.ast_core import (
     INSTALL_NET,
     INSTALL_PROC,
     LONG_EXPR,
+    MAX_PARAMS,
     METADATA,
     OBF_ATTR,
     OBF_IMPORT,
+    PARAM_PREFIX,
     PERSIST,
     PYARMOR,
     REVSHELL,
@@ -66,6 +68,7 @@ from pycustoms.analyzers.code.ast_core import (
     _path_labels,
     _terminates,
     adjust,
+    param_labels,
     payload,
     staged,
     threat,
@@ -106,6 +109,9 @@ __all__ = [
 ]
 
 
+# Labels worth judging when they reach a sink inside a helper function.
+_CARRIED = T.SECRET_LABELS | {T.HOSTINFO, T.ENV_ONE, T.DECODED, T.NETDATA, T.FILEDATA, T.BUILT}
+_MAX_SUMMARY = 8
 # Threats that a suspicious peer in the same function makes a payload routine.
 _PAYLOAD_RULES = frozenset(
     {DOWNLOAD_EXEC, DOWNLOAD_CMD, EXFIL, HOST_EXFIL, DNS_EXFIL, PERSIST, EXEC_REMOTE, STEALER}
@@ -244,11 +250,18 @@ class Walker(Sinks):
             self.helpers[node.name] = node  # `def d(s): return b64decode(s).decode()`
         if self.cls is not None:
             self.cls.methods.append(func)
-        self._enter(func, node.body)
+        self._enter(func, node.body, node.args)
 
-    def _enter(self, func: Func, body: list[ast.stmt]) -> None:
+    def _enter(self, func: Func, body: list[ast.stmt], params: ast.arguments | None = None) -> None:
         outer, outer_cls = self.scope, self.cls
         self.scope, self.cls = Scope(func, first_hit=len(self.hits)), None
+        if params is not None:
+            names = [a.arg for a in [*params.posonlyargs, *params.args]]
+            if names and names[0] in ("self", "cls"):
+                names = names[1:]  # `obj.method(x)`: x is the first argument at the call
+            for index, param in enumerate(names[:MAX_PARAMS]):
+                self.scope.vars[param] = param_labels(index)
+            self.param_names[func.name] = names[:MAX_PARAMS]
         self.block(body)
         self._close_scope()
         self.scope, self.cls = outer, outer_cls
@@ -603,11 +616,40 @@ class Walker(Sinks):
             result = self._method_call(node, method, recv, args, data)
             if result is not None:
                 return result
+        if isinstance(func, ast.Name) and func.id in self.summaries and data:
+            self._through_helper(node, func.id, args, kwargs)
         if isinstance(func, ast.Name) and func.id in self.returns:
             return self.returns[func.id] | data
         if name in T.NON_PROPAGATING:
             return _EMPTY
         return (recv | data) - T.OBJECT_LABELS
+
+    def _through_helper(
+        self,
+        node: ast.Call,
+        helper: str,
+        args: list[Labels],
+        kwargs: dict[str | None, Labels],
+    ) -> None:
+        """Arguments handed to a local function whose parameters reach a sink: judge that
+        sink here, with what the arguments carry (`request(url, data=host_info)`)."""
+        passed = list(args)
+        for position, param in enumerate(self.param_names.get(helper, ())):
+            if param in kwargs:
+                passed.extend([_EMPTY] * (position + 1 - len(passed)))
+                passed[position] = passed[position] | kwargs[param]
+        for kind, index, sink, name in self.summaries.get(helper, ())[:_MAX_SUMMARY]:
+            if index >= len(passed) or not passed[index]:
+                continue
+            labels = passed[index]
+            self.summarise(kind, labels, node, name)  # the caller's own parameters, onward
+            real = frozenset(x for x in labels if not x.startswith(PARAM_PREFIX))
+            if not real & _CARRIED:
+                continue
+            if kind == "net":
+                self._network(node, real, f"{name} (in {helper}())", self.literal_text(sink))
+            elif kind == "exec":
+                self.judge_exec(node, f"{name} (in {helper}())", real)
 
     def _callbacks(self, node: ast.Call) -> None:
         """Functions handed to a thread, timer, exit hook or listener run: record them."""

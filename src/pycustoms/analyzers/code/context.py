@@ -70,9 +70,17 @@ def _test_like(part: str) -> bool:
     return part in _TEST_DIRS or not _TEST_WORDS.isdisjoint(_WORD.findall(part))
 
 
-def in_test_dir(root_path: str) -> bool:
-    """True if a directory of *root_path* holds tests, examples, docs or CI scripts."""
+def in_test_dir(root_path: str, own: str | None = None) -> bool:
+    """True if a directory of *root_path* holds tests, examples, docs or CI scripts.
+
+    *own* is the package's own import name (its project name, `-` as `_`): a top-level
+    package called `shoots_api_test` is the package, not its tests.
+    """
     parts = root_path.replace("\\", "/").lower().split("/")[:-1]
+    if own and parts:
+        top = 1 if parts[0] == "src" and len(parts) > 1 else 0
+        if parts[top].replace("-", "_") == own and parts[top] not in _TEST_DIRS:
+            parts = parts[top + 1 :]
     return any(_test_like(p) for p in parts)
 
 
@@ -92,14 +100,19 @@ def installed_path(root_path: str, kind: PackageKind) -> str:
 
 
 def classify(
-    root_path: str, kind: PackageKind, *, build_backend_paths: frozenset[str] = frozenset()
+    root_path: str,
+    kind: PackageKind,
+    *,
+    build_backend_paths: frozenset[str] = frozenset(),
+    own: str | None = None,
 ) -> ExecContext:
     """Classify a file by its path relative to the package root.
 
     *build_backend_paths* are root-relative files named by `[build-system]
     backend-path`/`build-backend` in the sdist's pyproject.toml (an in-tree backend).
     A wheel's `*.data/purelib/` and `*.data/platlib/` members are classified where
-    they are installed (a `sitecustomize.py` there runs at every start).
+    they are installed (a `sitecustomize.py` there runs at every start). *own* is the
+    package's import name (see `in_test_dir`).
     """
     path = installed_path(root_path, kind)
     base = posixpath.basename(path).lower()
@@ -117,7 +130,7 @@ def classify(
         return ExecContext.INSTALL
     if kind is PackageKind.EGG and parts[:1] == ["egg-info"]:
         return ExecContext.INSTALL
-    if in_test_dir(path) or base.startswith("test_") or base == "conftest.py":
+    if in_test_dir(path, own) or base.startswith("test_") or base == "conftest.py":
         return ExecContext.TEST
     if base == "__init__.py":
         return ExecContext.IMPORT

@@ -496,7 +496,7 @@ class Folder:
         if len(node.args) != 2 or node.keywords:
             return UNKNOWN
         source = self._eval(node.args[1], env)
-        if not isinstance(source, _SEQ | range):
+        if not isinstance(source, (*_SEQ, range)):
             return UNKNOWN
         func = node.args[0]
         out: list[object] = []
@@ -696,7 +696,7 @@ def _range(_f: Folder, args: list[object], _k: dict[str, object]) -> object:
 
 
 def _len(_f: Folder, args: list[object], _k: dict[str, object]) -> object:
-    return len(args[0]) if len(args) == 1 and isinstance(args[0], _SEQ | dict) else UNKNOWN
+    return len(args[0]) if len(args) == 1 and isinstance(args[0], (*_SEQ, dict)) else UNKNOWN
 
 
 _BUILTINS: dict[str, Callable[[Folder, list[object], dict[str, object]], object]] = {

