@@ -348,7 +348,7 @@ def test_browser_and_discord_stores_to_webhook() -> None:
     found = scan(source)
     assert found["code/stealer-target-access"] >= Severity.HIGH
     assert found["code/exfiltration"] is Severity.CRITICAL
-    assert found["code/suspicious-endpoint"] is Severity.HIGH
+    assert found["code/suspicious-endpoint"] is Severity.CRITICAL  # runs on import
 
 
 def test_metadata_endpoint() -> None:

@@ -23,9 +23,12 @@ def _fold(source: str, names: dict[str, object] | None = None) -> object:
     for stmt in tree.body[:-1]:
         if isinstance(stmt, ast.FunctionDef):
             helpers[stmt.name] = stmt
-        elif isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
-            if isinstance(stmt.value, ast.Lambda):
-                helpers[stmt.targets[0].id] = stmt.value
+        elif (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Lambda)
+        ):
+            helpers[stmt.targets[0].id] = stmt.value
     last = tree.body[-1]
     assert isinstance(last, ast.Expr)
 
@@ -55,7 +58,7 @@ def _fold(source: str, names: dict[str, object] | None = None) -> object:
         ".decode()",
         f"bz2.decompress({bz2.compress(URL.encode())!r}).decode()",
         f"(lambda s: s[::-1])({URL[::-1]!r})",
-        f"'{{}}://{{}}/c'.format('http', '203.0.113.9')",
+        "'{}://{}/c'.format('http', '203.0.113.9')",
         "'%s://%s/%s' % ('http', '203.0.113.9', 'c')",
         "f\"{'http'}://{'.'.join(str(n) for n in [203, 0, 113, 9])}/c\"",
         f"{URL.upper()!r}.lower()",

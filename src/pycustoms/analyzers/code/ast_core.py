@@ -128,14 +128,18 @@ class Hit:
 @dataclass(slots=True)
 class Scope:
     func: Func | None
+    # The enclosing function's scope (closures read its variables).
+    parent: Scope | None = None
     # Index into `Core.hits` where this scope's hits begin.
     first_hit: int = 0
     vars: dict[str, Labels] = field(default_factory=dict)
     consts: dict[str, tuple[str, bool]] = field(default_factory=dict)
     # Other folded values bound to names here (bytes, ints, lists: `key = [0x4f, ...]`).
     values: dict[str, object] = field(default_factory=dict)
-    # name -> the text of the request it holds (`req = Request(URL, data=...)`).
-    requests: dict[str, str] = field(default_factory=dict)
+    # name -> the known text of what it holds when that cannot be folded whole: a request
+    # (`req = Request(URL, data=...)`), a command with a variable part
+    # (`cmd = f"curl -s {url} -o {path}"`).
+    texts: dict[str, str] = field(default_factory=dict)
     net_write: int = 0
     run_file: bool = False
     # sys.path was extended here: an import that follows may load a file just written.
@@ -185,7 +189,16 @@ _NAMESPACE_CALLS = frozenset({"globals", "locals", "vars"})
 _DEEP_FOLD = (ast.Call, ast.BinOp, ast.Subscript, ast.JoinedStr, ast.IfExp)
 _FOLDABLE = (ast.Name, *_DEEP_FOLD)
 # Right-hand sides whose non-text value is kept for later folds (`key = [0x4f, ...]`).
-_DEEP_VALUE = (ast.Constant, ast.List, ast.Tuple, ast.Call, ast.BinOp, ast.Subscript, ast.Dict)
+_DEEP_VALUE = (
+    ast.Constant,
+    ast.List,
+    ast.Tuple,
+    ast.Call,
+    ast.BinOp,
+    ast.Subscript,
+    ast.Dict,
+    ast.Attribute,
+)
 # Longest code string `eval("...")` is read for a name (`eval("exec")`, `eval("__import__('os')")`).
 _EVAL_NAME_MAX = 512
 # Calls that run a function passed to them (threads, timers, exit hooks, input listeners).
@@ -290,6 +303,14 @@ class Core:
         # sink at the call site (`send(url, host_info)` where `send` posts its argument).
         self.summaries: dict[str, list[tuple[str, int, ast.Call, str]]] = {}
         self.param_names: dict[str, list[str]] = {}  # function -> its parameters, in order
+        # Function (None: the module) -> (line of a download written to a file, runs a file).
+        self.effects: dict[Func | None, tuple[int, bool]] = {}
+        # Functions (None: the module) that talk to a webhook, paste, tunnel or raw IP.
+        self.suspicious_funcs: set[Func | None] = set()
+        # Calls with labelled arguments of functions not yet seen (defined further down).
+        self.pending: list[
+            tuple[ast.Call, str, list[Labels], dict[str | None, Labels], Func | None]
+        ] = []
         # Small helper functions of the file, by name: the folder evaluates their calls.
         self.helpers: dict[str, ast.FunctionDef | ast.Lambda] = {}
         self.folder = Folder(self._folded_name, self.qual, self.helpers)
@@ -479,8 +500,8 @@ class Core:
                     out.append((sub.lineno, sub.col_offset, folded[0]))
                     return
             if isinstance(sub, ast.Name):
-                request = self.scope.requests.get(sub.id) or self.module.requests.get(sub.id)
-                if request:  # where a request object built earlier goes
+                request = self.scope.texts.get(sub.id) or self.module.texts.get(sub.id)
+                if request:  # the known parts of a request or command built earlier
                     out.append((sub.lineno, sub.col_offset, request))
                     return
             for child in ast.iter_child_nodes(sub):
@@ -549,6 +570,18 @@ class Core:
         elif self.aliases.get(target.id) in _ALIASABLE:
             del self.aliases[target.id]
 
+    def _has_known_text(self, value: ast.expr) -> bool:
+        """A request, an f-string or a sum of strings: its constant parts say where it goes."""
+        if isinstance(value, ast.JoinedStr):
+            return True
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add | ast.Mod):
+            return True
+        if isinstance(value, ast.Call):
+            if isinstance(value.func, ast.Attribute) and value.func.attr in ("format", "join"):
+                return True
+            return bool(value.args) and self.qual(value.func) in T.REQUEST_BUILDERS
+        return False
+
     def summarise(self, kind: str, data: Labels, node: ast.Call, name: str) -> None:
         """Note that parameters of the current function reach a *kind* sink (see `summaries`)."""
         func = self.scope.func
@@ -559,11 +592,14 @@ class Core:
 
     # ----------------------------------------------------------------- variables
     def lookup(self, name: str) -> Labels:
-        """Labels of variable *name* in the current scope, then the module."""
-        found = self.scope.vars.get(name)
-        if found is None:
-            found = self.module.vars.get(name, _EMPTY)
-        return found
+        """Labels of variable *name* in the current scope, enclosing functions, the module."""
+        scope: Scope | None = self.scope
+        while scope is not None:
+            found = scope.vars.get(name)
+            if found is not None:
+                return found
+            scope = scope.parent
+        return self.module.vars.get(name, _EMPTY)
 
     def bind(self, target: ast.expr, labels: Labels, value: ast.expr | None = None) -> None:
         """Bind *labels* to an assignment target (names, tuples, attributes)."""
@@ -580,13 +616,11 @@ class Core:
                 self.scope.wraps.pop(target.id, None)
             folded = self.fold(value) if value is not None else None
             self.scope.values.pop(target.id, None)
-            self.scope.requests.pop(target.id, None)
-            if (
-                isinstance(value, ast.Call)
-                and value.args
-                and self.qual(value.func) in T.REQUEST_BUILDERS
-            ):
-                self.scope.requests[target.id] = self.literal_text(value)
+            self.scope.texts.pop(target.id, None)
+            if folded is None and value is not None and self._has_known_text(value):
+                text = self.literal_text(value)
+                if text:
+                    self.scope.texts[target.id] = text
             if folded is not None:
                 self.scope.consts[target.id] = folded
             else:

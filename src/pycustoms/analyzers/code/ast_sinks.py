@@ -63,6 +63,7 @@ from pycustoms.analyzers.code.ast_core import (
     _path_labels,
     _read_labels,
     adjust,
+    payload,
     staged,
     suspicious_url,
     threat,
@@ -123,6 +124,10 @@ class Sinks(Core):
         if name == "reversed" and node.args and self.fold(node.args[0]) is not None:
             return data | {T.BUILT}
         if name in T.NETWORK_CALLS:
+            address = first | kwargs.get("url", _EMPTY)
+            if address & _ENCODED and not self.literal_depth:
+                # The address is decoded from base64/hex or built from char codes: hidden.
+                self._suspicious_peer(node, f"{name}() talks to an address it hides by encoding")
             self._network(node, data, name)
             if name in ("urllib.request.urlretrieve", "urllib.urlretrieve", "wget.download"):
                 self.scope.net_write = self.scope.net_write or node.lineno
@@ -415,7 +420,8 @@ class Sinks(Core):
     def _suspicious_peer(self, node: ast.Call, message: str) -> None:
         """A connection to a webhook, tunnel, paste or raw public IP: note it for the scope."""
         self.scope.suspicious_peer = True
-        self.hit(SUSPICIOUS_HOST, staged(4, 3, 2), node, message, 0.8)
+        # At install or import time nothing benign calls such a host: the install beacon.
+        self.hit(SUSPICIOUS_HOST, staged(4, 4, 2), node, message, 0.8)
 
     def _network(self, node: ast.Call, data: Labels, name: str, text: str | None = None) -> None:
         """Judge a network call; *text* is where it goes when the call is in a helper."""
@@ -447,6 +453,10 @@ class Sinks(Core):
             # Who and where the user is, sent when the package is imported (or to a raw IP
             # or a catcher whenever): the dependency-confusion beacon.
             self.hit(HOST_EXFIL, staged(4, 4, 1), node, f"{name}() sends host/user details", 0.85)
+        elif T.NAMED_SECRET in data and (suspicious or self.scope.suspicious_peer):
+            # A parameter or variable named as a key, seed or mnemonic, sent to a webhook,
+            # paste, tunnel or raw IP: a wallet or key stealer hidden in a library call.
+            self.hit(EXFIL, payload(4), node, f"{name}() sends a key, seed or password", 0.85)
         elif T.ENV_ONE in data and (suspicious or self.scope.suspicious_peer):
             # A token read from the environment (CI, cloud) sent to a webhook or raw IP.
             self.hit(
@@ -483,6 +493,7 @@ class Sinks(Core):
         self.caps.add(Capability.PROCESS)
         self.counts["proc"] += 1
         self.scope.run_file = True
+        self.summarise("proc", first, node, name)
         text = self.literal_text(node)
         inline = _inline_python(node, text, self.fold)
         if inline is not None:  # `python -c CODE`: the child runs it now, judge it here
@@ -726,6 +737,7 @@ class Sinks(Core):
 
 
 _TAINT = T.SECRET_LABELS | {T.HOSTINFO}
+_ENCODED = frozenset({T.DECODED, T.BUILT})
 _WRITERS = frozenset({"write", "writelines", "write_text", "write_bytes"})
 _MIN_WRITTEN_CODE = 40
 _STORE_PATHS = frozenset({T.CRED_PATH, T.STEALER_PATH})

@@ -27,6 +27,15 @@ NETOBJ = "network-object"  # an HTTP session/connection object
 PERSIST_PATH = "persistence-path"  # a path or key used for persistence
 MOD_OS = "module-os"  # a dynamically imported module object
 
+# A value whose own name says it is a key, seed or password (`def sign(private_key)`):
+# a secret only when it goes to a webhook, paste, tunnel or raw IP (SDKs send passwords
+# to their own services all day).
+NAMED_SECRET = "named-secret"  # noqa: S105 - a label name, not a password
+SECRET_NAME = re.compile(
+    r"(?:^|_)(?:private_?key|priv_?key|secret_?key|mnemonic|seed_?phrase|seed|passphrase"
+    r"|wallet_?key|recovery_?phrase|keystore|password|passwd)(?:_|$|s$)",
+    re.IGNORECASE,
+)
 SECRET_LABELS = frozenset({ENV_ALL, CRED})
 PROBE_LABELS = frozenset({HOSTINFO})
 
@@ -574,6 +583,11 @@ EXTRA_TRIGGERS = (
     "git-credentials", ".kube/config", "'.kube'", '".kube"', "docker/config.json", "'.docker'",
     '".docker"', "application_default_credentials", "vault-token", "/etc/shadow", ".azure/",
     "'.azure'", '".azure"', "bash_history", "zsh_history",
+    # Where stolen data goes: chat webhooks and bots, catchers, tunnels, drops (see `hosts`).
+    "api/webhooks", "api.telegram.org", "hooks.slack.com", "webhook.site", "oastify",
+    "burpcollaborator", "interact.sh", "pipedream.net", "requestbin", "ngrok", "trycloudflare",
+    "pastebin.com", "transfer.sh", "/attachments/", "pages.dev", "workers.dev", "onrender.com",
+    "pythonanywhere", "duckdns", "anondns", "iplogger", "grabify",
     # Browser, chat and wallet stores beyond those above (see STEALER_PATTERN).
     "Cookies", "Web Data", "key4.db", "logins.json", "tdata", "Exodus", "Electrum", "MetaMask",
     "BraveSoftware",

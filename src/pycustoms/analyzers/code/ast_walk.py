@@ -71,6 +71,7 @@ from pycustoms.analyzers.code.ast_core import (
     param_labels,
     payload,
     staged,
+    suspicious_url,
     threat,
 )
 from pycustoms.analyzers.code.ast_sinks import Sinks
@@ -109,13 +110,23 @@ __all__ = [
 ]
 
 
+_NAMED_SECRET: Labels = frozenset({T.NAMED_SECRET})
 # Labels worth judging when they reach a sink inside a helper function.
-_CARRIED = T.SECRET_LABELS | {T.HOSTINFO, T.ENV_ONE, T.DECODED, T.NETDATA, T.FILEDATA, T.BUILT}
+_CARRIED = T.SECRET_LABELS | {
+    T.HOSTINFO,
+    T.ENV_ONE,
+    T.DECODED,
+    T.NETDATA,
+    T.FILEDATA,
+    T.BUILT,
+    T.NAMED_SECRET,
+}
 _MAX_SUMMARY = 8
+_MAX_PENDING = 2000
 # Threats that a suspicious peer in the same function makes a payload routine.
 _PAYLOAD_RULES = frozenset(
     {DOWNLOAD_EXEC, DOWNLOAD_CMD, EXFIL, HOST_EXFIL, DNS_EXFIL, PERSIST, EXEC_REMOTE, STEALER}
-    | {CRED_ACCESS, SURVEIL, REVSHELL, METADATA}
+    | {CRED_ACCESS, SURVEIL, REVSHELL, METADATA, EXEC_DECODED}
 )
 # A statement this far right, after this many blanks, is hidden from anyone reading.
 _HIDDEN_COLUMN = 200
@@ -254,13 +265,15 @@ class Walker(Sinks):
 
     def _enter(self, func: Func, body: list[ast.stmt], params: ast.arguments | None = None) -> None:
         outer, outer_cls = self.scope, self.cls
-        self.scope, self.cls = Scope(func, first_hit=len(self.hits)), None
+        parent = outer if outer.func is not None else None
+        self.scope, self.cls = Scope(func, parent, first_hit=len(self.hits)), None
         if params is not None:
             names = [a.arg for a in [*params.posonlyargs, *params.args]]
             if names and names[0] in ("self", "cls"):
                 names = names[1:]  # `obj.method(x)`: x is the first argument at the call
             for index, param in enumerate(names[:MAX_PARAMS]):
-                self.scope.vars[param] = param_labels(index)
+                named = _NAMED_SECRET if T.SECRET_NAME.search(param) else _EMPTY
+                self.scope.vars[param] = param_labels(index) | named
             self.param_names[func.name] = names[:MAX_PARAMS]
         self.block(body)
         self._close_scope()
@@ -269,10 +282,10 @@ class Walker(Sinks):
     def _close_scope(self) -> None:
         scope = self.scope
         if scope.suspicious_peer:
-            # A webhook, paste, tunnel or raw-IP peer next to a threat: a payload routine.
-            for hit in self.hits[scope.first_hit :]:
-                if hit.func is scope.func and hit.rule in _PAYLOAD_RULES:
-                    hit.sev = payload(4)
+            self.suspicious_funcs.add(scope.func)
+            self._promote(scope.first_hit, scope.func)
+        if scope.net_write or scope.run_file or scope.chmod_x:
+            self.effects[scope.func] = (scope.net_write, scope.run_file or scope.chmod_x)
         if scope.net_write and (scope.chmod_x or scope.run_file):
             self.hits.append(
                 Hit(
@@ -286,9 +299,57 @@ class Walker(Sinks):
                 )
             )
 
+    def _promote(self, first_hit: int, func: Func | None) -> None:
+        """A webhook, paste, tunnel or raw-IP peer next to a threat: a payload routine."""
+        for hit in self.hits[first_hit:]:
+            if hit.func is func and hit.rule in _PAYLOAD_RULES:
+                hit.sev = payload(4)
+
+    def _split_droppers(self) -> None:
+        """A download written to a file in one function and run from another that the same
+        caller (or its callees) starts: `download(url, path); launch(path)`."""
+        if not self.effects:
+            return
+        by_name = {f.name: f for f in self.funcs}
+        callers: list[tuple[Func | None, set[str]]] = [(None, set(self.top_calls))]
+        callers += [(f, set(f.calls)) for f in self.funcs]
+        for func, calls in callers:
+            written, runs = self.effects.get(func, (0, False))
+            if written and runs:
+                continue  # reported where both happen (`_close_scope`)
+            suspicious = func in self.suspicious_funcs
+            seen: set[Func] = set()
+            frontier = list(calls)
+            for _ in range(3):
+                onward: list[str] = []
+                for name in frontier:
+                    callee = by_name.get(name)
+                    if callee is None or callee in seen or callee is func:
+                        continue
+                    seen.add(callee)
+                    line, ran = self.effects.get(callee, (0, False))
+                    written = written or line
+                    runs = runs or ran
+                    suspicious = suspicious or callee in self.suspicious_funcs
+                    onward.extend(callee.calls)
+                frontier = onward
+            if written and runs:
+                sev = payload(4) if suspicious else staged(4, 3, 2)
+                what = "downloaded bytes are written to a file that a helper it calls then runs"
+                self.hits.append(Hit(DOWNLOAD_EXEC, sev, written, func, what, 0.8))
+
     def finish(self) -> None:
         """Close the module scope and emit file-wide combinations."""
         self._close_scope()
+        self._split_droppers()
+        for node, helper, args, kwargs, func in self.pending:
+            if helper in self.summaries:
+                self.scope = Scope(func)
+                first = len(self.hits)
+                self._through_helper(node, helper, args, kwargs)
+                if func in self.suspicious_funcs:
+                    self._promote(first, func)
+        self.scope = self.module
         if self.keylog is not None and self.counts["net"]:
             line, func = self.keylog
             # First, so that it wins over the plain surveillance hit on the same line.
@@ -616,8 +677,11 @@ class Walker(Sinks):
             result = self._method_call(node, method, recv, args, data)
             if result is not None:
                 return result
-        if isinstance(func, ast.Name) and func.id in self.summaries and data:
-            self._through_helper(node, func.id, args, kwargs)
+        if isinstance(func, ast.Name) and data:
+            if func.id in self.summaries:
+                self._through_helper(node, func.id, args, kwargs)
+            elif len(self.pending) < _MAX_PENDING:  # defined further down: judged at the end
+                self.pending.append((node, func.id, args, kwargs, self.scope.func))
         if isinstance(func, ast.Name) and func.id in self.returns:
             return self.returns[func.id] | data
         if name in T.NON_PROPAGATING:
@@ -634,11 +698,19 @@ class Walker(Sinks):
         """Arguments handed to a local function whose parameters reach a sink: judge that
         sink here, with what the arguments carry (`request(url, data=host_info)`)."""
         passed = list(args)
-        for position, param in enumerate(self.param_names.get(helper, ())):
+        nodes: dict[int, ast.expr] = dict(enumerate(node.args))
+        params = self.param_names.get(helper, [])
+        for position, param in enumerate(params):
             if param in kwargs:
                 passed.extend([_EMPTY] * (position + 1 - len(passed)))
                 passed[position] = passed[position] | kwargs[param]
+        for keyword in node.keywords:
+            if keyword.arg in params:
+                nodes[params.index(keyword.arg)] = keyword.value
         for kind, index, sink, name in self.summaries.get(helper, ())[:_MAX_SUMMARY]:
+            if kind == "net" and index in nodes and suspicious_url(self.literal_text(nodes[index])):
+                # The helper's request goes where this call says: a webhook, paste, raw IP...
+                self._suspicious_peer(node, f"{name} (in {helper}()) talks to a suspicious host")
             if index >= len(passed) or not passed[index]:
                 continue
             labels = passed[index]
@@ -650,6 +722,10 @@ class Walker(Sinks):
                 self._network(node, real, f"{name} (in {helper}())", self.literal_text(sink))
             elif kind == "exec":
                 self.judge_exec(node, f"{name} (in {helper}())", real)
+            elif kind == "proc" and T.NETDATA in real:
+                self._event(node)
+                what = f"{name} (in {helper}()) runs a command received over the network"
+                self.hit(REVSHELL, threat(4), node, what)
 
     def _callbacks(self, node: ast.Call) -> None:
         """Functions handed to a thread, timer, exit hook or listener run: record them."""

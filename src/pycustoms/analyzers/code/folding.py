@@ -24,6 +24,7 @@ import bz2
 import codecs
 import lzma
 import re
+import string
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
@@ -252,7 +253,14 @@ class Folder:
     def _name(self, node: ast.Name, env: dict[str, object]) -> object:
         if node.id in env:
             return env[node.id]
-        return self._lookup(node.id)
+        found = self._lookup(node.id)
+        if found is UNKNOWN:
+            return _MODULE_CONSTANTS.get(self._qual(node) or "", UNKNOWN)
+        return found
+
+    def _attribute(self, node: ast.Attribute, env: dict[str, object]) -> object:
+        """A standard-library constant (`string.ascii_letters`), or UNKNOWN."""
+        return _MODULE_CONSTANTS.get(self._qual(node) or "", UNKNOWN)
 
     def _joined(self, node: ast.JoinedStr, env: dict[str, object]) -> object:
         parts: list[str] = []
@@ -327,7 +335,8 @@ class Folder:
             return UNKNOWN
         for op, comp in zip(node.ops, node.comparators, strict=True):
             right = self._eval(comp, env)
-            if right is UNKNOWN or not isinstance(right, _SIMPLE) or type(op) not in _COMPARE:
+            containers = (*_SIMPLE, list, tuple, dict)
+            if right is UNKNOWN or not isinstance(right, containers) or type(op) not in _COMPARE:
                 return UNKNOWN
             if not _COMPARE[type(op)](left, right):
                 return False
@@ -550,6 +559,8 @@ _BINOPS: dict[type[ast.operator], Callable[[Any, Any], object]] = {
     ast.BitOr: lambda a, b: a | b,
 }
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
     ast.Lt: lambda a, b: a < b,
@@ -560,6 +571,7 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
 _HANDLERS: dict[type[ast.AST], Callable[[Folder, Any, dict[str, object]], object]] = {
     ast.Constant: Folder._constant,
     ast.Name: Folder._name,
+    ast.Attribute: Folder._attribute,
     ast.JoinedStr: Folder._joined,
     ast.BinOp: Folder._binop,
     ast.UnaryOp: Folder._unary,
@@ -573,6 +585,13 @@ _HANDLERS: dict[type[ast.AST], Callable[[Folder, Any, dict[str, object]], object
     ast.GeneratorExp: Folder._comprehension,
     ast.Call: Folder._call,
 }
+
+# Constants of the standard library that obfuscators build alphabets from.
+_MODULE_CONSTANTS: dict[str, object] = {
+    f"string.{name}": getattr(string, name)
+    for name in ("ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits", "hexdigits",
+                 "octdigits", "punctuation", "printable", "whitespace")
+}  # fmt: skip
 
 # -- calls -----------------------------------------------------------------------------------
 

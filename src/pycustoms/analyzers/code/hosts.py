@@ -57,6 +57,7 @@ _KINDS = (
     r"\bbit\.ly/|tinyurl\.com/|\bis\.gd/|cutt\.ly/|\bt\.ly/|shorturl\.at/|\brb\.gy/|\bt\.co/",
     r"duckdns\.org|\.ddns\.net|\.hopto\.org|\.zapto\.org|\.no-ip\.|\.serveftp\.|\.myftp\.",
     r"\.dynu\.(?:net|com)|\.mooo\.com|\.freedns\.|\.sytes\.net|\.servebeer\.",
+    r"\.anondns\.net|\.dnsabr\.com|\.linkpc\.net|\.ddnsfree\.com|\.gleeze\.com",
     # onion services
     r"\.onion\b",
     # URLs of Windows programs and scripts (a stage two), query string allowed
