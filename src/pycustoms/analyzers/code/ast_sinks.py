@@ -423,13 +423,15 @@ class Sinks(Core):
         # At install or import time nothing benign calls such a host: the install beacon.
         self.hit(SUSPICIOUS_HOST, staged(4, 4, 2), node, message, 0.8)
 
-    def _network(self, node: ast.Call, data: Labels, name: str, text: str | None = None) -> None:
-        """Judge a network call; *text* is where it goes when the call is in a helper."""
+    def _network(
+        self, node: ast.Call, data: Labels, name: str, through: str | None = None
+    ) -> None:
+        """Judge a network call; *through* is where it goes when the call is in a helper."""
         self.caps.add(Capability.NETWORK)
         self.counts["net"] += 1
         self._event(node)
         self.summarise("net", data, node, name)
-        text = self.literal_text(node) if text is None else text
+        text = self.literal_text(node) if through is None else through
         if self.install:
             self.hit(INSTALL_NET, staged(3, 1, 1), node, f"{name}() is called", 0.8)
         short = name.rsplit(".", 1)[-1]
@@ -443,7 +445,8 @@ class Sinks(Core):
             self._suspicious_peer(node, f"{name}() talks to {where}")
         if T.METADATA in data or T.METADATA_PATTERN.search(text):
             self.hit(METADATA, staged(3, 2, 1), node, "queries the cloud instance metadata service")
-        to_metadata = bool(node.args) and T.METADATA_PATTERN.search(self.literal_text(node.args[0]))
+        destination = self.literal_text(node.args[0]) if node.args and through is None else text
+        to_metadata = bool(destination) and T.METADATA_PATTERN.search(destination)
         if to_metadata:
             pass  # asking the metadata service itself is access, not exfiltration
         elif data & T.SECRET_LABELS:

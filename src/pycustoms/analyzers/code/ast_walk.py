@@ -328,6 +328,8 @@ class Walker(Sinks):
                         continue
                     seen.add(callee)
                     line, ran = self.effects.get(callee, (0, False))
+                    if line and ran:
+                        continue  # a whole dropper of its own: judged where it stands
                     written = written or line
                     runs = runs or ran
                     suspicious = suspicious or callee in self.suspicious_funcs
@@ -719,7 +721,12 @@ class Walker(Sinks):
             if not real & _CARRIED:
                 continue
             if kind == "net":
-                self._network(node, real, f"{name} (in {helper}())", self.literal_text(sink))
+                where = self.literal_text(sink)
+                if T.CRED in real and not suspicious_url(where) and not self.scope.suspicious_peer:
+                    # A token handed to the helper that calls its service (an OAuth refresh,
+                    # a signed SDK call) is how clients work; to a webhook or raw IP it is not.
+                    real = real - {T.CRED}
+                self._network(node, real, f"{name} (in {helper}())", where)
             elif kind == "exec":
                 self.judge_exec(node, f"{name} (in {helper}())", real)
             elif kind == "proc" and T.NETDATA in real:

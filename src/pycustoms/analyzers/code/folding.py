@@ -195,6 +195,8 @@ class Folder:
             return UNKNOWN
         except (RecursionError, MemoryError):
             return UNKNOWN
+        except Exception:  # noqa: BLE001 - folding is best effort: a gap is UNKNOWN, not a crash
+            return UNKNOWN
 
     def text(self, node: ast.expr) -> str | None:
         """The folded value of *node* as text (bytes decoded as UTF-8), or None."""
@@ -228,6 +230,7 @@ class Folder:
             EOFError,
             OSError,
             AttributeError,
+            LookupError,
         ):
             return UNKNOWN
         return UNKNOWN if result is UNKNOWN else _capped(result)
@@ -595,6 +598,10 @@ _MODULE_CONSTANTS: dict[str, object] = {
 
 # -- calls -----------------------------------------------------------------------------------
 
+_TEXT_CODECS = frozenset(
+    {"utf8", "utf_8", "ascii", "latin1", "latin_1", "iso8859_1", "utf_16", "utf16", "utf_32",
+     "utf_8_sig", "cp1252"}
+)  # fmt: skip
 _STR_METHODS = frozenset(
     {"replace", "strip", "lstrip", "rstrip", "lower", "upper", "split", "rsplit", "splitlines",
      "swapcase", "title", "capitalize", "zfill", "center", "ljust", "rjust", "removeprefix",
@@ -620,8 +627,11 @@ def _method(receiver: object, name: str, args: list[object], kwargs: dict[str, o
         encoding = args[0] if args else kwargs.get("encoding", "utf-8")
         if not isinstance(encoding, str):
             return UNKNOWN
-        if encoding.lower().replace("-", "_") in ("rot13", "rot_13"):
+        key = encoding.lower().replace("-", "_")
+        if key in ("rot13", "rot_13"):
             return codecs.encode(receiver, "rot13")
+        if key not in _TEXT_CODECS:
+            return UNKNOWN  # only the plain text codecs: nothing else is looked up
         return receiver.encode(encoding, "surrogatepass")
     if name == "translate" and isinstance(receiver, str | bytes) and len(args) == 1:
         return receiver.translate(args[0])  # type: ignore[arg-type]
