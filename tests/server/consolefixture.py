@@ -102,6 +102,8 @@ def console_setup(tmp: Path) -> Iterator[Setup]:
     upstream.add_release("evilpkg", "1.0", uploaded=OLD, files=dict(sample.files), sdist=False)
     upstream.add_release("goodpkg", "1.0", uploaded=OLD, sdist=False)
     upstream.add_release("goodpkg", "2.0", uploaded=OLD, sdist=False)
+    upstream.add_release("unfetchedpkg", "1.0", uploaded=OLD, sdist=False)
+    upstream.add_release("unfetchedpkg", "2.0", uploaded=OLD, sdist=False)
     upstream.start()
     receiver = Receiver()
     hook = receiver.start()

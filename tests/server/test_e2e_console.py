@@ -12,6 +12,7 @@ import pytest
 
 from pycustoms.cli import main
 from tests.server.consolefixture import Setup, console_setup
+from tests.server.serverproc import ServerProcess, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -155,3 +156,49 @@ def test_a_token_reports_only_its_own_environment(setup: Setup) -> None:
     code = main(["report", "--server", setup.server.url, "--env", "lab-machine-3",
                  "--token", setup.tokens["admin"]])  # fmt: skip
     assert code == 0
+
+
+def test_a_block_on_a_release_nobody_fetched_applies_at_once_on_every_replica(
+    setup: Setup,
+) -> None:
+    """Before: the block answered `"files": []` and the release stayed listed and served."""
+    replica = ServerProcess(
+        setup.upstream.url,
+        setup.data,
+        config=setup.data / "pycustoms.toml",
+        env={"PYCUSTOMS_PRESCAN": "0"},
+    )
+    try:
+        json_page = {"Accept": "application/vnd.pypi.simple.v1+json"}
+        before = httpx.get(setup.server.index + "unfetchedpkg/", headers=json_page).json()
+        assert before["versions"] == ["1.0", "2.0"]
+        assert httpx.get(replica.index + "unfetchedpkg/", headers=json_page).json()["versions"] == [
+            "1.0",
+            "2.0",
+        ]
+        newest = next(f for f in before["files"] if "-2.0-" in f["filename"])
+        url_a = str(httpx.URL(setup.server.index + "unfetchedpkg/").join(newest["url"]))
+        url_b = url_a.replace(setup.server.url, replica.url)
+        answer = setup.post(
+            "/api/v1/blocks",
+            "admin",
+            {"project": "unfetchedpkg", "version": "2.0", "reason": "compromised account"},
+        )
+        assert answer.status_code == 200, answer.text
+        # On the server that took the block: at once.
+        after = httpx.get(setup.server.index + "unfetchedpkg/", headers=json_page).json()
+        assert after["versions"] == ["1.0"]
+        refused = httpx.get(url_a, timeout=30)
+        assert refused.status_code == 403
+        assert "compromised account" in refused.text
+        # On the other replica: within about a second.
+        assert eventually(
+            lambda: (
+                httpx.get(replica.index + "unfetchedpkg/", headers=json_page).json()["versions"]
+                == ["1.0"]
+            ),
+            3,
+        )
+        assert httpx.get(url_b, timeout=30).status_code == 403
+    finally:
+        replica.stop()

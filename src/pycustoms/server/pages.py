@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from packaging.version import Version
+
 from pycustoms.server.advisories import AdvisoryBook
 from pycustoms.server.filtering import (
     Block,
@@ -99,6 +101,8 @@ class ProjectPages:
         self._state = _State()
         self._on_first = on_first_render
         self._gates: dict[tuple[ProjectName, str, bool], Block | object | None] = {}
+        # Whole releases blocked by hand or by a rescan (console), fetched or not.
+        self.release_blocks: dict[ProjectName, dict[Version, Block]] = {}
 
     def invalidate(self, name: ProjectName) -> None:
         """Re-filter *name* at its next request (a scan blocked one of its files)."""
@@ -224,6 +228,9 @@ class ProjectPages:
             # Continuity (DB only); an advisory block, when both apply, is the one shown.
             continuity = self._provenance.blocks(name, page, config.provenance, now)
             releases = continuity | releases if continuity else releases
+        manual = self.release_blocks.get(name)
+        if manual:
+            releases = {**(releases or {}), **manual}
         filtered = filter_page(
             self._with_metadata(page),
             config,

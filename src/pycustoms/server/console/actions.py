@@ -68,9 +68,17 @@ def block(
     return installed_shas(db, name, version.strip()), summary
 
 
-def blocked_shas(db: Database, after_id: int = 0) -> tuple[int, list[tuple[str, str, str]]]:
-    """Release blocks recorded after *after_id*: (newest id, [(project, sha256, reason)])."""
+def blocked_shas(
+    db: Database, after_id: int = 0
+) -> tuple[int, list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """Release blocks recorded after *after_id*.
+
+    Returns (newest id, [(project, sha256, reason)] for files known to the index,
+    [(project, version, reason)] for whole releases: those apply to pages and
+    downloads whether or not any file of the release was ever fetched).
+    """
     out: list[tuple[str, str, str]] = []
+    releases: list[tuple[str, str, str]] = []
     newest = after_id
     with db.session() as session:
         rows = session.scalars(
@@ -80,9 +88,12 @@ def blocked_shas(db: Database, after_id: int = 0) -> tuple[int, list[tuple[str, 
         ).all()
     for row in rows:
         newest = max(newest, row.id)
+        reason = f"{row.source}: {row.reason}"
         shas = [row.sha256] if row.sha256 else installed_shas(db, row.project, row.version or "")
-        out += [(row.project, sha, f"{row.source}: {row.reason}") for sha in shas]
-    return newest, out
+        out += [(row.project, sha, reason) for sha in shas]
+        if row.version and not row.sha256:
+            releases.append((row.project, row.version, reason))
+    return newest, out, releases
 
 
 def decisions(db: Database) -> list[tuple[str, str, str]]:

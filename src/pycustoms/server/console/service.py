@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from pycustoms.config import load_config
 from pycustoms.incident import webhooks
 from pycustoms.incident.retro import detect_malware
@@ -56,6 +58,18 @@ class Console:
             self.state.scans.override(sha, actions.as_block("blocked", reason))
             self.state.pages.invalidate(ProjectName(project))
 
+    def apply_release_blocks(self, releases: Iterable[tuple[str, str, str]]) -> None:
+        """Refuse every file of each (project, version, reason), fetched or not, from now on."""
+        for project, version, reason in releases:
+            try:
+                parsed = Version(version)
+            except InvalidVersion:
+                continue
+            name = ProjectName(normalize_name(project))
+            block = actions.as_block("blocked", reason)
+            self.state.pages.release_blocks.setdefault(name, {})[parsed] = block
+            self.state.pages.invalidate(name)
+
     async def block_release(
         self, project: str, version: str, reason: str, actor: str
     ) -> dict[str, Any]:
@@ -68,6 +82,7 @@ class Console:
         )
         name = normalize_name(project)
         self.apply_blocks([(name, sha, f"manual: {reason.strip()}") for sha in shas])
+        self.apply_release_blocks([(name, version.strip(), f"manual: {reason.strip()}")])
         if summary is not None:
             await self.notify([summary])
         return {"project": name, "version": version.strip(), "files": shas, "incident": summary}
@@ -81,8 +96,9 @@ class Console:
             if decision == "approve":
                 self.state.scans.override(sha, None)
             del reason
-        self._last_block, blocks = await asyncio.to_thread(actions.blocked_shas, db, 0)
+        self._last_block, blocks, releases = await asyncio.to_thread(actions.blocked_shas, db, 0)
         self.apply_blocks(blocks)
+        self.apply_release_blocks(releases)
         self._advisory_version = self.state.advisories.version
         self._task = asyncio.ensure_future(self._watch())
         self._task.add_done_callback(ignore_result)
@@ -108,10 +124,11 @@ class Console:
             self._advisory_version = version
             summaries = await asyncio.to_thread(detect_malware, db)
             await self.notify(summaries)
-        self._last_block, blocks = await asyncio.to_thread(
+        self._last_block, blocks, releases = await asyncio.to_thread(
             actions.blocked_shas, db, self._last_block
         )
         self.apply_blocks(blocks)
+        self.apply_release_blocks(releases)
 
     async def notify(self, summaries: list[dict[str, Any]]) -> None:
         """Send each incident summary to the webhooks (in a thread)."""
