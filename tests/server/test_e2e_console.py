@@ -69,15 +69,23 @@ def _csrf(page: httpx.Response) -> str:
 
 def test_block_form_without_javascript(setup: Setup) -> None:
     url = setup.server.url + "/console/packages/goodpkg/block"
-    admin = {"Authorization": f"Bearer {setup.tokens['admin']}"}
+    origin = {"Origin": setup.server.url}  # what a browser sends with a form post
+    admin = {"Authorization": f"Bearer {setup.tokens['admin']}", **origin}
     page = setup.get("/console/packages/goodpkg", "admin")
     assert 'id="block-version"' in page.text
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert "needs the admin role" in setup.get("/console/packages/goodpkg", "approver").text
     form = {"csrf": _csrf(page), "version": "0.9", "reason": "reported typosquat"}
-    reader = {"Authorization": f"Bearer {setup.tokens['reader']}"}
+    reader = {"Authorization": f"Bearer {setup.tokens['reader']}", **origin}
     assert httpx.post(url, headers=reader, data=form, timeout=30).status_code == 403
     stale = httpx.post(url, headers=admin, data={**form, "csrf": "0" * 64}, timeout=30)
     assert stale.status_code == 403
+    # Another site's page posting the same (valid) form, or a post without an origin.
+    elsewhere = {**admin, "Origin": "http://evil.example"}
+    assert httpx.post(url, headers=elsewhere, data=form, timeout=30).status_code == 403
+    bare = {"Authorization": admin["Authorization"]}
+    assert httpx.post(url, headers=bare, data=form, timeout=30).status_code == 403
     blank = httpx.post(url, headers=admin, data={**form, "reason": "  "}, timeout=30)
     assert blank.status_code == 422
     assert 'role="alert"' in blank.text

@@ -8,14 +8,17 @@ import hashlib
 import json
 import os
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from pycustoms.archive_stream import LENGTH
+from pycustoms.config import Policy
 from pycustoms.db import Database
 from pycustoms.errors import UsageError
+from pycustoms.policy import decide
 from pycustoms.server.auth import (
     TokenBook,
     TokenInfo,
@@ -27,15 +30,17 @@ from pycustoms.server.auth import (
     parse_basic,
     revoke_token,
 )
+from pycustoms.server.console.access import Principal, Role, console_secret
 from pycustoms.server.filtering import Block, FilteredPage, ServedFile
 from pycustoms.server.installlog import InstallEvent, InstallLog, read_events
 from pycustoms.server.negotiate import Form, accepts_gzip, negotiate, parse_user_agent
 from pycustoms.server.private import PrivateIndex, Upload, UploadRejected
 from pycustoms.server.reason import REASON, set_reason
 from pycustoms.server.render import make_body, render_html, render_json
+from pycustoms.server.scanning import _block_of
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.storage import LocalBlobStore
-from pycustoms.types import ProjectName
+from pycustoms.types import Decision, Finding, ProjectName, ScanResult, Severity
 from pycustoms.upstream.errors import HashMismatchError
 from pycustoms.upstream.models import IndexFile, ProjectStatus
 from pycustoms.upstream.parse import parse_simple_html, parse_simple_json
@@ -361,3 +366,38 @@ def test_reason_phrase_is_sanitised() -> None:
     assert value is not None
     assert b"\r" not in value
     assert b"\n" not in value
+
+
+def test_console_form_tokens_rotate_hourly_and_need_the_servers_secret(tmp_path: Path) -> None:
+    secret = console_secret(tmp_path)
+    assert console_secret(tmp_path) == secret  # kept: replicas on the data dir share it
+    assert oct((tmp_path / "console.key").stat().st_mode & 0o777) == "0o600"
+    who = Principal("alice", Role.APPROVER, "a" * 64)
+    now = 1_800_000_000.0
+    token = who.csrf(secret, now=now)
+    assert who.csrf_valid(secret, token, now=now)
+    assert who.csrf_valid(secret, token, now=now + 3600)  # the previous hour still counts
+    assert not who.csrf_valid(secret, token, now=now + 7200)  # then it has rotated
+    assert not who.csrf_valid(b"x" * 32, token, now=now)  # another server's secret
+    other = Principal("mallory", Role.APPROVER, "b" * 64)
+    assert not other.csrf_valid(secret, token, now=now)  # another user's token
+
+
+def test_a_page_with_a_file_of_unknown_size_does_not_promise_pep_700() -> None:
+    page = _filtered()
+    item = page.files[0]
+    unsized = replace(page, files=(replace(item, file=replace(item.file, size=None)),))
+    document = json.loads(render_json(unsized))
+    assert "size" not in document["files"][0]
+    assert document["meta"]["api-version"] == "1.0"
+    assert json.loads(render_json(page))["meta"]["api-version"] == "1.4"
+
+
+def test_a_warn_verdict_is_served_or_quarantined_as_configured() -> None:
+    finding = Finding("code/download-command", Severity.HIGH, "downloads", "m.py", 1)
+    warned = ScanResult("x.whl", decide([finding], Policy()))
+    assert warned.verdict.decision is Decision.WARN
+    assert _block_of(warned) is None  # serve.on-warn = "serve" (the default)
+    held = _block_of(warned, quarantine_warn=True)
+    assert held is not None
+    assert "quarantined (serve.on-warn)" in held.reason

@@ -8,6 +8,7 @@ FastAPI before it is sent) and its errors (RFC 9457 problems, `console.problems`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -42,7 +43,7 @@ def authenticate(request: Request, minimum: Role | None) -> Principal:
         raise HTTPException(401, "a console token is required", headers=_CHALLENGE)
     if minimum is not None and (who.role is None or not who.role.allows(minimum)):
         raise HTTPException(403, f"this needs the {minimum.value} role")
-    return who
+    return replace(who, form_token=who.csrf(console_of(request).secret))
 
 
 def reader(request: Request) -> Principal:

@@ -42,6 +42,10 @@ from pycustoms.upstream.errors import NotFoundError
 from pycustoms.upstream.models import FileKind, IndexFile, ProjectPage
 
 _MISSING = object()
+# Pages kept (the oldest rendered go first), names remembered as missing, and for how long.
+MAX_PAGES = 20_000
+MAX_MISSING = 100_000
+MISSING_TTL = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class ProjectPages:
         metadata: Mapping[str, str | None],
         provenance: ProvenanceBook,
         on_first_render: Callable[[Rendered], None] | None = None,
+        sizes: Callable[[str], int | None] | None = None,
     ) -> None:
         self._source = source
         self._private = private
@@ -100,7 +105,10 @@ class ProjectPages:
         self._provenance = provenance
         self._state = _State()
         self._on_first = on_first_render
+        self._sizes = sizes
         self._gates: dict[tuple[ProjectName, str, bool], Block | object | None] = {}
+        # Names the upstream does not have, until when (monotonic): asked again after that.
+        self._missing: dict[ProjectName, float] = {}
         # Whole releases blocked by hand or by a rescan (console), fetched or not.
         self.release_blocks: dict[ProjectName, dict[Version, Block]] = {}
 
@@ -111,6 +119,7 @@ class ProjectPages:
     def forget(self, name: ProjectName) -> None:
         """Drop *name* entirely (a private upload changed which source it comes from)."""
         self._state.entries.pop(name, None)
+        self._missing.pop(name, None)
         self.invalidate(name)
 
     def gate(self, name: ProjectName, config: ServerConfig) -> Block | None:
@@ -147,10 +156,17 @@ class ProjectPages:
         )
 
     async def get(self, name: ProjectName, config: ServerConfig) -> Rendered:
-        """The entry for *name*, loading or re-filtering it if needed (raises upstream errors)."""
+        """The entry for *name*, loading or re-filtering it if needed (raises upstream errors).
+
+        A name the upstream said it does not have is not asked again for a minute (a
+        client asking for thousands of made-up names must not become upstream traffic).
+        """
         found = self.cached(name, config)
         if found is not None:
             return found
+        missing = self._missing.get(name)
+        if missing is not None and time.monotonic() < missing and not self._private.has(name):
+            raise NotFoundError(f"{name} does not exist upstream")
         job = self._state.loading.get(name)
         if job is None:
             entry = self._state.entries.get(name)
@@ -167,7 +183,11 @@ class ProjectPages:
         def done(finished: asyncio.Future[Rendered]) -> None:
             self._state.loading.pop(name, None)
             if not finished.cancelled():
-                finished.exception()  # a failed background refresh must not warn
+                error = finished.exception()  # a failed background refresh must not warn
+                if isinstance(error, NotFoundError):
+                    self._missing[name] = time.monotonic() + MISSING_TTL
+                    while len(self._missing) > MAX_MISSING:
+                        del self._missing[next(iter(self._missing))]
 
         job.add_done_callback(done)
         return job
@@ -195,7 +215,13 @@ class ProjectPages:
         )
         entry = await asyncio.to_thread(render, name, page, config)
         first = old is None
-        self._state.entries[name] = entry
+        entries = self._state.entries
+        entries.pop(name, None)
+        entries[name] = entry  # newest last: the oldest go first when the cache is full
+        while len(entries) > MAX_PAGES:
+            evicted = next(iter(entries))
+            del entries[evicted]
+            self._state.generation.pop(evicted, None)
         # Pages are long-lived and acyclic: keep the cyclic GC from walking them again
         # and again (a 2,000-release page is ~100k objects; full collections cost ms).
         gc.freeze()
@@ -273,8 +299,11 @@ class ProjectPages:
             core: dict[str, str] | None = None
             if known and item.kind is FileKind.WHEEL:
                 core = {"sha256": known}
-            if item.core_metadata != core:
-                files.append(replace(item, core_metadata=core))
+            size = item.size
+            if size is None and item.sha256 and self._sizes is not None:
+                size = self._sizes(item.sha256)  # the stored file's own size (PEP 700)
+            if item.core_metadata != core or size != item.size:
+                files.append(replace(item, core_metadata=core, size=size))
                 changed = True
             else:
                 files.append(item)

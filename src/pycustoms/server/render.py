@@ -18,6 +18,7 @@ from urllib.parse import quote
 from pycustoms.server.filtering import FilteredPage, ServedFile
 
 API_VERSION = "1.4"
+UNSIZED_API_VERSION = "1.0"
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "application/vnd.pypi.simple.v1+html"
 TEXT_HTML = "text/html; charset=utf-8"
@@ -85,8 +86,10 @@ def render_json(page: FilteredPage) -> bytes:
         if item.provenance_known or item.provenance:
             entry["provenance"] = provenance_path(url) if item.provenance else None
         files.append(entry)
+    # PEP 700 (1.1) makes `size` required: a page with a file of unknown size says 1.0.
+    sized = all("size" in entry for entry in files)
     document: dict[str, Any] = {
-        "meta": {"api-version": API_VERSION},
+        "meta": {"api-version": API_VERSION if sized else UNSIZED_API_VERSION},
         "name": page.name,
         "files": files,
         "versions": list(page.versions()),

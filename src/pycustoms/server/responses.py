@@ -28,6 +28,8 @@ Headers = list[tuple[bytes, bytes]]
 _CHUNK = 4 << 20
 _TITLES = {rule.id: rule.title for rule in (*RULES, *VULN_RULES)}
 SERVER = (b"server", b"pycustoms")
+# Bodies are served as the type they are said to be (a file named .html stays a download).
+NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 async def send_bytes(
@@ -56,7 +58,12 @@ async def problem(
         "rule": rule,
     }
     body = json.dumps(document).encode()
-    headers: Headers = [(b"content-type", b"application/problem+json"), SERVER, *(extra or [])]
+    headers: Headers = [
+        (b"content-type", b"application/problem+json"),
+        SERVER,
+        NOSNIFF,
+        *(extra or []),
+    ]
     await send_bytes(send, status, body, headers)
 
 

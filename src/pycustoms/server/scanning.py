@@ -58,8 +58,12 @@ class Outcome:
     block: Block | None
 
 
-def _block_of(result: ScanResult) -> Block | None:
+def _block_of(result: ScanResult, *, quarantine_warn: bool = False) -> Block | None:
     verdict = result.verdict
+    if verdict.decision is Decision.WARN and quarantine_warn:
+        rules = ", ".join(sorted({f.rule for f in verdict.findings})[:4]) or "scan"
+        why = "; ".join(verdict.reasons) or "warn"
+        return Block(SCAN_BLOCKED, f"{SCAN_BLOCKED}: quarantined (serve.on-warn): {why} ({rules})")
     if verdict.decision is not Decision.BLOCK:
         return None
     rules = ", ".join(sorted({f.rule for f in verdict.findings})[:4]) or "scan"
@@ -133,6 +137,8 @@ class ScanCoordinator:
         self._reading: dict[str, asyncio.Future[str | None]] = {}
         self.on_block: Callable[[str, str], None] | None = None
         self.on_metadata: Callable[[str, str], None] | None = None
+        # Whether a warn verdict is held in quarantine rather than served (`serve.on-warn`).
+        self.quarantine_warn: Callable[[], bool] = lambda: False
         self._load()
 
     @staticmethod
@@ -227,8 +233,8 @@ class ScanCoordinator:
             detail = f"{UNSCANNABLE}: the scan did not complete ({type(exc).__name__}); retry"
             return Outcome(sha256, Block(UNSCANNABLE, detail, status=503))
         scanned = time.perf_counter()
-        block = _block_of(result)
-        await asyncio.to_thread(self._record, sha256, filename, result)
+        block = _block_of(result, quarantine_warn=self.quarantine_warn())
+        await asyncio.to_thread(self._record, sha256, filename, result, block is not None)
         _log.debug(
             "%s: fetch and scan %.3f s, record %.3f s",
             filename, scanned - started, time.perf_counter() - scanned,
@@ -384,12 +390,14 @@ class ScanCoordinator:
             with contextlib.suppress(OSError):
                 link.rmdir()
 
-    def _record(self, sha256: str, filename: str, result: ScanResult) -> None:
+    def _record(self, sha256: str, filename: str, result: ScanResult, refused: bool) -> None:
         verdict = result.verdict
+        # A warn held back by `serve.on-warn = "quarantine"` waits in the quarantine queue.
+        decision = Decision.BLOCK.value if refused else verdict.decision.value
         row = ScanVerdictRow(
             sha256=sha256,
             filename=filename,
-            decision=verdict.decision.value,
+            decision=decision,
             score=verdict.score,
             reasons=list(verdict.reasons),
             rules=sorted({f.rule for f in verdict.findings}),

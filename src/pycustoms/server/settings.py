@@ -79,6 +79,13 @@ def _hosts(value: Any) -> tuple[str, ...]:
     return out
 
 
+def _on_warn(value: Any) -> str:
+    text = _text(value).lower()
+    if text not in ("serve", "quarantine"):
+        raise ValueError("expected serve or quarantine")
+    return text
+
+
 def _specifiers(value: Any) -> tuple[Requirement, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
@@ -159,6 +166,10 @@ class ServeSettings:
     files_hosts: tuple[str, ...] = ()
     # Largest private upload accepted, in MiB (the body is streamed to disk, never held).
     max_upload_mib: int = 1024
+    # What a file whose scan says warn gets: "serve" (the default: warn marks what is worth
+    # a look, the block score is where the firewall refuses) or "quarantine" (held for an
+    # approver like a block).
+    on_warn: str = "serve"
 
 
 SERVE_FIELDS: tuple[ServeField, ...] = (
@@ -202,6 +213,7 @@ SERVE_FIELDS: tuple[ServeField, ...] = (
     ServeField(
         "max_upload_mib", "serve.max-upload-mib", parse_int, "upload limit", "MAX_UPLOAD_MIB"
     ),
+    ServeField("on_warn", "serve.on-warn", _on_warn, "warn verdicts", "ON_WARN"),
 )
 assert {f.name for f in fields(ServeSettings)} == {f.attr for f in SERVE_FIELDS}
 

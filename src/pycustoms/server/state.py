@@ -164,7 +164,9 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
         metadata=scans.metadata,
         provenance=state.provenance,
         on_first_render=state.prescan,
+        sizes=store.size,
     )
     scans.on_block = lambda project, _sha: state.pages.invalidate(ProjectName(project))
+    scans.quarantine_warn = lambda: watcher.current().serve.on_warn == "quarantine"
     scans.on_metadata = lambda project, _sha: state.pages.invalidate(ProjectName(project))
     return state

@@ -30,6 +30,7 @@ from pycustoms.server.pages import Rendered
 from pycustoms.server.private import Upload, UploadRejected, check_filename
 from pycustoms.server.render import HTML_TYPE, render_root, render_root_json
 from pycustoms.server.responses import (
+    NOSNIFF,
     SERVER,
     Headers,
     Message,
@@ -129,6 +130,7 @@ async def project_page(state: ServerState, scope: Scope, send: Send, raw: str, s
         (b"vary", b"Accept, Accept-Encoding, Authorization"),
         (b"cache-control", b"max-age=60"),
         SERVER,
+        NOSNIFF,
     ]
     if header(scope, b"if-none-match") == body.etag.decode():
         await send_bytes(send, 304, b"", headers)
@@ -150,7 +152,7 @@ async def root_page(state: ServerState, scope: Scope, send: Send) -> None:
         body, ctype = render_root_json(names), b"application/vnd.pypi.simple.v1+json"
     else:
         body, ctype = render_root(names), b"text/html; charset=utf-8"
-    await send_bytes(send, 200, body, [(b"content-type", ctype), SERVER])
+    await send_bytes(send, 200, body, [(b"content-type", ctype), SERVER, NOSNIFF])
 
 
 async def _blocked(send: Send, block: Block) -> None:
@@ -276,6 +278,7 @@ async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[st
         (b"etag", f'"{sha}"'.encode()),
         (b"cache-control", b"max-age=31536000, immutable"),
         SERVER,
+        NOSNIFF,
     ]
     await send_file(scope, send, path, headers, head=head)
 
@@ -304,7 +307,7 @@ async def _metadata(
     if path is None:
         await problem(send, 404, "policy/not-found", f"no metadata file for {item.filename}")
         return
-    headers: Headers = [(b"content-type", b"text/plain; charset=utf-8"), SERVER]
+    headers: Headers = [(b"content-type", b"text/plain; charset=utf-8"), SERVER, NOSNIFF]
     await send_file(scope, send, path, headers, head=scope["method"] == "HEAD")
 
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import os
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -46,12 +50,54 @@ class Principal:
     name: str
     role: Role | None
     token_sha256: str
+    # The form token of this request's page (see `csrf`), filled in by the console.
+    form_token: str = ""
 
-    def csrf(self) -> str:
-        """The form token of this principal (forms posted by a browser must carry it)."""
-        return hmac.new(
-            self.token_sha256.encode(), b"pycustoms-console", hashlib.sha256
-        ).hexdigest()
+    def csrf(self, secret: bytes, *, now: float | None = None) -> str:
+        """The form token of this principal for the current hour (forms must carry it).
+
+        Keyed by the server's secret (`console_secret`), the token and the hour: it
+        changes every hour and cannot be computed from the token alone.
+        """
+        window = int((time.time() if now is None else now) // CSRF_WINDOW)
+        return _csrf(secret, self.token_sha256, window)
+
+    def csrf_valid(self, secret: bytes, value: str, *, now: float | None = None) -> bool:
+        """True if *value* is this principal's form token of this hour or the previous one."""
+        window = int((time.time() if now is None else now) // CSRF_WINDOW)
+        return any(
+            hmac.compare_digest(value.encode(), _csrf(secret, self.token_sha256, w).encode())
+            for w in (window, window - 1)
+        )
+
+
+CSRF_WINDOW = 3600.0
+
+
+def _csrf(secret: bytes, token_sha256: str, window: int) -> str:
+    message = f"pycustoms-console:{token_sha256}:{window}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def console_secret(data_dir: Path) -> bytes:
+    """The console's signing secret, created once in the data directory (mode 0600).
+
+    Replicas that share the data directory share it; forms signed by one verify on all.
+    """
+    path = data_dir / "console.key"
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        pass
+    secret = secrets.token_bytes(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another replica made it a moment ago
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret.hex())
+    return secret
 
 
 def create_role_token(

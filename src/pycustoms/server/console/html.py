@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -22,6 +22,18 @@ from pycustoms.server.console.service import Console
 from pycustoms.server.console.templates import CSS, TEMPLATES
 from pycustoms.types import normalize_name
 
+# Every console page: no caching, no framing, no sniffing, and only its own styles and forms.
+PAGE_HEADERS = (
+    ("cache-control", "no-store"),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+)
 _JINJA = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True))
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -36,11 +48,9 @@ def _page(
         "can_block": who.role is not None and who.role.allows(Role.ADMIN),
     }
     body = _JINJA.get_template(name).render(
-        css=CSS, who=user, flash=flash, csrf=who.csrf(), **context
+        css=CSS, who=user, flash=flash, csrf=who.form_token, **context
     )
-    return HTMLResponse(
-        body, status, headers={"cache-control": "no-store", "x-frame-options": "DENY"}
-    )
+    return HTMLResponse(body, status, headers=dict(PAGE_HEADERS))
 
 
 @router.get("/")
@@ -56,11 +66,24 @@ def dashboard(request: Request, done: str | None = None) -> HTMLResponse:
 
 
 async def _form(request: Request, who: Principal) -> dict[str, str]:
-    """The posted form's text fields, once its CSRF value is checked."""
+    """The posted form's text fields, once its origin and CSRF value are checked."""
+    if not _same_origin(request):
+        raise HTTPException(403, "the form was not posted from this console")
     form = await request.form()
-    if str(form.get("csrf", "")) != who.csrf():
+    if not who.csrf_valid(console_of(request).secret, str(form.get("csrf", ""))):
         raise HTTPException(403, "the form is stale or not from this console; reload the page")
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _same_origin(request: Request) -> bool:
+    """True if the browser says the post came from a page of this server (Origin, or
+    Referer when a browser sends no Origin)."""
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed or claimed == "null":
+        return False
+    sent = urlsplit(claimed)
+    here = urlsplit(str(request.base_url))
+    return (sent.scheme, sent.netloc) == (here.scheme, here.netloc)
 
 
 @router.get("/quarantine")

@@ -19,6 +19,7 @@ from pycustoms.incident import webhooks
 from pycustoms.incident.retro import detect_malware
 from pycustoms.incident.stored import scan_blob
 from pycustoms.server.console import actions
+from pycustoms.server.console.access import console_secret
 from pycustoms.server.state import ServerState, ignore_result
 from pycustoms.types import ProjectName, ScanResult, normalize_name
 
@@ -33,6 +34,7 @@ class Console:
         self.state = state
         self._config_file = config_file
         self._every = every
+        self.secret = console_secret(state.data_dir)  # signs the console's form tokens
         self._last_block = 0
         self._advisory_version = -1
         self._task: asyncio.Task[None] | None = None

@@ -60,6 +60,14 @@ class BlobStore(abc.ABC):
     def path(self, sha256: str) -> Path | None:
         """A local path to read the blob from (zero-copy serving), or `None` if absent."""
 
+    def size(self, sha256: str) -> int | None:
+        """The size of a stored blob in bytes, or `None` if it is not stored."""
+        found = self.path(sha256)
+        try:
+            return found.stat().st_size if found is not None else None
+        except OSError:
+            return None
+
     @abc.abstractmethod
     def writer(self, *, inline_hash: bool = True, expected: int | None = None) -> BlobWriter:
         """Start writing a new blob (*inline_hash*: hash while writing, else at commit).
