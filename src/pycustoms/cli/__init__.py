@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from rich.markup import escape
 
 from pycustoms import __version__
-from pycustoms.cli.common import EXIT_INCOMPLETE, EXIT_USAGE, stderr
+from pycustoms.cli.common import EXIT_CLEAN, EXIT_INCOMPLETE, EXIT_USAGE, stderr
 from pycustoms.errors import PycustomsError
 from pycustoms.redact import redact
 
@@ -125,4 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         stderr().print("interrupted")
         return EXIT_INCOMPLETE
+    except BrokenPipeError:
+        # The reader went away (`... | head -1`): stop quietly, as Unix tools do. Point
+        # stdout at devnull so the interpreter's final flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return code if "code" in locals() else EXIT_CLEAN
     return code

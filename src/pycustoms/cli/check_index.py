@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -132,6 +133,13 @@ def render_human(results: list[tuple[IndexOption, Verdict]], out: IO[str]) -> No
 def run(args: argparse.Namespace) -> int:
     """Check the URLs and files, print the report, return the exit code."""
     policy = load_policy(args)
+    for url in args.urls:
+        parts = urlsplit(url.strip())
+        if not parts.scheme or (parts.scheme != "file" and not parts.hostname):
+            raise UsageError(
+                f"{url!r} is not an index URL (scheme://host/...); give URLs as arguments "
+                "and configuration files with --file"
+            )
     options = [IndexOption(url, "argument", "command line") for url in args.urls]
     for path in args.file:
         options += read_index_options(path)
