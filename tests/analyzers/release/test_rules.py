@@ -61,6 +61,27 @@ def test_dormancy_and_version_jumps() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("history", "version"),
+    [
+        (["2024.2", "2025.1"], "2025.2"),  # pytz, tzdata
+        (["2026.7.22", "2026.8.30"], "2026.10.18"),  # certifi
+        (["2025.11.3", "2026.1.15"], "2026.4.4"),  # regex
+        (["20240101", "20250101"], "20260101"),  # date-stamped majors
+    ],
+)
+def test_calendar_versions_are_not_jumps(history: list[str], version: str) -> None:
+    """Before: `inspect pytz` said `placeholder version`."""
+    files = [_file(v, (400 - 50 * i) * DAY) for i, v in enumerate([*history, version])]
+    assert "release/version-jump" not in _rules(files, version)
+
+
+@pytest.mark.parametrize("version", ["9999.0", "666.0", "99999.1"])
+def test_placeholder_majors_outside_the_calendar_still_jump(version: str) -> None:
+    files = [_file("1.0", 400 * DAY), _file(version, 100 * DAY)]
+    assert "release/version-jump" in _rules(files, version)
+
+
 def test_late_files_yanks_status_sdist_install_code() -> None:
     late = [_file("1.0", 400 * DAY), _file("1.0", 30 * DAY, wheel=False)]
     assert "release/files-added-late" in _rules(late, "1.0")

@@ -121,15 +121,23 @@ def dormant(facts: ReleaseFacts, policy: ReleasePolicy, _: datetime) -> Iterable
         )
 
 
+def calendar_major(major: int) -> bool:
+    """True for a major that is a year (2025) or a date (20251018): calendar versioning."""
+    return 1990 <= major <= 2100 or 19900101 <= major <= 21001231
+
+
 def version_jump(facts: ReleaseFacts, policy: ReleasePolicy, _: datetime) -> Iterable[Finding]:
     """Placeholder versions and major versions far above any earlier one."""
     version = facts.version
-    if version.release in {(0,), (0, 0), (0, 0, 0)} or version.major >= 99:
+    placeholder = version.major >= 99 and not calendar_major(version.major)
+    if version.release in {(0,), (0, 0), (0, 0, 0)} or placeholder:
         yield _f("release/version-jump", f"{version} looks like a placeholder version")
         return
     earlier = [r.version for r in facts.history if r.version < version]
     if earlier and policy.major_jump > 0:
         top = max(earlier)
+        if calendar_major(version.major) and calendar_major(top.major):
+            return  # calendar versions (2025.2, 2026.10.18) move by years, not majors
         if version.major - top.major >= policy.major_jump:
             yield _f("release/version-jump", f"{version} jumps from {top} (previous highest)")
 
