@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +33,38 @@ def test_check_index_refuses_what_is_not_a_url(
     """Before: `check-index not-a-url` said allow."""
     assert main(["check-index", bad]) == 2
     assert "is not an index URL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("upstream", "said"),
+    [
+        ("pypj.org/simple", "is not an index URL"),
+        ("file:///nonexistent/pycustoms-mirror", "directory does not exist"),
+    ],
+)
+def test_serve_refuses_an_upstream_that_cannot_work(
+    upstream: str, said: str, tmp_path: Path
+) -> None:
+    """Before: the server started and every install failed after retries."""
+    data = tmp_path / "data"
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pycustoms",
+            "serve",
+            "--port",
+            "0",
+            "--upstream",
+            upstream,
+            "--data-dir",
+            str(data),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert child.returncode == 2, child.stderr
+    assert said in child.stderr
+    assert not data.exists()  # refused before anything was created

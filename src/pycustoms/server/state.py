@@ -10,9 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 from pycustoms.analyzers.provenance.settings import Mode
 from pycustoms.db.session import Database
+from pycustoms.errors import ConfigError
+from pycustoms.redact import redact
 from pycustoms.server.advisories import AdvisoryBook
 from pycustoms.server.auth import TokenBook
 from pycustoms.server.firstseen import FirstSeen
@@ -124,16 +128,36 @@ def ignore_result(job: asyncio.Future[Any]) -> None:
             job.result()
 
 
+def check_upstream(index_url: str) -> None:
+    """Refuse an upstream that cannot work: not an http(s) URL with a host, or a missing
+    `file://` directory. Said at start-up, not after retries on the first request."""
+    parts = urlsplit(index_url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return
+    if parts.scheme == "file":
+        path = Path(url2pathname(unquote(parts.path)))
+        if path.is_dir():
+            return
+        raise ConfigError(
+            f"the upstream {redact(index_url)} is a file:// URL whose directory does not exist"
+        )
+    raise ConfigError(
+        f"the upstream {redact(index_url)!r} is not an index URL; give an http(s) URL of a "
+        "simple index (--upstream https://HOST/simple/) or a file:// directory"
+    )
+
+
 def build_state(watcher: ConfigWatcher) -> ServerState:
     """Open the database and blob store, and connect to the upstream named by the configuration."""
     config = watcher.current()
     upstream = config.upstream
+    index_url = config.serve.upstream or upstream.resolved_index()[0]
+    check_upstream(index_url)  # before anything is created: a typo fails at start-up
     data = upstream.data_path()
     data.mkdir(parents=True, exist_ok=True)
     db = Database(upstream.database()).open()
     store = LocalBlobStore(data / "store", spare_bytes=config.serve.download_spare_mib << 20)
     store.recover()
-    index_url = config.serve.upstream or upstream.resolved_index()[0]
     options = ClientOptions(timeout=upstream.timeout, retries=upstream.retries)
     hosts = frozenset(config.serve.files_hosts) if config.serve.files_hosts else None
     source = UpstreamSource(index_url, data / "cache", options, hosts)
