@@ -68,3 +68,18 @@ def test_serve_refuses_an_upstream_that_cannot_work(
     assert child.returncode == 2, child.stderr
     assert said in child.stderr
     assert not data.exists()  # refused before anything was created
+
+
+def test_the_packages_own_syntax_warnings_are_not_printed(tmp_path: Path) -> None:
+    """Before: `scan` printed 'SyntaxWarning: invalid escape sequence' for scanned code."""
+    (tmp_path / "mod.py").write_text('import os\nx = "\\d"\nif x is "a":\n    os.system("ls")\n')
+    child = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "pycustoms", "scan", str(tmp_path / "mod.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert child.returncode in (0, 1), child.stderr
+    assert "mod.py" in child.stdout
+    assert "Warning" not in child.stderr

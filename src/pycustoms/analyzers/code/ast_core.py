@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pycustoms.analyzers.code import ast_tables as T
 from pycustoms.analyzers.code.folding import UNKNOWN, Folder
 from pycustoms.analyzers.code.hosts import suspicious_host
+from pycustoms.analyzers.code.parsing import parse
 from pycustoms.types import Capability
 
 Labels = frozenset[str]
@@ -400,9 +401,8 @@ class Core:
         folded = self.fold(arg)
         if folded is None or len(folded[0]) > _EVAL_NAME_MAX:
             return None
-        try:
-            tree = ast.parse(folded[0].strip(), mode="eval")
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse(folded[0].strip(), "<eval>", "eval")
+        if tree is None:
             return None
         body = tree.body
         if isinstance(body, ast.Name | ast.Attribute | ast.Call | ast.Subscript):

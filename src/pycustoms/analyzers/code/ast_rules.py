@@ -25,6 +25,7 @@ from pycustoms.analyzers.code import ast_tables as T
 from pycustoms.analyzers.code.ast_links import Waiting
 from pycustoms.analyzers.code.ast_walk import Walker
 from pycustoms.analyzers.code.context import ExecContext
+from pycustoms.analyzers.code.parsing import parse
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
@@ -175,9 +176,8 @@ def _walked(path: str, source: str, context: ExecContext) -> Walker | None:
     """*source* parsed and walked once, or None if `ast` cannot parse it (or it is huge)."""
     if len(source) > _MAX_SOURCE:
         return None
-    try:
-        tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse(source, path)
+    if tree is None:
         return None
     walker = Walker(source, install=context is ExecContext.INSTALL)
     _walk(walker, tree.body)
@@ -205,9 +205,8 @@ def analyze_pth(path: str, text: str) -> FileReport:
         line = raw.strip()
         if not (line.startswith(("import ", "import\t"))):
             continue
-        try:
-            tree = ast.parse(line, filename=path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse(line, path)
+        if tree is None:
             continue
         ast.increment_lineno(tree, number - 1)
         before = dict(walker.counts)

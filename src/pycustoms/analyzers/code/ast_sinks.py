@@ -69,6 +69,7 @@ from pycustoms.analyzers.code.ast_core import (
     threat,
 )
 from pycustoms.analyzers.code.hosts import IP_LOOKUP
+from pycustoms.analyzers.code.parsing import parse
 from pycustoms.types import Capability
 
 
@@ -370,9 +371,8 @@ class Sinks(Core):
             return
         self.walked_literals.add(key)
         self.literal_budget -= len(code)
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse(code)
+        if tree is None:
             return
         for sub in ast.walk(tree):
             if isinstance(sub, ast.expr | ast.stmt):
@@ -423,9 +423,7 @@ class Sinks(Core):
         # At install or import time nothing benign calls such a host: the install beacon.
         self.hit(SUSPICIOUS_HOST, staged(4, 4, 2), node, message, 0.8)
 
-    def _network(
-        self, node: ast.Call, data: Labels, name: str, through: str | None = None
-    ) -> None:
+    def _network(self, node: ast.Call, data: Labels, name: str, through: str | None = None) -> None:
         """Judge a network call; *through* is where it goes when the call is in a helper."""
         self.caps.add(Capability.NETWORK)
         self.counts["net"] += 1
