@@ -401,3 +401,28 @@ def test_a_warn_verdict_is_served_or_quarantined_as_configured() -> None:
     held = _block_of(warned, quarantine_warn=True)
     assert held is not None
     assert "quarantined (serve.on-warn)" in held.reason
+
+
+def test_a_revocation_from_the_command_line_is_audited_with_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from pycustoms.cli import main  # noqa: PLC0415
+    from pycustoms.db.console import AuditRow  # noqa: PLC0415
+
+    data = tmp_path / "data"
+    assert main(["token", "create", "laptop", "--data-dir", str(data)]) == 0
+    assert main(["token", "revoke", "laptop", "--data-dir", str(data)]) == 0
+    assert main(["token", "revoke", "laptop", "--data-dir", str(data)]) == 2  # none left
+    capsys.readouterr()
+    db = Database(f"sqlite:///{data / 'pycustoms.db'}").open()
+    try:
+        with db.session() as session:
+            rows = session.scalars(select(AuditRow)).all()
+        assert [(r.action, r.target, r.detail) for r in rows] == [
+            ("token-revoke", "laptop", {"revoked": 1})
+        ]
+        assert rows[0].actor.startswith("cli:")
+    finally:
+        db.close()

@@ -9,7 +9,9 @@ accepting it within a second).
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -151,13 +153,22 @@ def run_list(args: argparse.Namespace) -> int:
 def run_revoke(args: argparse.Namespace) -> int:
     """Revoke the named token(s); exit 2 if none was valid."""
     from pycustoms.config import load_config  # noqa: PLC0415
-    from pycustoms.server.auth import revoke_token  # noqa: PLC0415
+    from pycustoms.server.console.actions import revoke_tokens  # noqa: PLC0415
 
     settings = upstream_settings(args, load_config(config_file=args.config).raw)
     with open_database(settings, must_exist=True) as db:
-        count = revoke_token(db, args.name)
+        count = revoke_tokens(db, args.name, "revoked from the command line", _cli_actor())
     if count == 0:
         stderr().print(f"no valid token named {args.name!r}", markup=False)
         return EXIT_USAGE
     stderr().print(f"revoked {count} token(s) named {args.name!r}", markup=False)
     return EXIT_CLEAN
+
+
+def _cli_actor() -> str:
+    """Who revoked, for the audit log: the command line and the local account."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (containers)
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"

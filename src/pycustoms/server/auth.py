@@ -20,9 +20,10 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 
@@ -101,11 +102,13 @@ def create_token(
     *,
     publish: tuple[str, ...] | list[str] = (),
     expires_at: datetime | None = None,
+    also: Callable[[str], Iterable[Any]] | None = None,
 ) -> str:
     """Create a token called *name*; return it (it is shown once and never stored).
 
     A name that a valid token already has is refused: the name is the
     environment identity of the install log, so two tokens must not share it.
+    *also* gives rows (a role) to write in the same transaction, from the token's hash.
     """
     name = name.strip()
     if not name or len(name) > 128 or any(c.isspace() or c in ":/" for c in name):
@@ -131,11 +134,17 @@ def create_token(
                 publish=",".join(patterns) or None,
             )
         )
+        if also is not None:
+            session.add_all(list(also(hash_token(token))))
     return token
 
 
-def revoke_token(db: Database, name: str) -> int:
-    """Revoke every valid token called *name*; return how many were revoked."""
+def revoke_token(db: Database, name: str, *, record: Callable[[int], Any] | None = None) -> int:
+    """Revoke every valid token called *name*; return how many were revoked.
+
+    *record* gives a row (an audit entry) to write in the same transaction, from the
+    count: a crash cannot leave a revocation that nobody recorded.
+    """
     now = datetime.now(UTC)
     with db.session() as session, session.begin():
         result = session.execute(
@@ -143,7 +152,10 @@ def revoke_token(db: Database, name: str) -> int:
             .where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-    return int(getattr(result, "rowcount", 0) or 0)
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count and record is not None:
+            session.add(record(count))
+    return count
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,11 +115,12 @@ def create_role_token(
             chosen = Role(role)
         except ValueError:
             raise UsageError(f"role {role!r} is not one of reader, approver, admin") from None
-    token = create_token(db, name, publish=publish, expires_at=expires_at)
-    if chosen is not None:
-        with db.session() as session, session.begin():
-            session.add(TokenRoleRow(token_sha256=hash_token(token), role=chosen.value))
-    return token
+
+    def role_row(sha256: str) -> list[TokenRoleRow]:
+        return [] if chosen is None else [TokenRoleRow(token_sha256=sha256, role=chosen.value)]
+
+    # One transaction: a crash cannot leave a token without the role it was made for.
+    return create_token(db, name, publish=publish, expires_at=expires_at, also=role_row)
 
 
 def token_from(authorization: str | None) -> str | None:

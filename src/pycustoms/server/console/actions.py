@@ -143,11 +143,9 @@ def report(
 def revoke_tokens(db: Database, name: str, reason: str, actor: str) -> int:
     """Revoke every valid token called *name* and audit it; return how many."""
     why = _reason(reason)
-    count = revoke_token(db, name)
-    if count:
-        with db.session() as session, session.begin():
-            session.add(
-                AuditRow(at=datetime.now(UTC), actor=actor, action="token-revoke",
-                         target=name[:512], reason=why, detail={"revoked": count})
-            )  # fmt: skip
-    return count
+
+    def audit(count: int) -> AuditRow:
+        return AuditRow(at=datetime.now(UTC), actor=actor, action="token-revoke",
+                        target=name[:512], reason=why, detail={"revoked": count})  # fmt: skip
+
+    return revoke_token(db, name, record=audit)  # the revocation and its entry, together
