@@ -7,6 +7,7 @@ committed, and nothing built here is ever installed or run.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import tarfile
@@ -14,6 +15,7 @@ import time
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 Contents = Mapping[str, str | bytes]
 
@@ -35,8 +37,13 @@ def build_wheel(
     *,
     tag: str = "py3-none-any",
     metadata_extra: str = "",
+    mtime: int | None = None,
 ) -> Path:
-    """Write `{name}-{version}-{tag}.whl` holding *files* plus valid dist-info; return its path."""
+    """Write `{name}-{version}-{tag}.whl` holding *files* plus valid dist-info; return its path.
+
+    With *mtime* (seconds since the epoch) every timestamp is that one, so the
+    same arguments give the same bytes (the fuzzing seeds need that).
+    """
     dist = name.replace("-", "_")
     dist_info = f"{dist}-{version}.dist-info"
     members: dict[str, bytes] = {k: _bytes(v) for k, v in files.items()}
@@ -51,10 +58,20 @@ def build_wheel(
     record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in members.items())
     members[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
     path = directory / f"{dist}-{version}-{tag}.whl"
+    _write_zip(path, members, mtime)
+    return path
+
+
+def _write_zip(path: Path, members: Mapping[str, bytes], mtime: int | None) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for member, data in members.items():
-            archive.writestr(member, data)
-    return path
+            if mtime is None:
+                archive.writestr(member, data)
+                continue
+            info = zipfile.ZipInfo(member, time.gmtime(mtime)[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16  # what `writestr` gives a name
+            archive.writestr(info, data)
 
 
 def build_sdist(
@@ -64,8 +81,12 @@ def build_sdist(
     files: Contents,
     *,
     fmt: str = "tar.gz",
+    mtime: int | None = None,
 ) -> Path:
-    """Write an sdist `{name}-{version}.{fmt}` (tar.gz, tar.bz2 or zip) with a top directory."""
+    """Write an sdist `{name}-{version}.{fmt}` (tar.gz, tar.bz2 or zip) with a top directory.
+
+    *mtime* fixes every timestamp, as for `build_wheel`.
+    """
     top = f"{name.replace('-', '_')}-{version}"
     members: dict[str, bytes] = {f"{top}/{k}": _bytes(v) for k, v in files.items()}
     members.setdefault(
@@ -73,19 +94,30 @@ def build_sdist(
     )
     path = directory / f"{top}.{fmt}"
     if fmt == "zip":
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for member, data in members.items():
-                archive.writestr(member, data)
+        _write_zip(path, members, mtime)
+        return path
+    stamp = int(time.time()) if mtime is None else mtime
+    if mtime is not None and fmt in ("tar.gz", "tgz"):
+        # `tarfile`'s own gzip header carries the current time: write it ourselves.
+        with gzip.GzipFile(path, "wb", mtime=mtime) as raw:
+            _write_tar(raw, "w", members, stamp)
         return path
     mode = {"tar.gz": "w:gz", "tgz": "w:gz", "tar.bz2": "w:bz2", "tar": "w"}[fmt]
-    with tarfile.open(path, mode) as archive:  # type: ignore[call-overload]
+    with path.open("wb") as raw:
+        _write_tar(raw, mode, members, stamp)
+    return path
+
+
+def _write_tar(
+    raw: IO[bytes] | gzip.GzipFile, mode: str, members: Mapping[str, bytes], mtime: int
+) -> None:
+    with tarfile.open(fileobj=raw, mode=mode) as archive:  # type: ignore[call-overload]
         for member, data in members.items():
             info = tarfile.TarInfo(member)
             info.size = len(data)
-            info.mtime = int(time.time())
+            info.mtime = mtime
             info.mode = 0o644
             archive.addfile(info, io.BytesIO(data))
-    return path
 
 
 def build_tree(directory: Path, files: Contents) -> Path:

@@ -10,24 +10,35 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion
 
 from pycustoms.analyzers.code import CodeReport
 from pycustoms.analyzers.code.analyze import analyze_package
 from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.analyzers.code.diff import capability_findings
-from pycustoms.archive import Limits, looks_native, open_package
+from pycustoms.analyzers.secrets import member_secrets
+from pycustoms.archive import Limits, Member, looks_native, open_package
 from pycustoms.archive_stream import DownloadFailed, GrowingFile, StreamedWheel
 from pycustoms.archive_walk import Walker
 from pycustoms.config import Policy
-from pycustoms.errors import PycustomsError
+from pycustoms.errors import PycustomsError, TargetError
 from pycustoms.policy import decide
 from pycustoms.pools import process_pool
 from pycustoms.rules import Rule
 from pycustoms.types import Finding, ScanResult, Severity
 
 SCAN_ERROR = "scan/error"
+# Single files scanned as code; any other lone file is not something to judge.
+_SOURCE_SUFFIXES = (".py", ".pyw", ".pth")
 # Binary members (compiled code, or data with NUL bytes) larger than this are
 # judged on their first 256 KiB: headers, and the strings a dropper puts up
 # front; their full size still shows in the report. Decompressing hundreds of
@@ -60,16 +71,46 @@ def limits_for(policy: Policy) -> Limits:
     )
 
 
-def analyze_target(path: Path, policy: Policy) -> tuple[CodeReport, list[Finding]]:
+def analyze_target(
+    path: Path, policy: Policy, *, secrets: bool = False
+) -> tuple[CodeReport, list[Finding]]:
     """Read *path* and run the code analyzer; return its report and the reader's problems.
 
-    Raises `PycustomsError` when the target itself cannot be opened (missing,
-    unreadable); hostile archive content is reported as findings instead.
+    With *secrets*, every member is also searched for live-looking secrets (their
+    findings join the problems). Raises `PycustomsError` when the target itself
+    cannot be opened (missing, unreadable) or is not something to scan; hostile
+    archive content is reported as findings instead.
     """
     limits = limits_for(policy)
     reader = open_package(path, limits, max_binary_bytes=BINARY_HEAD_BYTES)
-    report = analyze_package(reader.kind, reader.members(), limits=limits)
-    return report, list(reader.problems)
+    if reader.kind is PackageKind.FILE and not path.name.lower().endswith(_SOURCE_SUFFIXES):
+        raise TargetError(
+            f"{path}: not a wheel, sdist, egg, source tree or Python file; nothing was checked"
+        )
+    found: list[Finding] = []
+
+    def members() -> Iterator[Member]:
+        for member in reader.members():
+            if secrets:
+                found.extend(member_secrets(member))
+            yield member
+
+    report = analyze_package(reader.kind, members(), limits=limits, project=project_of(path.name))
+    if report.files == 0 and not reader.problems:
+        raise TargetError(f"{path}: holds no files to scan; nothing was checked")
+    return report, [*reader.problems, *found]
+
+
+def project_of(filename: str) -> str | None:
+    """The project name a distribution's file name gives, or None."""
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[0])
+        if filename.endswith((".tar.gz", ".zip", ".tgz", ".tar.bz2")):
+            return str(parse_sdist_filename(filename.replace(".tgz", ".tar.gz"))[0])
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return filename.split("-", 1)[0] or None
+    return None
 
 
 def _error_result(target: str, message: str) -> ScanResult:
@@ -77,11 +118,14 @@ def _error_result(target: str, message: str) -> ScanResult:
     return ScanResult(target, decide([finding], Policy()), error=message)
 
 
-def scan_target(path: Path, policy: Policy) -> ScanResult:
-    """Scan one target (archive, directory or file) and judge it under *policy*."""
+def scan_target(path: Path, policy: Policy, *, secrets: bool = False) -> ScanResult:
+    """Scan one target (archive, directory or file) and judge it under *policy*.
+
+    *secrets*: also report live-looking secrets (`analyzers.secrets`).
+    """
     target = str(path)
     try:
-        report, problems = analyze_target(path, policy)
+        report, problems = analyze_target(path, policy, secrets=secrets)
     except PycustomsError as exc:
         return _error_result(target, str(exc))
     except Exception as exc:  # noqa: BLE001 - fail closed on any analyzer defect, with a trace
@@ -108,7 +152,12 @@ def scan_streaming(path: Path, policy: Policy, *, stall_seconds: float = 120.0) 
         with GrowingFile(path, stall_seconds=stall_seconds) as source:
             stream = StreamedWheel(source, walker)
             try:
-                report = analyze_package(PackageKind.WHEEL, stream.members(), limits=limits)
+                report = analyze_package(
+                    PackageKind.WHEEL,
+                    stream.members(),
+                    limits=limits,
+                    project=project_of(path.name),
+                )
             except DownloadFailed:
                 raise
             except Exception as exc:  # noqa: BLE001 - judged again below, the ordinary way
@@ -135,8 +184,9 @@ def _judged(target: str, report: CodeReport, problems: list[Finding], policy: Po
     )
 
 
-def _scan_one(args: tuple[Path, Policy]) -> ScanResult:
-    return scan_target(*args)
+def _scan_one(args: tuple[Path, Policy, bool]) -> ScanResult:
+    path, policy, secrets = args
+    return scan_target(path, policy, secrets=secrets)
 
 
 def scan_targets(
@@ -145,6 +195,7 @@ def scan_targets(
     *,
     jobs: int | None = None,
     on_result: Callable[[ScanResult], None] | None = None,
+    secrets: bool = False,
 ) -> list[ScanResult]:
     """Scan *paths* with up to *jobs* worker processes; results keep the input order.
 
@@ -154,7 +205,7 @@ def scan_targets(
     if workers == 1:
         results = []
         for path in paths:
-            result = scan_target(path, policy)
+            result = scan_target(path, policy, secrets=secrets)
             if on_result:
                 on_result(result)
             results.append(result)
@@ -162,7 +213,8 @@ def scan_targets(
     out: list[ScanResult] = []
     with process_pool(workers) as pool:
         # chunksize 1: packages vary from kilobytes to hundreds of megabytes.
-        for result in pool.map(_scan_one, [(p, policy) for p in paths], chunksize=1):
+        work = [(p, policy, secrets) for p in paths]
+        for result in pool.map(_scan_one, work, chunksize=1):
             if on_result:
                 on_result(result)
             out.append(result)

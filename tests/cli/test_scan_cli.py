@@ -140,3 +140,20 @@ def test_every_command_registers_with_its_listed_summary() -> None:
         importlib.import_module(module_name).register(sub)
         helps = {action.dest: action.help for action in sub._choices_actions}
         assert helps.get(name) == summary, name
+
+
+def test_nothing_to_scan_is_never_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: an empty directory or a file that is no package scanned `allow`, exit 0."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _out, err = _scan(capsys, str(empty))
+    assert code == 3
+    assert "holds no files to scan" in err
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a package\n")
+    code, _out, err = _scan(capsys, str(notes))
+    assert code == 3
+    assert "not a wheel, sdist, egg, source tree or Python file" in err
+    script = tmp_path / "tool.py"
+    script.write_text("print('hi')\n")
+    assert _scan(capsys, str(script))[0] == 0  # a Python file is something to judge

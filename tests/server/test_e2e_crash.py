@@ -42,6 +42,7 @@ JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 # No pre-scans (each test chooses what is fetched) and no streamed scans (so that a
 # cold download is fetched first, then scanned: the scan is a phase a kill can hit).
 ENV = {"PYCUSTOMS_PRESCAN": "0", "PYCUSTOMS_STREAM_SCANS": "0"}
+MODULES = 2000  # source modules in a test wheel: a scan takes ~1 s (0.1 s with 200)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -89,12 +90,13 @@ def _sha256(path: Path) -> str:
 def _source_wheel(
     directory: Path, name: str, version: str, *, malicious: bool = False, padding: int = 0
 ) -> Path:
-    """A wheel of ~3 MB of plausible Python source (its scan takes a while), plus
-    *padding* bytes of incompressible data."""
+    """A wheel of ~30 MB of plausible Python source (its scan takes about a second even on
+    a fast machine, long enough to be seen running), plus *padding* bytes of
+    incompressible data."""
     module = name.replace("-", "_")
     rnd = random.Random(5)
     files: dict[str, str | bytes] = {}
-    for i in range(200):
+    for i in range(MODULES):
         body = "".join(
             f"def f{i}_{j}(value, name='k{rnd.randrange(10**6)}'):\n"
             f"    result = {{name: value * {rnd.randrange(97)} + len(name)}}\n"
@@ -103,7 +105,7 @@ def _source_wheel(
             "    return result\n\n"
             for j in range(100)
         )
-        files[f"{module}/m{i:03d}.py"] = body
+        files[f"{module}/m{i:04d}.py"] = body
     if padding:
         files[f"{module}/padding.bin"] = rnd.randbytes(padding)
     if malicious:

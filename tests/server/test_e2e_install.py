@@ -297,3 +297,21 @@ def test_provenance_and_yanks_pass_through(server: ServerProcess) -> None:
     assert yanked["yanked"] == "broken build"
     html = httpx.get(server.index + "yankedpkg/").text
     assert 'data-yanked="broken build"' in html
+
+
+def test_a_private_upload_that_leaks_a_token_is_quarantined(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    token_value = "ghp_" + "Zq7Lr2Wm9Xv4Kt8Hb3Nd6Pf1Sc5Jy0Ga3Ue8"
+    files = {"acme_config/__init__.py": "", "acme_config/settings.py": f"GH = {token_value!r}\n"}
+    wheel = build_wheel(dist, "acme-config", "1.0", files)
+    publisher = _create_token(server.data_dir, "config-bot", "--publish", "acme-config")
+    refused = _twine(server, publisher, wheel)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "secrets/github-token" in output
+    assert "acme_config/settings.py" in output
+    assert token_value not in output
+    assert token_value not in server.output()

@@ -156,8 +156,12 @@ def load_policy(args: argparse.Namespace, **overrides: Any) -> Policy:
 
 
 def stderr() -> Console:
-    """A console for messages and progress (never data)."""
-    return Console(stderr=True, highlight=False)
+    """A console for messages and progress (never data).
+
+    Messages are never hard-wrapped: in a pipe or a CI log a wrapped path, URL or
+    rule id cannot be searched or copied.
+    """
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager

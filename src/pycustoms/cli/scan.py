@@ -13,6 +13,7 @@ from pycustoms.cli.common import (
     EXIT_INCOMPLETE,
     add_common_options,
     env_default,
+    env_flag,
     env_help,
     exit_code,
     load_policy,
@@ -70,6 +71,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=env_help("score at which a verdict becomes block", "BLOCK_SCORE"),
     )
     parser.add_argument(
+        "--secrets",
+        action="store_true",
+        default=env_flag("SECRETS"),
+        help=env_help(
+            "also report live-looking secrets (tokens, keys, .pypirc/.env files): run it on "
+            "your own dist/ before publishing",
+            "SECRETS",
+        ),
+    )
+    parser.add_argument(
         "--no-progress", action="store_true", help="no progress bar even on a terminal"
     )
     add_common_options(parser, FORMATS)
@@ -84,7 +95,7 @@ def _scan_with_progress(
         raise UsageError("--jobs must be at least 1")
     show = sys.stderr.isatty() and not args.no_progress and len(paths) > 1
     if not show:
-        return scan_targets(paths, policy, jobs=jobs)
+        return scan_targets(paths, policy, jobs=jobs, secrets=args.secrets)
     columns = (
         TextColumn("scanning"),
         BarColumn(),
@@ -93,7 +104,13 @@ def _scan_with_progress(
     )
     with Progress(*columns, console=stderr(), transient=True) as progress:
         task = progress.add_task("scan", total=len(paths))
-        return scan_targets(paths, policy, jobs=jobs, on_result=lambda _r: progress.advance(task))
+        return scan_targets(
+            paths,
+            policy,
+            jobs=jobs,
+            on_result=lambda _r: progress.advance(task),
+            secrets=args.secrets,
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -41,7 +41,7 @@ from pycustoms.server.filtering import SCAN_BLOCKED, UNSCANNABLE, Block
 from pycustoms.server.storage import BlobWriter, LocalBlobStore
 from pycustoms.server.storage.local import hash_file
 from pycustoms.server.wheelmeta import wheel_metadata
-from pycustoms.types import Decision, ScanResult
+from pycustoms.types import Decision, Finding, ScanResult
 
 Fetch = Callable[[BlobWriter], None]
 _log = logging.getLogger("pycustoms.server")
@@ -66,9 +66,23 @@ def _block_of(result: ScanResult, *, quarantine_warn: bool = False) -> Block | N
         return Block(SCAN_BLOCKED, f"{SCAN_BLOCKED}: quarantined (serve.on-warn): {why} ({rules})")
     if verdict.decision is not Decision.BLOCK:
         return None
-    rules = ", ".join(sorted({f.rule for f in verdict.findings})[:4]) or "scan"
+    rules = _where(verdict.findings)
     why = "; ".join(verdict.reasons) or "blocked"
     return Block(SCAN_BLOCKED, f"{SCAN_BLOCKED}: {why} ({rules})")
+
+
+def _where(findings: Sequence[Finding]) -> str:
+    """The strongest findings' rules and places (`rule at file:line`), never their values."""
+    ordered = sorted(findings, key=lambda f: (-f.severity, f.rule))
+    parts: list[str] = []
+    for f in ordered:
+        place = f" at {f.file}:{f.line}" if f.file and f.line else f" in {f.file}" if f.file else ""
+        part = f"{f.rule}{place}"
+        if part not in parts:
+            parts.append(part)
+        if len(parts) == 4:
+            break
+    return ", ".join(parts) or "scan"
 
 
 class _Refused(Exception):
@@ -112,6 +126,7 @@ class _Wanted:
     fetch: Fetch
     policy: Policy
     size: int | None  # as the index gives it: a hint for the blob store
+    secrets: bool = False  # also look for live-looking secrets (private uploads)
 
 
 class ScanCoordinator:
@@ -195,17 +210,19 @@ class ScanCoordinator:
         policy: Policy,
         *,
         size: int | None = None,
+        secrets: bool = False,
     ) -> Outcome:
         """The verdict on the file, fetching and scanning it first if needed (shared).
 
-        *size* is the file's size as the index gives it (a hint for the store).
+        *size* is the file's size as the index gives it (a hint for the store);
+        *secrets* also searches it for live-looking secrets (private uploads).
         """
         found = self.known(sha256)
         if found is not None:
             return found
         job = self._inflight.get(sha256)
         if job is None:
-            wanted = _Wanted(sha256, filename, project, fetch, policy, size)
+            wanted = _Wanted(sha256, filename, project, fetch, policy, size, secrets)
             job = asyncio.ensure_future(self._run(wanted))
             self._inflight[sha256] = job
             job.add_done_callback(lambda _: self._inflight.pop(sha256, None))
@@ -218,7 +235,7 @@ class ScanCoordinator:
             if self.store.has(sha256):
                 path = self.store.blob_path(sha256)
                 _, result = await self._hash_and_scan(
-                    path, filename, wanted.policy, need_hash=False
+                    path, filename, wanted.policy, need_hash=False, secrets=wanted.secrets
                 )
             elif filename.endswith(".whl") and self._streaming < self._streams:
                 result = await self._fetch_streaming(wanted)
@@ -315,12 +332,19 @@ class ScanCoordinator:
         return result
 
     async def _hash_and_scan(
-        self, source: Path, filename: str, policy: Policy, *, need_hash: bool
+        self,
+        source: Path,
+        filename: str,
+        policy: Policy,
+        *,
+        need_hash: bool,
+        secrets: bool = False,
     ) -> tuple[str | None, ScanResult]:
         """Scan *source* under its real filename (the reader needs its suffix); hash meanwhile."""
         async with self._linked(source, filename) as target:
             loop = asyncio.get_running_loop()
-            scan = loop.run_in_executor(self._pool, scan_target, target, policy)
+            job = functools.partial(scan_target, secrets=secrets)
+            scan = loop.run_in_executor(self._pool, job, target, policy)
             if need_hash:
                 digest, result = await asyncio.gather(asyncio.to_thread(hash_file, source), scan)
                 return digest, result

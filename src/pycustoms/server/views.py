@@ -515,7 +515,9 @@ async def _upload_scan(
         raise UpstreamError("the uploaded file left the store before its scan")
 
     policy = state.watcher.current().policy
-    outcome = await state.scans.ensure(item.sha256, item.filename, name, fetch, policy)
+    outcome = await state.scans.ensure(
+        item.sha256, item.filename, name, fetch, policy, secrets=True
+    )
     if outcome.block is None:
         return None
     return outcome.block.status, outcome.block.rule, outcome.block.reason

@@ -61,8 +61,18 @@ def test_decoded_exec_is_not_weakened_in_tests() -> None:
     assert scan(source, E.TEST, "tests/test_x.py")["code/exec-decoded-payload"] is Severity.CRITICAL
 
 
-def test_decoded_exec_in_uncalled_function_loses_one_level() -> None:
+def test_code_carried_encoded_is_critical_even_in_an_uncalled_function() -> None:
+    """Before: high (warn). A method that execs its own base64 is a payload whoever calls it."""
     source = "import base64\ndef f():\n    exec(base64.b64decode('cHJpbnQoMSk='))\n"
+    assert scan(source)["code/exec-decoded-payload"] is Severity.CRITICAL
+
+
+def test_decoded_exec_of_data_from_outside_in_uncalled_function_loses_one_level() -> None:
+    source = (
+        "import base64, urllib.request\n"
+        "def f(url):\n"
+        "    exec(base64.b64decode(urllib.request.urlopen(url).read()))\n"
+    )
     assert scan(source)["code/exec-decoded-payload"] is Severity.HIGH
 
 

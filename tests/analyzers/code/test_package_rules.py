@@ -13,8 +13,10 @@ from pycustoms.analyzers.code.package_rules import (
     PackageFacts,
     assignments_only,
     binary_kind,
+    opaque_member_findings,
     package_findings,
     wheel_tags,
+    xor_binary_kind,
 )
 from pycustoms.types import Capability, Severity
 
@@ -41,6 +43,37 @@ def test_binary_kind_by_magic() -> None:
     assert binary_kind(JAVA_CLASS) is None
     assert binary_kind(b"MZ is a text file that starts oddly" + b" " * 80) is None
     assert binary_kind(b"print('hi')\n") is None
+
+
+def _xor(data: bytes, key: int) -> bytes:
+    return bytes(b ^ key for b in data)
+
+
+def test_an_executable_under_a_one_byte_xor_key_is_recognised() -> None:
+    assert xor_binary_kind(_xor(PE, 0xE8)) == "PE"
+    assert xor_binary_kind(_xor(ELF, 0x21)) == "ELF"
+    assert xor_binary_kind(_xor(MACHO + b"\0" * 40, 0x5C)) == "Mach-O"
+    assert xor_binary_kind(PE) is None  # key 0: a plain executable, `binary_kind`'s job
+    # "MZ" under a key, but no PE header where the DOS header points: noise, not a program.
+    assert xor_binary_kind(_xor(b"MZ" + bytes(range(100)), 0x33)) is None
+    assert xor_binary_kind(b"\x89PNG\r\n\x1a\n" + b"\0" * 80) is None
+    assert xor_binary_kind(_xor(PE, 0xE8)[:40]) is None  # too short to judge
+
+
+def test_opaque_members() -> None:
+    encoded = opaque_member_findings("pkg/test.py", _xor(PE, 0xE8), ExecContext.IMPORT)
+    assert [(f.rule, f.severity) for f in encoded] == [
+        ("code/encoded-executable", Severity.CRITICAL)
+    ]
+    opaque = opaque_member_findings("pkg/utilities.py", b"\xa5\xb2x\0\0payload", ExecContext.IMPORT)
+    assert [(f.rule, f.severity) for f in opaque] == [("code/binary-source", Severity.HIGH)]
+    # A macOS resource fork that tar picked up (`._setup.py`) is not a disguised file.
+    fork = opaque_member_findings("pkg/._setup.py", b"\x00\x05\x16\x07" + b"\0" * 80,
+                                  ExecContext.IMPORT)  # fmt: skip
+    assert fork == []
+    assert opaque_member_findings("pkg/data.bin", b"\0" * 80, ExecContext.IMPORT) == []
+    fixture = opaque_member_findings("tests/nul.py", b"x = 1\0", ExecContext.TEST)
+    assert [(f.rule, f.severity) for f in fixture] == [("code/binary-source", Severity.MEDIUM)]
 
 
 def test_wheel_tags_and_purity() -> None:

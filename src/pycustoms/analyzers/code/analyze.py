@@ -35,6 +35,7 @@ from pycustoms.analyzers.code.package_rules import (
     PackageFacts,
     assignments_only,
     binary_kind,
+    opaque_member_findings,
     package_findings,
     wheel_tags,
 )
@@ -183,6 +184,8 @@ class _Run:
     # file's waiting code turns out to be started through them.
     sources: dict[str, tuple[str, ExecContext]] = field(default_factory=dict)
     source_bytes: int = 0
+    # The package's own import name (from the file name), see `context.in_test_dir`.
+    own: str | None = None
 
     def context(self, path: str) -> ExecContext:
         backend: frozenset[str] = frozenset()
@@ -190,7 +193,9 @@ class _Run:
             path in self.backend_files or any(path.startswith(d + "/") for d in self.backend_dirs)
         ):
             backend = frozenset({path})
-        return classify(path.rsplit("!", 1)[-1], self.kind, build_backend_paths=backend)
+        return classify(
+            path.rsplit("!", 1)[-1], self.kind, build_backend_paths=backend, own=self.own
+        )
 
     def add(self, member: Member) -> None:
         path = member.path
@@ -221,12 +226,15 @@ class _Run:
         context = self.context(path)
         if outer is not None:  # unpacked from a file that runs in *outer*
             context = min(context, outer)
+        self.facts.metadata.offer(self.kind, path, data, member.depth)
         native = binary_kind(data[:4096])
         reports: list[FileReport | None] = []
         reports.append(yara_engine.scan_bytes(path, data, context))
         if path.endswith(".dist-info/WHEEL") and member.depth == 0:
             self.facts.wheel_tags = wheel_tags(decode_text(data))
         is_text = native is None and len(data) <= TEXT_LIMIT and b"\0" not in data[:SNIFF]
+        if native is None and (found := opaque_member_findings(path, data[:4096], context)):
+            reports.append(FileReport(path, tuple(found), frozenset()))
         code = _code_like(path, data)
         small = len(data) <= _SMALL_TEXT
         # Decode only what a text rule will read: code, and small files for the version check.
@@ -426,13 +434,21 @@ def _bounded(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def analyze_package(
-    kind: PackageKind, members: Iterable[Member], *, limits: Limits | None = None
+    kind: PackageKind,
+    members: Iterable[Member],
+    *,
+    limits: Limits | None = None,
+    project: str | None = None,
 ) -> CodeReport:
     """Analyze every member of one package and return its findings and capabilities.
 
-    Pure: nothing is written, imported or executed. *members* is consumed once.
+    *project* is the project name the file name gives (its top-level package is not
+    mistaken for a test directory). Pure: nothing is written, imported or executed.
+    *members* is consumed once.
     """
     run = _Run(kind, limits or Limits(), PackageFacts(kind))
+    if project:
+        run.own = project.lower().replace("-", "_").replace(".", "_")
     for member in members:
         run.add(member)
     return run.finish()

@@ -56,6 +56,8 @@ REVSHELL = "code/reverse-shell"
 SHELLCODE = "code/shellcode-loader"
 GATED = "code/environment-gated-payload"
 SLEEP = "code/sleep-before-payload"
+BACKGROUND_IMPORT = "code/background-interpreter"
+OBF_SCRIPT = "code/obfuscated-script-written"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,8 @@ class Scope:
     clip_read: bool = False
     # name -> the variable it wraps (``z = ZipFile(buf)``): data put into z lands in buf.
     wraps: dict[str, str] = field(default_factory=dict)
+    # handle -> (line of its first write, texts written): a script written line by line.
+    writes: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -499,6 +503,9 @@ class Core:
                 if folded is not None:
                     out.append((sub.lineno, sub.col_offset, folded[0]))
                     return
+            if isinstance(sub, ast.Attribute) and self.qual(sub) == "sys.executable":
+                out.append((sub.lineno, sub.col_offset, "python"))  # the interpreter itself
+                return
             if isinstance(sub, ast.Name):
                 request = self.scope.texts.get(sub.id) or self.module.texts.get(sub.id)
                 if request:  # the known parts of a request or command built earlier

@@ -119,6 +119,14 @@ RULES: tuple[Rule, ...] = (
     Rule(W.GATED, _H, "environment-gated payload",
          "Network/exec/download code runs only when a CI, cloud, hostname, user or date check "
          "passes: a way to hide from sandboxes or target build machines."),
+    Rule(W.BACKGROUND_IMPORT, _C, "background interpreter that only imports a module",
+         "Import or install starts a second Python (`python -c 'import X'`) without waiting "
+         "for it: the effect lives in another module's import, run where nobody watches. "
+         "Medium in a function nothing calls.", Capability.PROCESS),
+    Rule(W.OBF_SCRIPT, _H, "writes obfuscated JavaScript",
+         "Code writes a script whose names are obfuscator output (`_0x4f2a` ...) to a file: a "
+         "browser extension or web page payload dropped on the machine. Critical at install.",
+         Capability.PERSISTENCE),
     Rule(W.SLEEP, _M, "sleep before payload",
          "A long sleep precedes network or exec code, to outlast sandbox analysis."),
     Rule(PTH_PAYLOAD, _C, ".pth line runs a payload",

@@ -32,6 +32,7 @@ from pycustoms.analyzers.code.ast_core import (
     _SHELL_HOST_SUBST,
     _SHELL_SECRET_SEND,
     _SHELL_TOOLS,
+    BACKGROUND_IMPORT,
     CHAR_CODES,
     CRED_ACCESS,
     DNS_EXFIL,
@@ -48,6 +49,7 @@ from pycustoms.analyzers.code.ast_core import (
     METADATA,
     OBF_ATTR,
     OBF_IMPORT,
+    OBF_SCRIPT,
     PARAM_PREFIX,
     PERSIST,
     PYARMOR,
@@ -63,12 +65,14 @@ from pycustoms.analyzers.code.ast_core import (
     _path_labels,
     _read_labels,
     adjust,
-    payload,
     staged,
     suspicious_url,
     threat,
 )
-from pycustoms.analyzers.code.hosts import IP_LOOKUP
+from pycustoms.analyzers.code.ast_core import (
+    payload as payload_sev,
+)
+from pycustoms.analyzers.code.hosts import IP_LOOKUP, THROWAWAY_TLD
 from pycustoms.analyzers.code.parsing import parse
 from pycustoms.types import Capability
 
@@ -126,11 +130,13 @@ class Sinks(Core):
             return data | {T.BUILT}
         if name in T.NETWORK_CALLS:
             address = first | kwargs.get("url", _EMPTY)
+            if name in _DOWNLOADERS:
+                data = address  # the other argument is where the download lands, not sent
             if address & _ENCODED and not self.literal_depth:
                 # The address is decoded from base64/hex or built from char codes: hidden.
                 self._suspicious_peer(node, f"{name}() talks to an address it hides by encoding")
             self._network(node, data, name)
-            if name in ("urllib.request.urlretrieve", "urllib.urlretrieve", "wget.download"):
+            if name in _DOWNLOADERS:
                 self.scope.net_write = self.scope.net_write or node.lineno
             if name == "socket.create_connection":
                 self.sockets_seen = True
@@ -156,6 +162,9 @@ class Sinks(Core):
         if name in T.PROCESS_CALLS:
             self._process(node, name, data, kwargs, first)
             return self._command_output(node)
+        if name in _PIP_API and self.install:  # pip driven in-process: a command all the same
+            self._install_command(node, name, "pip " + self.literal_text(node))
+            return _EMPTY
         if name in T.ENV_ONE_CALLS:
             self.caps.add(Capability.ENV_READ)
             return _env_one(node.args[0]) if node.args else frozenset({T.ENV_ONE})
@@ -301,12 +310,36 @@ class Sinks(Core):
         """Python source written to a file is judged where it is written: droppers write a
         script (or a `.pth` line) and run it next, often with a process the walker cannot
         tie to the file."""
-        folded = self.fold(node.args[0])
+        arg = node.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, bytes):
+            folded: tuple[str, bool] | None = (arg.value.decode("utf-8", "replace"), False)
+        else:
+            folded = self.fold(arg)
+        handle = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if folded is not None and isinstance(handle, ast.Name):
+            _, parts = self.scope.writes.setdefault(handle.id, (node.lineno, []))
+            if len(parts) < _MAX_WRITES:
+                parts.append(folded[0])
         if folded is None or len(folded[0]) < _MIN_WRITTEN_CODE:
             return
         code = folded[0]
-        if "\n" in code and ("import " in code or "(" in code):
+        if len(_OBFUSCATED_JS.findall(code, 0, 50_000)) >= _MIN_OBFUSCATED_NAMES:
+            what = "writes JavaScript whose names are obfuscator output to a file"
+            self.hit(OBF_SCRIPT, staged(4, 3, 2), node, what, 0.85)
+            return
+        if ("\n" in code or ";" in code) and ("import " in code or "(" in code):
             self._walk_literal(code, node.lineno)
+
+    def walk_written_scripts(self) -> None:
+        """Judge what each handle of the closing scope was given line by line, joined: a
+        script written one `write()` per line is a script all the same."""
+        for line, parts in self.scope.writes.values():
+            if len(parts) < 2:
+                continue
+            code = "".join(parts)
+            if len(code) >= _MIN_WRITTEN_CODE and ("import " in code or "(" in code):
+                self._walk_literal(code, line)
+        self.scope.writes.clear()
 
     def _decoded(self, data: Labels) -> Labels:
         self.counts["decode"] += 1
@@ -328,6 +361,11 @@ class Sinks(Core):
             self._walk_literal(built[0], node.lineno)  # chr()/join/reversal chains
         self.counts["exec"] += 1
         self._event(node)
+        if built is not None and built[1] and T.DECODED in payload:
+            # Code this file carries encoded and runs: hidden on purpose, whoever calls it.
+            what = f"{name}() runs code this file carries encoded"
+            self.hit(EXEC_DECODED, payload_sev(4), node, what)
+            return
         self.judge_exec(node, name, payload)
 
     def judge_exec(self, node: ast.Call, name: str, payload: Labels) -> None:
@@ -457,7 +495,10 @@ class Sinks(Core):
         elif T.NAMED_SECRET in data and (suspicious or self.scope.suspicious_peer):
             # A parameter or variable named as a key, seed or mnemonic, sent to a webhook,
             # paste, tunnel or raw IP: a wallet or key stealer hidden in a library call.
-            self.hit(EXFIL, payload(4), node, f"{name}() sends a key, seed or password", 0.85)
+            self.hit(EXFIL, payload_sev(4), node, f"{name}() sends a key, seed or password", 0.85)
+        elif T.NAMED_KEY in data and THROWAWAY_TLD.search(destination or text):
+            what = f"{name}() sends a signing key or seed phrase to a host on a throwaway domain"
+            self.hit(EXFIL, payload_sev(4), node, what, 0.8)
         elif T.ENV_ONE in data and (suspicious or self.scope.suspicious_peer):
             # A token read from the environment (CI, cloud) sent to a webhook or raw IP.
             self.hit(
@@ -499,6 +540,9 @@ class Sinks(Core):
         inline = _inline_python(node, text, self.fold)
         if inline is not None:  # `python -c CODE`: the child runs it now, judge it here
             self._walk_literal(inline, node.lineno)
+            if name in _UNWAITED and (module := _only_imports(inline)):
+                what = f"{name}() starts a Python that only imports {module!r}, without waiting"
+                self.hit(BACKGROUND_IMPORT, staged(4, 4, 2), node, what, 0.8)
         if self.install:
             self.hit(INSTALL_PROC, staged(1, 0, 0), node, f"{name}() runs a command", 0.6)
             self._install_command(node, name, text)
@@ -741,6 +785,11 @@ _TAINT = T.SECRET_LABELS | {T.HOSTINFO}
 _ENCODED = frozenset({T.DECODED, T.BUILT})
 _WRITERS = frozenset({"write", "writelines", "write_text", "write_bytes"})
 _MIN_WRITTEN_CODE = 40
+_DOWNLOADERS = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve", "wget.download"})
+_MAX_WRITES = 400  # lines of one written script kept to be judged together
+# Names that JavaScript obfuscators generate (`_0x4f2a1c`), and how many make a script.
+_OBFUSCATED_JS = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
+_MIN_OBFUSCATED_NAMES = 20
 _STORE_PATHS = frozenset({T.CRED_PATH, T.STEALER_PATH})
 # Loading a module from a file, and starting programs through the Windows API.
 _LOADER_METHODS = frozenset({"exec_module", "load_module"})
@@ -749,6 +798,8 @@ _WINDOWS_RUNNERS = frozenset(
      "CreateProcessA", "CreateProcessW"}
 )  # fmt: skip
 _IMPORT_PATHS = frozenset({"sys.path.insert", "sys.path.append"})
+# pip's command line called as a function (`pip.main(["install", ...])`).
+_PIP_API = frozenset({"pip.main", "pip._internal.main", "pip._internal.cli.main.main"})
 _SHELL_CALLS = frozenset(
     {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
      "commands.getoutput", "asyncio.create_subprocess_shell"}
@@ -771,6 +822,36 @@ _PICKLE_CALLS = re.compile(
     re.S,
 )
 _PYTHON_C = re.compile(r"\bpython(?:[23](?:\.\d+)?)?(?:\.exe)?\s+-c\s+(['\"])(.+)\1\s*$", re.S)
+
+
+# Calls that start a program and return at once (the caller need not wait for it).
+_UNWAITED = frozenset(
+    {"subprocess.Popen", "os.spawnl", "os.spawnlp", "os.spawnv", "os.spawnvp", "os.posix_spawn",
+     "os.posix_spawnp", "asyncio.create_subprocess_exec"}
+)  # fmt: skip
+
+
+def _only_imports(code: str) -> str | None:
+    """The module *code* imports, if importing (and quieting warnings) is all it does."""
+    tree = parse(code)
+    if tree is None or not tree.body:
+        return None
+    module = None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            names = [a.name for a in stmt.names if a.name != "warnings"]
+            module = module or (names[0] if names else None)
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+            module = module or (stmt.module if stmt.module != "warnings" else None)
+        elif not (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and isinstance(stmt.value.func.value, ast.Name)
+            and stmt.value.func.value.id == "warnings"
+        ):
+            return None
+    return module
 
 
 def _inline_python(

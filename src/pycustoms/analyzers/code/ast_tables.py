@@ -27,13 +27,25 @@ NETOBJ = "network-object"  # an HTTP session/connection object
 PERSIST_PATH = "persistence-path"  # a path or key used for persistence
 MOD_OS = "module-os"  # a dynamically imported module object
 
-# A value whose own name says it is a key, seed or password (`def sign(private_key)`):
-# a secret only when it goes to a webhook, paste, tunnel or raw IP (SDKs send passwords
-# to their own services all day).
+# A value whose own name says it is a key, seed or password (`def sign(private_key)`,
+# `self._secret_key`): a secret only when it goes to a webhook, paste, tunnel or raw IP
+# (SDKs send passwords to their own services all day). Not `token` or `api_key`: a bot
+# token in the bot API's URL, or an API key to a small service on free hosting, is
+# how those services authenticate.
 NAMED_SECRET = "named-secret"  # noqa: S105 - a label name, not a password
 SECRET_NAME = re.compile(
     r"(?:^|_)(?:private_?key|priv_?key|secret_?key|mnemonic|seed_?phrase|seed|passphrase"
-    r"|wallet_?key|recovery_?phrase|keystore|password|passwd)(?:_|$|s$)",
+    r"|wallet_?key|recovery_?phrase|keystore|password|passwd|key_?secret|api_?secret"
+    r"|access_?key(?:_?id)?|secret_?id)(?:_|$|s$)",
+    re.IGNORECASE,
+)
+# Of those, names of keys that sign or unlock (not passwords, which services check): an
+# SDK signs with them locally and never sends them, so sending one to a host on a
+# throwaway domain (`hosts.THROWAWAY_TLD`) is theft even without a webhook.
+NAMED_KEY = "named-key"
+KEY_NAME = re.compile(
+    r"(?:^|_)(?:private_?key|priv_?key|secret_?key|mnemonic|seed_?phrase|wallet_?key"
+    r"|recovery_?phrase|keystore)(?:_|$|s$)",
     re.IGNORECASE,
 )
 SECRET_LABELS = frozenset({ENV_ALL, CRED})

@@ -111,6 +111,8 @@ __all__ = [
 
 
 _NAMED_SECRET: Labels = frozenset({T.NAMED_SECRET})
+_NETDATA: Labels = frozenset({T.NETDATA})
+_NAMED_KEY: Labels = frozenset({T.NAMED_SECRET, T.NAMED_KEY})
 # Labels worth judging when they reach a sink inside a helper function.
 _CARRIED = T.SECRET_LABELS | {
     T.HOSTINFO,
@@ -120,6 +122,7 @@ _CARRIED = T.SECRET_LABELS | {
     T.FILEDATA,
     T.BUILT,
     T.NAMED_SECRET,
+    T.NAMED_KEY,
 }
 _MAX_SUMMARY = 8
 _MAX_PENDING = 2000
@@ -255,15 +258,24 @@ class Walker(Sinks):
         for default in [*node.args.defaults, *node.args.kw_defaults]:
             if default is not None:
                 self.expr(default)
-        func = Func(node.name, self.cls.name if self.cls else None)
+        # A chat-bot handler runs whenever a message arrives, with the message as argument.
+        handler = any(_bot_handler(deco) for deco in node.decorator_list)
+        func = Func(node.name, self.cls.name if self.cls else None, root=handler)
         self.funcs.append(func)
         if self.cls is None and isinstance(node, ast.FunctionDef) and _small_helper(node):
             self.helpers[node.name] = node  # `def d(s): return b64decode(s).decode()`
         if self.cls is not None:
             self.cls.methods.append(func)
-        self._enter(func, node.body, node.args)
+        self._enter(func, node.body, node.args, _NETDATA if handler else _EMPTY)
 
-    def _enter(self, func: Func, body: list[ast.stmt], params: ast.arguments | None = None) -> None:
+    def _enter(
+        self,
+        func: Func,
+        body: list[ast.stmt],
+        params: ast.arguments | None = None,
+        given: Labels = _EMPTY,
+    ) -> None:
+        """Walk a function's *body*; its parameters carry *given* (as well as their own)."""
         outer, outer_cls = self.scope, self.cls
         parent = outer if outer.func is not None else None
         self.scope, self.cls = Scope(func, parent, first_hit=len(self.hits)), None
@@ -272,14 +284,15 @@ class Walker(Sinks):
             if names and names[0] in ("self", "cls"):
                 names = names[1:]  # `obj.method(x)`: x is the first argument at the call
             for index, param in enumerate(names[:MAX_PARAMS]):
-                named = _NAMED_SECRET if T.SECRET_NAME.search(param) else _EMPTY
-                self.scope.vars[param] = param_labels(index) | named
+                named = _named(param)
+                self.scope.vars[param] = param_labels(index) | named | given
             self.param_names[func.name] = names[:MAX_PARAMS]
         self.block(body)
         self._close_scope()
         self.scope, self.cls = outer, outer_cls
 
     def _close_scope(self) -> None:
+        self.walk_written_scripts()
         scope = self.scope
         if scope.suspicious_peer:
             self.suspicious_funcs.add(scope.func)
@@ -534,7 +547,7 @@ class Walker(Sinks):
             if self.nonascii:
                 self._check_identifier(node, node.attr)
             if isinstance(node.value, ast.Name) and node.value.id == "self":
-                return self.scope.vars.get(f"self.{node.attr}", _EMPTY)
+                return self.scope.vars.get(f"self.{node.attr}", _EMPTY) | _named(node.attr)
             return self.expr(node.value)
         if isinstance(node, ast.BinOp):
             left, right = self.expr(node.left), self.expr(node.right)
@@ -753,6 +766,29 @@ class Walker(Sinks):
             self.top_calls.add(name)
         else:
             self.scope.func.calls.add(name)
+
+
+def _named(name: str) -> Labels:
+    """The labels a parameter or attribute gets from its own name (`private_key`)."""
+    if T.KEY_NAME.search(name):
+        return _NAMED_KEY
+    return _NAMED_SECRET if T.SECRET_NAME.search(name) else _EMPTY
+
+
+# Decorators of chat-bot frameworks that register a function to receive each message
+# (pyTelegramBotAPI, aiogram 2, pyrogram). Not `command`: click and typer use that name
+# for command-line arguments, which are the user's own.
+_BOT_HANDLERS = frozenset(
+    {"message_handler", "edited_message_handler", "channel_post_handler",
+     "callback_query_handler", "inline_handler", "on_message", "on_edited_message",
+     "on_callback_query", "on_inline_query"}
+)  # fmt: skip
+
+
+def _bot_handler(deco: ast.expr) -> bool:
+    """True for `@bot.message_handler(...)`-style registration of a message callback."""
+    target = deco.func if isinstance(deco, ast.Call) else deco
+    return isinstance(target, ast.Attribute) and target.attr in _BOT_HANDLERS
 
 
 def _small_helper(node: ast.FunctionDef) -> bool:

@@ -92,6 +92,16 @@ def public_ip(text: str) -> bool:
     return not any(address in net for net in _NOT_PUBLIC)
 
 
+# Top-level domains where registrations cost almost nothing and that campaigns favour for
+# throwaway collection hosts. Not suspicious in itself (real projects live there too):
+# only where a signing key or seed goes (see `ast_tables.NAMED_KEY`).
+THROWAWAY_TLD = re.compile(
+    r"\b(?:https?|wss?)://[a-z0-9.-]+\.(?:sbs|xyz|top|click|buzz|icu|cyou|cfd|bond|rest|quest"
+    r"|monster|lol|fun|online|site|store|shop|space|live|pw|tk|ml|ga|cf|gq)(?=[:/\s\"']|$)",
+    re.IGNORECASE,
+)
+
+
 def suspicious_host(text: str) -> str | None:
     """The first suspicious host reference in *text* (see the module docstring), or None."""
     for match in SUSPICIOUS_HOST.finditer(text):

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 
 from pycustoms.analyzers.code import FileReport
 from pycustoms.analyzers.code.context import ExecContext, PackageKind, in_test_dir
+from pycustoms.analyzers.code.metadata import MetadataCollector
+from pycustoms.analyzers.code.metadata_rules import metadata_findings
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
@@ -35,6 +37,21 @@ RULES: tuple[Rule, ...] = (
         "ELF/PE/Mach-O content under a data file name, or hidden in a data directory of a "
         "pure package.",
         C.NATIVE_BINARY,
+    ),
+    Rule(
+        "code/encoded-executable",
+        Severity.CRITICAL,
+        "Executable stored XOR-encoded",
+        "A member that decodes with a one-byte XOR key to an ELF/PE/Mach-O executable: "
+        "hidden from scanners on purpose, to be decoded and run later.",
+        C.NATIVE_BINARY,
+    ),
+    Rule(
+        "code/binary-source",
+        Severity.HIGH,
+        "Binary data under a Python source name",
+        "A `.py`/`.pyw` member holding NUL bytes is not source code: Python cannot import it, "
+        "so something else reads it (an encrypted payload, or a disguised executable).",
     ),
     Rule(
         "code/exec-non-python-file",
@@ -148,6 +165,53 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
+def xor_binary_kind(head: bytes) -> str | None:
+    """The executable format *head* decodes to under a one-byte XOR key (not 0), or None.
+
+    Cheap: the key comes from the first byte and must also turn the next bytes into
+    the magic before the header is decoded and checked in full by `binary_kind`.
+    """
+    if len(head) < 0x40:
+        return None
+    for magic in (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe"):
+        key = head[0] ^ magic[0]
+        if key and all(head[i] ^ key == magic[i] for i in range(1, len(magic))):
+            return binary_kind(bytes(b ^ key for b in head))
+    return None
+
+
+_APPLE_DOUBLE = b"\x00\x05\x16\x07"  # macOS resource forks (`._name.py`) tar picks up
+
+
+def opaque_member_findings(path: str, head: bytes, context: ExecContext) -> list[Finding]:
+    """Findings on a member that is not a plain executable (*head*: its first 4 KiB)."""
+    found: list[Finding] = []
+    encoded = xor_binary_kind(head)
+    if encoded is not None:
+        found.append(
+            Finding(
+                "code/encoded-executable",
+                Severity.CRITICAL,
+                f"{encoded} executable stored XOR-encoded",
+                path,
+                confidence=0.95,
+            )
+        )
+    name = posixpath.basename(path).lower()
+    if name.endswith((".py", ".pyw")) and b"\0" in head and not head.startswith(_APPLE_DOUBLE):
+        in_tests = context is ExecContext.TEST
+        found.append(
+            Finding(
+                "code/binary-source",
+                Severity.MEDIUM if in_tests else Severity.HIGH,
+                "binary data (NUL bytes) in a Python source file",
+                path,
+                confidence=0.8,
+            )
+        )
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class FileFacts:
     """What the package rules need to know about one member."""
@@ -180,6 +244,8 @@ class PackageFacts:
     exec_targets: list[ExecTarget] = field(default_factory=list)
     # Local modules imported by each install-time or start-up file.
     imports: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The package's declared metadata files (see `metadata_rules`).
+    metadata: MetadataCollector = field(default_factory=MetadataCollector)
 
     @property
     def pure(self) -> bool:
@@ -319,7 +385,8 @@ def _run_python(facts: PackageFacts, t: ExecTarget, target: FileFacts | None) ->
     if report is None:
         return
     for f in report.findings:
-        if f.rule in _IMPORTED_THREATS and f.severity >= Severity.MEDIUM:
+        # High already where it stands: build scripts that fetch tools judge medium.
+        if f.rule in _IMPORTED_THREATS and f.severity >= Severity.HIGH:
             yield replace(
                 f,
                 severity=Severity.CRITICAL,
@@ -425,6 +492,7 @@ def package_findings(facts: PackageFacts) -> tuple[list[Finding], frozenset[Capa
         *_imported_payloads(facts),
         *_install_summary(facts),
     ]
+    findings += metadata_findings(facts, findings)
     caps: set[Capability] = set()
     if any(f.binary for f in facts.files):
         caps.add(C.NATIVE_BINARY)

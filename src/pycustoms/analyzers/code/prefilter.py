@@ -65,6 +65,14 @@ def _source() -> str:
         "    $d = /b64decode|b85decode|b32decode|fromhex|decompress|\\\\x80\\\\x0[2-5]|cos\\\\n/\n"
         "  condition:\n    $l and $d\n}"
     )
+    # A URL to a raw IP address that is not loopback or private: where stolen data goes.
+    rules.append(
+        "rule raw_ip_url {\n  strings:\n"
+        "    $ip = /(https?|wss?|tcp):\\/\\/[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}/\n"
+        '    $lo = "://127."\n    $ten = "://10."\n    $home = "://192.168."\n'
+        '    $any = "://0.0.0.0"\n    $link = "://169.254."\n    $mid = "://172."\n'
+        "  condition:\n    #ip > #lo + #ten + #home + #any + #link + #mid\n}"
+    )
     # chr() chains build hidden strings; a few chr() calls are ordinary text code.
     rules.append(
         "rule chr_chain {\n  strings:\n"
@@ -105,7 +113,7 @@ def tiers(data: bytes) -> frozenset[str]:
 # next to string concatenation, as in `decide`.
 _WINDOW_TIERS = {
     "strong": 0, "dyn_compile": 0, "dyn_eval": 0, "dyn_import": 0, "chr_chain": 0,
-    "dyn_pickle": 0, "combine": 1, "getattr": 1, "network": 2, "process": 2,
+    "dyn_pickle": 0, "raw_ip_url": 0, "combine": 1, "getattr": 1, "network": 2, "process": 2,
 }  # fmt: skip
 
 
@@ -154,7 +162,9 @@ def decide(source: str, *, imported: bool = False) -> tuple[bool, frozenset[Capa
     return False, frozenset(caps)
 
 
-_ALWAYS = frozenset({"strong", "dyn_compile", "dyn_eval", "dyn_import", "chr_chain", "dyn_pickle"})
+_ALWAYS = frozenset(
+    {"strong", "dyn_compile", "dyn_eval", "dyn_import", "chr_chain", "dyn_pickle", "raw_ip_url"}
+)
 _CAPS = {
     "netcap": Capability.NETWORK,
     "process": Capability.PROCESS,

@@ -22,6 +22,28 @@ rule messaging_webhook_with_token {
     any of them
 }
 
+private rule telegram_api_reference {
+  strings:
+    $api = "api.telegram.org"
+  condition:
+    $api
+}
+
+rule telegram_bot_token_with_api {
+  meta:
+    id = "code/webhook-exfil-endpoint"
+    severity = "high"
+    group = "exfil"
+    filter = "live_token"
+  strings:
+    // A bot token as a literal in a file that calls the bot API: the URL is built
+    // from pieces (`f"https://api.telegram.org/bot{self.token}/..."`), the chat is
+    // the author's all the same.
+    $token = /["'][0-9]{8,11}:AA[A-Za-z0-9_\-]{30,40}["']/
+  condition:
+    $token and telegram_api_reference
+}
+
 rule messaging_webhook_reference {
   meta:
     id = "code/webhook-api-reference"
@@ -32,7 +54,7 @@ rule messaging_webhook_reference {
     $slack = "hooks.slack.com/services"
     $telegram = "api.telegram.org/bot"
   condition:
-    any of them and not messaging_webhook_with_token
+    any of them and not messaging_webhook_with_token and not telegram_bot_token_with_api
 }
 
 rule oast_collaborator_domain {

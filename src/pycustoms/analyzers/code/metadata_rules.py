@@ -1,0 +1,251 @@
+"""Findings about who a package says it is, weighed with what its code does.
+
+The package's own name goes through the names engine (its findings keep that
+engine's rule ids; see `_OWN_NAME` for their severity here); its declared
+metadata gives the `meta/` signals of `metadata_signals`. Alone these do not
+block, most do not even warn: honest projects have odd versions, template
+authors and look-alike names. With code that acts on its own (`acting_code`:
+install-time code, or network, processes, dynamic code where nobody asked for
+them, or code the engines flagged) they are how squats and dependency-confusion
+probes look: `meta/suspicious-identity-with-code` warns for one kind of signal
+and blocks for two, or for a name the names engine would warn about itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from pycustoms.analyzers.code.context import ExecContext, installed_path
+from pycustoms.analyzers.code.metadata import PackageMetadata
+from pycustoms.analyzers.code.metadata_signals import (
+    DECLARED_TEST,
+    IMPLAUSIBLE_VERSION,
+    SQUATTED_DEPENDENCY,
+    STDLIB_DEPENDENCY,
+    STEALER_KIT,
+    THROWAWAY_AUTHOR,
+    declared_test,
+    implausible_version,
+    squatted_dependencies,
+    stdlib_dependencies,
+    stealer_kits,
+    throwaway_author,
+)
+from pycustoms.analyzers.names import analyze_name
+from pycustoms.rules import Rule
+from pycustoms.types import Capability, Finding, Severity
+
+if TYPE_CHECKING:
+    from pycustoms.analyzers.code.package_rules import PackageFacts
+
+WITH_CODE = "meta/suspicious-identity-with-code"
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        DECLARED_TEST,
+        Severity.LOW,
+        "Package declares itself a test, proof of concept or placeholder",
+        "Its name, summary or short description says `security test`, `proof of concept`, "
+        "`do not install`, `dependency confusion`, `bug bounty` and the like.",
+    ),
+    Rule(
+        IMPLAUSIBLE_VERSION,
+        Severity.LOW,
+        "Version chosen to outrank real releases",
+        "`99.0.0`, `66.0.3`, `100.0.1`, `9999`: what dependency-confusion squats publish so "
+        "that an installer merging indexes prefers them. Calendar versions pass.",
+    ),
+    Rule(
+        STEALER_KIT,
+        Severity.MEDIUM,
+        "Depends on a credential stealer's usual libraries",
+        "Browser cookie extractors, Discord webhook clients, Roblox account libraries "
+        "(medium); keyboard or screen capture, or pywin32 with a crypto library as used to "
+        "decrypt browser stores (low: honest tools combine them too).",
+    ),
+    Rule(
+        STDLIB_DEPENDENCY,
+        Severity.LOW,
+        "Declares a standard-library module as a dependency",
+        "`sqlite3`, `os`, `subprocess` are not projects; an installer fetches whatever the "
+        "index serves under that name. Popular backports (`dataclasses`, `typing`) pass.",
+    ),
+    Rule(
+        SQUATTED_DEPENDENCY,
+        Severity.MEDIUM,
+        "Depends on a name that imitates a popular project",
+        "Medium when the names engine would block the dependency's name on its own; info "
+        "when it would warn (popular projects adopt young forks whose names read as squats).",
+    ),
+    Rule(
+        THROWAWAY_AUTHOR,
+        Severity.LOW,
+        "Author is a placeholder or a throwaway mailbox",
+        "An example or reserved domain, a disposable mailbox, a bug-bounty platform alias, "
+        "or a template's `Your Name`.",
+    ),
+    Rule(
+        WITH_CODE,
+        Severity.HIGH,
+        "Suspicious identity, and code that acts on its own",
+        "A squatted name or another `meta/` signal, in a package with install-time code, "
+        "network, processes or dynamic code on import, or code findings of medium or more. "
+        "Critical with two or more kinds of signal, or a name the names engine warns about.",
+    ),
+)
+
+# The scan judges a name without upstream facts, and a young honest fork (`httpx2`)
+# reads exactly like a squat; the name gate (check-name, serve, audit) judges names
+# with the index's facts. So here the names engine's finding on the package's own
+# name is at most medium, and one it only reports (medium) is low; a name it would
+# warn about or block gives `WITH_CODE` its weight instead.
+_OWN_NAME = {Severity.CRITICAL: Severity.MEDIUM, Severity.HIGH: Severity.MEDIUM}
+_LOUD_NAME = Severity.HIGH  # the names engine warns about such a name on its own
+_ACTING = (ExecContext.INSTALL, ExecContext.STARTUP, ExecContext.IMPORT, ExecContext.MODULE)
+# Findings about shipped files rather than about what code does.
+_NOT_CODE = frozenset({"code/binary-in-pure-package", "code/disguised-binary"})
+_WHEN = {
+    ExecContext.INSTALL: "at install",
+    ExecContext.STARTUP: "at interpreter start",
+    ExecContext.IMPORT: "on import",
+}
+_RISKY_CAPS = {
+    Capability.NETWORK: "network",
+    Capability.PROCESS: "processes",
+    Capability.DYNAMIC_CODE: "dynamic code",
+    Capability.CREDENTIAL_READ: "credential reads",
+    Capability.PERSISTENCE: "persistence",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """The metadata findings of one package, and the worst the names engine said of its name."""
+
+    findings: tuple[Finding, ...]
+    name_severity: Severity | None = None  # the names engine's own; None: not flagged
+
+    @property
+    def loud_name(self) -> bool:
+        """True if the names engine warns about or blocks the name on its own."""
+        return self.name_severity is not None and self.name_severity >= _LOUD_NAME
+
+    @property
+    def kinds(self) -> list[str]:
+        """The rule ids that count towards `WITH_CODE`.
+
+        Informational findings do not, nor does a name the names engine only
+        reports: plain words (`matrix`) sit one letter from some project.
+        """
+        return sorted(
+            {
+                f.rule
+                for f in self.findings
+                if f.severity >= Severity.LOW and (self.loud_name or f.category != "names")
+            }
+        )
+
+
+def name_findings(meta: PackageMetadata) -> list[Finding]:
+    """The names engine's findings on the declared name (offline: no upstream facts)."""
+    if not meta.name:
+        return []
+    return list(analyze_name(meta.name).findings)
+
+
+def signals(meta: PackageMetadata) -> Signals:
+    """Every metadata signal: the name's squat findings and the `meta/` signals."""
+    on_name = name_findings(meta)
+    scaled = [
+        replace(f, severity=_OWN_NAME.get(f.severity, Severity.LOW), file=meta.source)
+        for f in on_name
+    ]
+    found = (
+        *scaled,
+        *declared_test(meta),
+        *implausible_version(meta),
+        *throwaway_author(meta),
+        *stealer_kits(meta),
+        *stdlib_dependencies(meta),
+        *squatted_dependencies(meta),
+    )
+    return Signals(found, max((f.severity for f in on_name), default=None))
+
+
+def acting_code(facts: PackageFacts, findings: Iterable[Finding]) -> list[str]:
+    """What the package's code does without being asked, in words (empty: nothing that counts).
+
+    Risky capabilities count where code runs unasked: install-time code,
+    start-up hooks and the top-level package `__init__` (what `import pkg`
+    runs). Elsewhere (library modules and subpackages, which run when called
+    on) a capability is what a library is for; there only a code finding of at
+    least medium severity counts. Tests, data and shipped binaries never count.
+    """
+    where = {f.path: f.context for f in facts.files}
+    found: set[str] = set()
+    if any(f.rule == "code/install-time-code" for f in findings):
+        found.add("install-time code")
+    flagged = [f.rule for f in findings if _suspicious(f)]
+    for path, report in facts.reports.items():
+        context = where.get(path, ExecContext.MODULE)
+        unasked = context in (ExecContext.INSTALL, ExecContext.STARTUP) or (
+            context is ExecContext.IMPORT and _top_level_init(installed_path(path, facts.kind))
+        )
+        if unasked:
+            found.update(
+                f"{label} {_WHEN[context]}"
+                for cap, label in _RISKY_CAPS.items()
+                if cap in report.capabilities
+            )
+        if context in _ACTING:
+            flagged += [f.rule for f in report.findings if _suspicious(f)]
+    found.update(f"code flagged {rule}" for rule in sorted(set(flagged))[:3])
+    return sorted(found)
+
+
+def _top_level_init(path: str) -> bool:
+    parts = path.split("/")
+    if parts[0] == "src" and len(parts) == 3:
+        parts = parts[1:]
+    return len(parts) == 2 and parts[1] == "__init__.py"
+
+
+def _suspicious(finding: Finding) -> bool:
+    return (
+        finding.category == "code"
+        and finding.severity >= Severity.MEDIUM
+        and finding.rule not in _NOT_CODE
+    )
+
+
+def combined(meta: PackageMetadata, found: Signals, acting: Sequence[str]) -> list[Finding]:
+    """`WITH_CODE` when the code acts: high for one kind of signal, critical for more.
+
+    Also critical for a name the names engine would warn about or block on its
+    own: such a name with code that acts is how a typosquat looks.
+    """
+    kinds = found.kinds
+    if not kinds or not acting:
+        return []
+    severity = Severity.CRITICAL if len(kinds) >= 2 or found.loud_name else Severity.HIGH
+    return [
+        Finding(
+            WITH_CODE,
+            severity,
+            f"declared identity looks like a squat or a probe ({', '.join(kinds)}) and the "
+            f"code acts: {', '.join(acting)}",
+            meta.source,
+            snippet=meta.name or None,
+        )
+    ]
+
+
+def metadata_findings(facts: PackageFacts, findings: Sequence[Finding]) -> list[Finding]:
+    """Findings from the package's declared metadata, weighed with *findings* of its code."""
+    meta = facts.metadata.declared()
+    found = signals(meta)
+    if not found.findings:
+        return []
+    return [*found.findings, *combined(meta, found, acting_code(facts, findings))]
