@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pycustoms import __version__
 from pycustoms.upstream import ClientOptions, UpstreamClient
 from pycustoms.upstream.cache import HttpCache
+from pycustoms.upstream.client import MIN_BYTES_PER_SECOND, Pace
 from pycustoms.upstream.errors import (
     HashMismatchError,
     NotFoundError,
@@ -146,3 +149,15 @@ def test_fresh_cache_skips_the_index_and_parses_once(
         strict.project_info("demo-pkg")
         strict.project_info("demo-pkg")
     assert len(upstream.requests_to("/pypi/demo-pkg/json")) == 2
+
+
+def test_pace_cuts_a_trickle_but_not_a_body_that_keeps_up() -> None:
+    keeping_up = Pace(0.05)
+    for _ in range(3):
+        time.sleep(0.06)
+        keeping_up.add(10 * MIN_BYTES_PER_SECOND)  # ten seconds' worth every 0.06 s
+    trickle = Pace(0.05)
+    trickle.add(1)
+    time.sleep(0.06)
+    with pytest.raises(httpx.ReadTimeout, match="slower than"):
+        trickle.add(1)

@@ -6,8 +6,11 @@ Everything here blocks; the views call it through threads.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
+import socket
 import ssl
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -23,7 +26,7 @@ from pycustoms.server.storage import BlobWriter
 from pycustoms.types import ProjectName
 from pycustoms.upstream import ClientOptions, ProjectPage, UpstreamClient
 from pycustoms.upstream.cache import HttpCache
-from pycustoms.upstream.client import USER_AGENT
+from pycustoms.upstream.client import USER_AGENT, Pace
 from pycustoms.upstream.errors import UpstreamError
 
 _CHUNK = 1 << 20
@@ -34,10 +37,47 @@ def _local_path(url: str) -> Path:
     return Path(url2pathname(unquote(urlsplit(url).path)))
 
 
+def _response_within(
+    connection: http.client.HTTPConnection, seconds: float
+) -> http.client.HTTPResponse:
+    """`getresponse()`, cut off when the status line and headers take over *seconds*.
+
+    The socket timeout bounds each read only: an upstream that sends its headers a
+    byte at a time (a slowloris) would otherwise hold the download for days.
+    """
+    late = threading.Event()
+
+    def cut() -> None:
+        late.set()
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True  # never holds up the process's exit
+    timer.start()
+    try:
+        response = connection.getresponse()
+    except (OSError, http.client.HTTPException):
+        if not late.is_set():
+            raise
+        response = None
+    finally:
+        timer.cancel()
+    # Checked after a response too: http.client takes a cut in the headers for their end.
+    if response is None or late.is_set():
+        raise TimeoutError(f"no status line and headers within {seconds:g} s")
+    return response
+
+
 def _stream_direct(
     url: str, writer: BlobWriter, cap: int, timeout: float, origins: FileOrigins
 ) -> None:
-    """GET *url* with `http.client` into *writer*, following up to five allowed redirects."""
+    """GET *url* with `http.client` into *writer*, following up to five allowed redirects.
+
+    The body is read as it arrives (`read1`), so that `Pace` sees every read.
+    """
     for _ in range(6):
         origins.check(url)
         parts = urlsplit(url)
@@ -59,20 +99,22 @@ def _stream_direct(
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
+            response = _response_within(connection, timeout)
             if response.status in {301, 302, 303, 307, 308}:
                 url = urljoin(url, response.getheader("location") or "")
                 continue
             if response.status != 200:
                 raise UpstreamError(f"the upstream answered HTTP {response.status} for {url}")
-            buffer = bytearray(_CHUNK)
-            view = memoryview(buffer)
+            pace = Pace(timeout)
             total = 0
-            while count := response.readinto(buffer):
-                total += count
+            while chunk := response.read1(_CHUNK):
+                pace.add(len(chunk))
+                total += len(chunk)
                 if total > cap:
                     raise UpstreamError(f"{url} is larger than the download limit")
-                writer.write(view[:count])  # written at once: no copy of the buffer
+                writer.write(chunk)
+            if response.length:  # http.client reads a cut Content-Length body as complete
+                raise ConnectionError(f"the body ended {response.length} bytes short")
         except (OSError, http.client.HTTPException) as exc:
             raise httpx.TransportError(str(exc)) from exc
         else:
@@ -186,7 +228,9 @@ class UpstreamSource:
             if response.status_code != 200:
                 raise UpstreamError(f"the upstream answered HTTP {response.status_code} for {url}")
             total = 0
-            for chunk in response.iter_bytes(_CHUNK):
+            pace = Pace(self._options.timeout)
+            for chunk in response.iter_bytes():  # as they arrive: the pace sees each read
+                pace.add(len(chunk))
                 total += len(chunk)
                 if total > cap:
                     raise UpstreamError(f"{url} is larger than the download limit")

@@ -158,7 +158,9 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     db = Database(upstream.database()).open()
     store = LocalBlobStore(data / "store", spare_bytes=config.serve.download_spare_mib << 20)
     store.recover()
-    options = ClientOptions(timeout=upstream.timeout, retries=upstream.retries)
+    options = ClientOptions(
+        timeout=upstream.timeout, retries=upstream.retries, same_origin_redirects=True
+    )
     hosts = frozenset(config.serve.files_hosts) if config.serve.files_hosts else None
     source = UpstreamSource(index_url, data / "cache", options, hosts)
     private = PrivateIndex(db)

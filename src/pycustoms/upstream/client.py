@@ -30,6 +30,7 @@ from urllib.request import url2pathname
 import httpx
 
 from pycustoms import __version__
+from pycustoms.redact import redact
 from pycustoms.types import normalize_name
 from pycustoms.upstream.cache import CachedResponse, HttpCache
 from pycustoms.upstream.errors import (
@@ -59,6 +60,11 @@ USER_AGENT = (
     f"pycustoms/{__version__} (supply-chain firewall; "
     f"python/{sys.version_info.major}.{sys.version_info.minor}; httpx/{httpx.__version__})"
 )
+# A body slower than this over a whole `timeout` window is cut off. The timeout
+# bounds each read only, so an upstream that sends a byte every few seconds (a
+# slowloris) would otherwise hold a request for days; 4 KiB/s is far below any
+# link an index is fetched over.
+MIN_BYTES_PER_SECOND = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,9 @@ class ClientOptions:
     max_file_bytes: int = 2 * 1024**3
     # Seconds a cached page or document is used without revalidation; 0 always asks.
     max_age: float = 0.0
+    # Refuse a redirect that leaves the index's origin (scheme, host, port). The firewall
+    # sets it: a hostile index must not turn the server into a client of internal hosts.
+    same_origin_redirects: bool = False
 
 
 def api_root(index_url: str) -> str | None:
@@ -82,6 +91,33 @@ def api_root(index_url: str) -> str | None:
     if not trimmed.endswith("/simple") or not index_url.startswith(("http://", "https://")):
         return None
     return trimmed[: -len("/simple")]
+
+
+class Pace:
+    """Counts a body's bytes as they arrive; raises once a window passes below the floor.
+
+    `add` raises `httpx.ReadTimeout` when fewer than `MIN_BYTES_PER_SECOND` arrived
+    on average over the last *window* seconds (the client's timeout).
+    """
+
+    def __init__(self, window: float) -> None:
+        self._window = window
+        self._since = time.monotonic()
+        self._count = 0
+
+    def add(self, count: int) -> None:
+        """Count *count* more bytes; raise if the window that just closed was too slow."""
+        self._count += count
+        elapsed = time.monotonic() - self._since
+        if elapsed < self._window:
+            return
+        if self._count < MIN_BYTES_PER_SECOND * elapsed:
+            raise httpx.ReadTimeout(
+                f"the body arrived at {self._count / elapsed:.0f} bytes/s over {elapsed:.1f} s, "
+                f"slower than {MIN_BYTES_PER_SECOND} bytes/s; cut off"
+            )
+        self._since += elapsed
+        self._count = 0
 
 
 class UpstreamClient:
@@ -113,7 +149,21 @@ class UpstreamClient:
             ),
             follow_redirects=True,
             transport=transport,
+            event_hooks={"response": [self._check_redirect]},
         )
+
+    def _check_redirect(self, response: httpx.Response) -> None:
+        """Refuse (when asked) a redirect to another origin before it is followed."""
+        location = response.headers.get("location")
+        if not (self.options.same_origin_redirects and response.is_redirect and location):
+            return
+        target = response.request.url.join(location)
+        home = httpx.URL(self.index_url)
+        if (target.scheme, target.host, target.port) != (home.scheme, home.host, home.port):
+            raise UpstreamError(
+                f"the index redirected {redact(str(response.request.url))} to another origin "
+                f"({redact(str(target))}); refused"
+            )
 
     def __enter__(self) -> UpstreamClient:
         return self
@@ -293,7 +343,9 @@ class UpstreamClient:
             digest = hashlib.sha256()
             with self._http.stream("GET", file.url) as response, partial.open("wb") as out:
                 _raise_for_status(response, file.url, file.filename)
-                for chunk in response.iter_bytes(1 << 16):
+                pace = Pace(self.options.timeout)
+                for chunk in response.iter_bytes():  # as they arrive: the pace sees each read
+                    pace.add(len(chunk))
                     total += len(chunk)
                     if total > self.options.max_file_bytes:
                         raise UpstreamError(f"{file.filename} is larger than the download limit")
@@ -358,7 +410,9 @@ class UpstreamClient:
                 _raise_for_status(response, url, what)
                 chunks: list[bytes] = []
                 size = 0
-                for chunk in response.iter_bytes(1 << 16):
+                pace = Pace(self.options.timeout)
+                for chunk in response.iter_bytes():  # as they arrive: the pace sees each read
+                    pace.add(len(chunk))
                     size += len(chunk)
                     if size > limit:
                         raise IndexFormatError(f"{url} is larger than {limit} bytes; refused")

@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pycustoms import __version__
 from pycustoms.server.console import problems
@@ -47,7 +49,38 @@ def build_app(console: Console) -> FastAPI:
     def console_root() -> RedirectResponse:
         return RedirectResponse("/console/", status_code=308)
 
+    app.add_middleware(_Hardened)
     return app
+
+
+class _Hardened:
+    """Every answer of the console and API, errors and redirects included, carries the
+    security headers (pages set theirs; a 401 problem or a 404 from the router did not)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in _SECURITY_HEADERS:
+                    headers.setdefault(key, value)
+            await send(message)
+
+        await self.app(scope, receive, hardened)
+
+
+_SECURITY_HEADERS = (
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "same-origin"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+)
 
 
 __all__ = ["Console", "build_app"]
