@@ -180,9 +180,9 @@ def test_fix_hashes_unreadable_and_unknown(
     req.write_text(original)
     assert main(["audit", "--fix-hashes", str(req), *index]) == 3
     assert req.read_text() == original
-    err = capsys.readouterr().err
-    assert "no files for this version" in err
-    assert "no project nowhere" in err
+    out = capsys.readouterr().out  # what it did is the command's data
+    assert "no files for this version" in out
+    assert "no project nowhere" in out
 
 
 def test_help_names_every_variable() -> None:
@@ -194,3 +194,43 @@ def test_help_names_every_variable() -> None:
         if not action.option_strings or action.dest in {"help", "verbose"}:
             continue
         assert re.search(r"\[env: PYCUSTOMS_[A-Z_]+\]", action.help or ""), action.option_strings
+
+
+def test_fix_hashes_of_several_files_honours_format(
+    env: Path, fake_upstream: FakeUpstream, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = fake_upstream.add_release("demo", "1.3", uploaded=OLD)
+    calm = fake_upstream.add_release("calm", "2.0", uploaded=OLD)
+    first, second = env / "a.txt", env / "requirements" / "b.txt"
+    second.parent.mkdir()
+    first.write_text("demo==1.3\n")
+    second.write_text("calm==2.0\nnowhere==1.0\n")
+    index = ["--index-url", fake_upstream.url]
+    code = main(["audit", "--fix-hashes", str(first), str(second), "--format", "json", *index])
+    assert code == 3  # nowhere==1.0 got no hashes
+    out = capsys.readouterr().out
+    document = json.loads(out)
+    by_path = {f["path"]: f for f in document["files"]}
+    assert by_path[str(first)]["fixed"] == ["demo==1.3"]
+    assert by_path[str(second)]["fixed"] == ["calm==2.0"]
+    assert "no project nowhere" in by_path[str(second)]["missing"][0]
+    for path, files in ((first, demo), (second, calm)):
+        for item in files:
+            assert f"--hash=sha256:{item.sha256}" in path.read_text()
+    # The positional form means the same; a fixed file is left alone the second time.
+    assert main(["audit", str(first), "--fix-hashes", "--format", "json", *index]) == 0
+    assert json.loads(capsys.readouterr().out)["files"][0]["fixed"] == []
+
+
+def test_fix_hashes_refuses_what_it_cannot_do(
+    env: Path, fake_upstream: FakeUpstream, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = env / "requirements.txt"
+    req.write_text("demo==1.3\n")
+    index = ["--index-url", fake_upstream.url]
+    assert main(["audit", "--fix-hashes", str(req), "--format", "sarif", *index]) == 2
+    assert "--format" in capsys.readouterr().err
+    assert main(["audit", "--fix-hashes", "--env", *index]) == 2
+    assert "--env" in capsys.readouterr().err
+    assert main(["audit", "--fix-hashes", *index]) == 2
+    assert req.read_text() == "demo==1.3\n"

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from pycustoms.audit.inputs import detect, read_input
 from pycustoms.audit.model import Dependency, DependencyKind, InputFormat
-from pycustoms.errors import TargetError
+from pycustoms.cli import build_parser, main
+from pycustoms.errors import TargetError, UsageError
 
 DATA = Path(__file__).parent / "data"
 
@@ -84,3 +86,47 @@ def test_environment(tmp_path: Path) -> None:
         "audit/pth-executes-code",
         "audit/unowned-startup-file",
     } <= rules
+
+
+@pytest.mark.parametrize("name", ["requirements/runtime.txt", "req-hand.txt", "deps/dev.in"])
+def test_any_txt_or_in_that_parses_as_requirements(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# hand-written\nsix==1.16.0 --hash=sha256:{'ab' * 32}\nattrs>=23\n")
+    result = read_input(path)
+    assert result.format is InputFormat.REQUIREMENTS
+    assert [d.name for d in result.dependencies] == ["six", "attrs"]
+
+
+def test_text_that_is_not_requirements_names_the_problem_and_real_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Remember to buy milk!\n")
+    with pytest.raises(UsageError) as info:
+        read_input(notes)
+    message = str(info.value)
+    assert "notes.txt:1" in message  # why it is not a requirements file
+    assert "--input-format (requirements, " in message
+    assert "--input-format environment" not in message
+    assert "--env" in message
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing here\n")
+    with pytest.raises(UsageError, match="no requirement"):
+        read_input(empty)
+    unknown = tmp_path / "deps.cfg"
+    unknown.write_text("six==1.16.0\n")
+    with pytest.raises(TargetError, match="does not exist"):
+        read_input(tmp_path / "gone.lock")
+    assert main(["audit", str(unknown), "--no-index"]) == 2
+    err = capsys.readouterr().err
+    assert "--input-format" in err
+    # The hint names only choices the option has.
+    parser = build_parser("audit")
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert isinstance(sub.choices, dict)
+    [option] = [a for a in sub.choices["audit"]._actions if a.dest == "input_format"]
+    assert option.choices is not None
+    named = re.search(r"--input-format \(([^)]*)\)", err)
+    assert named is not None
+    assert set(named.group(1).split(", ")) == set(option.choices)

@@ -229,3 +229,27 @@ def test_snapshot_recorded_only_when_something_changed(
     with sqlite3.connect(tmp_path / "data" / "pycustoms.db") as db:
         rows = db.execute("SELECT owners FROM project_snapshots ORDER BY id").fetchall()
     assert [json.loads(r[0]) for r in rows] == [["savoirfairelinux"], ["mallory"]]
+
+
+@pytest.mark.parametrize(
+    ("requirement", "is_range"),
+    [("six>=1", True), ("six~=1.16", True), ("six!=1.0", True), ("six==1.*", True),
+     ("six>1,<2", True), ("six===1.0", False), ("six[extra]==1.0", False),
+     ("six; python_version>'3'", False), ("six==not-a-version", False)],
+)  # fmt: skip
+def test_ranges_and_other_forms_are_refused_without_asking_the_index(
+    requirement: str,
+    is_range: bool,
+    fake_upstream: FakeUpstream,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["inspect", requirement, "--index-url", fake_upstream.url,
+                 "--data-dir", str(tmp_path / "data")])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "NAME or NAME==VERSION" in err
+    assert requirement in err
+    assert ("ranges are not supported" in err) is is_range
+    assert fake_upstream.requests == []
+    assert not (tmp_path / "data").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -19,6 +20,7 @@ UNPINNED = "audit/unpinned"
 MISSING_HASHES = "audit/missing-hashes"
 NOT_FROM_INDEX = "audit/not-from-index"
 HASH_NOT_ON_INDEX = "audit/hash-not-on-index"
+UNUSABLE_HASH = "audit/unusable-hash"
 VERSION_NOT_ON_INDEX = "audit/version-not-on-index"
 EXTRA_INDEX_CONFUSION = "audit/extra-index-confusion"
 LICENSE_DENIED = "audit/license-denied"
@@ -46,9 +48,17 @@ RULES = (
     ),
     Rule(
         HASH_NOT_ON_INDEX,
-        Severity.HIGH,
+        Severity.CRITICAL,
         "A locked hash matches no file the index has",
-        "The file was replaced, the lock was edited, or it came from another index.",
+        "The file was replaced, the lock was edited, or it came from another index; "
+        "pip --require-hashes refuses a file whose hash is not locked.",
+    ),
+    Rule(
+        UNUSABLE_HASH,
+        Severity.CRITICAL,
+        "A locked hash pins nothing",
+        "md5 and sha1 collisions are made at will, and pip refuses them in --hash; a "
+        "digest of the wrong length matches no file.",
     ),
     Rule(
         VERSION_NOT_ON_INDEX,
@@ -74,11 +84,17 @@ RULES = (
     Rule(BLOCKED_FILE, Severity.CRITICAL, "A locked file was blocked by the scanner"),
 )
 _LOCKS = frozenset(InputFormat) - {InputFormat.PYPROJECT, InputFormat.ENVIRONMENT}
+# The algorithms pip accepts in `--hash`, with the length of their hex digests.
+HEX_DIGITS = {"sha256": 64, "sha384": 96, "sha512": 128}
+# Algorithms whose collisions are cheap: such a hash pins nothing, in any format.
+_BROKEN = frozenset({"md5", "sha1"})
+_HEX = re.compile(r"^[0-9a-f]+$")
 
 
 def pin_findings(dep: Dependency, fmt: InputFormat) -> list[Finding]:
-    """Ranges, missing hashes and dependencies that bypass the index."""
+    """Ranges, missing or unusable hashes, and dependencies that bypass the index."""
     where = {"file": dep.source, "line": dep.line, "snippet": dep.display_name}
+    unusable = unusable_hashes(dep, fmt)
     if dep.kind is not DependencyKind.REGISTRY:
         local = dep.kind in {DependencyKind.EDITABLE, DependencyKind.DIRECTORY}
         return [
@@ -88,7 +104,8 @@ def pin_findings(dep: Dependency, fmt: InputFormat) -> list[Finding]:
                 f"{dep.display_name} is a {dep.kind.value} requirement ({dep.url}); "
                 "it is not checked against the index",
                 **where,  # type: ignore[arg-type]
-            )
+            ),
+            *unusable,
         ]
     if fmt is InputFormat.ENVIRONMENT:
         return []
@@ -101,7 +118,8 @@ def pin_findings(dep: Dependency, fmt: InputFormat) -> list[Finding]:
                 f"{dep.display_name} {dep.specifier or '(any version)'} is a range: lock it "
                 "to one version with hashes",
                 **where,  # type: ignore[arg-type]
-            )
+            ),
+            *unusable,
         ]
     if fmt in _LOCKS and not dep.all_hashes():
         return [
@@ -113,35 +131,134 @@ def pin_findings(dep: Dependency, fmt: InputFormat) -> list[Finding]:
                 **where,  # type: ignore[arg-type]
             )
         ]
-    return []
+    return unusable
 
 
-def hash_findings(dep: Dependency, index_files: Sequence[IndexFile] | None) -> list[Finding]:
-    """Locked hashes the index does not know for this version (`None`: version not listed)."""
+def _hash_problem(value: str, fmt: InputFormat) -> str | None:
+    """Why the locked `algorithm:hex` *value* pins nothing, or `None` when it is usable."""
+    algorithm, _, digest = value.partition(":")
+    if algorithm in _BROKEN:
+        return (
+            f"{algorithm} pins nothing: a file with the same {algorithm} can be made at will, "
+            "and pip refuses it (--hash takes sha256, sha384 or sha512)"
+        )
+    expected = HEX_DIGITS.get(algorithm)
+    if expected is None:
+        # Lock formats may carry other strong algorithms for other installers;
+        # pip refuses the whole requirements file.
+        if fmt is InputFormat.REQUIREMENTS:
+            return f"pip refuses --hash={algorithm} (it takes sha256, sha384 or sha512)"
+        return None
+    if len(digest) != expected or not _HEX.match(digest):
+        return (
+            f"{value[:24]} is not a {algorithm} digest ({expected} hex digits): it matches "
+            "no file, so pip --require-hashes refuses every one"
+        )
+    return None
+
+
+def unusable_hashes(dep: Dependency, fmt: InputFormat) -> list[Finding]:
+    """One finding per locked hash that pins nothing (a broken algorithm, a malformed digest)."""
+    found: list[Finding] = []
+    for value in sorted(dep.all_hashes()):
+        problem = _hash_problem(value, fmt)
+        if problem is not None:
+            found.append(
+                Finding(
+                    UNUSABLE_HASH,
+                    Severity.CRITICAL,
+                    f"{dep.display_name} {dep.version or dep.specifier or ''}".rstrip()
+                    + f": {problem}; lock sha256 hashes (`pycustoms audit --fix-hashes`)",
+                    file=dep.source,
+                    line=dep.line,
+                    snippet=value,
+                )
+            )
+    return found
+
+
+def hash_findings(
+    dep: Dependency, index_files: Sequence[IndexFile] | None
+) -> tuple[list[Finding], list[str]]:
+    """Locked hashes the index does not list for this version (or for the file a lock names).
+
+    Returns the findings and the hashes that could not be compared (`unverified`:
+    the index publishes no digest of that algorithm for some file). `None` or no
+    files: the version is not listed.
+    """
     where = {"file": dep.source, "line": dep.line}
-    if index_files is None or not index_files:
+    pin = f"{dep.display_name} {dep.version}"
+    if not index_files:
         return [
             Finding(
                 VERSION_NOT_ON_INDEX,
                 Severity.HIGH,
-                f"{dep.display_name} {dep.version} is not on the index",
+                f"{pin} is not on the index",
                 snippet=dep.display_name,
                 **where,  # type: ignore[arg-type]
             )
+        ], []
+    published = [{k.lower(): v.lower() for k, v in f.hashes.items()} for f in index_files]
+    by_name = dict(zip((f.filename for f in index_files), published, strict=True))
+    findings: list[Finding] = []
+    compared: set[str] = set()
+    for locked in dep.files:
+        own = by_name.get(locked.filename or "")
+        if own is None:
+            continue  # a file the index does not name: compared with every file below
+        for algorithm, digest in sorted(locked.hashes.items()):
+            value = f"{algorithm.lower()}:{digest.lower()}"
+            theirs = own.get(algorithm.lower())
+            if theirs is None:
+                continue
+            compared.add(value)
+            if theirs != digest.lower():
+                findings.append(
+                    Finding(
+                        HASH_NOT_ON_INDEX,
+                        Severity.CRITICAL,
+                        f"{pin}: the lock records {value[:19]}... for {locked.filename}, the "
+                        f"index publishes {algorithm.lower()}:{theirs[:12]}... (the file was "
+                        "replaced upstream, or the lock was edited)",
+                        snippet=value,
+                        **where,  # type: ignore[arg-type]
+                    )
+                )
+    known = {f"{k}:{v}" for hashes in published for k, v in hashes.items()}
+    unknown: list[str] = []
+    unverified: list[str] = []
+    for value in sorted(dep.all_hashes() - compared):
+        algorithm = value.partition(":")[0]
+        if algorithm not in HEX_DIGITS or value in known:
+            continue  # unusable algorithms are `pin_findings`' business
+        silent = [
+            f.filename for f, h in zip(index_files, published, strict=True) if algorithm not in h
         ]
-    known = {f"sha256:{f.sha256}" for f in index_files if f.sha256}
-    return [
+        if silent:
+            unverified.append(
+                f"index: no {algorithm} published for {', '.join(silent)}; locked "
+                f"{value[:19]}... not compared"
+            )
+        else:
+            unknown.append(value)
+    matched = bool(dep.all_hashes() & known)
+    consequence = (
+        "it is a file removed upstream, one from another index, or an edited lock"
+        if matched
+        else "pip --require-hashes would refuse every file of this version"
+    )
+    findings += [
         Finding(
             HASH_NOT_ON_INDEX,
-            Severity.HIGH,
-            f"{dep.display_name} {dep.version}: locked {value[:19]}... matches no file "
-            "the index has for this version",
+            Severity.CRITICAL,
+            f"{pin}: locked {value[:19]}... matches no file the index has for this version; "
+            + consequence,
             snippet=value,
             **where,  # type: ignore[arg-type]
         )
-        for value in sorted(dep.all_hashes())
-        if value.startswith("sha256:") and value not in known
+        for value in unknown
     ]
+    return findings, unverified
 
 
 def license_findings(

@@ -8,9 +8,10 @@ as it was (line endings included).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -30,6 +31,39 @@ class FixResult:
     fixed: tuple[str, ...]
     blocked: tuple[str, ...]
     missing: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileFix:
+    """The outcome for one file of `fix_files`: its result, or why it was not touched."""
+
+    path: Path
+    result: FixResult | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--format json` entry of this file."""
+        result = self.result or FixResult((), (), ())
+        return {
+            "path": str(self.path),
+            "fixed": list(result.fixed),
+            "blocked": list(result.blocked),
+            "missing": list(result.missing),
+            "error": self.error,
+        }
+
+
+def fix_files(
+    paths: Sequence[Path], client: UpstreamClient, scanner: Callable[[IndexFile], ScanResult]
+) -> list[FileFix]:
+    """`fix_hashes` on each of *paths*; a file that cannot be read is left alone and said so."""
+    done: list[FileFix] = []
+    for path in paths:
+        try:
+            done.append(FileFix(path, fix_hashes(path, client, scanner)))
+        except TargetError as exc:
+            done.append(FileFix(path, error=str(exc)))
+    return done
 
 
 def fix_hashes(

@@ -74,11 +74,11 @@ class IndexChecker:
             return IndexOutcome(unverified=(f"index: {dep.version!r} is not a PEP 440 version",))
         grouped = page.files_by_version()
         files = grouped.get(version)
-        findings = hash_findings(dep, files)
+        findings, unverified = hash_findings(dep, files)
         try:
             info = self.client.project_info(dep.name)
         except PycustomsError as exc:
-            return IndexOutcome(tuple(findings), (f"index JSON API: {exc}",))
+            return IndexOutcome(tuple(findings), (*unverified, f"index JSON API: {exc}"))
         names = analyze_name(
             dep.name,
             facts=facts_from_index(page, info),
@@ -95,7 +95,6 @@ class IndexChecker:
                 self.client, dep.name, dep.version, files, self.now
             )
             findings += _located(continuity, dep)
-        unverified: list[str] = []
         if self.scanner is not None and files:
             scanned, failed = self._deep(dep, files)
             findings += scanned

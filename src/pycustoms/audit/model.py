@@ -5,8 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pycustoms.types import Finding, ProjectName, Verdict
+
+if TYPE_CHECKING:
+    from pycustoms.vulns.interface import SourceStatus
 
 
 class InputFormat(enum.StrEnum):
@@ -20,6 +24,10 @@ class InputFormat(enum.StrEnum):
     PDM = "pdm-lock"
     PYPROJECT = "pyproject"
     ENVIRONMENT = "environment"
+
+
+# The formats of files (`--input-format` choices); environments come with `--env`.
+FILE_FORMATS = tuple(f for f in InputFormat if f is not InputFormat.ENVIRONMENT)
 
 
 class DependencyKind(enum.StrEnum):
@@ -172,6 +180,11 @@ class AuditReport:
     input_verdicts: tuple[tuple[str, Verdict], ...] = ()
     sources: tuple[str, ...] = ()
     allow_unverified: bool = False
+    # Coverage and age of the sources that keep a local copy (the offline database).
+    source_status: tuple[SourceStatus, ...] = ()
+    # The local database read for advisories and publisher history (its file for
+    # SQLite), `None` when the audit read none.
+    database: str | None = None
 
     @property
     def unverified(self) -> list[DependencyResult]:

@@ -36,6 +36,8 @@ class AuditOptions:
     allow_unverified: bool = False
     today: date | None = None
     config_source: str = "configuration"
+    # The local database the audit read (shown in every report), `None` when none.
+    database: str | None = None
 
 
 def _lookup(
@@ -47,9 +49,10 @@ def _lookup(
     for source in sources:
         answer = source.query(queries)
         for query in queries:
+            # Both at once: records known to affect it, from an incomplete answer.
             if query in answer.found:
                 found[query] += [to_advisory(r) for r in answer.found[query]]
-            else:
+            if query in answer.failed or query not in answer.found:
                 reason = answer.failed.get(query, "no answer")
                 failed.setdefault(query, []).append(f"{source.name}: {reason}")
     return {q: merge(a) for q, a in found.items()}, failed
@@ -135,6 +138,8 @@ def run_audit(
         input_verdicts=tuple(input_verdicts),
         sources=tuple(s.name for s in sources),
         allow_unverified=options.allow_unverified,
+        database=options.database,
+        source_status=tuple(status for s in sources if (status := s.status()) is not None),
     )
 
 

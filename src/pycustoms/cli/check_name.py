@@ -69,7 +69,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Exit 0 clean, 1 a verdict reached --fail-on, 2 usage error, 3 could not complete."
         ),
     )
-    parser.add_argument("names", nargs="*", metavar="NAME", help="project names to check")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="project names to check (with --from-files: requirements files to read)",
+    )
+    parser.add_argument(
+        "--from-files",
+        action="store_true",
+        default=env_flag("CHECK_NAME_FROM_FILES"),
+        help=env_help(
+            "read every argument as a requirements file and check the names (and index "
+            "options) in it, as -r does for one file; for tools that append file names, "
+            "such as pre-commit",
+            "CHECK_NAME_FROM_FILES",
+        ),
+    )
     parser.add_argument(
         "-r",
         "--requirement",
@@ -267,10 +283,15 @@ def render_human(
 def run(args: argparse.Namespace) -> int:
     """Check the names, print the report, return the exit code."""
     policy = load_policy(args)
-    names = list(args.names)
+    names: list[str] = []
+    files = list(args.requirement)
+    if args.from_files:
+        files += [Path(p) for p in args.names]
+    else:
+        names += args.names
     index_verdicts: list[Verdict] = []
     trusted: list[str] | None = None
-    for path in args.requirement:
+    for path in files:
         text = _read(path)
         names += names_from_requirements(text)
         for option in index_options_from_requirements(text, str(path)):
@@ -282,7 +303,11 @@ def run(args: argparse.Namespace) -> int:
             for finding in verdict.findings:
                 stderr().print(f"{option.source}:{option.line}: {finding.message}")
     if not names:
-        raise UsageError("no names to check: give NAME arguments or -r FILE")
+        if files:
+            # Nothing judged is not a pass: a hook must not go green on files it misread.
+            shown = ", ".join(str(p) for p in files)
+            raise UsageError(f"no project names found in {shown}; is it a requirements file?")
+        raise UsageError("no names to check: give NAME arguments, -r FILE or --from-files FILE")
     invalid = [n for n in names if not is_valid_name(n)]
     if invalid:
         raise UsageError(f"not valid project names: {', '.join(map(repr, invalid))}")

@@ -22,7 +22,9 @@ from pycustoms.cli.common import (
     open_output,
     upstream_settings,
 )
+from pycustoms.cli.readers import database_label
 from pycustoms.errors import PycustomsError, UsageError
+from pycustoms.redact import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -78,6 +80,7 @@ def _remote(args: argparse.Namespace) -> dict[str, Any]:
     if response.status_code != 200:
         raise PycustomsError(f"the server answered HTTP {response.status_code}: {response.text}")
     doc: dict[str, Any] = response.json()
+    doc["read_from"] = {"server": redact(args.server)}
     return doc
 
 
@@ -102,14 +105,19 @@ def _local(args: argparse.Namespace) -> dict[str, Any]:
     specs = [parse_spec(s, args.since, args.until) for s in args.specs]
     loaded = load_config(config_file=args.config)
     settings = upstream_settings(args, loaded.raw)
-    store = store_of(settings.data_path())
+    # Only a store the server made is read: opening one creates its folders, and a
+    # reading command must leave a data directory as it found it.
+    folder = settings.data_path() / "store"
+    store = store_of(settings.data_path()) if folder.is_dir() else None
 
     def findings_of(sha: str, filename: str) -> Any:
-        blob = store.path(sha)
+        blob = None if store is None else store.path(sha)
         return None if blob is None else scan_blob(blob, filename, loaded.policy).verdict.findings
 
     with open_database(settings, must_exist=True) as db:
-        return to_dict(incident_report(db, specs, findings_of))
+        doc = to_dict(incident_report(db, specs, findings_of))
+    doc["read_from"] = {"database": database_label(settings.database())}
+    return doc
 
 
 def run(args: argparse.Namespace) -> int:

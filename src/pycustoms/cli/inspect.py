@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -77,15 +78,37 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _split(requirement: str) -> tuple[str, str | None]:
-    name, sep, version = requirement.partition("==")
-    if not name.strip() or (sep and not version.strip()):
-        raise UsageError(f"{requirement!r} is not NAME or NAME==VERSION")
-    if sep:
-        from packaging.version import Version  # noqa: PLC0415 - see the module docstring
+# A project name as PEP 508 spells it; anything else (extras, markers, URLs) is refused.
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_RANGE_OPERATORS = ("<", ">", "~=", "!=", ",")
+_FORMS = "pass NAME or NAME==VERSION (NAME alone: the release `pip install NAME` gets today)"
 
-        Version(version.strip())  # raises InvalidVersion, reported below
-    return name.strip(), version.strip() or None
+
+def _split(requirement: str) -> tuple[str, str | None]:
+    """NAME and VERSION of *requirement*; a range or any other form is a usage error.
+
+    Checked before anything is asked of the index: a range sent as a project
+    name comes back as a confusing 404.
+    """
+    text = requirement.strip()
+    name, sep, version = text.partition("==")
+    name, version = name.strip(), version.strip()
+    ranged = any(op in text for op in _RANGE_OPERATORS) or "*" in version
+    if ranged and _NAME.match(re.split(r"[<>~!=,\s]", text, maxsplit=1)[0]):
+        raise UsageError(
+            f"{requirement!r}: version ranges are not supported; inspect judges one "
+            f"release: {_FORMS}"
+        )
+    if not _NAME.match(name) or (sep and not version) or version.startswith("="):
+        raise UsageError(f"{requirement!r} is not a project name or a pinned release; {_FORMS}")
+    if sep:
+        from packaging.version import InvalidVersion, Version  # noqa: PLC0415 - see the docstring
+
+        try:
+            Version(version)
+        except InvalidVersion:
+            raise UsageError(f"{requirement!r}: {version!r} is not a version; {_FORMS}") from None
+    return name, version or None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,10 +118,7 @@ def run(args: argparse.Namespace) -> int:
     from pycustoms.policy import fails  # noqa: PLC0415
     from pycustoms.upstream.inspection import inspect_release  # noqa: PLC0415
 
-    try:
-        name, version = _split(args.requirement)
-    except ValueError as exc:
-        raise UsageError(f"{args.requirement!r}: {exc}") from None
+    name, version = _split(args.requirement)
     policy = load_policy(args)
     raw = load_config(config_file=args.config).raw
     release_policy = load_release_policy(raw, os.environ, {"cooldown": args.cooldown})

@@ -66,6 +66,13 @@ def to_markdown(report: IncidentReport) -> str:
     return markdown_of(to_dict(report))
 
 
+def _read_from(where: dict[str, str]) -> str:
+    """Which database or server the report came from (added by the CLI)."""
+    if "server" in where:
+        return f"Asked the server at {where['server']}."
+    return f"Read from the database at {where['database']}."
+
+
 def markdown_of(doc: dict[str, Any]) -> str:
     """Markdown from the JSON document (`to_dict`, or the API's answer)."""
     specs = ", ".join(f"`{s}`" for s in doc["specs"])
@@ -74,6 +81,9 @@ def markdown_of(doc: dict[str, Any]) -> str:
         "",
         f"{doc['environment_count']} environment(s) affected; generated {doc['generated_at']}.",
         "",
+    ]
+    lines += [_read_from(doc["read_from"]), ""] if doc.get("read_from") else []
+    lines += [
         "## Rotation checklist",
         "",
     ]

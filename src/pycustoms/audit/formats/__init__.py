@@ -9,9 +9,14 @@ from pycustoms.audit.model import AuditReport
 
 FORMATS = ("human", "json", "sarif", "cyclonedx-json", "markdown")
 _MODULES = {"cyclonedx-json": "cyclonedx"}
+# Formats that shorten what repeats unless asked not to (`-v`); the others keep all.
+_SHORTENED = frozenset({"human"})
 
 
-def render(fmt: str, report: AuditReport, out: IO[str]) -> None:
+def render(fmt: str, report: AuditReport, out: IO[str], *, verbose: bool = False) -> None:
     """Write *report* to *out* in format *fmt* (one of `FORMATS`)."""
     module = importlib.import_module(f"pycustoms.audit.formats.{_MODULES.get(fmt, fmt)}")
-    module.render(report, out)
+    if fmt in _SHORTENED:
+        module.render(report, out, verbose=verbose)
+    else:
+        module.render(report, out)

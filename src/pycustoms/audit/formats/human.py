@@ -6,8 +6,10 @@ from typing import IO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from pycustoms.audit.model import AuditReport
+from pycustoms.audit.formats.grouping import GROUP_AT, listed, rows_and_groups, shape
+from pycustoms.audit.model import AuditReport, Dependency, DependencyResult
 from pycustoms.types import Severity
 
 _STYLE = {
@@ -19,44 +21,46 @@ _STYLE = {
 }
 
 
-def render(report: AuditReport, out: IO[str]) -> None:
-    """A table per severity (most severe first) and the unverified list."""
+def render(report: AuditReport, out: IO[str], *, verbose: bool = False) -> None:
+    """A table per severity (most severe first), then what was not checked.
+
+    Repeated findings of one rule are one line each (see `grouping`); *verbose*
+    lists every dependency of such a line.
+    """
     console = Console(file=out, highlight=False, soft_wrap=True)
     console.print(
         f"[bold]pycustoms audit[/bold]: {len(report.results)} dependencies from "
         f"{', '.join(i.path for i in report.inputs)}; vulnerability sources: "
         f"{', '.join(report.sources) or 'none'}"
     )
-    by_severity: dict[Severity, list[tuple[str, str, str, str]]] = {}
-    for r in report.results:
-        d = r.dependency
-        for f in r.verdict.findings:
-            fix = next((", ".join(a.fixed) for a in r.advisories if a.snippet_match(f)), "")
-            version = d.version or d.specifier or ""
-            by_severity.setdefault(f.severity, []).append(
-                (f"{d.name} {version}", f.rule, f.message, fix)
-            )
-    for path, verdict in report.input_verdicts:
-        for f in verdict.findings:
-            where = f"{path}:{f.line}" if f.line else path
-            by_severity.setdefault(f.severity, []).append((where, f.rule, f.message, ""))
-    for severity in sorted(by_severity, reverse=True):
+    if report.database is not None:
+        console.print(f"database: {report.database}", markup=False)
+    for status in report.source_status:
+        console.print(status.describe(), style="yellow" if status.stale else None, markup=False)
+    rows, groups = rows_and_groups(report)
+    for severity in sorted({r.severity for r in rows} | {g.severity for g in groups}, reverse=True):
         style = _STYLE[severity]
-        table = Table(
-            "package", "rule", "finding", "fixed in", title=f"[{style}]{severity.label}[/{style}]"
-        )
-        for row in by_severity[severity]:
-            table.add_row(*row)
-        console.print(table)
-    if not by_severity:
+        console.print(Text(severity.label, style=style))
+        singles = [r for r in rows if r.severity is severity]
+        if singles:
+            table = Table("package", "rule", "finding", "fixed in")
+            for row in singles:
+                # Text, not markup: names and messages may hold brackets (extras).
+                table.add_row(*(Text(v) for v in (row.where, row.rule, row.message, row.fixed)))
+            console.print(table)
+        for group in (g for g in groups if g.severity is severity):
+            fixed = f" (fixed in {group.fixed})" if group.fixed else ""
+            console.print(
+                f"{group.rule}, {len(group.dependencies)} dependencies: {group.message}{fixed}",
+                markup=False,
+            )
+            console.print(f"  {group.names(verbose=verbose)}", markup=False)
+    if not rows and not groups:
         console.print("[green]no findings[/green]")
     if report.unverified:
         label = "unverified (allowed)" if report.allow_unverified else "NOT CHECKED"
         console.print(f"[bold red]{label}[/bold red]: {len(report.unverified)} dependencies")
-        for r in report.unverified:
-            console.print(
-                f"  {r.dependency.name} {r.dependency.version or ''}: {'; '.join(r.unverified)}"
-            )
+        _by_reason(console, report.unverified, verbose=verbose)
     if report.undetermined:
         console.print(
             f"[bold yellow]not determined[/bold yellow]: {len(report.undetermined)} dependencies "
@@ -65,4 +69,26 @@ def render(report: AuditReport, out: IO[str]) -> None:
         )
         for r in report.undetermined:
             d = r.dependency
-            console.print(f"  {d.name} {d.specifier or d.url or ''}: {'; '.join(r.undetermined)}")
+            console.print(
+                f"  {d.name} {d.specifier or d.url or ''}: {'; '.join(r.undetermined)}",
+                markup=False,
+            )
+
+
+def _pin(dep: Dependency) -> str:
+    return f"{dep.name} {dep.version or ''}".rstrip()
+
+
+def _by_reason(console: Console, results: list[DependencyResult], *, verbose: bool) -> None:
+    """One line per dependency, or one per reason when several share it (names taken out)."""
+    shared: dict[tuple[str, ...], list[DependencyResult]] = {}
+    for r in results:
+        shared.setdefault(tuple(shape(u, r.dependency) for u in r.unverified), []).append(r)
+    for reasons, members in shared.items():
+        if len(members) >= GROUP_AT:
+            console.print(f"  {len(members)} dependencies: {'; '.join(reasons)}", markup=False)
+            pins = [_pin(r.dependency) for r in members]
+            console.print(f"    {listed(pins, verbose=verbose)}", markup=False)
+        else:
+            for r in members:
+                console.print(f"  {_pin(r.dependency)}: {'; '.join(r.unverified)}", markup=False)

@@ -66,6 +66,8 @@ def to_json(report: AuditReport) -> dict[str, Any]:
     """The whole report as one JSON object."""
     return {
         "sources": list(report.sources),
+        "database": report.database,
+        "vulnerability_databases": [s.to_json() for s in report.source_status],
         "inputs": [{"path": i.path, "format": i.format.value} for i in report.inputs],
         "allow_unverified": report.allow_unverified,
         "unverified": sum(1 for r in report.results if r.not_checked),

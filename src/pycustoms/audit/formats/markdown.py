@@ -36,6 +36,10 @@ def render(report: AuditReport, out: IO[str]) -> None:
     )
     sources = ", ".join(report.sources) or "none"
     out.write(f"## pycustoms audit\n\n{checked} dependencies, sources: {sources}\n\n")
+    if report.database is not None:
+        out.write(f"database: {_cell(report.database)}\n\n")
+    for status in report.source_status:
+        out.write(f"{_cell(status.describe())}\n\n")
     if rows:
         out.write("| severity | package | version | rule | finding | fixed in |\n")
         out.write("|---|---|---|---|---|---|\n")

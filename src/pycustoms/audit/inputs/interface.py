@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
-from pycustoms.audit.model import AuditInput, InputFormat
+from pycustoms.audit.model import FILE_FORMATS, AuditInput, InputFormat
 from pycustoms.errors import TargetError, UsageError
 
 _MODULES = {
@@ -45,22 +45,59 @@ def reader_for(fmt: InputFormat) -> InputReader:
     return reader
 
 
-def detect(path: Path) -> InputFormat:
-    """The format of *path* from its name; raise `UsageError` when the name says nothing."""
+# Names that say nothing about the format but are often requirements files
+# (`requirements/runtime.txt`, `req-hand.txt`, pip-tools' `dev.in`): read as
+# requirements, they are taken for requirements when they parse.
+_SNIFFED_SUFFIXES = (".txt", ".in")
+
+
+def _by_name(path: Path) -> InputFormat | None:
+    """The format that *path*'s name says, if any (a directory is an environment)."""
     if path.is_dir():
         return InputFormat.ENVIRONMENT
-    for fmt in _MODULES:
-        if fmt is not InputFormat.ENVIRONMENT and reader_for(fmt).matches(path.name):
+    for fmt in FILE_FORMATS:
+        if reader_for(fmt).matches(path.name):
             return fmt
-    raise UsageError(
-        f"cannot tell the format of {path} from its name; pass --input-format "
-        f"({', '.join(f.value for f in InputFormat)})"
+    return None
+
+
+def _unknown(path: Path, why: str) -> UsageError:
+    choices = ", ".join(f.value for f in FILE_FORMATS)
+    return UsageError(
+        f"cannot tell the format of {path}: {why}; pass --input-format ({choices}), "
+        "or --env PATH to audit an installed environment"
     )
 
 
+def _as_requirements(path: Path) -> AuditInput:
+    """*path* read as a requirements file, or a `UsageError` saying why it is not one."""
+    try:
+        found = reader_for(InputFormat.REQUIREMENTS).read(path)
+    except TargetError as exc:
+        raise _unknown(path, f"read as a requirements file it fails ({exc})") from None
+    if not found.dependencies:
+        raise _unknown(path, "read as a requirements file it holds no requirement")
+    return found
+
+
+def detect(path: Path) -> InputFormat:
+    """The format of *path*: from its name, else requirements if a `*.txt`/`*.in` parses as such.
+
+    Raise `UsageError` when neither tells.
+    """
+    return _by_name(path) or read_input(path).format
+
+
 def read_input(path: Path, fmt: InputFormat | None = None) -> AuditInput:
-    """Read *path* as *fmt* (default: detected from the file name)."""
-    return reader_for(fmt or detect(path)).read(path)
+    """Read *path* as *fmt* (default: from the file name, else by content; see `detect`)."""
+    chosen = fmt or _by_name(path)
+    if chosen is not None:
+        return reader_for(chosen).read(path)
+    if not path.exists():
+        raise TargetError(f"{path} does not exist; check the path")
+    if path.suffix.lower() in _SNIFFED_SUFFIXES:
+        return _as_requirements(path)
+    raise _unknown(path, "its name says nothing")
 
 
 def read_text(path: Path) -> str:

@@ -158,7 +158,11 @@ class RequirementsReader(InputReader):
 
     @classmethod
     def matches(cls, filename: str) -> bool:
-        """`requirements*.txt`, `*.txt` under a requirements name, and pip-tools' `*.in`."""
+        """`requirements*.txt`, `requirements*.in` and `*requirements.txt`.
+
+        Any other `*.txt` or `*.in` is read as requirements when it parses as
+        such (`interface.read_input`): the name alone does not decide.
+        """
         lower = filename.lower()
         return (lower.startswith("requirements") or lower.endswith("requirements.txt")) and (
             lower.endswith((".txt", ".in"))
