@@ -68,6 +68,14 @@ def test_offline_import_and_query(tmp_path: Path) -> None:
         "PYSEC-2099-1",
         "GHSA-aaaa-bbbb-cccc",
     }
-    assert answer.found[Query("demo", "1.2")] == []
     assert to_advisory(answer.found[Query("evil-pkg", "0.1")][0]).malicious
+    # Imported records are reported, but an import never vouches for what it lacks:
+    # no release counts as checked, and one without a record is not called clean.
+    assert set(answer.failed) == {
+        Query("demo", "1.1"),
+        Query("demo", "1.2"),
+        Query("evil-pkg", "0.1"),
+    }
+    assert Query("demo", "1.2") not in answer.found
+    assert "partial coverage" in answer.failed[Query("demo", "1.2")]
     db.close()

@@ -1,32 +1,40 @@
-"""`pycustoms db import-osv PATH`: fill the offline database from OSV records (JSON or YAML).
+"""`pycustoms db import-osv PATH`: add OSV records (JSON or YAML) to the offline database.
 
 PATH is a directory (searched recursively) or a zip of records, as OSV and the
-PyPA advisory database publish them. Every file is read; bad files are reported
-together at the end while good ones are imported (one transaction).
+PyPA advisory database publish them; when it has a `vulns/` directory (the PyPA
+repository's layout) only the files below it are records. Every file is read;
+bad files are reported together at the end while good ones are imported (one
+transaction).
+
+An import adds records and never vouches for what it does not hold: the
+database's coverage stays partial (see `vulns.update` for whole archives).
 """
 
 from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, insert
 
 from pycustoms.db import Database
-from pycustoms.db.advisories import AdvisoryImportRow, AdvisoryRecordRow
+from pycustoms.db.advisories import AdvisoryImportRow
 from pycustoms.errors import TargetError
+from pycustoms.vulns.interface import Coverage
 from pycustoms.vulns.match import OsvRecord, parse_osv
+from pycustoms.vulns.store import CHUNK, IMPORT, RecordWriter
 
 _SUFFIXES = (".json", ".yaml", ".yml")
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Rows per INSERT/DELETE statement: SQLite allows 32,766 bound parameters.
-_CHUNK = 500
+# One OSV record is a few KiB; anything this large is not one (and is not read).
+MAX_RECORD_BYTES = 16 << 20
+_RECORDS_DIR = "vulns"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +46,46 @@ class ImportSummary:
     errors: tuple[str, ...]
 
 
-def _documents(path: Path) -> Iterator[tuple[str, bytes]]:
-    if path.is_dir():
-        for item in sorted(path.rglob("*")):
-            if item.suffix in _SUFFIXES and item.is_file():
-                yield str(item), item.read_bytes()
-    elif zipfile.is_zipfile(path):
+def _wanted(names: list[str]) -> list[str]:
+    """The record files among *names*: those below a `vulns/` directory, if there is one."""
+    candidates = [n for n in names if n.endswith(_SUFFIXES)]
+    below = [n for n in candidates if _RECORDS_DIR in PurePosixPath(n).parts[:-1]]
+    return below or candidates
+
+
+def _from_directory(path: Path, errors: list[str]) -> Iterator[tuple[str, bytes]]:
+    files = {item.relative_to(path).as_posix(): item for item in path.rglob("*") if item.is_file()}
+    for relative in sorted(_wanted(list(files))):
+        item = files[relative]
+        try:
+            if item.stat().st_size > MAX_RECORD_BYTES:
+                errors.append(f"{item}: larger than {MAX_RECORD_BYTES} bytes; not a record")
+                continue
+            yield str(item), item.read_bytes()
+        except OSError as exc:
+            errors.append(f"{item}: cannot be read ({exc.strerror})")
+
+
+def _from_zip(path: Path, errors: list[str]) -> Iterator[tuple[str, bytes]]:
+    try:
         with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.filename.endswith(_SUFFIXES) and not info.is_dir():
-                    yield f"{path}!{info.filename}", archive.read(info)
+            infos = {i.filename: i for i in archive.infolist() if not i.is_dir()}
+            for name in _wanted(list(infos)):
+                info = infos[name]
+                if info.file_size > MAX_RECORD_BYTES:
+                    errors.append(f"{path}!{name}: larger than {MAX_RECORD_BYTES} bytes")
+                    continue
+                yield f"{path}!{name}", archive.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
+        errors.append(f"{path}: not a readable zip ({exc})")
+
+
+def iter_documents(path: Path, errors: list[str]) -> Iterator[tuple[str, bytes]]:
+    """The (name, bytes) of each record file under *path*; problems are added to *errors*."""
+    if path.is_dir():
+        yield from _from_directory(path, errors)
+    elif zipfile.is_zipfile(path):
+        yield from _from_zip(path, errors)
     else:
         raise TargetError(f"{path} is neither a directory nor a zip of OSV records")
 
@@ -72,7 +110,7 @@ def iter_records(path: Path, errors: list[str]) -> Iterator[list[tuple[OsvRecord
 
     Files that cannot be read are appended to *errors* and skipped.
     """
-    for name, data in _documents(path):
+    for name, data in iter_documents(path, errors):
         try:
             document = load_document(name, data)
             modified = str(document["modified"]) if document.get("modified") else None
@@ -82,7 +120,7 @@ def iter_records(path: Path, errors: list[str]) -> Iterator[list[tuple[OsvRecord
             yield []
 
 
-def import_osv(db: Database, path: Path, *, batch: int = _CHUNK) -> ImportSummary:
+def import_osv(db: Database, path: Path, *, batch: int = CHUNK) -> ImportSummary:
     """Import every OSV record under *path* into *db*, replacing earlier copies of them.
 
     Records are streamed into the database *batch* rows at a time, so memory does
@@ -94,41 +132,22 @@ def import_osv(db: Database, path: Path, *, batch: int = _CHUNK) -> ImportSummar
         raise TargetError(f"{path} does not exist; pass a directory or zip of OSV records")
     errors: list[str] = []
     files = 0
-    # Keys only (not records), to count what this import stored.
-    seen: set[tuple[str, str]] = set()
-    pending: dict[tuple[str, str], dict[str, Any]] = {}
     with db.session() as session, session.begin():
-
-        def flush() -> None:
-            ids = sorted({advisory for advisory, _ in pending})
-            for start in range(0, len(ids), _CHUNK):
-                session.execute(
-                    delete(AdvisoryRecordRow).where(
-                        AdvisoryRecordRow.advisory_id.in_(ids[start : start + _CHUNK])
-                    )
-                )
-            rows = list(pending.values())
-            for start in range(0, len(rows), _CHUNK):
-                session.execute(insert(AdvisoryRecordRow), rows[start : start + _CHUNK])
-            pending.clear()
-
+        writer = RecordWriter(session, IMPORT, batch=batch)
         for records in iter_records(path, errors):
             files += 1
-            # Rows of one file stay in one batch: a later copy of the same advisory
-            # then replaces all of its rows, never half of them.
-            for record, modified in records:
-                key = (record.id, record.package)
-                seen.add(key)
-                pending[key] = {
-                    "advisory_id": record.id,
-                    "package": record.package,
-                    "modified": modified,
-                    "data": record.to_json(),
-                }
-            if len(pending) >= batch:
-                flush()
-        flush()
+            writer.add(records)
+        writer.flush()
+        now = datetime.now(UTC)
         session.add(
-            AdvisoryImportRow(source=str(path), imported_at=datetime.now(UTC), records=len(seen))
+            AdvisoryImportRow(
+                source=str(path),
+                imported_at=now,
+                records=len(writer.keys),
+                kind=IMPORT,
+                coverage=Coverage.PARTIAL.value,
+                projects=writer.projects,
+                as_of=now,
+            )
         )
-    return ImportSummary(files, len(seen), tuple(errors))
+    return ImportSummary(files, len(writer.keys), tuple(errors))

@@ -1,12 +1,17 @@
 """The `pypi` source: the `vulnerabilities` of the index's JSON API for each release.
 
 Warehouse-style indexes publish, at `/pypi/{name}/{version}/json`, the OSV
-advisories that affect that version. An index without a JSON API, or without
-the release, cannot answer: those releases are reported as not checked.
+advisories that affect that version. Where that route is missing (some mirrors
+and proxies serve only the project document), the project document at
+`/pypi/{name}/json` answers for the release it describes, the latest one
+(`info.version`), and for no other. An index without a JSON API, a release
+neither document answers for, or a document without a `vulnerabilities` list
+cannot answer: those releases are reported as not checked.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,9 +21,12 @@ import httpx
 
 from pycustoms.upstream.client import USER_AGENT, api_root
 from pycustoms.vulns.interface import Answer, Query, VulnerabilitySource
-from pycustoms.vulns.match import OsvRecord
+from pycustoms.vulns.match import OsvRecord, parse_version
 
 WORKERS = 8
+# A request that fails in transit or with one of these statuses is tried again.
+RETRIES = 2
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 def record_from_json_api(item: Mapping[str, Any], name: str, version: str) -> OsvRecord:
@@ -36,6 +44,13 @@ def record_from_json_api(item: Mapping[str, Any], name: str, version: str) -> Os
     )
 
 
+def _same_version(a: str, b: str) -> bool:
+    parsed_a, parsed_b = parse_version(a), parse_version(b)
+    if parsed_a is None or parsed_b is None:
+        return a == b
+    return parsed_a == parsed_b
+
+
 class PypiSource(VulnerabilitySource):
     """The JSON API next to the simple index at *index_url*."""
 
@@ -47,9 +62,11 @@ class PypiSource(VulnerabilitySource):
         *,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        backoff: float = 0.5,
     ) -> None:
         self.api = api_root(index_url if index_url.endswith("/") else index_url + "/")
         self.index_url = index_url
+        self._backoff = backoff
         self._http = httpx.Client(
             headers={"User-Agent": USER_AGENT},
             timeout=timeout,
@@ -61,29 +78,68 @@ class PypiSource(VulnerabilitySource):
         """Release the connection pool."""
         self._http.close()
 
-    def _one(self, query: Query) -> list[OsvRecord] | str:
-        url = f"{self.api}/pypi/{quote(query.name)}/{quote(query.version)}/json"
+    def _get(self, url: str) -> httpx.Response:
+        """GET *url*, trying again after a transport error or a busy answer."""
+        for attempt in range(RETRIES + 1):
+            try:
+                response = self._http.get(url, headers={"Accept": "application/json"})
+            except httpx.HTTPError:
+                if attempt == RETRIES:
+                    raise
+            else:
+                if response.status_code not in RETRY_STATUSES or attempt == RETRIES:
+                    return response
+            time.sleep(self._backoff * 2**attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _document(self, url: str) -> dict[str, Any] | str | None:
+        """The JSON object at *url*, `None` for a 404, or why there is none."""
         try:
-            response = self._http.get(url, headers={"Accept": "application/json"})
+            response = self._get(url)
         except httpx.HTTPError as exc:
             return f"{url} failed: {exc}"
         if response.status_code == 404:
-            return f"the index has no JSON API entry for {query.name} {query.version}"
+            return None
         if response.status_code != 200:
             return f"{url} answered HTTP {response.status_code}"
         try:
             document = response.json()
+        except ValueError:
+            return f"{url} is not JSON"
+        if not isinstance(document, dict):
+            return f"{url} is not a JSON object"
+        return document
+
+    def _one(self, query: Query) -> list[OsvRecord] | str:
+        url = f"{self.api}/pypi/{quote(query.name)}/{quote(query.version)}/json"
+        document = self._document(url)
+        if document is None:
+            url = f"{self.api}/pypi/{quote(query.name)}/json"
+            document = self._document(url)
+            if document is None:
+                return f"the index has no JSON API entry for {query.name} {query.version}"
+            if isinstance(document, dict):
+                info = document.get("info")
+                latest = info.get("version") if isinstance(info, Mapping) else None
+                if not isinstance(latest, str) or not _same_version(latest, query.version):
+                    return (
+                        f"the index has no JSON API entry for {query.name} {query.version} "
+                        f"(its project document answers only for the latest release, {latest})"
+                    )
+        if isinstance(document, str):
+            return document
+        try:
             items = document["vulnerabilities"]
             return [
                 record_from_json_api(i, query.name, query.version)
                 for i in items
                 if not i.get("withdrawn")
             ]
-        except (ValueError, KeyError, TypeError):
+        except (KeyError, TypeError, AttributeError):
             return f"{url} has no readable `vulnerabilities` list"
 
     def query(self, queries: Sequence[Query]) -> Answer:
-        """One request per release, eight at a time."""
+        """One request per release (two when only the project document answers), eight at once."""
         answer = Answer()
         if self.api is None:
             return answer.fail_all(
