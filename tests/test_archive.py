@@ -38,6 +38,10 @@ from pycustoms.config import Policy
 from pycustoms.errors import TargetError
 from pycustoms.types import Finding
 from tests.builders import build_sdist, build_tree, build_wheel
+from tests.fuzzing.bombs import bz2_bomb
+from tests.fuzzing.containers import Item, write_tar
+from tests.fuzzing.layers import ZipEntry, write_zip
+from tests.fuzzing.tarfuzz import checksum, make_header
 
 # -- helpers -------------------------------------------------------------------
 
@@ -454,6 +458,61 @@ def test_zip_declaring_too_many_entries_is_refused_from_its_end_record(tmp_path:
     end = data.rfind(b"PK\x05\x06")
     struct.pack_into("<HH", data, end + 8, 60_000, 60_000)
     assert "declares 60000 members" in _unscannable(_read(_write(tmp_path / "p.whl", bytes(data))))
+
+
+# Found by fuzzing (benchmarks/fuzz_archives.py): each hung, or made the reader hold
+# gigabytes, before the reader refused it.
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_zip_members_other_than_stored_or_deflate_are_refused(tmp_path: Path, method: int) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr("demo/a.py", "A = 1\n")
+    zipped = buffer.getvalue()
+    assert f"method {method}" in _unscannable(_read(_write(tmp_path / "p.whl", zipped)))
+    # Inside a package it is the inner archive that is refused; the rest is read.
+    wheel = build_wheel(tmp_path, "demo", "1.0", {"demo/fixture.zip": zipped, "demo/b.py": "B = 2"})
+    scan = _read(wheel)
+    assert _rules(scan) == {NESTED_UNSAFE}
+    assert "demo/b.py" in _paths(scan)
+
+
+def test_bzip2_bomb_in_a_zip_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    # 4 blocks of 45 MB of zeros in about 200 bytes: `zipfile` would unpack them in one
+    # call (4,000 blocks in 32 KiB would be 180 GB). Refused from the entry's method.
+    bomb = bz2_bomb(4)
+    entry = ZipEntry(b"demo/data.txt", b"", method=12, packed=bomb, declared_size=100)
+    wheel = _write(tmp_path / "p-1.0-py3-none-any.whl", write_zip([entry]))
+    assert "method 12" in _unscannable(_read(wheel))
+
+
+@pytest.mark.parametrize("kind", [b"V", b"M", b"D", b" "])
+def test_tar_member_of_unknown_type_declaring_a_huge_size_is_refused(
+    tmp_path: Path, kind: bytes
+) -> None:
+    # `tarfile` skips an unknown member's data 10 KiB at a time, even past the end of
+    # the stream: the largest octal size took 10 s to skip, a base-256 one forever.
+    header = make_header(b"p-1/x", 0, kind)
+    header[124:136] = b"77777777777\0"
+    checksum(header)
+    data = write_tar([Item(b"p-1/a.py", b"A = 1\n")])[: -2 * 512] + bytes(header)
+    reader = _read(_write(tmp_path / "p-1.tar.gz", gzip.compress(data + bytes(1024))))
+    assert "larger than" in _unscannable(reader)
+
+
+def test_tar_sparse_member_is_refused(tmp_path: Path) -> None:
+    # A GNU sparse member's holes come from `tarfile`, not from the stream, so no
+    # ratio limit saw them: 264 bytes unpacked to 2 GiB and were judged "allow".
+    header = make_header(b"p-1/holes.py", 4096, b"S")
+    header[386:398] = b"00000000000\0"  # one data region of 4 KiB at offset 0,
+    header[398:410] = b"00000010000\0"
+    header[483:495] = b"%011o\0" % (100 * 1024**2)  # then holes up to 100 MiB
+    checksum(header)
+    data = bytes(header) + b"# text\n" * 585 + b"#" + bytes(1024)
+    reader = _read(_write(tmp_path / "p-1.tar.gz", gzip.compress(data)))
+    assert "sparse member" in _unscannable(reader)
+    assert reader.reader.bytes_read < 1024**2
 
 
 # -- nested archives -------------------------------------------------------------

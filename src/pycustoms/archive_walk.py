@@ -57,6 +57,10 @@ _TAR_META_TYPES = frozenset(
     }
 )
 _TAR_META_MAX = 1024**2
+# `zipfile` inflates deflate with an output bound, but hands bzip2 and LZMA members
+# to a decompressor without one: 4 KiB of bzip2 blocks of zeros unpack to 4 GB in
+# a single call. The public index has accepted only these two methods since 2016.
+_ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
 
 class Walker:
@@ -377,6 +381,13 @@ class Walker:
     ) -> str | None:
         """The normalised name of a regular file member, or None (problem noted, or a dir)."""
         name, problem = check_name(info.name)
+        if info.size > self.limits.max_file_bytes:
+            # Whatever the type: `tarfile` skips the data of a member of an unknown type
+            # 10 KiB at a time, even past the end of the stream, so a size of 2**80 in
+            # a 100-byte file would never finish.
+            raise UnscannableError(
+                f"member is larger than {self.limits.max_file_bytes} bytes", member=prefix + name
+            )
         if problem is None:
             if info.issym() or info.islnk():
                 problem = self.tar_link(info, name, prefix)
@@ -388,15 +399,15 @@ class Walker:
                 return None
             elif not info.isreg():
                 problem = f"unsupported tar member type {info.type!r}"
+            elif info.issparse():
+                # Its holes are made up by `tarfile`, not read from the stream: a few
+                # hundred bytes would unpack to gigabytes past the ratio limit.
+                problem = "sparse member (its holes would unpack to more than the file holds)"
             elif duplicate_name(seen, name):
                 self.duplicate(depth, prefix + name)
         if problem is not None:
             self.unsafe(depth, problem, prefix + name)
             return None
-        if info.size > self.limits.max_file_bytes:
-            raise UnscannableError(
-                f"member is larger than {self.limits.max_file_bytes} bytes", member=prefix + name
-            )
         return name
 
     def directory(self, root: Path) -> Iterator[Member]:
@@ -494,6 +505,8 @@ def zip_type_problem(info: zipfile.ZipInfo) -> str | None:
     """Why a zip entry is not a plain file or directory (encrypted, link, device), if so."""
     if info.flag_bits & 0x1:
         return "encrypted member"
+    if info.compress_type not in _ZIP_METHODS:
+        return f"member compressed with method {info.compress_type} (only stored and deflate)"
     if info.create_system != 3:  # the high bits are a Unix mode only when made on Unix
         return None
     kind = stat.S_IFMT(info.external_attr >> 16)
