@@ -66,6 +66,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "pycustoms.cli.trust",
         "show or refresh the Sigstore trusted root used to verify provenance",
     ),
+    "completion": (
+        "pycustoms.cli.completion",
+        "print a shell completion script (bash, zsh or fish)",
+    ),
 }
 
 
