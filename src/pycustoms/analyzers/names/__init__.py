@@ -25,6 +25,7 @@ from pycustoms.analyzers.names.model import (
     NameMatch,
     Technique,
     UpstreamFacts,
+    rank_points,
     severity_for_points,
 )
 from pycustoms.analyzers.names.typosquat import find_typosquat
@@ -74,15 +75,23 @@ class NameReport:
         return self.match.technique if self.match else None
 
 
+# Evidence that the name alone never turns into a block: many honest projects
+# extend a popular name, and two changes at once read as another word too often.
+_WARN_ONLY = frozenset({Technique.COMBOSQUAT, Technique.TWO_EDITS})
+
+
 def _match_finding(match: NameMatch, *, new_project: bool) -> Finding | None:
+    if rank_points(match.target_rank) == 0:
+        # Squatters aim at the head of the distribution: near an obscure name,
+        # however long, a name is one of the many honest neighbours.
+        return None
     combo = match.technique is Technique.COMBOSQUAT
     points = match.points + (NEW_PROJECT_BONUS if new_project else 0)
     # Combosquat points are on a scale one lower (no technique term); see docs/names.md.
     severity = severity_for_points(points + (COMBO_OFFSET if combo else 0))
     if severity is None:
         return None
-    if combo and not new_project:
-        # Many honest projects extend a popular name; the name alone only warns.
+    if match.technique in _WARN_ONLY and not new_project:
         severity = min(severity, Severity.HIGH)
     rule = "names/combosquat" if combo else "names/typosquat"
     verb = "combines" if combo else "imitates"

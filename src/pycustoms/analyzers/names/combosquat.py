@@ -10,29 +10,71 @@ a single release) are what raise it to a block; see `pycustoms.analyzers.names`.
 
 from __future__ import annotations
 
-from pycustoms.analyzers.names.index import NameIndex, collapse, words
+import re
+
+from pycustoms.analyzers.names.forms import PREFIXES, collapse, strip_affixes, words
+from pycustoms.analyzers.names.index import NameIndex
 from pycustoms.analyzers.names.model import NameMatch, Technique, rank_points
 
-# Words squatters bolt onto a popular name to look like a helper, a fix or a
-# faster version. A legitimate extension usually names what it adds instead.
+# Words squatters bolt onto a popular name to look like a helper, a fix, a faster
+# version, or a bait for one community. A legitimate extension usually names
+# what it adds instead (`requests-cache`, `pandas-profiling`).
 _LURE_TEXT = """
-    utils util utilities tools tool toolkit toolbox sdk api apis lib libs library helper helpers
-    client async aio lite light plus pro dev core fix fixed patch patched update updated upgrade
-    new latest official secure fast faster free mod modified hack extra extended full install
-    installer setup pkg package module modules wrapper beta alpha nightly next ext extension addon
-    plugin stable master main proxy bypass auth token tokens v2 v3 x ng ex bot selfbot
+    utils util utilities tools tool toolkit toolbox kit sdk api apis lib libs library helper
+    helpers help client async aio lite light plus pro dev core fix fixed patch patched update
+    updated upgrade new latest official unofficial original secure fast faster free premium
+    vip mod modified hack crack cracked unlocked extra extended advanced full install
+    installer setup pkg pkgs package module modules wrapper beta alpha nightly next ext
+    extension addon plugin stable master main proxy prox bypass auth token tokens x ng ex
+    bot selfbot req essential essentials grabber stealer
 """
 LURE_WORDS: frozenset[str] = frozenset(_LURE_TEXT.split())
-_LONGEST_LURE = max(map(len, LURE_WORDS))
+# Praise that squatters and hobby projects alike put before a popular name
+# (`easy-requests`, `simplerequests`): a lure only when it is all that was added;
+# beside a word that says what the project does, it is a description.
+_PRAISE_TEXT = """
+    easy simple better best super ultra mini tiny smart quick turbo auto enhanced improved
+    safe real true
+"""
+PRAISE_WORDS: frozenset[str] = frozenset(_PRAISE_TEXT.split())
+_VERSION_TAG = re.compile(r"^v?\d+$")
+# Glued without a separator, a lure word needs this many characters to be read
+# as one (`chardetng` is not `chardet` + `ng`), and a number must look like a
+# version or a year (`pandasv2`, `requests2024`; `pyjwt512` is something else).
+_MIN_GLUED_LURE = 3
+_GLUED_NUMBER = re.compile(r"^(v\d+|(19|20)\d\d)$")
 # Affix words are the typosquat analyzer's business (`requests-py`).
-_AFFIX_WORDS = frozenset({"py", "py3", "python", "python3", "lib", "2", "3"})
+_AFFIX_WORDS = frozenset({"py", "py3", "python", "python3", "lib"})
 
 # Only targets this popular are worth a names-only combosquat report.
 MAX_COMBO_RANK = 2_000
 # A target extended by this many popular names is an ecosystem (`django-*`).
 ECOSYSTEM_SIZE = 3
 _MIN_TARGET = 4
+_SHORT_TARGET = 5
+_LONG_TARGET = 8
+# Glued to another word without a separator, a name needs this many letters
+# to be recognisable (`clickwheel` is not `click` + `wheel`), five for the most
+# popular names.
+_MIN_GLUED_TARGET = 6
+_MIN_GLUED_TOP_TARGET = 5
+_TOP_RANK = 200
 MAX_EXTRA_WORDS = 2
+
+
+def is_lure(word: str, *, alone: bool = False) -> bool:
+    """True for a lure word, a version tag or a year (`v2`, `2024`).
+
+    With `alone` (the only word added), praise counts too (`easy-requests`).
+    """
+    if word in LURE_WORDS or _VERSION_TAG.match(word):
+        return True
+    return alone and word in PRAISE_WORDS
+
+
+def _popular_word(word: str, index: NameIndex) -> bool:
+    target = index.collapsed.get(word)
+    return target is not None and index.rank[target] <= MAX_COMBO_RANK
 
 
 def _word_points(extra: list[str], index: NameIndex) -> int | None:
@@ -41,15 +83,22 @@ def _word_points(extra: list[str], index: NameIndex) -> int | None:
     `django-websockets` is how Django plugins are named, not a squat of
     `websockets`; a word nobody lures with (`packaging-rust`) costs two points.
     """
-    if any(w not in LURE_WORDS and index.families.get(w, 0) >= ECOSYSTEM_SIZE for w in extra):
+    if any(not is_lure(w) and index.families.get(w, 0) >= ECOSYSTEM_SIZE for w in extra):
         return None
-    if all(w in LURE_WORDS or w.isdigit() for w in extra):
+    if all(is_lure(w, alone=len(extra) == 1) for w in extra):
         return 2
-    if any(w in LURE_WORDS for w in extra):
+    if any(is_lure(w) for w in extra):
         return 1
-    if all(index.rank.get(w, MAX_COMBO_RANK + 1) <= MAX_COMBO_RANK for w in extra):
+    if all(_popular_word(w, index) for w in extra):
         return 1  # two popular names glued together (`numpy-requests`)
     return -2
+
+
+def _length_points(flat: str) -> int:
+    """A short target turns up inside honest names by chance; a long one is meant."""
+    if len(flat) < _SHORT_TARGET:
+        return -1
+    return 1 if len(flat) >= _LONG_TARGET else 0
 
 
 def _ecosystem_points(target: str, index: NameIndex) -> int:
@@ -61,62 +110,98 @@ def _ecosystem_points(target: str, index: NameIndex) -> int:
     return 0
 
 
+def _weigh(name: str, target: str, extra: list[str], index: NameIndex) -> NameMatch | None:
+    """Weigh *target* + *extra* words as a combosquat, or `None` if it is not one."""
+    rank = index.rank[target]
+    if rank > MAX_COMBO_RANK or len(collapse(target)) < _MIN_TARGET:
+        return None
+    if all(w in _AFFIX_WORDS for w in extra):
+        return None
+    word_points = _word_points(extra, index)
+    if word_points is None:
+        return None
+    points = (
+        rank_points(rank)
+        + word_points
+        + _ecosystem_points(target, index)
+        + _length_points(collapse(target))
+    )
+    detail = f"'{target}' + '{'-'.join(extra)}'"
+    return NameMatch(name, target, rank, Technique.COMBOSQUAT, detail, points)
+
+
+def _separated(name: str, parts: list[str], index: NameIndex) -> list[NameMatch | None]:
+    """`colorama-utils`, `new-requests-2024`: the popular name as whole words of *name*.
+
+    It leads or ends the name, with at most two words added; or sits between
+    added words that are all lures (`new-requests-2024`). A popular name buried
+    among ordinary words is not the subject: `odoo13-addon-sale-packaging-wishlist`
+    is not about `packaging`.
+    """
+    count = len(parts)
+    found: list[NameMatch | None] = []
+    for start in range(count):
+        for stop in range(start + 1, count + 1):
+            extra = parts[:start] + parts[stop:]
+            if not extra or len(extra) > MAX_EXTRA_WORDS:
+                continue
+            if start > 0 and stop < count and not all(map(is_lure, extra)):
+                continue
+            run = "-".join(parts[start:stop])
+            target = run if run in index.rank else index.collapsed.get(collapse(run))
+            if target is not None:
+                found.append(_weigh(name, target, extra, index))
+
+    return found
+
+
+def _glued(name: str, index: NameIndex) -> list[NameMatch | None]:
+    """`requestsutils`, `easyrequests`, `sagemakertransformers`: written without a separator.
+
+    The other part must be a lure word or another popular name: an arbitrary
+    glued word (`pandasql`) is how many honest names are made.
+    """
+    found: list[NameMatch | None] = []
+    for cut in range(_MIN_GLUED_TOP_TARGET, len(name) - 1):
+        for head, tail in ((name[:cut], name[cut:]), (name[-cut:], name[:-cut])):
+            target = index.collapsed.get(head)
+            if target is None or tail in _AFFIX_WORDS:
+                continue
+            rank = index.rank[target]
+            if len(head) < (_MIN_GLUED_TOP_TARGET if rank <= _TOP_RANK else _MIN_GLUED_TARGET):
+                continue
+            if tail[-1].isdigit():
+                lure = bool(_GLUED_NUMBER.match(tail))
+            else:
+                lure = len(tail) >= _MIN_GLUED_LURE and is_lure(tail, alone=True)
+            if lure or (len(tail) >= _MIN_GLUED_TOP_TARGET and _popular_word(tail, index)):
+                found.append(_weigh(name, target, [tail], index))
+    return found
+
+
+def _candidates(name: str, index: NameIndex) -> list[NameMatch | None]:
+    parts = words(name)
+    if len(parts) > 1:
+        return _separated(name, parts, index)
+    return _glued(name, index)
+
+
 def find_combosquat(name: str, index: NameIndex) -> NameMatch | None:
     """The strongest combosquat reading of normalised *name*, or `None`.
 
-    Popular names are never combosquats of each other (`flask-sqlalchemy`).
+    Popular names are never combosquats of each other (`flask-sqlalchemy`). When
+    nothing is found, a leading `py`/`python` is looked through (`pyhttpxhelp`
+    reads as `httpx` + `help`; `pyinstaller-tool` stays `pyinstaller` + `tool`).
     """
     if name in index.rank:
         return None
-    parts = words(name)
-    best: NameMatch | None = None
-    count = len(parts)
-    # The popular name leads or ends the new one, and at most two words are added:
-    # `odoo13-addon-sale-packaging-wishlist` is not about `packaging`.
-    runs = [(0, stop) for stop in range(max(1, count - MAX_EXTRA_WORDS), count)]
-    runs += [(start, count) for start in range(1, min(count, MAX_EXTRA_WORDS + 1))]
-    for start, stop in runs:
-        run = "-".join(parts[start:stop])
-        target = run if run in index.rank else index.collapsed.get(collapse(run))
-        if target is None or len(collapse(target)) < _MIN_TARGET:
-            continue
-        rank = index.rank[target]
-        if rank > MAX_COMBO_RANK:
-            continue
-        extra = parts[:start] + parts[stop:]
-        if all(w in _AFFIX_WORDS for w in extra):
-            continue
-        word_points = _word_points(extra, index)
-        if word_points is None:
-            continue
-        points = (
-            rank_points(rank)
-            + word_points
-            + _ecosystem_points(target, index)
-            - (1 if len(collapse(target)) < 5 else 0)
-        )
-        if best is None or (points, -rank) > (best.points, -best.target_rank):
-            joined = "-".join(extra)
-            best = NameMatch(
-                name, target, rank, Technique.COMBOSQUAT, f"'{target}' + '{joined}'", points
-            )
-    if best is None and len(parts) == 1:
-        best = _glued(name, index)
-    return best
-
-
-def _glued(name: str, index: NameIndex) -> NameMatch | None:
-    """`requestsutils`: a popular name and a lure word written without a separator."""
-    for cut in range(max(_MIN_TARGET, len(name) - _LONGEST_LURE), len(name) - 1):
-        for head, tail in ((name[:cut], name[cut:]), (name[len(name) - cut :], name[:-cut])):
-            target = index.collapsed.get(head)
-            if target is None or tail not in LURE_WORDS or tail in _AFFIX_WORDS:
-                continue
-            rank = index.rank[target]
-            if rank > MAX_COMBO_RANK or len(head) < 6:
-                continue
-            points = rank_points(rank) + 2 + _ecosystem_points(target, index)
-            return NameMatch(
-                name, target, rank, Technique.COMBOSQUAT, f"'{target}' + '{tail}'", points
-            )
-    return None
+    found = _candidates(name, index)
+    if not any(found) and words(name)[0] not in index.collapsed:
+        for stem, affix in strip_affixes(name):
+            if affix in PREFIXES and collapse(stem) not in index.collapsed:
+                found += _candidates(stem, index)
+    matches = [m for m in found if m is not None]
+    if not matches:
+        return None
+    best = max(matches, key=lambda m: (m.points, -m.target_rank))
+    return NameMatch(name, best.target, best.target_rank, best.technique, best.detail, best.points)

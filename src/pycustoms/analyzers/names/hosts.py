@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from pycustoms.analyzers.names.index import skeleton
+from pycustoms.analyzers.names.forms import skeleton
 from pycustoms.types import Finding, Severity
 
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})

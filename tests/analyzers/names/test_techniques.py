@@ -1,0 +1,88 @@
+"""Each squatting technique of issue 14: a squat that alerts and a benign look-alike that does not.
+
+Names are judged against the shipped popular-name index, as `check-name` does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pycustoms.analyzers.names import Technique, analyze_name, default_index
+from pycustoms.analyzers.names.index import NameIndex
+from pycustoms.types import Severity
+
+
+@pytest.fixture(scope="module")
+def index() -> NameIndex:
+    return default_index()
+
+
+def _alerts(name: str, index: NameIndex) -> bool:
+    return any(f.severity >= Severity.HIGH for f in analyze_name(name, index=index).findings)
+
+
+@pytest.mark.parametrize(
+    ("squat", "target", "look_alike"),
+    [
+        # A slip that writes a letter pair words seldom use (`gq`) is not a word:
+        # `bagel` is one key from `babel` and a word.
+        ("pygqme", "pygame", "bagel"),
+        # Repeated letters folded, then a slip; `sellenim` reads as two slips.
+        ("selemniumm", "selenium", "semantic"),
+    ],
+)
+def test_rare_letter_pair_slip(index: NameIndex, squat: str, target: str, look_alike: str) -> None:
+    report = analyze_name(squat, index=index)
+    assert report.imitates == target
+    assert _alerts(squat, index)
+    assert not _alerts(look_alike, index)
+
+
+def test_wrapped_name_takes_the_bare_names_rank(index: NameIndex) -> None:
+    """`pytorch` wraps `torch` in `py`: a slip of it aims at `torch`'s users."""
+    assert index.rank["pytorch"] == index.rank["torch"]
+    report = analyze_name("pytorhc", index=index)
+    assert report.imitates == "pytorch"
+    assert report.technique is Technique.ADJACENT_SWAP
+    assert _alerts("pytorhc", index)
+
+
+def test_short_bare_name_keeps_its_own_rank(index: NameIndex) -> None:
+    """`utils` is a word of its own, not `python-utils` shortened."""
+    assert index.rank["utils"] > index.rank["python-utils"]
+    assert not _alerts("utilsx", index)
+    assert not _alerts("boto-utils", index)
+
+
+def test_long_bare_name_takes_the_wrapped_names_rank(index: NameIndex) -> None:
+    """`beautifulsoup` is typed for `beautifulsoup4`; two slips far apart in it are found."""
+    assert index.rank["beautifulsoup"] == index.rank["beautifulsoup4"]
+    report = analyze_name("beutifulsoop", index=index)
+    assert report.imitates == "beautifulsoup"
+    assert report.technique is Technique.TWO_EDITS
+    assert _alerts("beutifulsoop", index)
+
+
+def test_plural_and_slip_of_a_long_name(index: NameIndex) -> None:
+    report = analyze_name("pyinstalers", index=index)
+    assert report.imitates == "pyinstaller"
+    assert report.technique is Technique.TWO_EDITS
+    assert _alerts("pyinstalers", index)
+    # On short names a plural and a slip make a new word.
+    assert not _alerts("httpcodes", index)
+    assert not _alerts("pyjats", index)
+
+
+def test_letter_typed_before_the_last_keeps_the_ending(index: NameIndex) -> None:
+    report = analyze_name("tensofloaw", index=index)
+    assert report.imitates == "tensorflow"
+    assert _alerts("tensofloaw", index)
+    # A changed ending or two letters left out is another word or an abbreviation.
+    assert not _alerts("deprecator", index)
+    assert not _alerts("smpljson", index)
+
+
+def test_obscure_targets_are_never_reported() -> None:
+    """Beyond the rank scale a long-word bonus does not lift a neighbour into a report."""
+    small = NameIndex.build([(1, "requests"), (14_000, "customizerlib")])
+    assert analyze_name("customizerlb", index=small).findings == ()
