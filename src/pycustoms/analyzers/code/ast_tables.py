@@ -39,12 +39,13 @@ SECRET_NAME = re.compile(
     r"|access_?key(?:_?id)?|secret_?id)(?:_|$|s$)",
     re.IGNORECASE,
 )
-# Of those, names of keys that sign or unlock (not passwords, which services check): an
+# Of those, names of keys that sign or unlock (not passwords or API secret keys, which
+# services check; `secret_key` is both, so it stays out): an
 # SDK signs with them locally and never sends them, so sending one to a host on a
 # throwaway domain (`hosts.THROWAWAY_TLD`) is theft even without a webhook.
 NAMED_KEY = "named-key"
 KEY_NAME = re.compile(
-    r"(?:^|_)(?:private_?key|priv_?key|secret_?key|mnemonic|seed_?phrase|wallet_?key"
+    r"(?:^|_)(?:private_?key|priv_?key|mnemonic|seed_?phrase|wallet_?key"
     r"|recovery_?phrase|keystore)(?:_|$|s$)",
     re.IGNORECASE,
 )
