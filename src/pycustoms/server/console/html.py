@@ -9,59 +9,64 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import DictLoader, Environment, select_autoescape
 
 from pycustoms.errors import UsageError
 from pycustoms.incident.formats import to_dict
 from pycustoms.incident.model import parse_spec
 from pycustoms.incident.query import incident_report
 from pycustoms.server.admin_api import _findings, authenticate, console_of
-from pycustoms.server.console import actions, data
+from pycustoms.server.console import actions, catalog, data, overview
 from pycustoms.server.console.access import Principal, Role
 from pycustoms.server.console.service import Console
-from pycustoms.server.console.templates import CSS, TEMPLATES
-from pycustoms.types import normalize_name
+from pycustoms.server.console.view import PAGE_HEADERS, render
+from pycustoms.types import ProjectName, normalize_name
 
-# Every console page: no caching, no framing, no sniffing, and only its own styles and forms.
-PAGE_HEADERS = (
-    ("cache-control", "no-store"),
-    ("x-frame-options", "DENY"),
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "same-origin"),
-    (
-        "content-security-policy",
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    ),
-)
-_JINJA = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+__all__ = ["PAGE_HEADERS", "router"]
+
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
 def _page(
     name: str, who: Principal, flash: str | None = None, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    user = {
-        "name": who.name,
-        "role": who.role.value if who.role else "none",
-        "can_decide": who.role is not None and who.role.allows(Role.APPROVER),
-        "can_block": who.role is not None and who.role.allows(Role.ADMIN),
-    }
-    body = _JINJA.get_template(name).render(
-        css=CSS, who=user, flash=flash, csrf=who.form_token, **context
-    )
-    return HTMLResponse(body, status, headers=dict(PAGE_HEADERS))
+    return render(name, who, flash, status=status, **context)
 
 
 @router.get("/")
 def dashboard(request: Request, done: str | None = None) -> HTMLResponse:
-    """Incidents, recent blocks, the quarantine queue and recent installs."""
+    """Trends per day, top block reasons, environments by exposure, incidents, recent
+    blocks, the quarantine queue and recent installs."""
     who = authenticate(request, Role.READER)
     db = console_of(request).state.db
     return _page(
         "dashboard", who, done,
-        incidents=data.incidents(db, 20), blocks=data.recent_blocks(db),
-        queue=data.quarantine(db, limit=20), installs=data.recent_installs(db),
+        trends=overview.trends(db, datetime.now(UTC)), reasons=overview.top_reasons(db),
+        exposed=overview.exposure(db),
+        incidents=data.incidents(db, 20), blocks=data.recent_blocks(db, 10),
+        queue=data.quarantine(db, limit=20), installs=data.recent_installs(db, 20),
+    )  # fmt: skip
+
+
+_SORTS = (
+    (catalog.Sort.RECENT, "newest activity first"),
+    (catalog.Sort.FLAGGED, "most flagged first"),
+    (catalog.Sort.NAME, "by name"),
+)
+
+
+@router.get("/packages")
+def packages(request: Request, q: str = "", sort: str = "recent") -> HTMLResponse:
+    """Every known package, searched by name (`q`) and ordered (`sort`)."""
+    who = authenticate(request, Role.READER)
+    try:
+        order = catalog.Sort(sort)
+    except ValueError:
+        order = catalog.Sort.RECENT
+    text = q.strip()[:200]
+    rows, total = catalog.packages(console_of(request).state.db, text, order)
+    return _page(
+        "packages", who, q=text, sort=order.value, rows=rows, total=total,
+        sorts=[(s.value, label) for s, label in _SORTS],
     )  # fmt: skip
 
 
@@ -140,6 +145,19 @@ def _version_key(text: str) -> Any:
         return (1, Version("0"), text)
 
 
+def _by_file(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings grouped by the file inside the distribution, the worst file first."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for x in findings:
+        groups.setdefault(x["file"] or "", []).append(x)
+    out = []
+    for path, items in groups.items():
+        items.sort(key=lambda x: (-x["rank"], x["line"] or 0, x["rule"]))
+        out.append({"path": path, "findings": items, "worst": items[0]["severity"],
+                    "rank": items[0]["rank"]})  # fmt: skip
+    return sorted(out, key=lambda g: (-g["rank"], g["path"]))
+
+
 def _package_info(console: Console, project: str) -> dict[str, Any]:
     """The package page's facts: the read model plus each stored file's findings; blocking."""
     info = data.package(console.state.db, project)
@@ -148,10 +166,12 @@ def _package_info(console: Console, project: str) -> dict[str, Any]:
         f["stored"] = result is not None
         f["capabilities"] = sorted(c.value for c in result.capabilities) if result else []
         f["findings"] = (
-            [{"rule": x.rule, "severity": x.severity.label, "file": x.file, "line": x.line,
-              "message": x.message, "snippet": x.snippet} for x in result.verdict.findings]
+            [{"rule": x.rule, "severity": x.severity.label, "rank": int(x.severity),
+              "file": x.file, "line": x.line, "message": x.message, "snippet": x.snippet}
+             for x in result.verdict.findings]
             if result else []
         )  # fmt: skip
+        f["by_file"] = _by_file(f["findings"])
     versions = {f["version"] for f in info["files"]} | {i["version"] for i in info["installs"]}
     info["versions"] = sorted((v for v in versions if v), key=_version_key, reverse=True)
     return info
@@ -163,12 +183,23 @@ def _package_page(
     return _page("package", who, done, p=info, diff=_capability_diff(info["files"]), **context)
 
 
+async def _package_facts(
+    console: Console, name: ProjectName
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stored facts (in a thread) and the index's current view (on the loop)."""
+    info, served = await asyncio.gather(
+        asyncio.to_thread(_package_info, console, name), console.served(name)
+    )
+    return info, served
+
+
 @router.get("/packages/{project}")
-def package(request: Request, project: str, done: str | None = None) -> HTMLResponse:
-    """Files with findings and snippets, capability diff, provenance, installs, blocks."""
+async def package(request: Request, project: str, done: str | None = None) -> HTMLResponse:
+    """Hidden files with their reasons, each file's findings with snippets, capability
+    diff, provenance, installs, blocks and incidents."""
     who = authenticate(request, Role.READER)
-    info = _package_info(console_of(request), normalize_name(project))
-    return _package_page(who, info, done, form={})
+    info, served = await _package_facts(console_of(request), normalize_name(project))
+    return _package_page(who, info, done, served=served, form={})
 
 
 @router.post("/packages/{project}/block", response_model=None)
@@ -186,9 +217,9 @@ async def block(request: Request, project: str) -> HTMLResponse | RedirectRespon
     try:
         done = await console.block_release(name, version, reason, who.name)
     except UsageError as exc:
-        info = await asyncio.to_thread(_package_info, console, name)
+        info, served = await _package_facts(console, name)
         form = {"version": version, "reason": reason, "error": str(exc)}
-        return _package_page(who, info, status=422, form=form)
+        return _package_page(who, info, status=422, served=served, form=form)
     opened = " and opened an incident" if done["incident"] is not None else ""
     message = quote(f"{name}=={done['version']} blocked{opened}")
     return RedirectResponse(f"/console/packages/{quote(name)}?done={message}", status_code=303)

@@ -5,6 +5,10 @@ The index answers a refused file with `application/problem+json` (`type`, `title
 422 the same way, so a client (or a proxy's log) reads one error form. A 422 adds
 `errors`, FastAPI's list of `{"loc", "msg", "type"}`, so that every problem of an
 input is reported at once.
+
+A browser (its `Accept` prefers `text/html` to JSON) gets the same error as a console
+page instead: status, title, detail and what to do next (sign in, ask for a role,
+search the packages). API clients, `curl` and `httpx` (`*/*`) keep the JSON problem.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from pycustoms.server.console.schemas import Problem
+from pycustoms.server.console.view import error_page
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -77,29 +82,73 @@ def _summary(errors: list[dict[str, Any]]) -> str:
     return ("; ".join(parts) or "the request is not valid") + more
 
 
-async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
+def _quality(accept: str, wanted: tuple[str, ...]) -> float:
+    """The highest quality *accept* gives to any of the media types *wanted* (0 if none)."""
+    best = 0.0
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if media.lower() not in wanted:
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        best = max(best, quality)
+    return best
+
+
+def wants_html(accept: str | None) -> bool:
+    """True for a browser: `text/html` is named, and ranked at least as high as JSON.
+
+    Only an explicit `text/html` counts: `*/*` (curl, httpx, most libraries) keeps the
+    problem document that API clients parse.
+    """
+    if not accept:
+        return False
+    html = _quality(accept, ("text/html", "application/xhtml+xml"))
+    return html > 0 and html >= _quality(accept, ("application/json", MEDIA_TYPE))
+
+
+def _answer(request: Request, body: dict[str, Any], headers: dict[str, str] | None) -> Response:
+    if wants_html(request.headers.get("accept")):
+        return error_page(body["status"], body["title"], body["detail"], headers)
+    return ProblemResponse(body, body["status"], headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    del request
     detail: object = exc.detail  # FastAPI's HTTPException allows any JSON value here
     if isinstance(detail, list):  # a 422 raised with FastAPI's item list
         errors = issues(detail)
         body = problem_document(exc.status_code, _summary(errors), errors)
     else:
         body = problem_document(exc.status_code, str(detail))
-    return ProblemResponse(body, exc.status_code, headers=exc.headers)
+    return _answer(request, body, dict(exc.headers) if exc.headers else None)
 
 
-async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    del request
     errors = issues(exc.errors())
-    return ProblemResponse(problem_document(422, _summary(errors), errors), 422)
+    return _answer(request, problem_document(422, _summary(errors), errors), None)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """A failure of the console itself: logged by the server (Starlette re-raises it after
+    this answer), shown without its details."""
+    del exc
+    detail = "the console failed to answer this request; the server's log has the traceback"
+    return _answer(request, problem_document(500, detail), None)
 
 
 def install(app: FastAPI) -> None:
-    """Answer the app's HTTP and validation errors as problems."""
+    """Answer the app's HTTP, validation and unexpected errors as problems (or pages)."""
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _server_error)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

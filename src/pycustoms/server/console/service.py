@@ -20,11 +20,15 @@ from pycustoms.incident.retro import detect_malware
 from pycustoms.incident.stored import scan_blob
 from pycustoms.server.console import actions
 from pycustoms.server.console.access import console_secret
+from pycustoms.server.filtering import UPLOAD_TIME_UNKNOWN
 from pycustoms.server.state import ServerState, ignore_result
 from pycustoms.types import ProjectName, ScanResult, normalize_name
+from pycustoms.upstream.errors import NotFoundError, UpstreamError
 
 _log = logging.getLogger("pycustoms.server")
 _CACHE = 128
+# How long the package page waits for the upstream's page before saying it could not.
+SERVED_WAIT = 10.0
 
 
 class Console:
@@ -161,3 +165,51 @@ class Console:
             while len(self._scans) > _CACHE:
                 self._scans.popitem(last=False)
         return result
+
+    # -- the index's view of a project (call on the event loop) --------------------------------
+
+    async def served(self, name: ProjectName) -> dict[str, Any]:
+        """What the index offers of *name* now: how many files it lists, which it hides
+        and why (the same filtered page installers get), or why it has no page at all.
+
+        A project refused by name (deny-list, internal name) is not asked of the upstream,
+        as the index does not ask either.
+        """
+        config = self.state.watcher.current()
+        pages = self.state.pages
+        gate = pages.gate(name, config)
+        if gate is not None:
+            return {"gate": {"rule": gate.rule, "reason": gate.reason}}
+        try:
+            entry = pages.cached(name, config)
+            if entry is None:
+                entry = await asyncio.wait_for(pages.get(name, config), SERVED_WAIT)
+        except NotFoundError:
+            return {"error": f"The upstream has no project {name}, and nobody uploaded it here."}
+        except UpstreamError as exc:
+            return {"error": f"The upstream's page of {name} could not be read: {exc}"}
+        except TimeoutError:
+            return {"error": f"The upstream did not send the page of {name} within "
+                             f"{SERVED_WAIT:.0f} s; reload to try again."}  # fmt: skip
+        page = entry.filtered
+        hidden = [
+            {"filename": filename, "rule": block.rule, "reason": block.reason}
+            for filename, block in sorted(page.hidden.items())
+        ]
+        hint = None
+        if any(h["rule"] == UPLOAD_TIME_UNKNOWN for h in hidden):
+            hint = (
+                "The upstream publishes no upload times, so the cooldown cannot be checked "
+                "and its files are hidden. If this upstream is a mirror you trust, set "
+                "serve.trusted-for-age (PYCUSTOMS_TRUSTED_FOR_AGE): the time this index first "
+                "saw a file then stands in for its upload time."
+            )
+        blocked = page.blocked
+        return {
+            "listed": len(page.files),
+            "hidden": hidden,
+            "blocked": None
+            if blocked is None
+            else {"rule": blocked.rule, "reason": blocked.reason},
+            "hint": hint,
+        }
