@@ -3,6 +3,7 @@
 Later sources win: built-in defaults < pyproject.toml < pycustoms.toml <
 environment < command-line flags. Every key is declared once in `FIELDS` with its
 parser, so the file key, the environment variable and the help text never drift.
+A file key that no settings area declares is an error (`config_keys`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from pycustoms.config_keys import check_keys
 from pycustoms.errors import ConfigError
 from pycustoms.settings_base import (
     ENV_PREFIX,
@@ -161,6 +163,7 @@ def load_config(
     if pyproject.is_file():
         table = _read_toml(pyproject).get("tool", {}).get("pycustoms")
         if isinstance(table, dict):
+            check_keys(table, str(pyproject), within="tool.pycustoms")
             policy = _from_table(policy, table, str(pyproject))
             sources.append(str(pyproject))
             raw.update(table)
@@ -171,6 +174,7 @@ def load_config(
     candidate = explicit or base / "pycustoms.toml"
     if candidate.is_file():
         table = _read_toml(candidate)
+        check_keys(table, str(candidate))
         policy = _from_table(policy, table, str(candidate))
         sources.append(str(candidate))
         raw.update(table)

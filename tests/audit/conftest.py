@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pycustoms.cli import main
+from tests.jsondoc import load
 
 OSV = Path(__file__).parent / "data" / "osv"
 
@@ -29,5 +29,5 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
     """Run `pycustoms audit --format json ARGV`; the exit code and the parsed report."""
     code = main(["audit", "--format", "json", *argv])
-    report: dict[str, Any] = json.loads(capsys.readouterr().out)
+    report = load(capsys.readouterr().out, "audit")
     return code, report

@@ -9,6 +9,7 @@ import pytest
 from pycustoms.cli import main
 from tests.audit.conftest import run_json
 from tests.fake_upstream import FakeUpstream
+from tests.jsondoc import decision, rules
 
 OLD = datetime.now(UTC) - timedelta(days=400)
 DIGEST = "ab" * 32
@@ -31,8 +32,8 @@ def test_vulnerable_pin_offline(env: Path, capsys: pytest.CaptureFixture[str]) -
     assert set(advisory["aliases"]) == {"CVE-2099-0001", "GHSA-aaaa-bbbb-cccc"}
     assert advisory["fixed"] == ["1.2"]
     assert advisory["severity"] == "critical"
-    assert deps["evil-pkg"]["decision"] == "block"
-    assert "audit/missing-hashes" in {f["rule"] for f in deps["safe"]["findings"]}
+    assert decision(deps["evil-pkg"]) == "block"
+    assert "audit/missing-hashes" in rules(deps["safe"])
     for fmt in ("sarif", "cyclonedx-json", "markdown", "human"):
         assert main(["audit", str(req), "--no-index", "--format", fmt]) == 1
         assert "demo" in capsys.readouterr().out
@@ -49,7 +50,7 @@ def test_ignore_and_expired_ignore(env: Path, capsys: pytest.CaptureFixture[str]
     [dep] = report["dependencies"]
     assert dep["advisories"] == []
     assert dep["ignored"]
-    expired = [f for i in report["input_findings"] for f in i["findings"]]
+    expired = [f for i in report["input_findings"] for f in i["verdict"]["findings"]]
     assert [f["rule"] for f in expired] == ["audit/expired-ignore"]
     # A medium finding warns; with the default --fail-on block it does not fail the run.
     assert code == 0
@@ -96,7 +97,23 @@ def test_index_checks_and_fix_hashes(
     lock = env / "requirements-lock.txt"
     lock.write_text(f"demo==1.3 --hash=sha256:{files[0].sha256} --hash=sha256:{'ab' * 32}\n")
     code, report = _run(capsys, str(lock), "--index-url", fake_upstream.url, "--deep")
-    rules = {f["rule"] for f in report["dependencies"][0]["findings"]}
-    assert "audit/hash-not-on-index" in rules
+    assert "audit/hash-not-on-index" in rules(report["dependencies"][0])
     assert report["dependencies"][0]["status"] == "checked"
     assert code == 1  # a locked hash the index does not list fails the audit
+
+
+def test_quiet_prints_one_line_per_dependency_with_findings(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = env / "requirements.txt"
+    req.write_text(f"demo==1.1 --hash=sha256:{DIGEST}\ncalm==2.0 --hash=sha256:{DIGEST}\n")
+    assert main(["audit", str(req), "--no-index"]) == 1
+    out, _ = capsys.readouterr()
+    assert "pycustoms audit" in out  # the human report's heading
+    assert main(["audit", str(req), "--no-index", "-q"]) == 1
+    out, err = capsys.readouterr()
+    [line] = out.splitlines()
+    verdict, pin, rules = line.split("\t")
+    assert (verdict, pin) == ("block", "demo 1.1")
+    assert "vulns/known-vulnerability" in rules.split(",")
+    assert err == ""

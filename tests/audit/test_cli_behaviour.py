@@ -14,6 +14,7 @@ from pycustoms.cli import build_parser, main
 from tests.audit.conftest import run_json
 from tests.audit.fake_osv import FakeOsv
 from tests.fake_upstream import FakeFile, FakeUpstream
+from tests.jsondoc import load
 
 OLD = datetime.now(UTC) - timedelta(days=400)
 GPL = "License :: OSI Approved :: GNU General Public License v3 (GPLv3)"
@@ -57,7 +58,7 @@ def test_licences_from_the_index(
     assert fake_upstream.requests_to("/pypi/older-gpl/1.0/json")  # not the latest's licence
 
     def rules(name: str) -> set[str]:
-        return {f["rule"] for f in deps[name]["findings"]}
+        return {f["rule"] for f in deps[name]["verdict"]["findings"]}
 
     assert not rules("latest-mit") & {"audit/license-denied", "audit/license-not-allowed"}
     assert "audit/license-denied" in rules("older-gpl")
@@ -91,11 +92,11 @@ def test_lookalike_host_and_extra_index_confusion(
     )
     code, report = run_json(capsys, str(req), "--no-index")
     [found] = [i for i in report["input_findings"] if i["path"] == str(req)]
-    where = {(f["rule"], f["line"]) for f in found["findings"]}
+    where = {(f["rule"], f["line"]) for f in found["verdict"]["findings"]}
     assert ("names/lookalike-host", 1) in where
     assert ("names/plain-http-index", 2) in where
     assert ("audit/extra-index-confusion", 2) in where
-    assert found["decision"] == "block"
+    assert found["verdict"]["decision"] == "block"
     assert code == 1
 
 
@@ -111,7 +112,7 @@ def test_unpinned_pyproject_is_reported_not_incomplete(
     assert attrs["status"] == "unverified"
     assert attrs["failed"] == []
     assert "not determined" in attrs["unverified"][0]
-    assert "audit/unpinned" in {f["rule"] for f in attrs["findings"]}
+    assert "audit/unpinned" in {f["rule"] for f in attrs["verdict"]["findings"]}
     assert report["failed"] == 0
     assert deps["demo"]["advisories"]  # the exact pin is still looked up
     assert code == 1  # because of demo's critical advisory, not exit 3
@@ -209,7 +210,7 @@ def test_fix_hashes_of_several_files_honours_format(
     code = main(["audit", "--fix-hashes", str(first), str(second), "--format", "json", *index])
     assert code == 3  # nowhere==1.0 got no hashes
     out = capsys.readouterr().out
-    document = json.loads(out)
+    document = load(out, "audit-fix-hashes")
     by_path = {f["path"]: f for f in document["files"]}
     assert by_path[str(first)]["fixed"] == ["demo==1.3"]
     assert by_path[str(second)]["fixed"] == ["calm==2.0"]

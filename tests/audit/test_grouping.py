@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from pycustoms.cli import main
+from tests.jsondoc import load
 
 NAMES = [f"pkg{n:02d}" for n in range(12)]
 
@@ -41,8 +41,8 @@ def test_verbose_lists_every_name_and_json_keeps_every_finding(
     for name in NAMES:
         assert name in out
     assert main(["audit", str(freeze), "--no-index", "--format", "json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    rules = [f["rule"] for d in report["dependencies"] for f in d["findings"]]
+    report = load(capsys.readouterr().out, "audit")
+    rules = [f["rule"] for d in report["dependencies"] for f in d["verdict"]["findings"]]
     assert rules.count("audit/missing-hashes") == len(NAMES)
 
 

@@ -21,7 +21,7 @@ OTHER = "ab" * 32
 
 def _rules(report: dict[str, Any]) -> dict[str, str]:
     [dep] = report["dependencies"]
-    return {f["rule"]: f["message"] for f in dep["findings"]}
+    return {f["rule"]: f["message"] for f in dep["verdict"]["findings"]}
 
 
 def test_index_hash_passes_unknown_hash_fails(
@@ -38,7 +38,7 @@ def test_index_hash_passes_unknown_hash_fails(
     code, report = run_json(capsys, str(req), *index)
     message = _rules(report)["audit/hash-not-on-index"]
     assert "pip --require-hashes would refuse" in message
-    assert report["dependencies"][0]["decision"] == "block"
+    assert report["dependencies"][0]["verdict"]["decision"] == "block"
     assert code == 1
     # One known hash does not excuse another the index does not list.
     req.write_text(f"demo==1.3 --hash=sha256:{files[0].sha256} --hash=sha256:{OTHER}\n")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,18 +8,20 @@ import pytest
 
 from pycustoms.cli import main
 from tests.fake_upstream import FakeUpstream
+from tests.jsondoc import decision, messages, results, rules
 
 
 def test_json_output_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["check-name", "reqeusts", "requests", "--format", "json"])
-    data = json.loads(capsys.readouterr().out)
+    data = results(capsys.readouterr().out, "check-name")
     assert code == 1
     assert [d["name"] for d in data] == ["reqeusts", "requests"]
-    assert data[0]["verdict"] == "block"
+    assert decision(data[0]) == "block"
     assert data[0]["imitates"] == "requests"
     assert data[0]["technique"] == "adjacent-swap"
-    assert data[0]["reasons"]
-    assert data[1] == {**data[1], "verdict": "allow", "imitates": None, "technique": None}
+    assert messages(data[0])
+    assert data[1] == {**data[1], "imitates": None, "technique": None}
+    assert data[1]["verdict"] == {"decision": "allow", "score": 0, "reasons": [], "findings": []}
 
 
 def test_clean_names_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,7 +38,7 @@ def test_requirements_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     req = tmp_path / "requirements.txt"
     req.write_text("# deps\nrequets>=2\nnumpy[extra]==1.0 ; python_version>'3'\n-e .\n")
     code = main(["check-name", "-r", str(req), "--format", "json"])
-    data = json.loads(capsys.readouterr().out)
+    data = results(capsys.readouterr().out, "check-name")
     assert [d["name"] for d in data] == ["requets", "numpy"]
     assert code == 1
 
@@ -67,9 +68,9 @@ def test_check_index(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
             "json",
         ]
     )
-    data = json.loads(capsys.readouterr().out)
+    data = results(capsys.readouterr().out, "check-index")
     assert code == 1
-    assert [d["verdict"] for d in data] == ["allow", "block"]
+    assert [decision(d) for d in data] == ["allow", "block"]
     assert data[1]["line"] == 2
 
 
@@ -86,11 +87,11 @@ def _upstream(
     code = main(["check-name", *args, "--upstream", "--index-url", up.url,
                  "--data-dir", str(tmp_path / "data"), "--format", "json"])  # fmt: skip
     captured = capsys.readouterr()
-    return code, json.loads(captured.out) if captured.out.strip() else [], captured.err
+    found = results(captured.out, "check-name") if captured.out.strip() else []
+    return code, found, captured.err
 
 
-def _rules(entry: dict[str, Any]) -> set[str]:
-    return {f["rule"] for f in entry["findings"]}
+_rules = rules
 
 
 def test_missing_name_is_not_found(
@@ -102,8 +103,8 @@ def test_missing_name_is_not_found(
     missing, real = data
     assert _rules(missing) == {"names/not-found"}
     assert missing["upstream"]["exists"] is False
-    assert "does not exist on the upstream index" in missing["reasons"][0]
-    assert real["verdict"] == "allow"
+    assert "does not exist on the upstream index" in messages(missing)[0]
+    assert decision(real) == "allow"
     assert real["upstream"] == {**real["upstream"], "exists": True, "release_count": 1}
     assert code == 0  # not-found warns; --fail-on warn makes it fail
     code, _, _ = _upstream(fake_upstream, tmp_path, capsys, "fastjson-yaml-bridge",
@@ -119,13 +120,13 @@ def test_days_old_single_release_squat_blocks_with_new_project_reason(
         fake_upstream.add_release(name, "0.1.0", uploaded=_now() - timedelta(days=2))
     # Names alone: `colourama` only warns.
     assert main(["check-name", "colourama", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["verdict"] == "warn"
+    assert decision(results(capsys.readouterr().out, "check-name")[0]) == "warn"
     code, data, _ = _upstream(fake_upstream, tmp_path, capsys, "requets", "colourama")
     assert code == 1
     for entry in data:
-        assert entry["verdict"] == "block", entry
+        assert decision(entry) == "block", entry
         assert {"names/typosquat", "names/new-project"} <= _rules(entry)
-        assert any("first appeared 2 day(s) ago with 1 release(s)" in r for r in entry["reasons"])
+        assert any("first appeared 2 day(s) ago with 1 release(s)" in r for r in messages(entry))
         assert entry["upstream"]["release_count"] == 1
 
 
@@ -138,11 +139,11 @@ def test_old_project_with_a_lookalike_name_is_unchanged(
             "colourama", f"1.{i}", uploaded=_now() - timedelta(days=2_000 - 100 * i)
         )
     main(["check-name", "colourama", "--format", "json"])
-    names_only = json.loads(capsys.readouterr().out)[0]
+    names_only = results(capsys.readouterr().out, "check-name")[0]
     code, data, _ = _upstream(fake_upstream, tmp_path, capsys, "colourama")
     assert code == 0
-    assert data[0]["verdict"] == names_only["verdict"] == "warn"
-    assert data[0]["findings"] == names_only["findings"]
+    assert decision(data[0]) == decision(names_only) == "warn"
+    assert data[0]["verdict"]["findings"] == names_only["verdict"]["findings"]
     assert data[0]["upstream"]["release_count"] == 5
     assert data[0]["upstream"]["latest_version"] == "1.4"
 
@@ -156,7 +157,7 @@ def test_html_only_index_without_times_makes_no_age_claim(
     fake_upstream.add_release("colourama", "0.1.0", uploaded=_now() - timedelta(days=2))
     code, data, _ = _upstream(fake_upstream, tmp_path, capsys, "colourama", "absent-name-xyz")
     assert code == 0
-    assert data[0]["verdict"] == "warn"
+    assert decision(data[0]) == "warn"
     assert data[0]["upstream"]["first_release"] is None
     assert _rules(data[1]) == {"names/not-found"}
 
@@ -168,7 +169,7 @@ def test_json_api_supplies_times_an_html_page_lacks(
     fake_upstream.add_project("colourama")
     fake_upstream.add_release("colourama", "0.1.0", uploaded=_now() - timedelta(days=2))
     _, data, _ = _upstream(fake_upstream, tmp_path, capsys, "colourama")
-    assert data[0]["verdict"] == "block"
+    assert decision(data[0]) == "block"
     assert "names/new-project" in _rules(data[0])
 
 
@@ -191,7 +192,7 @@ def test_upstream_down_is_exit_3_naming_the_names(
                                 "--allow-unverified")  # fmt: skip
     assert code == 0
     assert "unverified" in err
-    assert [d["verdict"] for d in data] == ["allow", "warn"]
+    assert [decision(d) for d in data] == ["allow", "warn"]
 
 
 def test_upstream_from_environment_asks_each_name_once(
@@ -205,7 +206,7 @@ def test_upstream_from_environment_asks_each_name_once(
     monkeypatch.setenv("PYCUSTOMS_DATA_DIR", str(tmp_path / "data"))
     names = [f"zz-project-{i}" for i in range(25)]
     code = main(["check-name", *names, "ZZ_Project_0", "--format", "json"])
-    data = json.loads(capsys.readouterr().out)
+    data = results(capsys.readouterr().out, "check-name")
     assert code == 0
     assert len(data) == 26
     assert all(_rules(d) == {"names/not-found"} for d in data)
@@ -217,5 +218,5 @@ def test_names_only_by_default_asks_nothing(
 ) -> None:
     monkeypatch.setenv("PYCUSTOMS_INDEX_URL", fake_upstream.url)  # shared with inspect
     assert main(["check-name", "requests", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["upstream"] is None
+    assert results(capsys.readouterr().out, "check-name")[0]["upstream"] is None
     assert fake_upstream.requests == []

@@ -16,6 +16,7 @@ import pytest
 
 from pycustoms.cli import main
 from tests.fake_upstream import FakeUpstream
+from tests.jsondoc import load
 
 
 def _t(text: str) -> datetime:
@@ -101,7 +102,7 @@ def _inspect(
     code = main(["inspect", *args, "--index-url", up.url, "--data-dir", str(tmp_path / "data"),
                  "--format", "json"])  # fmt: skip
     out = capsys.readouterr().out
-    return code, json.loads(out) if out.strip() else {}
+    return code, load(out, "inspect") if out.strip() else {}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -116,11 +117,11 @@ def test_takeover_blocked_at_the_time_and_previous_passes(
     assert isinstance(verdict, dict)
     assert verdict["decision"] == "block"
     assert code == 1
-    rules = {f["rule"] for f in report["findings"]}  # type: ignore[attr-defined]
+    rules = {f["rule"] for f in verdict["findings"]}
     assert facts.rules <= rules
     code, report = _inspect(fake_upstream, tmp_path, capsys,
                             f"{facts.name}=={facts.before}", "--at", facts.at)  # fmt: skip
-    assert report["verdict"]["decision"] == "allow", report["findings"]  # type: ignore[index]
+    assert report["verdict"]["decision"] == "allow", report["verdict"]  # type: ignore[index]
     assert code == 0
 
 
@@ -176,8 +177,8 @@ def test_deep_downloads_verifies_and_scans(
     files = report["files"]
     assert isinstance(files, list)
     assert len(files) == 2
-    assert all(f["scan"] is not None for f in files)
-    scanned = {f["file"] for f in report["findings"] if f["file"]}  # type: ignore[attr-defined]
+    assert all(set(f["scan"]) == {"decision", "score", "reasons", "findings"} for f in files)
+    scanned = {f["file"] for f in report["verdict"]["findings"] if f["file"]}  # type: ignore[index]
     assert any(name and ".whl" in name for name in scanned)
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from pycustoms.cli import SUBCOMMANDS, main
 from tests.builders import build_sdist, build_wheel
+from tests.jsondoc import decision, results
 
 CLEAN = {"tidy/__init__.py": "def add(a, b):\n    return a + b\n"}
 BAD_SETUP = (
@@ -36,19 +37,20 @@ def test_clean_wheel_exits_zero_with_json(
     wheel = build_wheel(tmp_path, "tidy", "1.0", CLEAN)
     code, out, _ = _scan(capsys, "--format", "json", str(wheel))
     assert code == 0
-    [doc] = json.loads(out)
-    assert doc["verdict"] == "allow"
+    [doc] = results(out, "scan")
+    assert decision(doc) == "allow"
     assert doc["target"].endswith("tidy-1.0-py3-none-any.whl")
-    assert set(doc) >= {"target", "verdict", "score", "findings", "capabilities"}
+    assert set(doc) >= {"target", "verdict", "capabilities"}
+    assert set(doc["verdict"]) == {"decision", "score", "reasons", "findings"}
 
 
 def test_blocked_sdist_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sdist = build_sdist(tmp_path, "tidy", "1.0", {"setup.py": BAD_SETUP})
     code, out, _ = _scan(capsys, "--format", "json", str(sdist))
     assert code == 1
-    [doc] = json.loads(out)
-    assert doc["verdict"] == "block"
-    assert any(f["file"] == "setup.py" for f in doc["findings"])
+    [doc] = results(out, "scan")
+    assert decision(doc) == "block"
+    assert any(f["file"] == "setup.py" for f in doc["verdict"]["findings"])
 
 
 def test_fail_on_warn_and_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,9 +70,9 @@ def test_directory_of_archives_is_scanned_in_parallel(
     build_wheel(folder, "tidy", "1.0", CLEAN)
     build_sdist(folder, "tidy", "1.0", {"setup.py": BAD_SETUP})
     code, out, _ = _scan(capsys, "-j", "2", "--format", "json", str(folder))
-    docs = json.loads(out)
+    docs = results(out, "scan")
     assert code == 1
-    assert sorted(d["verdict"] for d in docs) == ["allow", "block"]
+    assert sorted(decision(d) for d in docs) == ["allow", "block"]
 
 
 def test_missing_target_could_not_complete(
@@ -112,12 +114,12 @@ def test_diff_reports_gained_capabilities(
     }
     new = build_wheel(tmp_path, "tidy", "1.1", new_files)
     code, out, _ = _scan(capsys, "--format", "json", "--diff", str(old), str(new))
-    [doc] = json.loads(out)
-    gained = [f for f in doc["findings"] if f["rule"] == "code/capability-gained"]
+    [doc] = results(out, "scan")
+    gained = [f for f in doc["verdict"]["findings"] if f["rule"] == "code/capability-gained"]
     assert any("network" in f["message"] for f in gained)
     assert "network" in doc["capabilities"]
     # Gaining network access alone is a warning, not a block: exit 0 under fail-on=block.
-    assert doc["verdict"] == "warn"
+    assert decision(doc) == "warn"
     assert code == 0
 
 
@@ -130,7 +132,7 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)[0]["verdict"] == "allow"
+    assert decision(results(proc.stdout, "scan")[0]) == "allow"
 
 
 def test_every_command_registers_with_its_listed_summary() -> None:

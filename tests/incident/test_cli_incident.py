@@ -61,5 +61,15 @@ def test_the_report_names_the_database_it_read(
     assert f"Read from the database at {database}" in out
     assert main(["incident", "goodpkg==2.0", "--data-dir", str(data), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "pycustoms/incident/1"
     assert doc["read_from"] == {"database": str(database)}
     assert doc["environment_count"] == 1
+
+
+def test_quiet_lists_the_affected_environments_only(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["incident", "goodpkg==2.0", "--data-dir", str(data), "-q"]) == 1
+    assert capsys.readouterr() == ("build-1\tgoodpkg==2.0\n", "")
+    assert main(["incident", "otherpkg", "--data-dir", str(data), "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")

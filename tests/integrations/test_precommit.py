@@ -10,7 +10,6 @@ the fake upstream index for what the audit asks.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -26,6 +25,7 @@ import yaml
 from pycustoms.audit.inputs import detect
 from pycustoms.cli import main
 from tests.fake_upstream import FakeUpstream
+from tests.jsondoc import decision, results
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = datetime.now(UTC) - timedelta(days=400)
@@ -194,14 +194,14 @@ def test_check_name_reads_names_from_files(
     second = tmp_path / "requirements-dev.txt"
     second.write_text("requets==2.0  # typo\n")
     code = main(["check-name", "--from-files", str(first), str(second), "--format", "json"])
-    data = json.loads(capsys.readouterr().out)
+    data = results(capsys.readouterr().out, "check-name")
     assert [d["name"] for d in data] == ["requests", "requets"]
-    assert [d["verdict"] for d in data] == ["allow", "block"]
+    assert [decision(d) for d in data] == ["allow", "block"]
     assert code == 1
     # Without the flag the same arguments are names: a file name passes as a project name,
     # which is why the hook needs the flag.
     assert main(["check-name", str(first.name), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["name"] == "requirements.txt"
+    assert results(capsys.readouterr().out, "check-name")[0]["name"] == "requirements.txt"
 
 
 def test_check_name_from_files_fails_closed(

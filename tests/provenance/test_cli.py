@@ -96,7 +96,7 @@ def _inspect(up: FakeUpstream, tmp_path: Path, capsys: pytest.CaptureFixture[str
                  str(tmp_path / "data"), "--format", "json", "--cooldown", "0",
                  "--at", "2025-01-01T00:00:00Z"])  # fmt: skip
     report = json.loads(capsys.readouterr().out)
-    return code, {f["rule"] for f in report["findings"]}
+    return code, {f["rule"] for f in report["verdict"]["findings"]}
 
 
 def test_attested_history_then_unattested_release_blocks(

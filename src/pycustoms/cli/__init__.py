@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rich.markup import escape
 
 from pycustoms import __version__
-from pycustoms.cli.common import EXIT_CLEAN, EXIT_INCOMPLETE, EXIT_USAGE, stderr
+from pycustoms.cli.common import EXIT_CLEAN, EXIT_INCOMPLETE, EXIT_USAGE, errors, set_quiet
 from pycustoms.errors import PycustomsError
 from pycustoms.redact import redact
 
@@ -109,26 +109,51 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _innermost(parser: argparse.ArgumentParser, words: Sequence[str]) -> argparse.ArgumentParser:
+    """The (sub)parser of the deepest command named in *words* (`pycustoms db update`)."""
+    # argparse has no public way to walk its subparsers.
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for i, word in enumerate(words):
+                if not word.startswith("-") and word in action.choices:
+                    return _innermost(action.choices[word], words[i + 1 :])
+    return parser
+
+
+def _parse(parser: argparse.ArgumentParser, words: Sequence[str]) -> argparse.Namespace:
+    """Parse *words*; an unknown option is reported with its subcommand's usage, not the top's.
+
+    argparse leaves options that no subparser knows to the top-level parser, whose
+    usage does not name the subcommand's options.
+    """
+    args, extra = parser.parse_known_args(words)
+    if extra:
+        _innermost(parser, words).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with *argv* (default: sys.argv[1:]) and return the exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
     command = _command_in(words)
     parser = build_parser(command)
-    args = parser.parse_args(words)
+    args = _parse(parser, words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # -v wins over a PYCUSTOMS_QUIET from the environment.
+    set_quiet(bool(getattr(args, "quiet", False)) and not getattr(args, "verbose", False))
     try:
         code: int = handler(args)
     except PycustomsError as exc:
         if getattr(args, "verbose", False):
             traceback.print_exc()
         message = escape(redact(str(exc)))  # not markup: an error may quote brackets
-        stderr().print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
+        errors().print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        stderr().print("interrupted")
+        errors().print("interrupted")
         return EXIT_INCOMPLETE
     except BrokenPipeError:
         # The reader went away (`... | head -1`): stop quietly, as Unix tools do. Point
@@ -136,4 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return code if "code" in locals() else EXIT_CLEAN
+    finally:
+        set_quiet(False)
     return code

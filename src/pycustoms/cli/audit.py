@@ -41,6 +41,7 @@ from pycustoms.cli.common import (
     env_default,
     env_flag,
     env_help,
+    errors,
     file_scanner,
     load_policy,
     open_client,
@@ -54,6 +55,7 @@ from pycustoms.cli.readers import database_label
 from pycustoms.config import Policy, load_config
 from pycustoms.errors import UsageError
 from pycustoms.policy import fails
+from pycustoms.report.document import document
 from pycustoms.types import Severity
 from pycustoms.upstream.parse import now_utc
 from pycustoms.upstream.settings import UpstreamSettings
@@ -281,7 +283,7 @@ def run(args: argparse.Namespace) -> int:
             ),
         )
     with open_output(args) as out:
-        render(args.format, report, out, verbose=args.verbose)
+        render(args.format, report, out, verbose=args.verbose, quiet=args.quiet)
     for warning in (w for status in report.source_status for w in status.warnings):
         stderr().print(f"warning: {warning}", style="yellow", markup=False)
     return audit_exit_code(report, policy, settings)
@@ -326,9 +328,10 @@ def _run_fix_hashes(args: argparse.Namespace, upstream: UpstreamSettings, policy
         done = fix_files(paths, client, file_scanner(client, policy))
     for item in done:
         if item.error is not None:
-            stderr().print(f"error: {item.error}", markup=False)
+            errors().print(f"error: {item.error}", markup=False)
     if args.format == "json":
-        write_output(args, json.dumps({"files": [d.to_json() for d in done]}, indent=2) + "\n")
+        body = document("audit-fix-hashes", {"files": [d.to_json() for d in done]})
+        write_output(args, json.dumps(body, indent=2) + "\n")
     else:
         with open_output(args) as out:
             _fix_human(done, out)
@@ -357,7 +360,7 @@ def audit_exit_code(report: AuditReport, policy: Policy, settings: AuditSettings
         )
         # Reasons with each dependency's name taken out, so that one reason is said once.
         reasons = sorted({shape(u, r.dependency) for r in report.unverified for u in r.unverified})
-        stderr().print(
+        errors().print(
             f"[bold red]could not complete[/bold red]: {len(report.unverified)} dependencies "
             f"not checked ({names}): {'; '.join(reasons[:3])}. Fix that source, choose another "
             "with --vuln-source, or pass --allow-unverified to report them as unverified"

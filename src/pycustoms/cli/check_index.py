@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pycustoms.analyzers.names.hosts import check_index_url, redact
 from pycustoms.analyzers.names.indexconf import IndexOption, read_index_options
@@ -24,6 +24,8 @@ from pycustoms.cli.common import (
 from pycustoms.config import Policy
 from pycustoms.errors import UsageError
 from pycustoms.policy import decide
+from pycustoms.report.console import data_console
+from pycustoms.report.document import document, verdict_json
 from pycustoms.types import Verdict
 
 FORMATS = ("human", "json")
@@ -95,39 +97,41 @@ def judge(
     ]
 
 
-def as_json(results: list[tuple[IndexOption, Verdict]]) -> list[dict[str, Any]]:
-    """One object per URL (credentials redacted)."""
-    return [
+def as_json(results: list[tuple[IndexOption, Verdict]]) -> dict[str, Any]:
+    """The `--format json` document: `results` holds one object per URL (credentials redacted)."""
+    rows = [
         {
             "url": redact(option.url),
             "source": option.source,
             "line": option.line,
             "option": option.option,
-            "verdict": verdict.decision.value,
-            "reasons": [f.message for f in verdict.findings] + list(verdict.reasons),
-            "findings": [
-                {"rule": f.rule, "severity": f.severity.label, "message": f.message}
-                for f in verdict.findings
-            ],
+            "verdict": verdict_json(verdict),
         }
         for option, verdict in results
     ]
+    return document("check-index", {"results": rows})
 
 
-def render_human(results: list[tuple[IndexOption, Verdict]], out: IO[str]) -> None:
-    """A rich table: URL, where it was found, verdict, reasons."""
-    console = Console(file=out, highlight=False)
+def render_human(
+    results: list[tuple[IndexOption, Verdict]], out: IO[str], *, quiet: bool = False
+) -> None:
+    """A rich table: URL, where it was found, verdict, reasons (*quiet*: decision TAB URL)."""
+    if quiet:
+        out.writelines(f"{v.decision.value}\t{redact(o.url)}\n" for o, v in results)
+        return
     table = Table("url", "where", "verdict", "reasons")
+    table.columns[0].overflow = "fold"
+    table.columns[1].overflow = "fold"
     for option, verdict in results:
         decision = verdict.decision.value
         where = option.source + (f":{option.line}" if option.line else "")
         table.add_row(
-            redact(option.url),
-            where,
+            Text(redact(option.url)),
+            Text(where),
             f"[{_STYLE[decision]}]{decision}[/]",
-            "\n".join(f.message for f in verdict.findings),
+            Text("\n".join(f.message for f in verdict.findings)),
         )
-    console.print(table)
+    data_console(out).print(table)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -148,5 +152,7 @@ def run(args: argparse.Namespace) -> int:
     extra = list(args.trusted_host)
     trusted = trusted_hosts(policy, extra, use_pip=not args.no_pip_config)
     results = judge(options, trusted, policy)
-    write_report(args, lambda: as_json(results), lambda out: render_human(results, out))
+    write_report(
+        args, lambda: as_json(results), lambda out: render_human(results, out, quiet=args.quiet)
+    )
     return exit_code([v for _, v in results], policy)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pycustoms.analyzers.names import (
     NameReport,
@@ -38,6 +38,7 @@ from pycustoms.cli.common import (
     env_default,
     env_flag,
     env_help,
+    errors,
     exit_code,
     load_policy,
     open_client,
@@ -48,7 +49,9 @@ from pycustoms.cli.common import (
 from pycustoms.config import Policy, load_config
 from pycustoms.errors import PycustomsError, TargetError, UsageError
 from pycustoms.policy import decide
-from pycustoms.types import ProjectName, Verdict, normalize_name
+from pycustoms.report.console import data_console
+from pycustoms.report.document import document, verdict_json
+from pycustoms.types import Decision, ProjectName, Verdict, normalize_name
 
 if TYPE_CHECKING:
     from pycustoms.upstream.client import UpstreamClient
@@ -231,53 +234,61 @@ def _facts_json(facts: UpstreamFacts | None) -> dict[str, Any] | None:
 
 def as_json(
     results: list[tuple[NameReport, Verdict]], lookup: UpstreamLookup | None = None
-) -> list[dict[str, Any]]:
-    """The JSON array printed by `--format json`: one object per name.
+) -> dict[str, Any]:
+    """The `--format json` document: `results` holds one object per name.
 
     `upstream` holds the index's facts (`null` when names only were judged);
     `unverified` says why the index could not be asked (`null` otherwise).
     """
     facts = lookup.facts if lookup is not None else {}
     failed = lookup.failed if lookup is not None else {}
-    return [
+    rows = [
         {
             "name": report.name,
             "normalized": report.normalized,
-            "verdict": verdict.decision.value,
+            "verdict": verdict_json(verdict),
             "imitates": report.imitates,
             "technique": report.technique.value if report.technique else None,
-            "reasons": [f.message for f in verdict.findings] + list(verdict.reasons),
-            "findings": [
-                {"rule": f.rule, "severity": f.severity.label, "message": f.message}
-                for f in verdict.findings
-            ],
             "upstream": _facts_json(facts.get(report.normalized)),
             "unverified": failed.get(report.normalized),
         }
         for report, verdict in results
     ]
+    return document("check-name", {"results": rows})
 
 
 def render_human(
     results: list[tuple[NameReport, Verdict]],
     out: IO[str],
     lookup: UpstreamLookup | None = None,
+    *,
+    quiet: bool = False,
 ) -> None:
-    """A rich table: name, verdict, imitated project, technique, reasons."""
-    console = Console(file=out, highlight=False)
-    table = Table("name", "verdict", "imitates", "technique", "reasons")
+    """A rich table: name, verdict, imitated project, technique, reasons.
+
+    *quiet*: one line per name, its decision and the name separated by a tab
+    (and `unverified` when the index could not be asked about it).
+    """
     failed = lookup.failed if lookup is not None else {}
+    if quiet:
+        for report, verdict in results:
+            mark = "\tunverified" if report.normalized in failed else ""
+            out.write(f"{verdict.decision.value}\t{report.name}{mark}\n")
+        return
+    table = Table("name", "verdict", "imitates", "technique", "reasons")
+    table.columns[0].overflow = "fold"
+    table.columns[2].overflow = "fold"
     for report, verdict in results:
         decision = verdict.decision.value
         mark = " (unverified)" if report.normalized in failed else ""
         table.add_row(
-            report.name,
+            Text(report.name),
             f"[{_STYLE[decision]}]{decision}[/]{mark}",
             report.imitates or "",
             report.technique.value if report.technique else "",
-            "\n".join(f.message for f in verdict.findings),
+            Text("\n".join(f.message for f in verdict.findings)),
         )
-    console.print(table)
+    data_console(out).print(table)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -300,8 +311,10 @@ def run(args: argparse.Namespace) -> int:
             findings = check_index_url(option.url, trusted, source=option.source, line=option.line)
             verdict = decide(findings, policy)
             index_verdicts.append(verdict)
+            # A look-alike or plain-HTTP index fails the run: said even under -q.
+            console = stderr() if verdict.decision is Decision.ALLOW else errors()
             for finding in verdict.findings:
-                stderr().print(f"{option.source}:{option.line}: {finding.message}")
+                console.print(f"{option.source}:{option.line}: {finding.message}", markup=False)
     if not names:
         if files:
             # Nothing judged is not a pass: a hook must not go green on files it misread.
@@ -314,7 +327,9 @@ def run(args: argparse.Namespace) -> int:
     lookup = _ask_upstream(args, names) if args.upstream or args.index_url else None
     results = judge(names, policy, lookup)
     write_report(
-        args, lambda: as_json(results, lookup), lambda out: render_human(results, out, lookup)
+        args,
+        lambda: as_json(results, lookup),
+        lambda out: render_human(results, out, lookup, quiet=args.quiet),
     )
     if lookup is not None and lookup.failed and not _report_unchecked(lookup, args):
         return EXIT_INCOMPLETE
@@ -349,7 +364,7 @@ def _report_unchecked(lookup: UpstreamLookup, args: argparse.Namespace) -> bool:
             f"the index could not be asked ({shown}{more}): {reasons[0]}"
         )
         return True
-    console.print(
+    errors().print(
         f"[bold red]could not complete[/bold red]: {len(lookup.failed)} names not checked "
         f"upstream ({shown}{more}): {'; '.join(reasons[:3])}. Retry, pass --offline to use "
         "the cache, or --allow-unverified to judge them by name alone"

@@ -130,8 +130,27 @@ def add_allow_unverified(parser: argparse.ArgumentParser, text: str) -> None:
     )
 
 
+def add_verbosity_options(
+    parser: argparse.ArgumentParser, verbose_help: str = "show tracebacks"
+) -> None:
+    """Add -v/--verbose and -q/--quiet (`PYCUSTOMS_QUIET`); they exclude each other."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=env_flag("QUIET"),
+        help=env_help(
+            "print only the data (human output: one verdict per line) and errors; no "
+            "progress, notes or warnings",
+            "QUIET",
+        ),
+    )
+
+
 def add_common_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
-    """Add --config, --format, --output, --fail-on and -v to *parser*."""
+    """Add --config, --format, --output, --fail-on, -v and -q to *parser*."""
     add_config_option(parser)
     add_output_options(parser, formats)
     parser.add_argument(
@@ -140,8 +159,9 @@ def add_common_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]
         default=None,
         help=env_help("exit 1 when a verdict reaches this (default: block)", "FAIL_ON"),
     )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="show tracebacks and where settings came from"
+    add_verbosity_options(
+        parser,
+        "show tracebacks, where settings came from, and the findings behind allowed verdicts",
     )
 
 
@@ -155,12 +175,27 @@ def load_policy(args: argparse.Namespace, **overrides: Any) -> Policy:
     return loaded.policy
 
 
+# Set by `main` from -q/--quiet for the command being run (see `stderr`).
+_quiet = [False]
+
+
+def set_quiet(quiet: bool) -> None:
+    """Silence (or not) the messages of `stderr()` for the rest of this command."""
+    _quiet[0] = quiet
+
+
 def stderr() -> Console:
-    """A console for messages and progress (never data).
+    """A console for messages, warnings and progress (never data); silent under -q.
 
     Messages are never hard-wrapped: in a pipe or a CI log a wrapped path, URL or
-    rule id cannot be searched or copied.
+    rule id cannot be searched or copied. Errors go to `errors()`, which -q does
+    not silence.
     """
+    return Console(stderr=True, highlight=False, soft_wrap=True, quiet=_quiet[0])
+
+
+def errors() -> Console:
+    """A console for errors: what failed and why the exit code is not 0 (shown under -q)."""
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pycustoms import __version__
-from pycustoms.cli.common import EXIT_CLEAN
+from pycustoms.cli.common import EXIT_CLEAN, add_verbosity_options
 
 SHELLS = ("bash", "zsh", "fish")
 # Metavars and destinations of options whose value is a file or directory.
@@ -67,6 +67,7 @@ def register(subparsers: Any) -> None:
         "says where to put it. Exit 0, or 2 for an unknown shell.",
     )
     parser.add_argument("shell", choices=SHELLS, help="the shell to complete in")
+    add_verbosity_options(parser)
     parser.set_defaults(handler=run)
 
 

@@ -14,13 +14,16 @@ from pycustoms.cli.common import (
     add_config_option,
     add_data_options,
     add_index_options,
+    add_verbosity_options,
     env_default,
     env_help,
+    errors,
     open_database,
     stderr,
     upstream_settings,
 )
 from pycustoms.config import load_config
+from pycustoms.report.document import document
 
 if TYPE_CHECKING:
     from pycustoms.vulns.interface import Query
@@ -69,7 +72,7 @@ def register(subparsers: Any) -> None:
     importer.add_argument("path", type=Path, metavar="PATH")
     add_config_option(importer)
     add_data_options(importer, "cache and database directory", database_url=True)
-    importer.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(importer)
     importer.set_defaults(handler=run_import)
     status = sub.add_parser("status", help="print the advisory database's coverage, origin and age")
     status.add_argument(
@@ -80,7 +83,7 @@ def register(subparsers: Any) -> None:
     )
     add_config_option(status)
     add_data_options(status, "cache and database directory", database_url=True)
-    status.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(status)
     status.set_defaults(handler=run_status)
 
 
@@ -140,7 +143,7 @@ def _register_update(sub: Any) -> None:
     )
     add_config_option(update)
     add_data_options(update, "cache and database directory", database_url=True)
-    update.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(update)
     update.set_defaults(handler=run_update)
 
 
@@ -207,7 +210,7 @@ def run_update(args: argparse.Namespace) -> int:
             markup=False,
         )
     for query, reason in sorted(result.failed.items()):
-        console.print(f"not answered: {query.name} {query.version}: {reason}", markup=False)
+        errors().print(f"not answered: {query.name} {query.version}: {reason}", markup=False)
     return EXIT_INCOMPLETE if result.failed else EXIT_CLEAN
 
 
@@ -225,7 +228,7 @@ def run_import(args: argparse.Namespace) -> int:
         markup=False,
     )
     for error in summary.errors:
-        console.print(f"[red]not imported[/red]: {error}")
+        errors().print(f"[red]not imported[/red]: {error}")
     return EXIT_INCOMPLETE if summary.errors else EXIT_CLEAN
 
 
@@ -246,14 +249,14 @@ def run_status(args: argparse.Namespace) -> int:
     age = now - state.as_of if state.as_of else None
     stale = age is not None and age > settings.max_age
     if args.format == "json":
-        document = {
+        body = {
             "database": db.url,
             **state.to_json(),
             "age_days": round(age.total_seconds() / 86_400, 2) if age is not None else None,
             "max_age_days": round(settings.max_age.total_seconds() / 86_400, 2),
             "stale": stale,
         }
-        print(json.dumps(document, indent=2))
+        print(json.dumps(document("db-status", body), indent=2))
         return EXIT_CLEAN
     print(f"database: {db.url}")
     print(f"coverage: {state.coverage.value}")

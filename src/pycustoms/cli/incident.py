@@ -18,6 +18,7 @@ from pycustoms.cli.common import (
     add_data_options,
     add_output_options,
     add_server_options,
+    add_verbosity_options,
     open_database,
     open_output,
     upstream_settings,
@@ -54,7 +55,7 @@ def register(subparsers: Any) -> None:
     add_data_options(parser, "the server's data directory")
     add_config_option(parser)
     add_output_options(parser, ("markdown", "json"), output_help="write to this file")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -121,11 +122,19 @@ def _local(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the report (remote or local) and render it."""
-    from pycustoms.incident.formats import markdown_of  # noqa: PLC0415
+    """Build the report (remote or local) and render it.
+
+    With -q, the Markdown form is one line per affected environment: its name and
+    the release it installed, separated by a tab.
+    """
+    from pycustoms.incident.formats import affected_lines, markdown_of  # noqa: PLC0415
+    from pycustoms.report.document import document  # noqa: PLC0415
 
     doc = _remote(args) if args.server else _local(args)
-    text = json.dumps(doc, indent=2) + "\n" if args.format == "json" else markdown_of(doc)
+    if args.format == "json":
+        text = json.dumps(document("incident", doc), indent=2) + "\n"
+    else:
+        text = affected_lines(doc) if args.quiet else markdown_of(doc)
     with open_output(args) as out:
         out.write(text)
     return EXIT_FINDINGS if doc["environment_count"] else EXIT_CLEAN

@@ -142,7 +142,9 @@ def run(args: argparse.Namespace) -> int:
             previous_scanner=_previous(client, policy) if args.deep else None,
             provenance=_provenance(client, db, raw, data, now),
         )
-    write_report(args, lambda: to_json(result), lambda out: render_human(result, out))
+    write_report(
+        args, lambda: to_json(result), lambda out: render_human(result, out, quiet=args.quiet)
+    )
     return 1 if fails(result.verdict, policy) else 0
 
 
@@ -197,20 +199,14 @@ def _previous(client: UpstreamClient, policy: Policy) -> Any:
 
 
 def to_json(result: Inspection) -> dict[str, Any]:
-    """The `--format json` object: project, version, verdict, findings, files."""
-    from pycustoms.audit.formats.json import finding_json  # noqa: PLC0415 - see the docstring
+    """The `--format json` document: project, version, verdict, files, capabilities."""
+    from pycustoms.report.document import document, verdict_json  # noqa: PLC0415 - docstring
 
-    verdict = result.verdict
-    return {
+    body = {
         "project": result.project,
         "version": result.version,
         "index": result.index_url,
-        "verdict": {
-            "decision": verdict.decision.value,
-            "score": verdict.score,
-            "reasons": list(verdict.reasons),
-        },
-        "findings": [finding_json(f) for f in verdict.findings],
+        "verdict": verdict_json(result.verdict),
         "files": [
             {
                 "filename": r.file.filename,
@@ -221,38 +217,49 @@ def to_json(result: Inspection) -> dict[str, Any]:
                 "yanked": r.file.yanked,
                 "provenance": r.file.provenance is not None if r.file.provenance_known else None,
                 "verified": r.verified if r.scan is not None else None,
-                "scan": r.scan.verdict.decision.value if r.scan is not None else None,
+                "scan": verdict_json(r.scan.verdict) if r.scan is not None else None,
             }
             for r in result.files
         ],
         "capabilities": sorted(c.value for c in result.capabilities),
     }
+    return document("inspect", body)
 
 
-def render_human(result: Inspection, out: IO[str]) -> None:
-    """A table of findings and files, with the verdict first."""
-    from rich.console import Console  # noqa: PLC0415 - see the module docstring
-    from rich.table import Table  # noqa: PLC0415
+def render_human(result: Inspection, out: IO[str], *, quiet: bool = False) -> None:
+    """A table of findings and files, with the verdict first (*quiet*: decision TAB release)."""
+    from rich.markup import escape  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415 - see the module docstring
+    from rich.text import Text  # noqa: PLC0415
 
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    from pycustoms.report.console import data_console  # noqa: PLC0415
+
     verdict = result.verdict
+    release = f"{normalize_name(result.project)} {result.version}"
+    if quiet:
+        out.write(f"{verdict.decision.value}\t{release}\n")
+        return
+    console = data_console(out)
     colour = {"allow": "green", "warn": "yellow", "block": "red"}[verdict.decision.value]
     console.print(
-        f"[bold]{normalize_name(result.project)} {result.version}[/bold]: "
+        f"[bold]{escape(release)}[/bold]: "
         f"[{colour}]{verdict.decision.value}[/{colour}] (score {verdict.score})"
     )
     for reason in verdict.reasons:
-        console.print(f"  {reason}")
+        console.print(f"  {reason}", markup=False)
     if verdict.findings:
         table = Table("severity", "rule", "message", "file")
+        table.columns[1].overflow = "fold"
+        table.columns[3].overflow = "fold"
         for f in verdict.findings:
-            table.add_row(f.severity.label, f.rule, f.message, f.file or "")
+            table.add_row(f.severity.label, Text(f.rule), Text(f.message), Text(f.file or ""))
         console.print(table)
     files = Table("file", "uploaded", "size", "attested", "scan")
+    files.columns[0].overflow = "fold"
     for r in result.files:
         item = r.file
         files.add_row(
-            item.filename,
+            Text(item.filename),
             item.upload_time.isoformat(timespec="minutes") if item.upload_time else "unknown",
             str(item.size) if item.size is not None else "?",
             ("yes" if item.provenance else "no") if item.provenance_known else "unknown",

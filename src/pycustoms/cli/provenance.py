@@ -22,6 +22,7 @@ from pycustoms.cli.common import (
     add_data_options,
     add_index_options,
     add_output_options,
+    add_verbosity_options,
     open_client,
     upstream_settings,
     write_report,
@@ -62,7 +63,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--expect-workflow", default=None, help="fail unless the publisher used this workflow"
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -136,7 +137,9 @@ def run(args: argparse.Namespace) -> int:
     expected = _expected(args, result.publisher)
     if expected is not None and result.verified:
         result = check_file(path.name, sha256, document, root, expected=expected)
-    write_report(args, lambda: to_json(result), lambda out: render_human(result, out))
+    write_report(
+        args, lambda: to_json(result), lambda out: render_human(result, out, quiet=args.quiet)
+    )
     if result.status is Status.VERIFIED:
         return EXIT_CLEAN
     if result.status is Status.UNCHECKED:
@@ -145,9 +148,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def to_json(result: FileProvenance) -> dict[str, Any]:
-    """The `--format json` object: file, sha256, verified, status, publisher, reason."""
+    """The `--format json` document: file, sha256, verified, status, publisher, reason."""
+    from pycustoms.report.document import document  # noqa: PLC0415 - only for JSON
+
     p = result.publisher
-    return {
+    body = {
         "file": result.filename,
         "sha256": result.sha256,
         "verified": result.verified,
@@ -164,10 +169,14 @@ def to_json(result: FileProvenance) -> dict[str, Any]:
         ),
         "reason": result.reason,
     }
+    return document("provenance", body)
 
 
-def render_human(result: FileProvenance, out: IO[str]) -> None:
-    """One line of outcome, then the publisher."""
+def render_human(result: FileProvenance, out: IO[str], *, quiet: bool = False) -> None:
+    """One line of outcome, then the publisher (*quiet*: the status TAB the file)."""
+    if quiet:
+        out.write(f"{result.status.value}\t{result.filename}\n")
+        return
     mark = "verified" if result.verified else f"NOT verified ({result.status.value})"
     out.write(f"{result.filename}: {mark}\n")
     if result.publisher is not None:

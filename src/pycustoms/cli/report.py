@@ -13,7 +13,14 @@ from importlib import metadata as md
 from pathlib import Path
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, add_server_options, env_default, env_help, stderr
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    add_server_options,
+    add_verbosity_options,
+    env_default,
+    env_help,
+    stderr,
+)
 from pycustoms.errors import PycustomsError, UsageError
 
 
@@ -35,7 +42,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help="site-packages directory to read (repeatable; default: this interpreter's)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(parser)
     parser.set_defaults(handler=run)
 
 

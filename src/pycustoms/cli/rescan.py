@@ -16,6 +16,7 @@ from pycustoms.cli.common import (
     EXIT_FINDINGS,
     add_config_option,
     add_data_options,
+    add_verbosity_options,
     open_database,
     stderr,
     upstream_settings,
@@ -31,7 +32,7 @@ def register(subparsers: Any) -> None:
     )
     add_data_options(parser, "the server's data directory")
     add_config_option(parser)
-    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from pycustoms.config import load_config  # noqa: PLC0415
     from pycustoms.incident import webhooks  # noqa: PLC0415
     from pycustoms.incident.rescan import rescan, store_of  # noqa: PLC0415
+    from pycustoms.report.document import document  # noqa: PLC0415
 
     loaded = load_config(config_file=args.config)
     settings = upstream_settings(args, loaded.raw)
@@ -48,12 +50,12 @@ def run(args: argparse.Namespace) -> int:
     hooks = webhooks.WebhookSettings.load(loaded.raw)
     for summary in result.incidents:
         webhooks.send(hooks, summary)
-    print(json.dumps({
+    print(json.dumps(document("rescan", {
         "scanned": result.scanned, "missing": result.missing,
         "newly_blocked": [{"filename": f, "sha256": s} for f, s in result.newly_blocked],
         "unblocked": [{"filename": f, "sha256": s} for f, s in result.unblocked],
         "incidents": result.incidents,
-    }, indent=2))  # fmt: skip
+    }), indent=2))  # fmt: skip
     if args.verbose:
         stderr().print(f"[dim]{settings.database()}[/dim]")
     return EXIT_FINDINGS if result.newly_blocked else EXIT_CLEAN

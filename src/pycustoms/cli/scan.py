@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pycustoms.archive import expand_targets
@@ -15,6 +16,7 @@ from pycustoms.cli.common import (
     env_default,
     env_flag,
     env_help,
+    errors,
     exit_code,
     load_policy,
     open_output,
@@ -128,10 +130,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("nothing to scan: give TARGET paths (or --pip-mirrors)")
         results = _scan_with_progress(args, paths, policy)
     with open_output(args) as out:
-        render(results, args.format, out, base=Path.cwd())
+        render(results, args.format, out, base=Path.cwd(), verbose=args.verbose, quiet=args.quiet)
     incomplete = [r for r in results if r.error]
     for result in incomplete:
-        stderr().print(f"[red]could not scan[/red] {result.target}: {result.error}")
+        errors().print(
+            f"[red]could not scan[/red] {escape(result.target)}: {escape(result.error or '')}"
+        )
     if incomplete:
         return EXIT_INCOMPLETE
     return exit_code([r.verdict for r in results], policy)

@@ -22,14 +22,17 @@ from pycustoms.cli.common import (
     add_config_option,
     add_data_options,
     add_output_options,
+    add_verbosity_options,
     env_default,
     env_help,
+    errors,
     open_database,
     stderr,
     upstream_settings,
     write_output,
 )
 from pycustoms.errors import UsageError
+from pycustoms.report.document import document
 from pycustoms.settings_base import parse_duration
 
 
@@ -68,19 +71,19 @@ def register(subparsers: Any) -> None:
         metavar="DURATION",
         help=env_help("lifetime, e.g. P90D or 30 (days) (default: no expiry)", "TOKEN_EXPIRES"),
     )
-    create.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(create)
     create.set_defaults(handler=run_create)
     listing = actions.add_parser("list", help="list tokens (names, roles, rights; never tokens)")
     add_data_options(listing, "the server's data directory")
     add_config_option(listing)
     add_output_options(listing, ("human", "json"))
-    listing.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(listing)
     listing.set_defaults(handler=run_list)
     revoke = actions.add_parser("revoke", help="revoke every valid token of a name")
     revoke.add_argument("name", help="the token name to revoke")
     add_data_options(revoke, "the server's data directory")
     add_config_option(revoke)
-    revoke.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    add_verbosity_options(revoke)
     revoke.set_defaults(handler=run_revoke)
     parser.set_defaults(handler=_usage(parser))
 
@@ -139,7 +142,7 @@ def run_list(args: argparse.Namespace) -> int:
         for t in tokens
     ]
     if args.format == "json":
-        write_output(args, json.dumps({"schema": 1, "tokens": rows}, indent=2) + "\n")
+        write_output(args, json.dumps(document("token-list", {"tokens": rows}), indent=2) + "\n")
         return EXIT_CLEAN
     lines = [
         f"{r['name']}\t{r['state']}\trole={r['role'] or '-'}\t"
@@ -159,7 +162,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     with open_database(settings, must_exist=True) as db:
         count = revoke_tokens(db, args.name, "revoked from the command line", _cli_actor())
     if count == 0:
-        stderr().print(f"no valid token named {args.name!r}", markup=False)
+        errors().print(f"no valid token named {args.name!r}", markup=False)
         return EXIT_USAGE
     stderr().print(f"revoked {count} token(s) named {args.name!r}", markup=False)
     return EXIT_CLEAN

@@ -11,7 +11,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, add_data_options, stderr, upstream_settings
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    add_data_options,
+    add_verbosity_options,
+    stderr,
+    upstream_settings,
+)
 from pycustoms.errors import PycustomsError, TargetError
 
 
@@ -31,7 +37,7 @@ def register(subparsers: Any) -> None:
         sub = actions.add_parser(name, help=summary, description=summary)
         add_data_options(sub, "data directory")
         sub.add_argument("--config", type=Path, default=None, help="configuration file")
-        sub.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+        add_verbosity_options(sub)
         if name == "update":
             sub.add_argument(
                 "--from",

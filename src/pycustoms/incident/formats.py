@@ -73,6 +73,15 @@ def _read_from(where: dict[str, str]) -> str:
     return f"Read from the database at {where['database']}."
 
 
+def _release(h: dict[str, Any]) -> str:
+    return f"{h['project']}=={h['version']}" if h["version"] else str(h["project"])
+
+
+def affected_lines(doc: dict[str, Any]) -> str:
+    """One line per affected environment and release: `environment<TAB>name==version`."""
+    return "".join(f"{h['environment']}\t{_release(h)}\n" for h in doc["environments"])
+
+
 def markdown_of(doc: dict[str, Any]) -> str:
     """Markdown from the JSON document (`to_dict`, or the API's answer)."""
     specs = ", ".join(f"`{s}`" for s in doc["specs"])
@@ -104,7 +113,7 @@ def markdown_of(doc: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for h in doc["environments"]:
-        release = f"{h['project']}=={h['version']}" if h["version"] else h["project"]
+        release = _release(h)
         shas = ", ".join(s[:12] for s in h["sha256"])
         lines.append(
             f"| {_cell(h['environment'])} | {_cell(release)} | {h['first_install']} "

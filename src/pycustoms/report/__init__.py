@@ -12,13 +12,24 @@ from pycustoms.types import ScanResult
 FORMATS = ("human", "json", "sarif")
 
 
-def render(results: Sequence[ScanResult], fmt: str, out: IO[str], *, base: Path) -> None:
-    """Write *results* to *out* in *fmt*; paths are made relative to *base*."""
+def render(
+    results: Sequence[ScanResult],
+    fmt: str,
+    out: IO[str],
+    *,
+    base: Path,
+    verbose: bool = False,
+    quiet: bool = False,
+) -> None:
+    """Write *results* to *out* in *fmt*; paths are made relative to *base*.
+
+    *verbose* and *quiet* shape the human form only; the others keep everything.
+    """
     if fmt == "json":
         json_format.render(results, out, base=base)
     elif fmt == "sarif":
         sarif.render(results, out, base=base)
     elif fmt == "human":
-        human.render(results, out, base=base)
+        human.render(results, out, base=base, verbose=verbose, quiet=quiet)
     else:
         raise ValueError(f"unknown format {fmt!r}")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pycustoms.report import sarif_base
-from pycustoms.report.paths import relative
+from pycustoms.report.paths import below, relative, scanned_root
 from pycustoms.rules import Rule, describe
 from pycustoms.types import Finding, ScanResult, Severity
 
@@ -33,10 +33,11 @@ def _rule_properties(rule_id: str, rule: Rule) -> dict[str, Any]:
     }
 
 
-def _location(target: str, is_dir: bool, finding: Finding) -> dict[str, Any]:
+def _location(target: str, root: Path, finding: Finding) -> dict[str, Any]:
     # In a source directory the member is a real file; inside an archive it is not,
     # so the artifact is the archive and the member is a logical location.
-    uri = f"{target.rstrip('/')}/{finding.file}" if is_dir and finding.file else target
+    is_dir = Path(target).is_dir()
+    uri = below(target, root, finding.file if is_dir else None)
     physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
     if finding.line and (is_dir or not finding.file):
         physical["region"] = {"startLine": finding.line}
@@ -48,7 +49,12 @@ def _location(target: str, is_dir: bool, finding: Finding) -> dict[str, Any]:
 
 
 def render(results: Sequence[ScanResult], out: IO[str], *, base: Path) -> None:
-    """Write one SARIF run covering every target."""
+    """Write one SARIF run covering every target.
+
+    Locations are relative to the scanned root (`scanned_root`), which the run
+    names as `%SRCROOT%`: the current directory when every target lies below it.
+    """
+    root = scanned_root([r.target for r in results], base)
     rules, index = sarif_base.rule_table(
         (f.rule for r in results for f in r.verdict.findings),
         describe,
@@ -56,8 +62,8 @@ def render(results: Sequence[ScanResult], out: IO[str], *, base: Path) -> None:
     )
     sarif_results = []
     for result in results:
+        # The fingerprint keeps hashing the displayed path, so that earlier alerts match.
         target = relative(result.target, base)
-        is_dir = Path(result.target).is_dir()
         for finding in result.verdict.findings:
             where = f" in {finding.file}" if finding.file else ""
             sarif_results.append(
@@ -65,7 +71,7 @@ def render(results: Sequence[ScanResult], out: IO[str], *, base: Path) -> None:
                     finding,
                     index,
                     message=f"{finding.message}{where}",
-                    locations=[_location(target, is_dir, finding)],
+                    locations=[_location(result.target, root, finding)],
                     fingerprint=fingerprint(target, finding),
                     properties={
                         "severity": finding.severity.label,
@@ -79,5 +85,5 @@ def render(results: Sequence[ScanResult], out: IO[str], *, base: Path) -> None:
         rules,
         sarif_results,
         semantic_version=True,
-        base_uri=base.resolve().as_uri() + "/",
+        base_uri=root.as_uri() if root.as_uri().endswith("/") else root.as_uri() + "/",
     )

@@ -13,10 +13,15 @@ _MODULES = {"cyclonedx-json": "cyclonedx"}
 _SHORTENED = frozenset({"human"})
 
 
-def render(fmt: str, report: AuditReport, out: IO[str], *, verbose: bool = False) -> None:
-    """Write *report* to *out* in format *fmt* (one of `FORMATS`)."""
+def render(
+    fmt: str, report: AuditReport, out: IO[str], *, verbose: bool = False, quiet: bool = False
+) -> None:
+    """Write *report* to *out* in format *fmt* (one of `FORMATS`).
+
+    *verbose* and *quiet* shape the human form only; the others keep everything.
+    """
     module = importlib.import_module(f"pycustoms.audit.formats.{_MODULES.get(fmt, fmt)}")
     if fmt in _SHORTENED:
-        module.render(report, out, verbose=verbose)
+        module.render(report, out, verbose=verbose, quiet=quiet)
     else:
         module.render(report, out)

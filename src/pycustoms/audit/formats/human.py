@@ -10,6 +10,7 @@ from rich.text import Text
 
 from pycustoms.audit.formats.grouping import GROUP_AT, listed, rows_and_groups, shape
 from pycustoms.audit.model import AuditReport, Dependency, DependencyResult
+from pycustoms.report.console import data_console
 from pycustoms.types import Severity
 
 _STYLE = {
@@ -21,13 +22,18 @@ _STYLE = {
 }
 
 
-def render(report: AuditReport, out: IO[str], *, verbose: bool = False) -> None:
+def render(
+    report: AuditReport, out: IO[str], *, verbose: bool = False, quiet: bool = False
+) -> None:
     """A table per severity (most severe first), then what was not checked.
 
     Repeated findings of one rule are one line each (see `grouping`); *verbose*
-    lists every dependency of such a line.
+    lists every dependency of such a line. *quiet*: see `render_quiet`.
     """
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    if quiet:
+        render_quiet(report, out)
+        return
+    console = data_console(out)
     console.print(
         f"[bold]pycustoms audit[/bold]: {len(report.results)} dependencies from "
         f"{', '.join(i.path for i in report.inputs)}; vulnerability sources: "
@@ -44,6 +50,8 @@ def render(report: AuditReport, out: IO[str], *, verbose: bool = False) -> None:
         singles = [r for r in rows if r.severity is severity]
         if singles:
             table = Table("package", "rule", "finding", "fixed in")
+            for column in (table.columns[0], table.columns[1]):
+                column.overflow = "fold"
             for row in singles:
                 # Text, not markup: names and messages may hold brackets (extras).
                 table.add_row(*(Text(v) for v in (row.where, row.rule, row.message, row.fixed)))
@@ -73,6 +81,24 @@ def render(report: AuditReport, out: IO[str], *, verbose: bool = False) -> None:
                 f"  {d.name} {d.specifier or d.url or ''}: {'; '.join(r.undetermined)}",
                 markup=False,
             )
+
+
+def render_quiet(report: AuditReport, out: IO[str]) -> None:
+    """One line per dependency or input with a finding above info, and per unchecked one.
+
+    Fields are separated by tabs: the decision (or `unverified`), the dependency
+    (`name version`) or input path, and the rule ids (or what was not checked).
+    """
+    for r in report.results:
+        rules = sorted({f.rule for f in r.verdict.findings if f.severity > Severity.INFO})
+        if rules:
+            out.write(f"{r.verdict.decision.value}\t{_pin(r.dependency)}\t{','.join(rules)}\n")
+    for path, verdict in report.input_verdicts:
+        rules = sorted({f.rule for f in verdict.findings if f.severity > Severity.INFO})
+        if rules:
+            out.write(f"{verdict.decision.value}\t{path}\t{','.join(rules)}\n")
+    for r in report.unverified:
+        out.write(f"unverified\t{_pin(r.dependency)}\t{'; '.join(r.unverified)}\n")
 
 
 def _pin(dep: Dependency) -> str:

@@ -1,4 +1,8 @@
-"""`--format json`: every dependency with its verdict, advisories, licence and unchecked parts."""
+"""`--format json`: every dependency with its verdict, advisories, licence and unchecked parts.
+
+The document is `pycustoms/audit/1` (see docs/json.md); verdicts and findings
+have the shape every command's JSON shares (`pycustoms.report.document`).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,7 @@ import json
 from typing import IO, Any
 
 from pycustoms.audit.model import Advisory, AuditReport, DependencyResult
-from pycustoms.types import Finding
-
-
-def finding_json(f: Finding) -> dict[str, Any]:
-    """One finding as JSON."""
-    return {
-        "rule": f.rule,
-        "severity": f.severity.label,
-        "message": f.message,
-        "file": f.file,
-        "line": f.line,
-        "confidence": f.confidence,
-    }
+from pycustoms.report.document import document, finding_json, verdict_json
 
 
 def advisory_json(a: Advisory) -> dict[str, Any]:
@@ -54,17 +46,15 @@ def result_json(r: DependencyResult) -> dict[str, Any]:
         "status": "unverified" if r.not_checked else "checked",
         "unverified": list(r.not_checked),
         "failed": list(r.unverified),
-        "decision": r.verdict.decision.value,
-        "score": r.verdict.score,
+        "verdict": verdict_json(r.verdict),
         "advisories": [advisory_json(a) for a in r.advisories],
-        "findings": [finding_json(f) for f in r.verdict.findings],
         "ignored": [finding_json(f) for f in r.ignored],
     }
 
 
 def to_json(report: AuditReport) -> dict[str, Any]:
-    """The whole report as one JSON object."""
-    return {
+    """The whole report as one JSON document."""
+    body = {
         "sources": list(report.sources),
         "database": report.database,
         "vulnerability_databases": [s.to_json() for s in report.source_status],
@@ -74,14 +64,10 @@ def to_json(report: AuditReport) -> dict[str, Any]:
         "failed": len(report.unverified),
         "dependencies": [result_json(r) for r in report.results],
         "input_findings": [
-            {
-                "path": path,
-                "decision": v.decision.value,
-                "findings": [finding_json(f) for f in v.findings],
-            }
-            for path, v in report.input_verdicts
+            {"path": path, "verdict": verdict_json(v)} for path, v in report.input_verdicts
         ],
     }
+    return document("audit", body)
 
 
 def render(report: AuditReport, out: IO[str]) -> None:
