@@ -12,6 +12,7 @@ from pycustoms.cli.common import (
     EXIT_CLEAN,
     add_config_option,
     add_data_options,
+    add_verbosity_options,
     env_help,
     stderr,
 )
@@ -46,8 +47,17 @@ def register(subparsers: Any) -> None:
         help=env_help("minimum release age, e.g. P7D (default) or 0 to turn off", "COOLDOWN"),
     )
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="show tracebacks and access logs"
+        "--trusted-for-age",
+        action="store_true",
+        default=None,
+        help=env_help(
+            "the upstream carries only files old enough to install (a curated mirror): files "
+            "it gives no upload time for are served without a cooldown, instead of counting "
+            "from when this index first saw them",
+            "TRUSTED_FOR_AGE",
+        ),
     )
+    add_verbosity_options(parser, "show tracebacks and access logs")
     parser.set_defaults(handler=run)
 
 
@@ -86,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only `serve` needs the ASGI server
 
     from pycustoms.server.app import create_app  # noqa: PLC0415
+    from pycustoms.server.startup import announce  # noqa: PLC0415
 
     overrides = {
         "host": args.host,
@@ -93,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
         "upstream": args.upstream,
         "data_dir": args.data_dir,
         "cooldown": args.cooldown,
+        "trusted_for_age": args.trusted_for_age,
     }
+    _configure_logging()  # before the app is built: its start-up warnings are logged
     app = create_app(args.config, overrides)
     config = app.state.watcher.current()
     serve = config.serve
@@ -105,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         f"(upstream {redact(app.state.index_url)}, data {app.state.data_dir})",
         markup=False,
     )
+    announce(app.state)
     server = uvicorn.Server(
         uvicorn.Config(
             app,

@@ -9,6 +9,8 @@ from typing import Any
 from pycustoms.server import reason, views
 from pycustoms.server.console import Console
 from pycustoms.server.console import build_app as build_console_app
+from pycustoms.server.health import health
+from pycustoms.server.landing import landing
 from pycustoms.server.responses import Receive, Scope, Send, problem, send_bytes
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.state import ServerState, build_state
@@ -60,6 +62,13 @@ class FirewallApp:
                 return
             elif head == "-" and parts[1:] == ["health"]:
                 await send_bytes(send, 200, b"ok\n", [(b"content-type", b"text/plain")])
+                return
+            elif head == "health" and len(parts) == 1:
+                await health(state, scope, send)
+                return
+            elif parts == [""]:
+                config = state.watcher.current()
+                await landing(scope, send, config, console=self.console_app is not None)
                 return
         elif method == "POST" and head == "legacy":
             await views.upload(state, scope, receive, send)

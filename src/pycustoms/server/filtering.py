@@ -8,7 +8,7 @@ offered; asking for it directly gets its `Block` as a 403.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from packaging.requirements import Requirement
@@ -40,7 +40,8 @@ RULES: tuple[Rule, ...] = (
          "The file was uploaded more recently than the cooldown allows; the index hides "
          "it so that installers pick the previous release."),
     Rule(UPLOAD_TIME_UNKNOWN, Severity.HIGH, "Upload time unknown",
-         "The upstream gives no upload time and is not declared trusted-for-age."),
+         "The upstream gives no upload time, no first-seen time is known and the "
+         "upstream is not declared trusted-for-age."),
     Rule(EXCLUDE_NEWER, Severity.MEDIUM, "Uploaded after exclude-newer",
          "The file is newer than the configured absolute cut-off date."),
     Rule(DENIED, Severity.HIGH, "On the deny-list", "The configuration denies this project."),
@@ -86,6 +87,9 @@ class ServedFile:
     file: IndexFile
     version: Version | None
     upload_time: datetime | None
+    # True when `upload_time` is the time this index first saw the file (the upstream
+    # gives none): the real upload was no later, so age checks against it are conservative.
+    first_seen: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +159,18 @@ def _cooldown_block(
 ) -> Block | None:
     if item.version is None or item.upload_time is None:
         return None
-    facts = ReleaseFacts(name, item.version, (item.file,), ())
+    dated = replace(item.file, upload_time=item.upload_time)
+    facts = ReleaseFacts(name, item.version, (dated,), ())
     for finding in too_new(facts, release, now):
+        if item.first_seen:
+            age = format_duration(now - item.upload_time)
+            return Block(
+                COOLDOWN,
+                f"{COOLDOWN}: the upstream gives no upload time for {item.file.filename} and "
+                f"this index first saw it {age} ago; the cooldown is "
+                f"{format_duration(release.cooldown)} (trusted-for-age serves such files "
+                "without one)",
+            )
         return Block(COOLDOWN, f"{COOLDOWN}: {finding.message}")
     return None
 
@@ -186,13 +200,14 @@ def file_block(
         return Block(WHEELS_ONLY, f"{WHEELS_ONLY}: {filename} is not a wheel")
     if private:
         return None
-    if item.upload_time is None:
-        if not serve.trusted_for_age:
+    if item.upload_time is None or item.first_seen:
+        if serve.trusted_for_age:
+            return None  # the upstream is trusted for age: no cooldown, no cut-off
+        if item.upload_time is None:
             return Block(
                 UPLOAD_TIME_UNKNOWN,
                 f"{UPLOAD_TIME_UNKNOWN}: the upstream gives no upload time for {filename}",
             )
-        return None
     if serve.exclude_newer is not None and item.upload_time > serve.exclude_newer:
         return Block(
             EXCLUDE_NEWER,
@@ -212,13 +227,16 @@ def filter_page(
     private: bool = False,
     blocked: Block | None = None,
     upload_times: Mapping[str, datetime] | None = None,
+    first_seen: Mapping[str, datetime] | None = None,
     releases: Mapping[Version, Block] | None = None,
 ) -> FilteredPage:
     """Keep the files of *page* that policy allows; record why the others are hidden.
 
     *verdicts* maps a sha256 to the scanner's block; *upload_times* supplies
-    times the upstream did not publish (first-seen or file times, trusted upstreams);
-    *releases* blocks whole versions (advisories: malware reports, vulnerabilities).
+    upload times the page lacks (the index's JSON API); *first_seen* the time this
+    index first saw each file that has no upload time at all, used in its place
+    (conservative: the real upload was no later); *releases* blocks whole versions
+    (advisories: malware reports, vulnerabilities).
     """
     kept: list[ServedFile] = []
     hidden: dict[str, Block] = {}
@@ -228,7 +246,9 @@ def filter_page(
         when = item.upload_time
         if when is None and upload_times is not None:
             when = upload_times.get(item.filename)
-        served = ServedFile(item, item.version, when)
+        seen = None if when is not None or first_seen is None else first_seen.get(item.filename)
+        when = when or seen
+        served = ServedFile(item, item.version, when, first_seen=seen is not None)
         reason = None
         if releases and item.version is not None:
             reason = releases.get(item.version)

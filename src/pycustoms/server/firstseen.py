@@ -1,9 +1,11 @@
-"""First-seen times of files whose upstream publishes no upload time (trusted upstreams).
+"""First-seen times of files whose upstream publishes no upload time.
 
-With `trusted-for-age`, such a file's age counts from when pycustoms first saw
-it. The time is kept in the database (`firewall_first_seen`) so that a restart
-does not make old files look new again, and every replica sharing the database
-agrees on it. Reads and writes block; the page renderer calls this in a thread.
+Such a file's age counts from when pycustoms first saw it: the real upload was
+no later, so the cooldown stays conservative and still lets files through once
+they have waited (`trusted-for-age` skips the wait instead). The time is kept in
+the database (`firewall_first_seen`) so that a restart does not make old files
+look new again, and every replica sharing the database agrees on it. Reads and
+writes block; the page renderer calls this in a thread.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from packaging.version import Version
 
 from pycustoms.server.advisories import AdvisoryBook
+from pycustoms.server.explain import Explainer
 from pycustoms.server.filtering import (
     Block,
     FilteredPage,
@@ -61,8 +62,9 @@ class Rendered:
     key: tuple[str, int, int, int]
     fresh_until: float  # monotonic: ask the upstream again after this
     valid_until: float  # monotonic: re-filter after this (a cooldown expires)
-    # Upload times the page itself lacks (JSON API, local files, first seen), by
-    # filename: kept so that re-filtering the same page does not lose them.
+    # Upload times the page itself lacks (the JSON API's), by filename: kept so that
+    # re-filtering the same page does not ask again. First-seen times are not kept
+    # here: `FirstSeen` holds them (database and memory).
     times: Mapping[str, datetime] = field(default_factory=dict)
 
     def find(self, filename: str) -> ServedFile | Block | None:
@@ -106,6 +108,7 @@ class ProjectPages:
         self._state = _State()
         self._on_first = on_first_render
         self._sizes = sizes
+        self.explainer = Explainer(source.index_url if source is not None else None)
         self._gates: dict[tuple[ProjectName, str, bool], Block | object | None] = {}
         # Names the upstream does not have, until when (monotonic): asked again after that.
         self._missing: dict[ProjectName, float] = {}
@@ -206,9 +209,7 @@ class ProjectPages:
                 raise NotFoundError(f"no upstream is configured and {name} is not private")
             source = self._source
             page = await asyncio.to_thread(source.page, name)
-            if page.source == "file" and config.serve.trusted_for_age:
-                times = await asyncio.to_thread(source.local_times, page)
-            elif page.source != "file":
+            if page.source != "file":
                 times = await asyncio.to_thread(source.api_times, name, page)
         render = functools.partial(
             self._render, private=private, times=times, key=self._key(name, config)
@@ -240,11 +241,15 @@ class ProjectPages:
         key: tuple[str, int, int, int],
     ) -> Rendered:
         now = datetime.now(UTC)
-        if config.serve.trusted_for_age and not private:
-            unknown = [f.filename for f in page.files if f.upload_time is None]
-            unknown = [f for f in unknown if f not in times]
+        seen: dict[str, datetime] = {}
+        if not private:
+            # No upload time anywhere: the time this index first saw the file stands in.
+            unknown = [
+                f.filename for f in page.files if f.upload_time is None and f.filename not in times
+            ]
             if unknown:
-                times.update(self._first_seen.times(name, unknown, now))
+                seen = self._first_seen.times(name, unknown, now)
+                self.explainer.untimed(name, unknown, config)
         blocked = None if private else name_block(name, config)
         releases = None
         if not private:
@@ -265,8 +270,10 @@ class ProjectPages:
             private=private,
             blocked=blocked,
             upload_times=times,
+            first_seen=seen,
             releases=releases,
         )
+        self.explainer.hidden(filtered)
         mono = time.monotonic()
         valid = float("inf")
         if filtered.changes_at is not None:

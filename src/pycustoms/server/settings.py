@@ -142,7 +142,9 @@ class ServeSettings:
     deny: tuple[Requirement, ...] = ()
     wheels_only: bool = False
     require_tokens: bool = False
-    # Files whose upload time the upstream does not give are too new unless this is set.
+    # A file the upstream gives no upload time for counts from when this index first saw
+    # it (conservative). Set: the upstream is trusted for age (a curated mirror), and
+    # such files are served without a cooldown or exclude-newer cut-off.
     trusted_for_age: bool = False
     # Seconds a project page is served before the upstream is asked again.
     page_ttl: float = 300.0
@@ -187,7 +189,11 @@ SERVE_FIELDS: tuple[ServeField, ...] = (
         "require_tokens", "serve.require-tokens", parse_bool, "no anonymous", "REQUIRE_TOKENS"
     ),
     ServeField(
-        "trusted_for_age", "serve.trusted-for-age", parse_bool, "trust age", "TRUSTED_FOR_AGE"
+        "trusted_for_age",
+        "serve.trusted-for-age",
+        parse_bool,
+        "no cooldown for files without an upload time",
+        "TRUSTED_FOR_AGE",
     ),
     ServeField("page_ttl", "serve.page-ttl", _seconds, "page freshness", "PAGE_TTL"),
     ServeField("scan_workers", "serve.scan-workers", parse_int, "scan processes", "SCAN_WORKERS"),
@@ -216,6 +222,10 @@ SERVE_FIELDS: tuple[ServeField, ...] = (
     ServeField("on_warn", "serve.on-warn", _on_warn, "warn verdicts", "ON_WARN"),
 )
 assert {f.name for f in fields(ServeSettings)} == {f.attr for f in SERVE_FIELDS}
+# `[serve]` keys that their own module reads rather than a `ServeSettings` field: the
+# incident webhooks (`pycustoms.incident.webhooks`). Named here so that the check for
+# unknown keys (`pycustoms.config`) accepts them.
+SERVE_OTHER_KEYS = ("serve.webhooks", "serve.slack-webhooks")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import ssl
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
@@ -164,8 +164,8 @@ class UpstreamSource:
         """Upload times from the index's JSON API for a page that lacks them.
 
         PEP 503 HTML pages carry no upload time; the same index's JSON API does,
-        per file. Without them every file would count as too new. An index with
-        no JSON API, or one that fails, leaves the times unknown (fail closed).
+        per file. An index with no JSON API, or one that fails, leaves the times
+        unknown: the time pycustoms first saw each file then stands in (conservative).
         """
         if all(item.upload_time is not None for item in page.files):
             return {}
@@ -181,18 +181,6 @@ class UpstreamSource:
             for item in files
             if item.upload_time is not None
         }
-
-    def local_times(self, page: ProjectPage) -> dict[str, datetime]:
-        """File modification times of a local index's files (their only upload time)."""
-        times: dict[str, datetime] = {}
-        for item in page.files:
-            if item.url.startswith("file:"):
-                try:
-                    stamp = _local_path(item.url).stat().st_mtime
-                except OSError:
-                    continue
-                times[item.filename] = datetime.fromtimestamp(stamp, UTC)
-        return times
 
     def fetch(self, url: str, writer: BlobWriter, limit: int | None = None) -> None:
         """Stream *url* into *writer* (the caller verifies the hash on commit)."""

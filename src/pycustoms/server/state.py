@@ -159,7 +159,10 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     store = LocalBlobStore(data / "store", spare_bytes=config.serve.download_spare_mib << 20)
     store.recover()
     options = ClientOptions(
-        timeout=upstream.timeout, retries=upstream.retries, same_origin_redirects=True
+        timeout=upstream.timeout,
+        retries=upstream.retries,
+        same_origin_redirects=True,
+        offline_hint=False,  # the server has no offline mode to suggest
     )
     hosts = frozenset(config.serve.files_hosts) if config.serve.files_hosts else None
     source = UpstreamSource(index_url, data / "cache", options, hosts)

@@ -23,6 +23,7 @@ from pycustoms.server.auth import (
     environment_name,
     parse_basic,
 )
+from pycustoms.server.explain import refused
 from pycustoms.server.filtering import Block, ServedFile, name_block
 from pycustoms.server.installlog import InstallEvent
 from pycustoms.server.negotiate import Form, accepts_gzip, negotiate, parse_user_agent
@@ -85,11 +86,13 @@ async def identify(state: ServerState, scope: Scope, send: Send) -> Identity | N
     return Identity(env, info)
 
 
-async def _entry(state: ServerState, name: ProjectName, send: Send) -> Rendered | None:
+async def _entry(
+    state: ServerState, name: ProjectName, send: Send, filename: str | None = None
+) -> Rendered | None:
     config = state.watcher.current()
     gate = state.pages.gate(name, config)
     if gate is not None:
-        await problem(send, gate.status, gate.rule, gate.reason)
+        await _blocked(send, gate, name, filename)
         return None
     found = state.pages.cached(name, config)
     if found is not None:
@@ -155,7 +158,9 @@ async def root_page(state: ServerState, scope: Scope, send: Send) -> None:
     await send_bytes(send, 200, body, [(b"content-type", ctype), SERVER, NOSNIFF])
 
 
-async def _blocked(send: Send, block: Block) -> None:
+async def _blocked(send: Send, block: Block, name: str, filename: str | None) -> None:
+    """Refuse with *block*'s status and reason, and say so in the log."""
+    refused(block.status, name, filename, block)
     await problem(send, block.status, block.rule, block.reason)
 
 
@@ -184,7 +189,7 @@ async def _scanned(
         await problem(send, 503, "policy/scan-pending", detail, extra=[(b"retry-after", b"60")])
         return None
     if outcome.block is not None:
-        await _blocked(send, outcome.block)
+        await _blocked(send, outcome.block, name, item.filename)
         return None
     return outcome
 
@@ -202,17 +207,17 @@ async def _continuity(
         return found
     fetch = state.provenance_fetch(name)
     if await state.provenance.seed(name, entry.page, fetch):
-        fresh = await _entry(state, name, send)
+        fresh = await _entry(state, name, send, found.file.filename)
         if fresh is None:
             return None
         again = fresh.find(found.file.filename)
         if isinstance(again, Block):
-            await _blocked(send, again)
+            await _blocked(send, again, name, found.file.filename)
             return None
         found = again or found
     block = await state.provenance.verdict(name, found.file, found.version, fetch, policy)
     if block is not None:
-        await _blocked(send, block)
+        await _blocked(send, block, name, found.file.filename)
         return None
     return found
 
@@ -227,15 +232,15 @@ async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[st
     if ident is None:
         return
     name = normalize_name(project)
-    entry = await _entry(state, name, send)
+    entry = await _entry(state, name, send, filename)
     if entry is None:
         return
     if entry.filtered.blocked is not None:
-        await _blocked(send, entry.filtered.blocked)
+        await _blocked(send, entry.filtered.blocked, name, filename)
         return
     found = entry.find(filename)
     if isinstance(found, Block):
-        await _blocked(send, found)
+        await _blocked(send, found, name, filename)
         return
     if found is None or found.file.sha256 != sha:
         await problem(send, 404, "policy/not-found", f"{name} has no file {filename}")
@@ -343,14 +348,15 @@ async def blocked_file(state: ServerState, scope: Scope, send: Send, parts: list
     """GET /blocked/RULE/PROJECT/SHA/FILENAME: a file of a blocked project, refused with why."""
     if await identify(state, scope, send) is None:
         return
-    entry = await _entry(state, normalize_name(parts[1]), send)
+    name = normalize_name(parts[1])
+    entry = await _entry(state, name, send, parts[3])
     if entry is None:
         return
     block = entry.filtered.blocked
     if block is None:
         await problem(send, 404, "policy/not-found", "no such blocked file")
         return
-    await _blocked(send, block)
+    await _blocked(send, block, name, parts[3])
 
 
 class _TooLarge(Exception):
@@ -494,6 +500,7 @@ async def upload(state: ServerState, scope: Scope, receive: Receive, send: Send)
         refusal = await _upload_scan(state, item, name)
     if refusal is not None:
         status, rule, detail = refusal
+        refused(status, name, filename, Block(rule, detail, status))
         await asyncio.to_thread(state.private.refused, item, f"{rule}: {detail}")
         await problem(send, status, rule, detail)
         return

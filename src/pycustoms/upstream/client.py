@@ -83,6 +83,9 @@ class ClientOptions:
     # Refuse a redirect that leaves the index's origin (scheme, host, port). The firewall
     # sets it: a hostile index must not turn the server into a client of internal hosts.
     same_origin_redirects: bool = False
+    # Whether errors suggest offline mode: true for the CLI (every command reads the
+    # `offline` setting), false for the server, which has no offline mode.
+    offline_hint: bool = True
 
 
 def api_root(index_url: str) -> str | None:
@@ -324,7 +327,7 @@ class UpstreamClient:
             actual = self._copy_local(file, partial)
         elif self.options.offline:
             raise OfflineCacheMiss(
-                f"{file.filename} is not in the cache; run once without --offline"
+                f"{file.filename} is not in the cache; run once with offline mode off"
             )
         else:
             actual = self._stream(file, partial)
@@ -385,7 +388,7 @@ class UpstreamClient:
         if self.options.offline:
             if cached is None:
                 raise OfflineCacheMiss(
-                    f"offline, and the cache has no copy of {url}; run once without --offline"
+                    f"offline, and the cache has no copy of {url}; run once with offline mode off"
                 )
             return cached
         if cached is not None and not refresh and _fresh(cached, self.options.max_age):
@@ -442,7 +445,13 @@ class UpstreamClient:
                 last = exc
         raise UpstreamError(
             f"the index did not answer {url} after {self.options.retries + 1} attempts "
-            f"({_describe(last)}); retry later, or pass --offline to use the cache"
+            f"({_describe(last)}); retry later"
+            # The variable, not a flag: every command reads it, few have `--offline`.
+            + (
+                ", or work from the cache with PYCUSTOMS_OFFLINE=1"
+                if self.options.offline_hint
+                else ""
+            )
         )
 
     def _delay(self, number: int, last: Exception | None) -> float:
