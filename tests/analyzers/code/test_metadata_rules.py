@@ -188,7 +188,30 @@ def test_a_squatted_dependency_with_install_time_code_is_blocked(tmp_path: Path)
     assert result.verdict.decision is Decision.BLOCK
     rules = _rules(result)
     assert rules["meta/squatted-dependency"] is Severity.MEDIUM
-    assert rules[WITH_CODE] is Severity.HIGH
+    # One kind of signal, but the install-time code phones home: a beacon.
+    assert rules[WITH_CODE] is Severity.CRITICAL
+
+
+def test_one_signal_with_an_install_time_beacon_blocks(tmp_path: Path) -> None:
+    setup = CALLS_HOME + "from setuptools import setup\nsetup(name='corp-sdk')\n"
+    result = _scan(build_sdist(tmp_path, "corp-sdk", "100.0.1", {"setup.py": setup}))
+    assert result.verdict.decision is Decision.BLOCK
+    rules = _rules(result)
+    assert rules["meta/implausible-version"] is Severity.LOW
+    assert rules[WITH_CODE] is Severity.CRITICAL
+
+
+def test_one_signal_with_install_time_code_that_stays_offline_does_not_block(
+    tmp_path: Path,
+) -> None:
+    setup = (
+        "import pathlib\nVERSION = pathlib.Path('VERSION').read_text().strip()\n"
+        "from setuptools import setup\nsetup(name='corp-sdk', version=VERSION)\n"
+    )
+    files = {"setup.py": setup, "VERSION": "100.0.1\n"}
+    result = _scan(build_sdist(tmp_path, "corp-sdk", "100.0.1", files))
+    assert result.verdict.decision is not Decision.BLOCK
+    assert _rules(result).get(WITH_CODE, Severity.INFO) < Severity.CRITICAL
 
 
 def test_network_code_only_in_tests_does_not_count(tmp_path: Path) -> None:

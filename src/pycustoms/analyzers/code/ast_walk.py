@@ -745,7 +745,7 @@ class Walker(Sinks):
             elif kind == "proc" and T.NETDATA in real:
                 self._event(node)
                 what = f"{name} (in {helper}()) runs a command received over the network"
-                self.hit(REVSHELL, threat(4), node, what)
+                self.hit(REVSHELL, payload(4), node, what)  # see Sinks: a remote-control routine
 
     def _callbacks(self, node: ast.Call) -> None:
         """Functions handed to a thread, timer, exit hook or listener run: record them."""

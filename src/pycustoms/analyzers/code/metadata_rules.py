@@ -8,7 +8,8 @@ authors and look-alike names. With code that acts on its own (`acting_code`:
 install-time code, or network, processes, dynamic code where nobody asked for
 them, or code the engines flagged) they are how squats and dependency-confusion
 probes look: `meta/suspicious-identity-with-code` warns for one kind of signal
-and blocks for two, or for a name the names engine would warn about itself.
+and blocks for two, for a name the names engine would warn about itself, or when
+install-time or start-up code opens the network (a beacon).
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ RULES: tuple[Rule, ...] = (
         "Suspicious identity, and code that acts on its own",
         "A squatted name or another `meta/` signal, in a package with install-time code, "
         "network, processes or dynamic code on import, or code findings of medium or more. "
-        "Critical with two or more kinds of signal, or a name the names engine warns about.",
+        "Critical with two or more kinds of signal, a name the names engine warns about, or "
+        "network at install or at start-up (a beacon).",
     ),
 )
 
@@ -229,7 +231,11 @@ def combined(meta: PackageMetadata, found: Signals, acting: Sequence[str]) -> li
     kinds = found.kinds
     if not kinds or not acting:
         return []
-    severity = Severity.CRITICAL if len(kinds) >= 2 or found.loud_name else Severity.HIGH
+    severity = (
+        Severity.CRITICAL
+        if len(kinds) >= 2 or found.loud_name or _phones_home(acting)
+        else Severity.HIGH
+    )
     return [
         Finding(
             WITH_CODE,
@@ -240,6 +246,19 @@ def combined(meta: PackageMetadata, found: Signals, acting: Sequence[str]) -> li
             snippet=meta.name or None,
         )
     ]
+
+
+def _phones_home(acting: Sequence[str]) -> bool:
+    """True if install-time or start-up code uses the network.
+
+    What a dependency-confusion probe does with a squat's identity: a beacon that
+    leaves before anyone calls the package. Network in a package `__init__` does
+    not count here: the capability does not say whether import runs it, and a
+    client library's `__init__` defines network functions.
+    """
+    network = _RISKY_CAPS[Capability.NETWORK]
+    early = (_WHEN[ExecContext.INSTALL], _WHEN[ExecContext.STARTUP])
+    return any(f"{network} {when}" in acting for when in early)
 
 
 def metadata_findings(facts: PackageFacts, findings: Sequence[Finding]) -> list[Finding]:

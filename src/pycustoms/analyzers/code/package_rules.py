@@ -21,6 +21,8 @@ from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
 C = Capability
+WEBHOOK_SENDER = "code/webhook-credential-sender"
+INSTALL_BEACON = "code/install-time-beacon"
 RULES: tuple[Rule, ...] = (
     Rule(
         "code/binary-in-pure-package",
@@ -73,6 +75,22 @@ RULES: tuple[Rule, ...] = (
         "setup.py or build backend runs code",
         "Install-time code does more than call setup(): a summary for release-risk analysis.",
         C.INSTALL_TIME,
+    ),
+    Rule(
+        WEBHOOK_SENDER,
+        Severity.CRITICAL,
+        "Ships a webhook or bot credential and posts to it",
+        "A complete Discord/Slack webhook or Telegram bot token in a module whose code posts "
+        "to a webhook host: whatever it sends goes to the author's channel.",
+        C.NETWORK,
+    ),
+    Rule(
+        INSTALL_BEACON,
+        Severity.CRITICAL,
+        "Install-time request to a suspicious host",
+        "The same statement of install-time code opens a connection and names an IP logger, "
+        "request catcher, webhook, tunnel, paste site or raw IP: a beacon, or a stage two.",
+        C.NETWORK,
     ),
 )
 
@@ -465,6 +483,45 @@ def _cross_file(facts: PackageFacts) -> Iterable[Finding]:
         )
 
 
+def _combined(facts: PackageFacts) -> Iterable[Finding]:
+    """Two findings in one file that together name a technique."""
+    where = contexts(facts)
+    for path, report in facts.reports.items():
+        context = where.get(path)
+        if context is None or context >= ExecContext.TEST:
+            continue
+        by_rule: dict[str, list[Finding]] = {}
+        for f in report.findings:
+            by_rule.setdefault(f.rule, []).append(f)
+        sends = by_rule.get("code/suspicious-endpoint", [])
+        credential = by_rule.get("code/webhook-exfil-endpoint", [])
+        if credential and sends and path.lower().endswith((".py", ".pyw")):
+            yield Finding(
+                WEBHOOK_SENDER,
+                Severity.CRITICAL,
+                "a complete webhook or bot credential is shipped and the module posts to a "
+                "webhook host",
+                path,
+                sends[0].line,
+                sends[0].snippet,
+                confidence=0.9,
+            )
+        if context is ExecContext.INSTALL:
+            net_lines = {f.line for f in by_rule.get("code/install-time-network", [])}
+            for f in sends:
+                if f.line in net_lines and f.line is not None:
+                    yield Finding(
+                        INSTALL_BEACON,
+                        Severity.CRITICAL,
+                        "install-time code connects to a suspicious host",
+                        path,
+                        f.line,
+                        f.snippet,
+                        confidence=0.9,
+                    )
+                    break
+
+
 def _install_summary(facts: PackageFacts) -> Iterable[Finding]:
     install = [f.path for f in facts.files if f.context is ExecContext.INSTALL]
     caps: set[Capability] = set()
@@ -490,6 +547,7 @@ def package_findings(facts: PackageFacts) -> tuple[list[Finding], frozenset[Capa
         *_exec_findings(facts),
         *_cross_file(facts),
         *_imported_payloads(facts),
+        *_combined(facts),
         *_install_summary(facts),
     ]
     findings += metadata_findings(facts, findings)

@@ -511,7 +511,8 @@ def exec_file_targets(text: str, *, spawned: bool = True) -> Iterator[tuple[int,
             yield _line_of(text, match.start()), match.group("a") or match.group("b")
     if ("exec(" in text or "eval(" in text) and "open" in text:
         for match in _OPEN_THEN_EXEC.finditer(text):
-            yield _line_of(text, match.start()), match.group("c")
+            if _executes_what_was_opened(text, match):
+                yield _line_of(text, match.start()), match.group("c")
     if "exec(" in text or "eval(" in text:
         yield from _read_then_exec(text)
     # Substring gate first: the regex alone costs more than parsing a large module.
@@ -520,6 +521,27 @@ def exec_file_targets(text: str, *, spawned: bool = True) -> Iterator[tuple[int,
         names = {m.group(1) for m in _FILE_LITERAL.finditer(text)}
         for name in sorted(names):
             yield line, RUN_PREFIX + name
+
+
+_BOUND = re.compile(r"\bas\s+(\w+)|^\s*(\w+)\s*=[^=]")
+
+
+def _executes_what_was_opened(text: str, match: re.Match[str]) -> bool:
+    """False when the opened file went into a name that the `exec` line never uses
+    (`long_description = open("README.md").read()`, then `exec(fp.read(), version)` of
+    another file a few lines later)."""
+    bound = _BOUND.search(_line_at(text, match.start("c")))
+    if bound is None:
+        return True
+    names = {bound.group(1) or bound.group(2)}
+    # Names assigned in between from one of those (`_cfg = json.load(_fh)`) carry it too.
+    between = text[text.find("\n", match.start("c")) + 1 : match.end()].splitlines()[:-1]
+    for line in between:
+        assigned = _BOUND.search(line)
+        if assigned and any(re.search(rf"\b{re.escape(n)}\b", line) for n in names):
+            names.add(assigned.group(1) or assigned.group(2))
+    exec_line = _line_at(text, match.end() - 1)
+    return any(re.search(rf"\b{re.escape(n)}\b", exec_line) for n in names)
 
 
 def _read_then_exec(text: str) -> Iterator[tuple[int, str]]:
