@@ -41,7 +41,8 @@ class InstallEventRow(Base):
     __tablename__ = "install_events"
     __table_args__ = (
         Index("ix_install_events_project", "project", "at"),
-        Index("ix_install_events_environment", "environment"),  # 0007
+        # 0011 replaced 0007's (environment) index with this covering one.
+        Index("ix_install_events_environment_totals", "environment", "project", "at"),
         # 0008 replaced 0007's (project, version) index with this covering one.
         Index("ix_install_events_incident", *_INCIDENT_COLUMNS),
     )

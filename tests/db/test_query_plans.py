@@ -1,0 +1,39 @@
+"""The queries asked while the index serves installs read an index alone, not the table.
+
+Planned by SQLite on a freshly migrated database (the schema users run), so a
+migration that drops or reorders an index these queries need fails here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Select, text
+from sqlalchemy.dialects import sqlite
+
+from pycustoms.db.session import Database
+from pycustoms.server.console import data
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'pycustoms.db'}").open()
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def _plan(db: Database, query: Select[Any]) -> str:
+    compiled = query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+    with db.engine.connect() as connection:
+        rows = connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def test_the_environment_list_reads_only_the_covering_index(db: Database) -> None:
+    plan = _plan(db, data.environments_query())
+    assert "COVERING INDEX ix_install_events_environment_totals" in plan, plan
