@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pycustoms.cli import main
+from pycustoms.cli import build_parser, main
 
 
 def test_a_closed_pipe_ends_quietly() -> None:
@@ -83,3 +83,21 @@ def test_the_packages_own_syntax_warnings_are_not_printed(tmp_path: Path) -> Non
     assert child.returncode in (0, 1), child.stderr
     assert "mod.py" in child.stdout
     assert "Warning" not in child.stderr
+
+
+@pytest.mark.parametrize(("value", "deep"), [("0", False), ("off", False), ("1", True)])
+def test_a_boolean_variable_means_what_it_says(
+    value: str, deep: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: `PYCUSTOMS_DEEP=0` turned `inspect --deep` on (any non-empty string did)."""
+    monkeypatch.setenv("PYCUSTOMS_DEEP", value)
+    args = build_parser("inspect").parse_args(["inspect", "six==1.16.0"])
+    assert args.deep is deep
+
+
+def test_a_boolean_variable_that_is_not_one_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PYCUSTOMS_DEEP", "maybe")
+    assert main(["inspect", "six==1.16.0"]) == 2
+    assert "PYCUSTOMS_DEEP='maybe' is not a boolean" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from pycustoms import __version__
 from pycustoms.cli.common import EXIT_CLEAN, EXIT_INCOMPLETE, EXIT_USAGE, errors, set_quiet
-from pycustoms.errors import PycustomsError
+from pycustoms.errors import PycustomsError, UsageError
 from pycustoms.redact import redact
 
 # Command name -> (module, one-line help). Each module exposes register(subparsers)
@@ -136,7 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with *argv* (default: sys.argv[1:]) and return the exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
     command = _command_in(words)
-    parser = build_parser(command)
+    try:
+        parser = build_parser(command)  # flag defaults read PYCUSTOMS_* variables
+    except UsageError as exc:
+        errors().print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
+        return exc.exit_code
     args = _parse(parser, words)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -16,6 +16,7 @@ from pycustoms.analyzers.names.trust import pip_trusted_hosts
 from pycustoms.cli.common import (
     add_common_options,
     env_default,
+    env_flag,
     env_help,
     exit_code,
     load_policy,
@@ -66,7 +67,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--no-pip-config",
         action="store_true",
-        default=bool(env_default("NO_PIP_CONFIG")),
+        default=env_flag("NO_PIP_CONFIG"),
         help=env_help(
             "do not trust the hosts from pip's configuration or default", "NO_PIP_CONFIG"
         ),

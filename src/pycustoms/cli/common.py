@@ -29,6 +29,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 _TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
 # The flags that `upstream_settings` passes on, when a subcommand has them.
 _UPSTREAM_FLAGS = ("index_url", "offline", "data_dir", "database_url")
 
@@ -39,8 +40,18 @@ def env_default(name: str, default: Any = None) -> Any:
 
 
 def env_flag(name: str) -> bool:
-    """A boolean `PYCUSTOMS_<NAME>`: `1`, `true`, `yes`, `on` (any case) are true."""
-    return str(env_default(name, "")).strip().lower() in _TRUE
+    """A boolean `PYCUSTOMS_<NAME>`: `1`, `true`, `yes`, `on` (any case) are true; unset,
+    empty, `0`, `false`, `no`, `off` are false; anything else is a usage error naming
+    the variable (a typo must not silently turn a check on or off)."""
+    value = str(env_default(name, "")).strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise UsageError(
+        f"{ENV_PREFIX}{name}={env_default(name)!r} is not a boolean: use 1/true/yes/on "
+        "or 0/false/no/off"
+    )
 
 
 def env_help(text: str, name: str) -> str:

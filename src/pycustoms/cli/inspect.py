@@ -18,6 +18,7 @@ from pycustoms.cli.common import (
     add_data_options,
     add_index_options,
     env_default,
+    env_flag,
     env_help,
     file_scanner,
     load_policy,
@@ -55,13 +56,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--refresh",
         action="store_true",
-        default=bool(env_default("REFRESH")),
+        default=env_flag("REFRESH"),
         help=env_help("ask the index even if the cached page is fresh (see max-age)", "REFRESH"),
     )
     parser.add_argument(
         "--deep",
         action="store_true",
-        default=bool(env_default("DEEP")),
+        default=env_flag("DEEP"),
         help=env_help("download, verify and scan every file; diff capabilities", "DEEP"),
     )
     parser.add_argument(
