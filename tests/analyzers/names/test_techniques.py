@@ -86,3 +86,19 @@ def test_obscure_targets_are_never_reported() -> None:
     """Beyond the rank scale a long-word bonus does not lift a neighbour into a report."""
     small = NameIndex.build([(1, "requests"), (14_000, "customizerlib")])
     assert analyze_name("customizerlb", index=small).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("squat", "target", "look_alike"),
+    [
+        # The words of a popular hyphenated name run together, as typed from memory;
+        # adding a separator to a popular one-word name is how honest names are spelled.
+        ("fakeuseragent", "fake-useragent", "bit-array"),
+        ("emailvalidator", "email-validator", "bit-array"),
+    ],
+)
+def test_words_run_together(index: NameIndex, squat: str, target: str, look_alike: str) -> None:
+    report = analyze_name(squat, index=index)
+    assert report.imitates == target
+    assert _alerts(squat, index)
+    assert not _alerts(look_alike, index)
