@@ -288,7 +288,10 @@ def put_report(
 def revoke(request: Request, who: Admin, name: str, body: Decision) -> dict[str, Any]:
     """Revoke the token(s) named *name*: the index refuses them within a second."""
     console = console_of(request)
-    count = actions.revoke_tokens(console.state.db, name, body.reason, who.name)
+    try:
+        count = actions.revoke_tokens(console.state.db, name, body.reason, who.name)
+    except UsageError as exc:  # a blank reason
+        raise _usage(exc, "body", "reason") from None
     if count == 0:
         raise HTTPException(404, f"no valid token named {name!r}")
     return {"name": name, "revoked": count}
