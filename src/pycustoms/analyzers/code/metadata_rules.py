@@ -222,18 +222,22 @@ def _suspicious(finding: Finding) -> bool:
     )
 
 
-def combined(meta: PackageMetadata, found: Signals, acting: Sequence[str]) -> list[Finding]:
+def combined(
+    meta: PackageMetadata, found: Signals, acting: Sequence[str], *, beacon: bool = False
+) -> list[Finding]:
     """`WITH_CODE` when the code acts: high for one kind of signal, critical for more.
 
     Also critical for a name the names engine would warn about or block on its
-    own: such a name with code that acts is how a typosquat looks.
+    own (such a name with code that acts is how a typosquat looks), and for code
+    that phones home before anyone calls it (*beacon*: a DNS or HTTP beacon that
+    runs at import or install).
     """
     kinds = found.kinds
     if not kinds or not acting:
         return []
     severity = (
         Severity.CRITICAL
-        if len(kinds) >= 2 or found.loud_name or _phones_home(acting)
+        if len(kinds) >= 2 or found.loud_name or beacon or _phones_home(acting)
         else Severity.HIGH
     )
     return [
@@ -267,4 +271,10 @@ def metadata_findings(facts: PackageFacts, findings: Sequence[Finding]) -> list[
     found = signals(meta)
     if not found.findings:
         return []
-    return [*found.findings, *combined(meta, found, acting_code(facts, findings))]
+    every = [*findings, *(f for report in facts.reports.values() for f in report.findings)]
+    beacon = any(f.rule in _BEACONS and f.severity >= Severity.HIGH for f in every)
+    return [*found.findings, *combined(meta, found, acting_code(facts, findings), beacon=beacon)]
+
+
+# Findings of code that reports home as it runs (high or above only where it runs).
+_BEACONS = frozenset({"code/dns-exfiltration", "code/install-time-beacon"})
