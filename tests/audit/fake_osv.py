@@ -11,10 +11,11 @@ answers follow-up pages with a malformed result (an advisory without `id`).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests import loopback
 
 
 class FakeOsv:
@@ -73,17 +74,11 @@ class FakeOsv:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        self._server = loopback.start(Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+        loopback.stop(self._server)
 
     def result(self, query: Mapping[str, Any]) -> dict[str, Any]:
         """One advisory of the query per page, with a token for the next page."""
