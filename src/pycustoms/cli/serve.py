@@ -95,9 +95,11 @@ def run(args: argparse.Namespace) -> int:
     """Build the app and serve until interrupted; SIGHUP reloads the configuration."""
     import uvicorn  # noqa: PLC0415 - only `serve` needs the ASGI server
 
+    from pycustoms.server import memory  # noqa: PLC0415
     from pycustoms.server.app import create_app  # noqa: PLC0415
     from pycustoms.server.startup import announce  # noqa: PLC0415
 
+    memory.limit_arenas()  # before the app starts its threads
     overrides = {
         "host": args.host,
         "port": args.port,

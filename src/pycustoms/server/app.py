@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from pycustoms.server import reason, views
+from pycustoms.server import memory, reason, views
 from pycustoms.server.console import Console
 from pycustoms.server.console import build_app as build_console_app
 from pycustoms.server.health import health
@@ -23,6 +23,7 @@ class FirewallApp:
         self.state = state
         self.console = console
         self.console_app = build_console_app(console) if console is not None else None
+        self._trimming: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -83,10 +84,13 @@ class FirewallApp:
                 warm = asyncio.ensure_future(asyncio.to_thread(self.state.scans.warm_up))
                 warm.add_done_callback(lambda job: job.cancelled() or job.exception())
                 self.state.store.spare.start()
+                self._trimming = asyncio.ensure_future(memory.keep_releasing())
                 if self.console is not None:
                     await self.console.startup()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._trimming is not None:
+                    self._trimming.cancel()
                 if self.console is not None:
                     await self.console.shutdown()
                 self.state.close()
