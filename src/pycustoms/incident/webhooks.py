@@ -7,7 +7,6 @@ the incident is already recorded in the database and shown in the console.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,16 +14,13 @@ from typing import Any
 
 import httpx
 
-from pycustoms.config import ENV_PREFIX
+from pycustoms.settings_base import Field, load_fields, parse_list
 
-_log = logging.getLogger("pycustoms.incident")
+_log = logging.getLogger(__name__)
 
 
 def _urls(value: Any) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        return ()
-    return tuple(str(v).strip() for v in items if str(v).strip())
+    return tuple(u for u in parse_list(value, error="expected a list of URLs") if u)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +35,25 @@ class WebhookSettings:
         cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
     ) -> WebhookSettings:
         """From the raw configuration, then `PYCUSTOMS_WEBHOOKS` / `PYCUSTOMS_SLACK_WEBHOOKS`."""
-        env = os.environ if environ is None else environ
-        serve = raw.get("serve", {}) if isinstance(raw.get("serve"), dict) else {}
-        generic = env.get(ENV_PREFIX + "WEBHOOKS", serve.get("webhooks", ()))
-        slack = env.get(ENV_PREFIX + "SLACK_WEBHOOKS", serve.get("slack-webhooks", ()))
-        return cls(_urls(generic), _urls(slack))
+        return load_fields(cls(), WEBHOOK_FIELDS, raw, environ)
+
+
+WEBHOOK_FIELDS: tuple[Field, ...] = (
+    Field(
+        "generic",
+        "serve.webhooks",
+        _urls,
+        "URLs that get a JSON summary of every incident",
+        "WEBHOOKS",
+    ),
+    Field(
+        "slack",
+        "serve.slack-webhooks",
+        _urls,
+        "Slack-compatible incoming-webhook URLs for incidents",
+        "SLACK_WEBHOOKS",
+    ),
+)
 
 
 def slack_payload(summary: Mapping[str, Any]) -> dict[str, Any]:

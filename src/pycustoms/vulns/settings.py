@@ -14,7 +14,6 @@ archive of OSV records (an http(s) or file URL, or a local zip or directory).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -105,6 +104,7 @@ VULNS_FIELDS: tuple[Field, ...] = (
         "vulns.update-sources",
         _as_sources,
         "sources `db update` tries in order: osv, pypa, json-api, or an archive URL or path",
+        flag="--source",
     ),
     Field("osv_archive_url", "vulns.osv-archive-url", parse_text, "OSV's PyPI archive (zip)"),
     Field("pypa_archive_url", "vulns.pypa-archive-url", parse_text, "PyPA advisory database (zip)"),
@@ -113,6 +113,7 @@ VULNS_FIELDS: tuple[Field, ...] = (
         "vulns.archive-min-records",
         _as_count,
         "fewest PyPI records a whole-ecosystem archive may hold",
+        flag="--min-records",
     ),
 )
 assert {f.name for f in fields(VulnsSettings)} == {f.attr for f in VULNS_FIELDS}
@@ -124,8 +125,7 @@ def load_vulns_settings(
     overrides: Mapping[str, Any] | None = None,
 ) -> VulnsSettings:
     """The `[vulns]` settings from raw configuration, `PYCUSTOMS_VULNS_*` and flags."""
-    env = os.environ if environ is None else environ
     table = lookup(raw, "vulns")
     if table is not None and not isinstance(table, Mapping):
         raise ConfigError("configuration: `vulns` must be a table")
-    return load_fields(VulnsSettings(), VULNS_FIELDS, raw, env, overrides)
+    return load_fields(VulnsSettings(), VULNS_FIELDS, raw, environ, overrides)
