@@ -28,7 +28,7 @@ from pycustoms.analyzers.code.diff import capability_findings
 from pycustoms.analyzers.secrets import member_secrets
 from pycustoms.archive import Limits, Member, looks_native, open_package
 from pycustoms.archive_stream import DownloadFailed, GrowingFile, StreamedWheel
-from pycustoms.archive_walk import Walker
+from pycustoms.archive_walk import ArchiveWalker
 from pycustoms.config import Policy
 from pycustoms.errors import ConfigError, PycustomsError, TargetError
 from pycustoms.policy import decide
@@ -156,7 +156,7 @@ def scan_streaming(path: Path, policy: Policy, *, stall_seconds: float = 120.0) 
     """
     limits = limits_for(policy)
     problems: list[Finding] = []
-    walker = Walker(limits, problems, BINARY_HEAD_BYTES, looks_native)
+    walker = ArchiveWalker(limits, problems, BINARY_HEAD_BYTES, looks_native)
     try:
         with GrowingFile(path, stall_seconds=stall_seconds) as source:
             stream = StreamedWheel(source, walker)
