@@ -16,6 +16,7 @@ from pycustoms.errors import ConfigError
 from pycustoms.incident.webhooks import WebhookSettings
 from pycustoms.server.settings import load_server_config
 from pycustoms.settings_base import (
+    bounded,
     parse_bool,
     parse_duration,
     parse_int,
@@ -267,3 +268,22 @@ def test_every_variable_and_key_is_declared_once() -> None:
     variables = [f.env for f in fields]
     assert len(keys) == len(set(keys))
     assert len(variables) == len(set(variables))
+
+
+def test_a_negative_count_names_its_key_and_variable() -> None:
+    """Before: one message listed five keys without saying which one was wrong."""
+    with pytest.raises(ConfigError, match=r"PYCUSTOMS_PRESCAN \(environment\).*zero or more"):
+        load_server_config(environ={"PYCUSTOMS_PRESCAN": "-1"})
+    with pytest.raises(ConfigError, match=r"PYCUSTOMS_PAGE_TTL \(environment\)"):
+        load_server_config(environ={"PYCUSTOMS_PAGE_TTL": "-5"})
+
+
+def test_bounded_parsers() -> None:
+    count = bounded(parse_int, 1, expected="expected at least 1")
+    assert count("3") == 3
+    with pytest.raises(ValueError, match="at least 1"):
+        count("0")
+    positive = bounded(parse_duration, timedelta(0), above=True, expected="above zero")
+    assert positive("P1D") == timedelta(days=1)
+    with pytest.raises(ValueError, match="above zero"):
+        positive("0")

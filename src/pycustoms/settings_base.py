@@ -22,6 +22,7 @@ from pycustoms.types import Severity, normalize_name
 ENV_PREFIX = "PYCUSTOMS_"
 
 _T = TypeVar("_T")
+_N = TypeVar("_N", int, float, timedelta)
 _DURATION = re.compile(
     r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?",
@@ -287,20 +288,29 @@ def parse_seconds(value: Any) -> float:
     return parse_duration(text).total_seconds()
 
 
-def parse_positive_seconds(value: Any) -> float:
-    """Seconds above zero (a timeout)."""
-    seconds = parse_seconds(value)
-    if seconds <= 0:
-        raise ValueError("expected a positive number of seconds")
-    return seconds
+def bounded(
+    parse: Callable[[Any], _N], low: _N, *, above: bool = False, expected: str
+) -> Callable[[Any], _N]:
+    """*parse*, refusing a result below *low* (or equal to it, with *above*)."""
+
+    def parse_bounded(value: Any) -> _N:
+        result = parse(value)
+        if result < low or (above and result == low):
+            raise ValueError(expected)
+        return result
+
+    parse_bounded.__doc__ = f"{(parse.__doc__ or '').splitlines()[0]} ({expected})"
+    return parse_bounded
 
 
-def parse_nonnegative_seconds(value: Any) -> float:
-    """Seconds, zero or more (an age limit where 0 means always ask)."""
-    seconds = parse_seconds(value)
-    if seconds < 0:
-        raise ValueError("expected zero or a positive number of seconds")
-    return seconds
+# Seconds above zero (a timeout), and zero or more (an age limit where 0 means always ask).
+parse_positive_seconds = bounded(
+    parse_seconds, 0.0, above=True, expected="expected a positive number of seconds"
+)
+parse_nonnegative_seconds = bounded(
+    parse_seconds, 0.0, expected="expected zero or a positive number of seconds"
+)
+parse_count = bounded(parse_int, 0, expected="expected a whole number, zero or more")
 
 
 def parse_port(value: Any) -> int:

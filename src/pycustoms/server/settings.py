@@ -30,6 +30,7 @@ from pycustoms.settings_base import (
     load_fields,
     parse_bool,
     parse_choice,
+    parse_count,
     parse_int,
     parse_names,
     parse_nonnegative_seconds,
@@ -186,22 +187,22 @@ SERVE_FIELDS: tuple[Field, ...] = (
         "seconds a project page is served before asking the upstream again",
         "PAGE_TTL",
     ),
-    Field("scan_workers", "serve.scan-workers", parse_int, "scan processes", "SCAN_WORKERS"),
+    Field("scan_workers", "serve.scan-workers", parse_count, "scan processes", "SCAN_WORKERS"),
     Field(
         "stream_scans",
         "serve.stream-scans",
-        parse_int,
+        parse_count,
         "wheels scanned while they download",
         "STREAM_SCANS",
     ),
     Field(
         "download_spare_mib",
         "serve.download-spare-mib",
-        parse_int,
+        parse_count,
         "spare download file (MiB)",
         "DOWNLOAD_SPARE_MIB",
     ),
-    Field("prescan", "serve.prescan", parse_int, "files pre-scanned", "PRESCAN"),
+    Field("prescan", "serve.prescan", parse_count, "files pre-scanned", "PRESCAN"),
     Field(
         "scan_timeout",
         "serve.scan-timeout",
@@ -270,12 +271,6 @@ def load_server_config(
     release = load_release_policy(loaded.raw, env, {"cooldown": flags.get("cooldown")})
     upstream = load_upstream_settings(loaded.raw, env, {"data_dir": flags.get("data_dir")})
     serve = load_fields(ServeSettings(), SERVE_FIELDS, loaded.raw, env, flags)
-    counts = (serve.prescan, serve.scan_workers, serve.stream_scans, serve.download_spare_mib)
-    if min(serve.page_ttl, *counts) < 0:
-        raise ConfigError(
-            "serve.page-ttl, serve.prescan, serve.scan-workers, serve.stream-scans and "
-            "serve.download-spare-mib must be >= 0"
-        )
     provenance = load_provenance_policy(loaded.raw, env)
     facts = (loaded.policy, release, serve, provenance)
     digest = hashlib.sha256(repr(facts).encode()).hexdigest()[:16]

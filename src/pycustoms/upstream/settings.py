@@ -17,19 +17,12 @@ from pycustoms.settings_base import (
     Field,
     load_fields,
     parse_bool,
-    parse_int,
+    parse_count,
     parse_nonnegative_seconds,
     parse_positive_seconds,
     parse_text,
 )
 from pycustoms.upstream.pipconf import discover
-
-
-def _retries(value: Any) -> int:
-    number = parse_int(value)
-    if number < 0:
-        raise ValueError("expected zero or more retries")
-    return number
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +73,7 @@ UPSTREAM_FIELDS: tuple[Field, ...] = (
     ),
     Field("offline", "offline", parse_bool, "use only the on-disk cache", flag="--offline"),
     Field("timeout", "upstream.timeout", parse_positive_seconds, "seconds to wait for the index"),
-    Field("retries", "upstream.retries", _retries, "retries after a failed request"),
+    Field("retries", "upstream.retries", parse_count, "retries after a failed request"),
     Field(
         "max_age",
         "upstream.max-age",

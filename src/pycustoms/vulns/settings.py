@@ -22,6 +22,7 @@ from typing import Any
 from pycustoms.errors import ConfigError
 from pycustoms.settings_base import (
     Field,
+    bounded,
     load_fields,
     lookup,
     parse_bool,
@@ -50,18 +51,10 @@ def _as_sources(value: Any) -> tuple[str, ...]:
     return found
 
 
-def _as_positive_duration(value: Any) -> timedelta:
-    duration = parse_duration(value)
-    if duration <= timedelta(0):
-        raise ValueError("expected a duration above zero, such as P7D")
-    return duration
-
-
-def _as_count(value: Any) -> int:
-    number = parse_int(value)
-    if number < 1:
-        raise ValueError("expected a whole number of at least 1")
-    return number
+_as_positive_duration = bounded(
+    parse_duration, timedelta(0), above=True, expected="expected a duration above zero, such as P7D"
+)
+_as_count = bounded(parse_int, 1, expected="expected a whole number of at least 1")
 
 
 @dataclass(frozen=True, slots=True)
