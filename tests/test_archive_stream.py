@@ -33,7 +33,7 @@ from pycustoms.archive_stream import (
     GrowingFile,
     StreamedWheel,
 )
-from pycustoms.archive_walk import Walker
+from pycustoms.archive_walk import ArchiveWalker
 from pycustoms.config import Policy
 from pycustoms.scan import BINARY_HEAD_BYTES, limits_for, scan_streaming, scan_target
 from pycustoms.types import Decision, ScanResult
@@ -76,7 +76,7 @@ def _complete(path: Path) -> Path:
 def _streamed(path: Path) -> StreamedWheel:
     """Read the finished wheel at *path* as a stream; return the reading after `confirm`."""
     limits = limits_for(Policy())
-    walker = Walker(limits, [], BINARY_HEAD_BYTES, looks_native)
+    walker = ArchiveWalker(limits, [], BINARY_HEAD_BYTES, looks_native)
     with GrowingFile(path, stall_seconds=5) as source:
         stream = StreamedWheel(source, walker)
         analyze_package(PackageKind.WHEEL, stream.members(), limits=limits)

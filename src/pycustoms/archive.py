@@ -32,7 +32,7 @@ from pycustoms.archive_base import (
     looks_native,
     sniff,
 )
-from pycustoms.archive_walk import SKIP_DIRS, Walker
+from pycustoms.archive_walk import SKIP_DIRS, ArchiveWalker
 from pycustoms.errors import TargetError, UnscannableError
 from pycustoms.rules import Rule
 from pycustoms.types import Finding, Severity
@@ -120,7 +120,7 @@ class PackageReader:
 
     def members(self) -> Iterator[Member]:
         """Yield every regular file, depth first into nested archives; never raises."""
-        walker = Walker(self.limits, self.problems, self.max_binary_bytes, self.is_binary)
+        walker = ArchiveWalker(self.limits, self.problems, self.max_binary_bytes, self.is_binary)
         try:
             for member in walker.top(self.target, self.kind):
                 self.files += 1
@@ -183,7 +183,7 @@ def nested_from_text(path: str, text: str, depth: int, limits: Limits) -> Embedd
     ``path!base64@L<line>`` at *depth* + 1, followed by its own members.
     """
     result = EmbeddedArchives()
-    walker = Walker(limits, result.problems, None, looks_native)
+    walker = ArchiveWalker(limits, result.problems, None, looks_native)
     for match in _B64_ARCHIVE.finditer(text):
         run = "".join(match.group().split())
         if "-" in run or "_" in run:

@@ -7,8 +7,8 @@ headers, so the scan can follow the download instead of waiting for it.
 A zip's authority is its central directory at the end, which the stream only
 sees last; an installer trusts that directory, not the local headers. So the
 streamed reading is optimistic: `StreamedWheel.members()` yields what the local
-headers describe through the same `Walker` (same limits, same member reads,
-same nested archives) as `archive_walk.Walker.zip`, and `confirm()` then reads
+headers describe through the same `ArchiveWalker` (same limits, same member reads,
+same nested archives) as `archive_walk.ArchiveWalker.zip`, and `confirm()` then reads
 the finished file's central directory and accepts the streamed reading only if
 it lists exactly the streamed entries (offset, name, flags, method, CRC and
 both sizes), in the same order, with none of the problems the ordinary reader
@@ -40,7 +40,7 @@ from types import TracebackType
 from typing import Self
 
 from pycustoms.archive_base import CHUNK, Member, check_name, sniff, zip_directory_precheck
-from pycustoms.archive_walk import Walker, check_overlap, duplicate_name, zip_type_problem
+from pycustoms.archive_walk import ArchiveWalker, check_overlap, duplicate_name, zip_type_problem
 from pycustoms.errors import PycustomsError
 
 # Marker files written beside the growing file by the process that downloads it.
@@ -242,13 +242,13 @@ class _Entry:
 
 
 class StreamedWheel:
-    """One top-level wheel read from a `GrowingFile` through a package's `Walker`.
+    """One top-level wheel read from a `GrowingFile` through a package's `ArchiveWalker`.
 
     Iterate `members()` once, then call `confirm()`. `failed` says why the
     streamed reading was abandoned (then its members must not be trusted).
     """
 
-    def __init__(self, source: GrowingFile, walker: Walker) -> None:
+    def __init__(self, source: GrowingFile, walker: ArchiveWalker) -> None:
         self._source = source
         self._walker = walker
         self._entries: list[_Entry] = []
@@ -256,7 +256,7 @@ class StreamedWheel:
         self.failed: str | None = None
 
     def members(self) -> Iterator[Member]:
-        """What the local headers describe, read as `Walker.zip` reads the directory's entries."""
+        """What the local headers describe, read as `ArchiveWalker.zip` reads the directory."""
         try:
             yield from self._members()
         except DownloadFailed:
@@ -337,7 +337,7 @@ class StreamedWheel:
 
 
 def _directory(path: Path, size: int, max_members: int) -> list[zipfile.ZipInfo]:
-    """The central directory of the finished zip at *path*, checked as `Walker.zip` checks it."""
+    """The central directory of the finished zip at *path*, checked as `ArchiveWalker.zip` does."""
     with path.open("rb") as handle:
         if sniff(handle.read(512)) != "zip":
             raise _Fallback("not a zip archive")

@@ -1,6 +1,6 @@
 """The reading machinery behind `pycustoms.archive.PackageReader`.
 
-One `Walker` per package: it holds the limits and the running counts shared by
+One `ArchiveWalker` per package: it holds the limits and the running counts shared by
 the package and every archive nested in it, and turns hostile input into
 findings. Formats: zip (wheel, egg, zip sdist), tar (plain, gzip, bzip2, xz),
 single compressed files, directories.
@@ -63,7 +63,7 @@ _TAR_META_MAX = 1024**2
 _ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
 
-class Walker:
+class ArchiveWalker:
     """The reading machinery: one per package, shared by its nested archives."""
 
     def __init__(

@@ -10,26 +10,27 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pycustoms.config_keys import check_keys
+from pycustoms.config_keys import check_keys, known_keys
 from pycustoms.errors import ConfigError
 from pycustoms.settings_base import (
     ENV_PREFIX,
     Field,
-    lookup,
+    RawConfig,
+    load_fields,
+    merge_into,
     parse_int,
-    parse_layer,
     parse_list,
     parse_severity,
 )
 from pycustoms.types import Decision, Severity
 
 # Re-exported: the other settings areas and the CLI import these from here.
-__all__ = ["ENV_PREFIX", "FIELDS", "Field", "LoadedConfig", "Policy", "load_config"]
+__all__ = ["ENV_PREFIX", "FIELDS", "Field", "LoadedConfig", "Policy", "RawConfig", "load_config"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +94,24 @@ def _as_overrides(value: Any) -> tuple[tuple[str, Severity], ...]:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("warn_score", "warn-score", parse_int, "score at which a verdict becomes warn"),
-    Field("block_score", "block-score", parse_int, "score at which a verdict becomes block"),
+    Field(
+        "warn_score",
+        "warn-score",
+        parse_int,
+        "score at which a verdict becomes warn",
+        flag="--warn-score",
+    ),
+    Field(
+        "block_score",
+        "block-score",
+        parse_int,
+        "score at which a verdict becomes block",
+        flag="--block-score",
+    ),
     Field("block_severity", "block-severity", parse_severity, "a finding this severe blocks"),
-    Field("fail_on", "fail-on", _as_decision, "exit 1 when a verdict reaches this"),
+    Field(
+        "fail_on", "fail-on", _as_decision, "exit 1 when a verdict reaches this", flag="--fail-on"
+    ),
     Field("ignore", "ignore", parse_list, "rule ids or 'category/' prefixes to drop"),
     Field("severity_overrides", "severity", _as_overrides, "per-rule severity overrides"),
     Field("internal_names", "internal.names", parse_list, "internal project names"),
@@ -110,16 +125,6 @@ FIELDS: tuple[Field, ...] = (
 )
 _BY_ATTR = {f.attr: f for f in FIELDS}
 assert {f.name for f in fields(Policy)} == set(_BY_ATTR), "every Policy field needs a Field"
-
-
-def _apply(
-    policy: Policy, specs: Iterable[Field], get: Callable[[Field], Any], origin: str
-) -> Policy:
-    return replace(policy, **parse_layer(specs, get, origin))
-
-
-def _from_table(policy: Policy, table: Mapping[str, Any], origin: str) -> Policy:
-    return _apply(policy, FIELDS, lambda f: lookup(table, f.key), origin)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -138,7 +143,8 @@ class LoadedConfig:
 
     policy: Policy
     sources: tuple[str, ...] = field(default_factory=tuple)
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    # Every area's tables, merged key by key over the files, with each value's file.
+    raw: RawConfig = field(default_factory=RawConfig)
 
 
 def load_config(
@@ -151,22 +157,23 @@ def load_config(
     """Build the policy from files in *directory* (default: cwd), the environment and flags.
 
     *config_file*, if given, replaces the search for `pycustoms.toml` and must exist.
-    *overrides* maps Policy attribute names to values from command-line flags.
+    *overrides* maps Policy attribute names to values from command-line flags. The
+    files merge key by key (`LoadedConfig.raw`): a table in `pycustoms.toml` changes
+    only the keys it names, whatever the area.
     """
     base = directory or Path.cwd()
     env = os.environ if environ is None else environ
-    policy = Policy()
     sources: list[str] = []
-    raw: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
 
     pyproject = base / "pyproject.toml"
     if pyproject.is_file():
         table = _read_toml(pyproject).get("tool", {}).get("pycustoms")
         if isinstance(table, dict):
             check_keys(table, str(pyproject), within="tool.pycustoms")
-            policy = _from_table(policy, table, str(pyproject))
+            merge_into(merged, table, known_keys(), origin=str(pyproject), origins=origins)
             sources.append(str(pyproject))
-            raw.update(table)
 
     explicit = config_file or (Path(v) if (v := env.get(ENV_PREFIX + "CONFIG")) else None)
     if explicit is not None and not explicit.is_file():
@@ -175,17 +182,17 @@ def load_config(
     if candidate.is_file():
         table = _read_toml(candidate)
         check_keys(table, str(candidate))
-        policy = _from_table(policy, table, str(candidate))
+        merge_into(merged, table, known_keys(), origin=str(candidate), origins=origins)
         sources.append(str(candidate))
-        raw.update(table)
 
     if any(f.env in env for f in FIELDS):
-        policy = _apply(policy, FIELDS, lambda f: env.get(f.env), "environment")
         sources.append("environment")
-    if overrides:
-        # An unknown attribute is a bug in the caller: KeyError.
-        flags = [_BY_ATTR[attr] for attr, value in overrides.items() if value is not None]
-        policy = _apply(policy, flags, lambda f: overrides[f.attr], "flags")
+    raw = RawConfig(merged, origins)
+    flags = {attr: value for attr, value in (overrides or {}).items() if value is not None}
+    unknown = set(flags) - set(_BY_ATTR)
+    if unknown:  # a bug in the caller, not in the user's input
+        raise KeyError(f"no Policy setting {sorted(unknown)}")
+    policy = load_fields(Policy(), FIELDS, raw, env, flags)
     if policy.warn_score > policy.block_score:
         raise ConfigError(
             f"warn-score ({policy.warn_score}) is above block-score ({policy.block_score})"

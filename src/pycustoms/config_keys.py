@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any, TypeAlias
 
 from pycustoms.errors import ConfigError
+from pycustoms.settings_base import Field
 
 # A table's known keys: a nested table, or `None` for a value (whose contents,
 # such as the rule ids of `[severity]`, the setting's own parser checks).
@@ -46,26 +47,35 @@ def key_tree(keys: Iterable[str]) -> KeyTree:
 @cache
 def known_keys() -> KeyTree:
     """Every key of every settings area, imported only when a file is to be checked."""
-    # Imported here: the areas import this package's config module, and only a run
-    # that has a configuration file needs them.
-    from pycustoms.analyzers.provenance.settings import PROVENANCE_FIELDS  # noqa: PLC0415
-    from pycustoms.analyzers.release.settings import RELEASE_FIELDS  # noqa: PLC0415
-    from pycustoms.audit.settings import AUDIT_FIELDS  # noqa: PLC0415
-    from pycustoms.config import FIELDS  # noqa: PLC0415
-    from pycustoms.server.settings import SERVE_FIELDS, SERVE_OTHER_KEYS  # noqa: PLC0415
-    from pycustoms.upstream.settings import UPSTREAM_FIELDS  # noqa: PLC0415
-    from pycustoms.vulns.settings import VULNS_FIELDS  # noqa: PLC0415
+    return key_tree([f.key for _, _, area in areas() for f in area])
 
-    areas = (
-        FIELDS,
-        RELEASE_FIELDS,
+
+def areas() -> tuple[tuple[str, type, tuple[Field, ...]], ...]:
+    """Every settings area: its name, its dataclass and its declared settings."""
+    # Imported here: the areas import this package's config module, and only a run
+    # that has a configuration file (or the docs generator) needs them all.
+    from pycustoms.analyzers.provenance.settings import (  # noqa: PLC0415
         PROVENANCE_FIELDS,
-        UPSTREAM_FIELDS,
-        AUDIT_FIELDS,
-        VULNS_FIELDS,
-        SERVE_FIELDS,
+        ProvenancePolicy,
     )
-    return key_tree([*(f.key for area in areas for f in area), *SERVE_OTHER_KEYS])
+    from pycustoms.analyzers.release.settings import RELEASE_FIELDS, ReleasePolicy  # noqa: PLC0415
+    from pycustoms.audit.settings import AUDIT_FIELDS, AuditSettings  # noqa: PLC0415
+    from pycustoms.config import FIELDS, Policy  # noqa: PLC0415
+    from pycustoms.incident.webhooks import WEBHOOK_FIELDS, WebhookSettings  # noqa: PLC0415
+    from pycustoms.server.settings import SERVE_FIELDS, ServeSettings  # noqa: PLC0415
+    from pycustoms.upstream.settings import UPSTREAM_FIELDS, UpstreamSettings  # noqa: PLC0415
+    from pycustoms.vulns.settings import VULNS_FIELDS, VulnsSettings  # noqa: PLC0415
+
+    return (
+        ("Policy", Policy, FIELDS),
+        ("Release", ReleasePolicy, RELEASE_FIELDS),
+        ("Provenance", ProvenancePolicy, PROVENANCE_FIELDS),
+        ("Upstream", UpstreamSettings, UPSTREAM_FIELDS),
+        ("Audit", AuditSettings, AUDIT_FIELDS),
+        ("Vulnerability database", VulnsSettings, VULNS_FIELDS),
+        ("Server", ServeSettings, SERVE_FIELDS),
+        ("Incident webhooks", WebhookSettings, WEBHOOK_FIELDS),
+    )
 
 
 def _leaves(tree: KeyTree, prefix: str = "") -> Iterator[str]:

@@ -28,12 +28,13 @@ from pycustoms.analyzers.code.diff import capability_findings
 from pycustoms.analyzers.secrets import member_secrets
 from pycustoms.archive import Limits, Member, looks_native, open_package
 from pycustoms.archive_stream import DownloadFailed, GrowingFile, StreamedWheel
-from pycustoms.archive_walk import Walker
+from pycustoms.archive_walk import ArchiveWalker
 from pycustoms.config import Policy
-from pycustoms.errors import PycustomsError, TargetError
+from pycustoms.errors import ConfigError, PycustomsError, TargetError
 from pycustoms.policy import decide
 from pycustoms.pools import process_pool
 from pycustoms.rules import Rule
+from pycustoms.settings_base import env_bool
 from pycustoms.types import Finding, ScanResult, Severity
 
 SCAN_ERROR = "scan/error"
@@ -118,6 +119,14 @@ def _error_result(target: str, message: str) -> ScanResult:
     return ScanResult(target, decide([finding], Policy()), error=message)
 
 
+def _debug() -> bool:
+    """`PYCUSTOMS_DEBUG`: print the traceback of an analyzer defect (a typo in it: print)."""
+    try:
+        return env_bool("DEBUG")
+    except ConfigError:
+        return True
+
+
 def scan_target(path: Path, policy: Policy, *, secrets: bool = False) -> ScanResult:
     """Scan one target (archive, directory or file) and judge it under *policy*.
 
@@ -130,7 +139,7 @@ def scan_target(path: Path, policy: Policy, *, secrets: bool = False) -> ScanRes
         return _error_result(target, str(exc))
     except Exception as exc:  # noqa: BLE001 - fail closed on any analyzer defect, with a trace
         detail = "".join(traceback.format_exception_only(exc)).strip()
-        if os.environ.get("PYCUSTOMS_DEBUG"):
+        if _debug():
             traceback.print_exc(file=sys.stderr)
         return _error_result(target, f"internal error while scanning: {detail}")
     return _judged(target, report, problems, policy)
@@ -147,7 +156,7 @@ def scan_streaming(path: Path, policy: Policy, *, stall_seconds: float = 120.0) 
     """
     limits = limits_for(policy)
     problems: list[Finding] = []
-    walker = Walker(limits, problems, BINARY_HEAD_BYTES, looks_native)
+    walker = ArchiveWalker(limits, problems, BINARY_HEAD_BYTES, looks_native)
     try:
         with GrowingFile(path, stall_seconds=stall_seconds) as source:
             stream = StreamedWheel(source, walker)

@@ -9,6 +9,7 @@ the loaders turn that into a `ConfigError` that names the key and its source.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -16,11 +17,12 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from pycustoms.errors import ConfigError
-from pycustoms.types import Severity
+from pycustoms.types import Severity, normalize_name
 
 ENV_PREFIX = "PYCUSTOMS_"
 
 _T = TypeVar("_T")
+_N = TypeVar("_N", int, float, timedelta)
 _DURATION = re.compile(
     r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?",
@@ -30,17 +32,73 @@ _DURATION = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """One configuration key: where it lives in TOML, its variable, its parser."""
+    """One setting, declared once: its attribute, file key, variable, flag, parser and help.
+
+    The type and default are those of the attribute on the area's dataclass; the
+    settings reference in the docs (`scripts/settings_doc.py`) is generated from these.
+    """
 
     attr: str
     key: str  # dotted TOML path below the pycustoms table
     parse: Callable[[Any], Any]
     help: str
+    # The variable's name after `PYCUSTOMS_` when it is not derived from the key
+    # (the server's variables predate the `serve.` table: `PYCUSTOMS_PORT`).
+    variable: str = ""
+    # The command-line flag that sets it, where one does (`--port`).
+    flag: str = ""
 
     @property
     def env(self) -> str:
         """The `PYCUSTOMS_*` variable for this key."""
-        return ENV_PREFIX + self.key.replace(".", "_").replace("-", "_").upper()
+        name = self.variable or self.key.replace(".", "_").replace("-", "_").upper()
+        return ENV_PREFIX + name
+
+
+class RawConfig(dict[str, Any]):
+    """The merged configuration tables, with the file each value came from.
+
+    `origins` maps a setting's dotted key to the file that set it last, so that a
+    bad value is reported against the file it is written in.
+    """
+
+    def __init__(
+        self, table: Mapping[str, Any] | None = None, origins: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(table or {})
+        self.origins: dict[str, str] = dict(origins or {})
+
+    def origin(self, key: str) -> str:
+        """The file that set *key*, or `configuration` when unknown."""
+        return self.origins.get(key, "configuration")
+
+
+def merge_into(
+    merged: dict[str, Any],
+    table: Mapping[str, Any],
+    tree: Mapping[str, Any],
+    *,
+    origin: str,
+    origins: dict[str, str],
+    prefix: str = "",
+) -> None:
+    """Merge *table* over *merged* key by key, down to the settings *tree* declares.
+
+    A table that the tree declares as a table (`serve`, `release`, `limits`) is merged
+    key by key; a setting's value (a list, or the rule table of `severity`) replaces
+    the earlier one whole. *origins* records the file of every value set.
+    """
+    for key, value in table.items():
+        dotted = prefix + key
+        child = tree.get(key) if isinstance(tree, Mapping) else None
+        if isinstance(child, Mapping) and isinstance(value, Mapping):
+            node = merged.get(key)
+            if not isinstance(node, dict):
+                node = merged[key] = {}
+            merge_into(node, value, child, origin=origin, origins=origins, prefix=dotted + ".")
+            continue
+        merged[key] = value
+        origins[dotted] = origin
 
 
 def lookup(table: Mapping[str, Any], dotted: str) -> Any:
@@ -56,14 +114,12 @@ def lookup(table: Mapping[str, Any], dotted: str) -> Any:
 def parse_layer(
     specs: Iterable[Field],
     get: Callable[[Field], Any],
-    origin: str,
-    *,
-    env_names: bool = False,
+    where: Callable[[Field], str],
 ) -> dict[str, Any]:
     """Parse the values *get* finds for *specs* (`None`: not set), keyed by attribute.
 
-    A value that does not parse is a `ConfigError` naming *origin* and the key (or,
-    with *env_names*, the variable).
+    A value that does not parse is a `ConfigError` that starts with *where* (the
+    source and the name of the setting in it: `pycustoms.toml: 'serve.port'`).
     """
     changes: dict[str, Any] = {}
     for spec in specs:
@@ -73,25 +129,46 @@ def parse_layer(
         try:
             changes[spec.attr] = spec.parse(value)
         except ValueError as exc:
-            where = spec.env if env_names else spec.key
-            raise ConfigError(f"{origin}: invalid value for {where!r}: {exc}") from None
+            raise ConfigError(f"invalid value for {where(spec)}: {exc}") from None
     return changes
+
+
+def in_file(raw: Mapping[str, Any]) -> Callable[[Field], str]:
+    """Name a setting of *raw* by its file and key."""
+    origin = raw.origin if isinstance(raw, RawConfig) else (lambda _key: "configuration")
+    return lambda f: f"{f.key!r} in {origin(f.key)}"
+
+
+def in_environment(f: Field) -> str:
+    """Name a setting by its variable."""
+    return f"{f.env} (environment)"
+
+
+def in_flags(f: Field) -> str:
+    """Name a setting by its flag."""
+    return f"{f.flag or f.attr!r} (command line)"
 
 
 def load_fields(
     base: _T,
     specs: tuple[Field, ...],
     raw: Mapping[str, Any],
-    environ: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> _T:
-    """Apply *raw* TOML, then `PYCUSTOMS_*` variables, then *overrides* to dataclass *base*."""
+    """Apply *raw* TOML, then `PYCUSTOMS_*` variables, then *overrides* to dataclass *base*.
+
+    The one loader of every settings area: later sources win, value by value.
+    *environ* defaults to `os.environ`; *overrides* maps attributes to flag values
+    (`None`: the flag was not given).
+    """
+    env = os.environ if environ is None else environ
     flags = overrides or {}
     result = base
     for changes in (
-        parse_layer(specs, lambda f: lookup(raw, f.key), "configuration"),
-        parse_layer(specs, lambda f: environ.get(f.env), "environment", env_names=True),
-        parse_layer(specs, lambda f: flags.get(f.attr), "flags"),
+        parse_layer(specs, lambda f: lookup(raw, f.key), in_file(raw)),
+        parse_layer(specs, lambda f: env.get(f.env), in_environment),
+        parse_layer(specs, lambda f: flags.get(f.attr), in_flags),
     ):
         result = replace(result, **changes)  # type: ignore[type-var]
     return result
@@ -118,6 +195,22 @@ def parse_bool(value: Any) -> bool:
     raise ValueError("expected true or false")
 
 
+def env_bool(name: str, environ: Mapping[str, str] | None = None) -> bool:
+    """The boolean variable `PYCUSTOMS_<name>` (unset: false), parsed as every boolean is.
+
+    For the switches of the command line and the process that no file sets; a
+    value that is not a boolean is a `ConfigError` naming the variable.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(ENV_PREFIX + name, "")
+    try:
+        return parse_bool(value)
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name}={value!r} is not a boolean: use 1/true/yes/on or 0/false/no/off"
+        ) from None
+
+
 def parse_text(value: Any) -> str:
     """A string, stripped."""
     return str(value).strip()
@@ -131,6 +224,8 @@ def parse_list(
         return tuple(part.strip() for part in value.split(",") if part.strip())
     if isinstance(value, list | tuple):
         return tuple(str(v).strip() for v in value)
+    if isinstance(value, set | frozenset):  # from code, not a file: order them
+        return tuple(sorted(str(v).strip() for v in value))
     raise ValueError(error)
 
 
@@ -162,3 +257,77 @@ def parse_duration(value: Any) -> timedelta:
         minutes=part["minutes"],
         seconds=part["seconds"],
     )
+
+
+def parse_names(value: Any) -> tuple[str, ...]:
+    """PEP 503-normalised project names from a TOML array or a comma-separated string."""
+    return tuple(
+        normalize_name(name) for name in parse_list(value, error="expected a list of project names")
+    )
+
+
+def parse_seconds(value: Any) -> float:
+    """Seconds: a number (from TOML or a variable alike) or an ISO-8601 duration (`PT5M`).
+
+    A bare number is seconds here, unlike `parse_duration`'s days, whichever
+    source it comes from.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds or a duration like PT5M, not a boolean")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    text = str(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if not text.upper().startswith("P"):
+        raise ValueError(f"{text!r} is not a number of seconds or a duration like PT5M")
+    return parse_duration(text).total_seconds()
+
+
+def bounded(
+    parse: Callable[[Any], _N], low: _N, *, above: bool = False, expected: str
+) -> Callable[[Any], _N]:
+    """*parse*, refusing a result below *low* (or equal to it, with *above*)."""
+
+    def parse_bounded(value: Any) -> _N:
+        result = parse(value)
+        if result < low or (above and result == low):
+            raise ValueError(expected)
+        return result
+
+    parse_bounded.__doc__ = f"{(parse.__doc__ or '').splitlines()[0]} ({expected})"
+    return parse_bounded
+
+
+# Seconds above zero (a timeout), and zero or more (an age limit where 0 means always ask).
+parse_positive_seconds = bounded(
+    parse_seconds, 0.0, above=True, expected="expected a positive number of seconds"
+)
+parse_nonnegative_seconds = bounded(
+    parse_seconds, 0.0, expected="expected zero or a positive number of seconds"
+)
+parse_count = bounded(parse_int, 0, expected="expected a whole number, zero or more")
+
+
+def parse_port(value: Any) -> int:
+    """A TCP port (0 lets the system choose)."""
+    port = parse_int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("expected a TCP port between 0 and 65535")
+    return port
+
+
+def parse_choice(*choices: str) -> Callable[[Any], str]:
+    """A parser that accepts one of *choices* (any case)."""
+
+    def parse(value: Any) -> str:
+        text = parse_text(value).lower()
+        if text not in choices:
+            raise ValueError(f"expected {' or '.join(choices)}")
+        return text
+
+    return parse

@@ -56,6 +56,12 @@ def test_sarif_rules_and_locations(requirements: Path, capsys: pytest.CaptureFix
     assert where("audit/unpinned") == (str(requirements), 4)
     assert by_rule["vulns/malicious"][0]["level"] == "error"
     assert by_rule["audit/undetermined"][0]["level"] == "note"
+    # The finding's facts come from the one serialiser, as in `pycustoms scan`'s SARIF
+    # (before: the audit's SARIF had no confidence).
+    properties = by_rule["vulns/malicious"][0]["properties"]
+    assert properties["severity"] == "critical"
+    assert properties["confidence"] == 1.0
+    assert properties["package"] == "evil-pkg"
 
 
 def test_cyclonedx_structure(requirements: Path, capsys: pytest.CaptureFixture[str]) -> None:

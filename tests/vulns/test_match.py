@@ -6,7 +6,7 @@ import pytest
 
 from pycustoms.db import Database
 from pycustoms.vulns.interface import Query
-from pycustoms.vulns.match import OsvRecord, affects, cvss3_score, merge, parse_osv, to_advisory
+from pycustoms.vulns.match import OsvRecord, affects, cvss_score, merge, parse_osv, to_advisory
 from pycustoms.vulns.offline import OfflineSource
 from pycustoms.vulns.osv_import import import_osv
 
@@ -43,9 +43,32 @@ def test_explicit_versions_and_withdrawn() -> None:
     assert not affects(withdrawn, "1.0")
 
 
+def test_cvss_v4_is_scored_rather_than_reported_medium() -> None:
+    """Before: only v3 vectors were scored; a v4 vector fell through to `medium`/`unknown`."""
+    critical = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    low = "CVSS:4.0/AV:L/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N"
+    assert cvss_score(critical) == 9.3
+    assert cvss_score(low) == 1.0
+    for vector, label, score in ((critical, "critical", "CVSS 9.3"), (low, "low", "CVSS 1.0")):
+        record = OsvRecord(
+            "GHSA-4", "d", (), "s", (), (), severity=({"type": "CVSS_V4", "score": vector},)
+        )
+        advisory = to_advisory(record)
+        assert (advisory.severity_label, advisory.score) == (label, score)
+
+
+def test_a_malformed_or_v2_vector_leaves_the_rating_to_the_database() -> None:
+    assert cvss_score("CVSS:3.1/AV:N") is None
+    assert cvss_score("AV:N/AC:L/Au:N/C:P/I:P/A:P") is None
+    record = OsvRecord(
+        "GHSA-5", "d", (), "s", (), (), severity=({"type": "CVSS_V3", "score": "CVSS:3.1/AV:N"},)
+    )
+    assert to_advisory(record).severity_label == "unknown"
+
+
 def test_cvss_and_merge() -> None:
-    assert cvss3_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H") == 9.8
-    assert cvss3_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N") == 6.1
+    assert cvss_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H") == 9.8
+    assert cvss_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N") == 6.1
     a = to_advisory(OsvRecord("PYSEC-1", "d", ("CVE-1",), "s", (), ()))
     b = to_advisory(OsvRecord("GHSA-1", "d", ("CVE-1",), "s", (), (), db_severity="HIGH"))
     [merged] = merge([a, b])

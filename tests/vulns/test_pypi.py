@@ -44,3 +44,16 @@ def test_busy_answers_are_tried_again(fake_upstream: FakeUpstream) -> None:
         source.close()
     assert [r.id for r in answer.found[Query("demo", "1.1")]] == ["PYSEC-6"]
     assert len(fake_upstream.requests_to("/pypi/demo/1.1/json")) == 3
+
+
+def test_the_retries_setting_is_honoured(fake_upstream: FakeUpstream) -> None:
+    """Before: the JSON API source tried a fixed three times whatever `upstream.retries` said."""
+    fake_upstream.add_release("demo", "1.1", uploaded=OLD, sdist=False)
+    fake_upstream.fail_next(503, 503, 503, 503, 503)
+    source = PypiSource(fake_upstream.url, backoff=0.01, retries=4)
+    try:
+        answer = source.query([Query("demo", "1.1")])
+    finally:
+        source.close()
+    assert len(fake_upstream.requests_to("/pypi/demo/1.1/json")) == 5
+    assert "503" in answer.failed[Query("demo", "1.1")]

@@ -8,7 +8,7 @@ from datetime import date
 
 from pycustoms.analyzers.names.confusion import is_internal
 from pycustoms.analyzers.names.hosts import check_index_url
-from pycustoms.audit.licenses import license_ids
+from pycustoms.audit.licenses import is_choice, license_ids
 from pycustoms.audit.model import Dependency, DependencyKind, IndexSetting, InputFormat
 from pycustoms.audit.settings import AuditSettings, Ignore
 from pycustoms.config import Policy
@@ -280,7 +280,7 @@ def license_findings(
     # An `A OR B` expression passes if one choice is allowed; AND needs all.
     if settings.licenses_allow:
         allowed = set(settings.licenses_allow)
-        ok = bool(ids) and (bool(ids & allowed) if " OR " in (license or "") else ids <= allowed)
+        ok = bool(ids) and (bool(ids & allowed) if is_choice(license or "") else ids <= allowed)
         if not ok:
             return [
                 Finding(

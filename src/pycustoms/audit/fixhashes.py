@@ -15,6 +15,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from pycustoms.atomic import write_atomic
 from pycustoms.audit.inputs.requirements import _split_options, logical_lines, parse_requirement
 from pycustoms.audit.model import DependencyKind
 from pycustoms.errors import TargetError
@@ -132,5 +133,6 @@ def fix_hashes(
         parts[-1] = parts[-1][:-2] + comment
         lines[end - 1] = newline.join(parts) + (ending or "")
     if additions:
-        path.write_bytes("".join(lines).encode("utf-8"))
+        # Atomically: an interrupted run must not leave a user's file cut short.
+        write_atomic(path, "".join(lines))
     return FixResult(tuple(fixed), tuple(blocked), tuple(missing))

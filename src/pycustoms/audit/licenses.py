@@ -7,6 +7,8 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+
 from pycustoms.upstream.models import ProjectInfo
 
 _CLASSIFIERS = {
@@ -82,7 +84,27 @@ def from_metadata_bytes(data: bytes) -> str | None:
     return from_metadata(BytesParser(policy=compat32).parsebytes(data, headersonly=True))
 
 
+def canonical(expression: str) -> str:
+    """*expression* in SPDX's canonical form (`mit or apache-2.0` -> `MIT OR Apache-2.0`).
+
+    `packaging.licenses` knows the SPDX ids and operators; a text it cannot read
+    (a free-text `License` field) is kept as it is.
+    """
+    try:
+        return str(canonicalize_license_expression(expression))
+    except InvalidLicenseExpression:
+        return expression.strip()
+
+
 def license_ids(expression: str) -> set[str]:
     """The licence ids named by an SPDX *expression* (operators and brackets dropped)."""
-    words = expression.replace("(", " ").replace(")", " ").split()
-    return {w for w in words if w.upper() not in {"AND", "OR", "WITH"}}
+    return {w for w in _words(expression) if w.upper() not in {"AND", "OR", "WITH"}}
+
+
+def is_choice(expression: str) -> bool:
+    """True if *expression* offers a choice of licences (an `OR`, in any case)."""
+    return any(w.upper() == "OR" for w in _words(expression))
+
+
+def _words(expression: str) -> list[str]:
+    return canonical(expression).replace("(", " ").replace(")", " ").split()

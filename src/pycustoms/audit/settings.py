@@ -14,7 +14,6 @@ expires = "2026-06-30"
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
@@ -98,13 +97,20 @@ class AuditSettings:
 
 
 AUDIT_FIELDS: tuple[Field, ...] = (
-    Field("vuln_sources", "audit.vuln-sources", _as_sources, "vulnerability sources"),
-    Field("osv_url", "audit.osv-url", parse_text, "base URL of the OSV API"),
+    Field(
+        "vuln_sources",
+        "audit.vuln-sources",
+        _as_sources,
+        "vulnerability sources (offline, osv, pypi)",
+        flag="--vuln-source",
+    ),
+    Field("osv_url", "audit.osv-url", parse_text, "base URL of the OSV API", flag="--osv-url"),
     Field(
         "severity_threshold",
         "audit.severity-threshold",
         parse_severity,
         "vulnerabilities at or above this fail the audit",
+        flag="--severity-threshold",
     ),
     Field("licenses_allow", "audit.licenses.allow", _as_list, "allowed SPDX ids"),
     Field("licenses_deny", "audit.licenses.deny", _as_list, "denied SPDX ids"),
@@ -119,7 +125,6 @@ def load_audit_settings(
     overrides: Mapping[str, Any] | None = None,
 ) -> AuditSettings:
     """Audit settings from raw configuration, `PYCUSTOMS_AUDIT_*` and flags."""
-    env = os.environ if environ is None else environ
     if lookup(raw, "audit") is not None and not isinstance(lookup(raw, "audit"), Mapping):
         raise ConfigError("configuration: `audit` must be a table")
-    return load_fields(AuditSettings(), AUDIT_FIELDS, raw, env, overrides)
+    return load_fields(AuditSettings(), AUDIT_FIELDS, raw, environ, overrides)

@@ -220,7 +220,13 @@ def _sources(
         elif name == "osv":
             sources.append(OsvSource(settings.osv_url, timeout=upstream.timeout))
         else:
-            sources.append(PypiSource(upstream.resolved_index()[0], timeout=upstream.timeout))
+            sources.append(
+                PypiSource(
+                    upstream.resolved_index()[0],
+                    timeout=upstream.timeout,
+                    retries=upstream.retries,
+                )
+            )
         stack.callback(sources[-1].close)
     return sources
 

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from pycustoms.config import ENV_PREFIX, Policy, load_config
 from pycustoms.errors import UsageError
+from pycustoms.settings_base import env_bool
 from pycustoms.types import Verdict
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"", "0", "false", "no", "off"})
 # The flags that `upstream_settings` passes on, when a subcommand has them.
 _UPSTREAM_FLAGS = ("index_url", "offline", "data_dir", "database_url")
 
@@ -43,15 +42,7 @@ def env_flag(name: str) -> bool:
     """A boolean `PYCUSTOMS_<NAME>`: `1`, `true`, `yes`, `on` (any case) are true; unset,
     empty, `0`, `false`, `no`, `off` are false; anything else is a usage error naming
     the variable (a typo must not silently turn a check on or off)."""
-    value = str(env_default(name, "")).strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise UsageError(
-        f"{ENV_PREFIX}{name}={env_default(name)!r} is not a boolean: use 1/true/yes/on "
-        "or 0/false/no/off"
-    )
+    return env_bool(name)
 
 
 def env_help(text: str, name: str) -> str:

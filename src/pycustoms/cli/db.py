@@ -184,7 +184,12 @@ def run_update(args: argparse.Namespace) -> int:
     with open_database(upstream) as db:
 
         def filler() -> ReleaseFiller:
-            return json_api_filler(db, upstream.resolved_index()[0], timeout=upstream.timeout)
+            return json_api_filler(
+                db,
+                upstream.resolved_index()[0],
+                timeout=upstream.timeout,
+                retries=upstream.retries,
+            )
 
         result = update_database(
             db,

@@ -7,24 +7,22 @@ the incident is already recorded in the database and shown in the console.
 from __future__ import annotations
 
 import logging
-import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from pycustoms.config import ENV_PREFIX
+from pycustoms.retry import Backoff, retry_call
+from pycustoms.settings_base import Field, load_fields, parse_list
 
-_log = logging.getLogger("pycustoms.incident")
+_log = logging.getLogger(__name__)
+# Best effort: two retries, soon (the incident is recorded whatever the webhook does).
+_BACKOFF = Backoff(retries=2, first=0.4, cap=2.0)
 
 
 def _urls(value: Any) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        return ()
-    return tuple(str(v).strip() for v in items if str(v).strip())
+    return tuple(u for u in parse_list(value, error="expected a list of URLs") if u)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +37,25 @@ class WebhookSettings:
         cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
     ) -> WebhookSettings:
         """From the raw configuration, then `PYCUSTOMS_WEBHOOKS` / `PYCUSTOMS_SLACK_WEBHOOKS`."""
-        env = os.environ if environ is None else environ
-        serve = raw.get("serve", {}) if isinstance(raw.get("serve"), dict) else {}
-        generic = env.get(ENV_PREFIX + "WEBHOOKS", serve.get("webhooks", ()))
-        slack = env.get(ENV_PREFIX + "SLACK_WEBHOOKS", serve.get("slack-webhooks", ()))
-        return cls(_urls(generic), _urls(slack))
+        return load_fields(cls(), WEBHOOK_FIELDS, raw, environ)
+
+
+WEBHOOK_FIELDS: tuple[Field, ...] = (
+    Field(
+        "generic",
+        "serve.webhooks",
+        _urls,
+        "URLs that get a JSON summary of every incident",
+        "WEBHOOKS",
+    ),
+    Field(
+        "slack",
+        "serve.slack-webhooks",
+        _urls,
+        "Slack-compatible incoming-webhook URLs for incidents",
+        "SLACK_WEBHOOKS",
+    ),
+)
 
 
 def slack_payload(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,18 +84,30 @@ def generic_payload(summary: Mapping[str, Any]) -> dict[str, Any]:
     return {"event": "pycustoms.incident", **summary}
 
 
+class _Refused(Exception):
+    """The webhook answered, but not with success."""
+
+
 def _post(client: httpx.Client, url: str, body: dict[str, Any]) -> bool:
-    for attempt in range(3):
-        try:
-            response = client.post(url, json=body)
-        except httpx.HTTPError as exc:
-            _log.warning("webhook %s: %s", url, exc)
-        else:
-            if response.status_code < 300:
-                return True
-            _log.warning("webhook %s answered HTTP %d", url, response.status_code)
-        time.sleep(0.2 * (attempt + 1))
-    return False
+    def attempt() -> None:
+        response = client.post(url, json=body)
+        if response.status_code >= 300:
+            raise _Refused(f"answered HTTP {response.status_code}")
+
+    def failed(exc: BaseException, _number: int = 0) -> None:
+        _log.warning("webhook %s: %s", url, exc)
+
+    try:
+        retry_call(
+            attempt,
+            on=lambda exc: isinstance(exc, _Refused | httpx.HTTPError),
+            backoff=_BACKOFF,
+            on_retry=failed,
+        )
+    except (_Refused, httpx.HTTPError) as exc:
+        failed(exc)
+        return False
+    return True
 
 
 def send(settings: WebhookSettings, summary: Mapping[str, Any]) -> int:

@@ -73,11 +73,7 @@ def render(results: Sequence[ScanResult], out: IO[str], *, base: Path) -> None:
                     message=f"{finding.message}{where}",
                     locations=[_location(result.target, root, finding)],
                     fingerprint=fingerprint(target, finding),
-                    properties={
-                        "severity": finding.severity.label,
-                        "confidence": finding.confidence,
-                        "verdict": result.verdict.decision.value,
-                    },
+                    properties={"verdict": result.verdict.decision.value},
                 )
             )
     sarif_base.write(

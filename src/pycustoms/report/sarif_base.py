@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from pycustoms import __version__
+from pycustoms.report.document import finding_json
 from pycustoms.rules import Rule
 from pycustoms.types import Finding, Severity
 
@@ -62,7 +63,9 @@ def result(
     fingerprint: str,
     properties: dict[str, Any],
 ) -> dict[str, Any]:
-    """One SARIF result of *finding*."""
+    """One SARIF result of *finding*; its properties hold the finding's severity and confidence
+    (`finding_json`'s) and the caller's *properties*."""
+    facts = finding_json(finding)
     return {
         "ruleId": finding.rule,
         "ruleIndex": index[finding.rule],
@@ -70,7 +73,11 @@ def result(
         "message": {"text": message},
         "locations": locations,
         "partialFingerprints": {"pycustoms/v1": fingerprint},
-        "properties": properties,
+        "properties": {
+            "severity": facts["severity"],
+            "confidence": facts["confidence"],
+            **properties,
+        },
     }
 
 

@@ -24,7 +24,7 @@ from pycustoms.types import ProjectName, Severity
 from pycustoms.vulns.analyze import KNOWN_VULNERABILITY, MALICIOUS
 from pycustoms.vulns.match import OsvRecord, affects, severity
 
-_log = logging.getLogger("pycustoms.server")
+_log = logging.getLogger(__name__)
 
 
 def _is_malicious(record: OsvRecord) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -18,9 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pycustoms.db.firewall import InstallEventRow
 from pycustoms.db.session import Database
+from pycustoms.retry import Backoff, retry_call
 
 _BATCH = 500
-_log = logging.getLogger("pycustoms.server")
+_log = logging.getLogger(__name__)
+# The database may be busy for a moment (a SQLite writer, a PostgreSQL failover).
+_WRITE_BACKOFF = Backoff(retries=2, first=0.5, cap=2.0)
 _IDLE = 0.25
 
 
@@ -77,18 +79,29 @@ class InstallLog:
                 self._write(batch)
 
     def _write(self, batch: list[InstallEvent]) -> None:
-        for attempt in range(3):
-            try:
-                with self._db.engine.begin() as connection:
-                    connection.execute(insert(InstallEventRow), [asdict(e) for e in batch])
-            except SQLAlchemyError as exc:
-                _log.warning("install log: %d events not written yet (%s)", len(batch), exc)
-                time.sleep(0.5 * (attempt + 1))
-                continue
-            self.written += len(batch)
+        def insert_all() -> None:
+            with self._db.engine.begin() as connection:
+                connection.execute(insert(InstallEventRow), [asdict(e) for e in batch])
+
+        try:
+            retry_call(
+                insert_all,
+                on=lambda exc: isinstance(exc, SQLAlchemyError),
+                backoff=_WRITE_BACKOFF,
+                on_retry=lambda exc, _n: _log.warning(
+                    "install log: %d events not written yet (%s)", len(batch), exc
+                ),
+            )
+        except SQLAlchemyError as exc:
+            self.lost += len(batch)
+            _log.error(
+                "install log: %d events lost after %d attempts (%s)",
+                len(batch),
+                _WRITE_BACKOFF.retries + 1,
+                exc,
+            )
             return
-        self.lost += len(batch)
-        _log.error("install log: %d events lost after 3 attempts", len(batch))
+        self.written += len(batch)
 
     def close(self) -> None:
         """Write everything queued, then stop the writer."""

@@ -51,7 +51,7 @@ from pycustoms.upstream.models import IndexFile, ProjectPage
 
 # Fetches one file's provenance document (`None`: the index has none); blocking.
 FetchDocument = Callable[[IndexFile], Mapping[str, Any] | None]
-_log = logging.getLogger("pycustoms.server")
+_log = logging.getLogger(__name__)
 # Which finding names a hidden release, when a release breaks more than one rule.
 _ORDER = ("provenance/invalid", "provenance/publisher-changed", "provenance/missing",
           "provenance/required-missing")  # fmt: skip

@@ -31,6 +31,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from pycustoms.archive_stream import COMPLETE_MARKER, FAILED_MARKER, LENGTH_MARKER
+from pycustoms.atomic import write_atomic
 from pycustoms.config import Policy
 from pycustoms.db.firewall import ScanVerdictRow
 from pycustoms.db.session import Database
@@ -44,7 +45,7 @@ from pycustoms.server.wheelmeta import wheel_metadata
 from pycustoms.types import Decision, Finding, ScanResult
 
 Fetch = Callable[[BlobWriter], None]
-_log = logging.getLogger("pycustoms.server")
+_log = logging.getLogger(__name__)
 # A worker that follows a download gives up after this long without a byte or a
 # marker. Only a safety net: the server always writes a marker or removes the file.
 _STREAM_STALL_SECONDS = 300.0
@@ -102,8 +103,12 @@ def _commit(writer: BlobWriter, sha256: str, digest: str | None) -> None:
 
 
 def _mark(path: Path, text: str) -> None:
-    """Write a marker for a worker that follows a download (see `archive_stream`)."""
-    path.write_text(text)
+    """Write a marker for a worker that follows a download (see `archive_stream`).
+
+    Atomically: the worker reads the completion marker's byte count as soon as the
+    file exists, and must not read it half written.
+    """
+    write_atomic(path, text)
 
 
 def _warm() -> int:

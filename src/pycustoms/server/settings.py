@@ -22,50 +22,24 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from pycustoms.analyzers.provenance.settings import ProvenancePolicy, load_provenance_policy
-from pycustoms.analyzers.release.settings import (
-    ReleasePolicy,
-    load_fields,
-    load_release_policy,
-    parse_bool,
-    parse_duration,
-    parse_int,
-)
-from pycustoms.config import Field, Policy, load_config
+from pycustoms.analyzers.release.settings import ReleasePolicy, load_release_policy
+from pycustoms.config import Policy, load_config
 from pycustoms.errors import ConfigError
-from pycustoms.types import ProjectName, Severity, normalize_name
+from pycustoms.settings_base import (
+    Field,
+    load_fields,
+    parse_bool,
+    parse_choice,
+    parse_count,
+    parse_int,
+    parse_names,
+    parse_nonnegative_seconds,
+    parse_port,
+    parse_text,
+)
+from pycustoms.types import ProjectName, Severity
 from pycustoms.upstream.parse import parse_time
 from pycustoms.upstream.settings import UpstreamSettings, load_upstream_settings
-
-
-@dataclass(frozen=True, slots=True)
-class ServeField(Field):
-    """A `Field` whose environment variable is named explicitly (flags map 1:1 to variables)."""
-
-    variable: str = ""
-
-    @property
-    def env(self) -> str:
-        """The `PYCUSTOMS_*` variable of this key."""
-        return "PYCUSTOMS_" + self.variable
-
-
-def _text(value: Any) -> str:
-    return str(value).strip()
-
-
-def _port(value: Any) -> int:
-    port = parse_int(value)
-    if not 0 <= port <= 65535:
-        raise ValueError("expected a TCP port between 0 and 65535")
-    return port
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(normalize_name(p.strip()) for p in value.split(",") if p.strip())
-    if isinstance(value, list | tuple):
-        return tuple(normalize_name(str(v).strip()) for v in value)
-    raise ValueError("expected a list of project names")
 
 
 def _hosts(value: Any) -> tuple[str, ...]:
@@ -77,13 +51,6 @@ def _hosts(value: Any) -> tuple[str, ...]:
         if "/" in host or "@" in host or " " in host:
             raise ValueError(f"{host!r} is not a host name (no scheme, path or user)")
     return out
-
-
-def _on_warn(value: Any) -> str:
-    text = _text(value).lower()
-    if text not in ("serve", "quarantine"):
-        raise ValueError("expected serve or quarantine")
-    return text
 
 
 def _specifiers(value: Any) -> tuple[Requirement, ...]:
@@ -107,7 +74,7 @@ def _date(value: Any) -> datetime | None:
         return parse_time(value.isoformat())
     if isinstance(value, date):  # a bare TOML date: midnight UTC
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    text = _text(value)
+    text = parse_text(value)
     if not text:
         return None
     parsed = parse_time(text if "T" in text else text + "T00:00:00Z")
@@ -117,14 +84,10 @@ def _date(value: Any) -> datetime | None:
 
 
 def _severity(value: Any) -> Severity | None:
-    text = _text(value).lower()
+    text = parse_text(value).lower()
     if text in {"", "off", "none", "false", "0", "no"}:
         return None
     return Severity.parse(text)
-
-
-def _seconds(value: Any) -> float:
-    return parse_duration(value).total_seconds() if not isinstance(value, int | float) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,58 +137,98 @@ class ServeSettings:
     on_warn: str = "serve"
 
 
-SERVE_FIELDS: tuple[ServeField, ...] = (
-    ServeField("host", "serve.host", _text, "address to listen on", "HOST"),
-    ServeField("port", "serve.port", _port, "TCP port", "PORT"),
-    ServeField("upstream", "serve.upstream", _text, "upstream simple-API URL", "UPSTREAM"),
-    ServeField(
-        "cooldown_exempt", "serve.cooldown-exempt", _names, "no cooldown", "COOLDOWN_EXEMPT"
+SERVE_FIELDS: tuple[Field, ...] = (
+    Field("host", "serve.host", parse_text, "address to listen on", "HOST", "--host"),
+    Field("port", "serve.port", parse_port, "TCP port", "PORT", "--port"),
+    Field(
+        "upstream",
+        "serve.upstream",
+        parse_text,
+        "upstream simple-API URL or file:// directory (default: pip's)",
+        "UPSTREAM",
+        "--upstream",
     ),
-    ServeField("exclude_newer", "serve.exclude-newer", _date, "hide newer", "EXCLUDE_NEWER"),
-    ServeField("allow", "serve.allow", _specifiers, "allow-list", "ALLOW"),
-    ServeField("deny", "serve.deny", _specifiers, "deny-list", "DENY"),
-    ServeField("wheels_only", "serve.wheels-only", parse_bool, "hide sdists", "WHEELS_ONLY"),
-    ServeField(
-        "require_tokens", "serve.require-tokens", parse_bool, "no anonymous", "REQUIRE_TOKENS"
+    Field(
+        "cooldown_exempt",
+        "serve.cooldown-exempt",
+        parse_names,
+        "projects served without a cooldown",
+        "COOLDOWN_EXEMPT",
     ),
-    ServeField(
+    Field(
+        "exclude_newer",
+        "serve.exclude-newer",
+        _date,
+        "hide files uploaded after this date or time",
+        "EXCLUDE_NEWER",
+    ),
+    Field("allow", "serve.allow", _specifiers, "allow-list of requirements", "ALLOW"),
+    Field("deny", "serve.deny", _specifiers, "deny-list of requirements", "DENY"),
+    Field("wheels_only", "serve.wheels-only", parse_bool, "hide sdists", "WHEELS_ONLY"),
+    Field(
+        "require_tokens",
+        "serve.require-tokens",
+        parse_bool,
+        "no anonymous access",
+        "REQUIRE_TOKENS",
+    ),
+    Field(
         "trusted_for_age",
         "serve.trusted-for-age",
         parse_bool,
         "no cooldown for files without an upload time",
         "TRUSTED_FOR_AGE",
+        "--trusted-for-age",
     ),
-    ServeField("page_ttl", "serve.page-ttl", _seconds, "page freshness", "PAGE_TTL"),
-    ServeField("scan_workers", "serve.scan-workers", parse_int, "scan processes", "SCAN_WORKERS"),
-    ServeField("stream_scans", "serve.stream-scans", parse_int, "streamed scans", "STREAM_SCANS"),
-    ServeField(
+    Field(
+        "page_ttl",
+        "serve.page-ttl",
+        parse_nonnegative_seconds,
+        "seconds a project page is served before asking the upstream again",
+        "PAGE_TTL",
+    ),
+    Field("scan_workers", "serve.scan-workers", parse_count, "scan processes", "SCAN_WORKERS"),
+    Field(
+        "stream_scans",
+        "serve.stream-scans",
+        parse_count,
+        "wheels scanned while they download",
+        "STREAM_SCANS",
+    ),
+    Field(
         "download_spare_mib",
         "serve.download-spare-mib",
-        parse_int,
+        parse_count,
         "spare download file (MiB)",
         "DOWNLOAD_SPARE_MIB",
     ),
-    ServeField("prescan", "serve.prescan", parse_int, "files pre-scanned", "PRESCAN"),
-    ServeField("scan_timeout", "serve.scan-timeout", _seconds, "wait for a scan", "SCAN_TIMEOUT"),
-    ServeField("names_check", "serve.names-check", parse_bool, "names check", "NAMES_CHECK"),
-    ServeField(
+    Field("prescan", "serve.prescan", parse_count, "files pre-scanned", "PRESCAN"),
+    Field(
+        "scan_timeout",
+        "serve.scan-timeout",
+        parse_nonnegative_seconds,
+        "seconds a download waits for its scan before a 503",
+        "SCAN_TIMEOUT",
+    ),
+    Field("names_check", "serve.names-check", parse_bool, "names check", "NAMES_CHECK"),
+    Field(
         "block_vulnerabilities",
         "serve.block-vulnerabilities",
         _severity,
-        "hide vulnerable releases",
+        "hide releases with a known vulnerability this severe",
         "BLOCK_VULNERABILITIES",
     ),
-    ServeField("files_hosts", "serve.files-hosts", _hosts, "allowed file hosts", "FILES_HOSTS"),
-    ServeField(
-        "max_upload_mib", "serve.max-upload-mib", parse_int, "upload limit", "MAX_UPLOAD_MIB"
+    Field("files_hosts", "serve.files-hosts", _hosts, "allowed file hosts", "FILES_HOSTS"),
+    Field("max_upload_mib", "serve.max-upload-mib", parse_int, "upload limit", "MAX_UPLOAD_MIB"),
+    Field(
+        "on_warn",
+        "serve.on-warn",
+        parse_choice("serve", "quarantine"),
+        "what a file whose scan says warn gets",
+        "ON_WARN",
     ),
-    ServeField("on_warn", "serve.on-warn", _on_warn, "warn verdicts", "ON_WARN"),
 )
 assert {f.name for f in fields(ServeSettings)} == {f.attr for f in SERVE_FIELDS}
-# `[serve]` keys that their own module reads rather than a `ServeSettings` field: the
-# incident webhooks (`pycustoms.incident.webhooks`). Named here so that the check for
-# unknown keys (`pycustoms.config`) accepts them.
-SERVE_OTHER_KEYS = ("serve.webhooks", "serve.slack-webhooks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +271,6 @@ def load_server_config(
     release = load_release_policy(loaded.raw, env, {"cooldown": flags.get("cooldown")})
     upstream = load_upstream_settings(loaded.raw, env, {"data_dir": flags.get("data_dir")})
     serve = load_fields(ServeSettings(), SERVE_FIELDS, loaded.raw, env, flags)
-    counts = (serve.prescan, serve.scan_workers, serve.stream_scans, serve.download_spare_mib)
-    if min(serve.page_ttl, *counts) < 0:
-        raise ConfigError(
-            "serve.page-ttl, serve.prescan, serve.scan-workers, serve.stream-scans and "
-            "serve.download-spare-mib must be >= 0"
-        )
     provenance = load_provenance_policy(loaded.raw, env)
     facts = (loaded.policy, release, serve, provenance)
     digest = hashlib.sha256(repr(facts).encode()).hexdigest()[:16]

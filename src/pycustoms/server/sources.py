@@ -11,7 +11,6 @@ import http.client
 import socket
 import ssl
 import threading
-import time
 import urllib.request
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.request import url2pathname
 import httpx
 
 from pycustoms.errors import PycustomsError
+from pycustoms.retry import Backoff, retry_call
 from pycustoms.server.origins import FileOrigins, default_files_hosts
 from pycustoms.server.storage import BlobWriter
 from pycustoms.types import ProjectName
@@ -30,7 +30,6 @@ from pycustoms.upstream.client import USER_AGENT, Pace
 from pycustoms.upstream.errors import UpstreamError
 
 _CHUNK = 1 << 20
-_ATTEMPTS = 3
 
 
 def _local_path(url: str) -> Path:
@@ -194,19 +193,19 @@ class UpstreamSource:
             except OSError as exc:
                 raise UpstreamError(f"cannot read {url}: {exc.strerror}") from None
             return
-        last: Exception | None = None
-        for attempt in range(_ATTEMPTS):
-            if attempt:
-                time.sleep(0.2 * 2**attempt)
-            try:
-                self._stream(url, writer, cap)
-            except httpx.TransportError as exc:
-                last = exc
-                if getattr(writer, "size", 0):  # bytes already written: cannot resume here
-                    break
-                continue
-            return
-        raise UpstreamError(f"the upstream did not deliver {url} ({last}); retry later")
+        try:
+            retry_call(
+                lambda: self._stream(url, writer, cap),
+                # Once bytes are written the download cannot resume here: no retry.
+                on=lambda exc: (
+                    isinstance(exc, httpx.TransportError) and not getattr(writer, "size", 0)
+                ),
+                backoff=Backoff(self._options.retries, first=0.4),
+            )
+        except httpx.TransportError as last:
+            raise UpstreamError(
+                f"the upstream did not deliver {url} ({last}); retry later"
+            ) from None
 
     def _stream(self, url: str, writer: BlobWriter, cap: int) -> None:
         if not self._proxies:

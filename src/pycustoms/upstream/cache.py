@@ -8,13 +8,12 @@ Downloaded distribution files are kept by their verified sha256.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from pycustoms.atomic import write_atomic
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,19 +26,6 @@ class CachedResponse:
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: float = 0.0
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
 
 
 class HttpCache:
@@ -74,7 +60,7 @@ class HttpCache:
     def put(self, accept: str, response: CachedResponse) -> None:
         """Store *response*; the body is written before the metadata that vouches for it."""
         base = self._key(response.url, accept)
-        _atomic_write(base.with_suffix(".body"), response.body)
+        write_atomic(base.with_suffix(".body"), response.body)
         meta = {
             "url": response.url,
             "content_type": response.content_type,
@@ -83,7 +69,7 @@ class HttpCache:
             "fetched_at": response.fetched_at,
             "size": len(response.body),
         }
-        _atomic_write(base.with_suffix(".json"), json.dumps(meta).encode())
+        write_atomic(base.with_suffix(".json"), json.dumps(meta).encode())
 
     def file_path(self, sha256: str, filename: str) -> Path:
         """Where a verified file with *sha256* is kept."""

@@ -31,6 +31,7 @@ import httpx
 
 from pycustoms import __version__
 from pycustoms.redact import redact
+from pycustoms.retry import Backoff, retry_call
 from pycustoms.types import normalize_name
 from pycustoms.upstream.cache import CachedResponse, HttpCache
 from pycustoms.upstream.errors import (
@@ -435,30 +436,27 @@ class UpstreamClient:
         return fresh
 
     def _with_retries(self, attempt: Callable[[], _T], url: str) -> _T:
-        last: Exception | None = None
-        for number in range(self.options.retries + 1):
-            if number:
-                self._sleep(self._delay(number, last))
-            try:
-                return attempt()
-            except (_Retryable, httpx.TransportError) as exc:
-                last = exc
-        raise UpstreamError(
-            f"the index did not answer {url} after {self.options.retries + 1} attempts "
-            f"({_describe(last)}); retry later"
-            # The variable, not a flag: every command reads it, few have `--offline`.
-            + (
-                ", or work from the cache with PYCUSTOMS_OFFLINE=1"
-                if self.options.offline_hint
-                else ""
+        backoff = Backoff(self.options.retries, self.options.backoff, self.options.backoff_cap)
+        try:
+            return retry_call(
+                attempt,
+                on=lambda exc: isinstance(exc, _Retryable | httpx.TransportError),
+                backoff=backoff,
+                delay_hint=lambda exc: exc.retry_after if isinstance(exc, _Retryable) else None,
+                sleep=self._sleep,
+                jitter=self._jitter,
             )
-        )
-
-    def _delay(self, number: int, last: Exception | None) -> float:
-        ceiling: float = min(self.options.backoff_cap, self.options.backoff * 2.0 ** (number - 1))
-        if isinstance(last, _Retryable) and last.retry_after is not None:
-            return float(min(self.options.backoff_cap, last.retry_after))
-        return ceiling * self._jitter()
+        except (_Retryable, httpx.TransportError) as last:
+            raise UpstreamError(
+                f"the index did not answer {url} after {self.options.retries + 1} attempts "
+                f"({_describe(last)}); retry later"
+                # The variable, not a flag: every command reads it, few have `--offline`.
+                + (
+                    ", or work from the cache with PYCUSTOMS_OFFLINE=1"
+                    if self.options.offline_hint
+                    else ""
+                )
+            ) from None
 
 
 class _Retryable(Exception):

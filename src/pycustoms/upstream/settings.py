@@ -6,7 +6,6 @@ settings area (see `pycustoms.settings_base`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -14,26 +13,16 @@ from typing import Any
 
 import platformdirs
 
-from pycustoms.settings_base import Field, load_fields, parse_bool, parse_int, parse_text
+from pycustoms.settings_base import (
+    Field,
+    load_fields,
+    parse_bool,
+    parse_count,
+    parse_nonnegative_seconds,
+    parse_positive_seconds,
+    parse_text,
+)
 from pycustoms.upstream.pipconf import discover
-
-
-def _as_float(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("expected a number of seconds")
-    number = float(value)
-    if number <= 0:
-        raise ValueError("expected a positive number of seconds")
-    return number
-
-
-def _as_age(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("expected a number of seconds")
-    number = float(value)
-    if number < 0:
-        raise ValueError("expected zero or a positive number of seconds")
-    return number
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +64,36 @@ class UpstreamSettings:
 
 
 UPSTREAM_FIELDS: tuple[Field, ...] = (
-    Field("index_url", "index-url", parse_text, "simple-API URL of the upstream index"),
-    Field("offline", "offline", parse_bool, "use only the on-disk cache"),
-    Field("timeout", "upstream.timeout", _as_float, "seconds to wait for the index"),
-    Field("retries", "upstream.retries", parse_int, "retries after a failed request"),
-    Field("max_age", "upstream.max-age", _as_age, "seconds a cached page is used unasked"),
-    Field("data_dir", "data-dir", parse_text, "directory for the cache and database"),
-    Field("database_url", "database-url", parse_text, "SQLAlchemy URL of the database"),
+    Field(
+        "index_url",
+        "index-url",
+        parse_text,
+        "simple-API URL of the upstream index (default: pip's)",
+        flag="--index-url",
+    ),
+    Field("offline", "offline", parse_bool, "use only the on-disk cache", flag="--offline"),
+    Field("timeout", "upstream.timeout", parse_positive_seconds, "seconds to wait for the index"),
+    Field("retries", "upstream.retries", parse_count, "retries after a failed request"),
+    Field(
+        "max_age",
+        "upstream.max-age",
+        parse_nonnegative_seconds,
+        "seconds a cached page is used unasked",
+    ),
+    Field(
+        "data_dir",
+        "data-dir",
+        parse_text,
+        "directory for the cache and database",
+        flag="--data-dir",
+    ),
+    Field(
+        "database_url",
+        "database-url",
+        parse_text,
+        "SQLAlchemy URL of the database (default: SQLite in the data directory)",
+        flag="--database-url",
+    ),
 )
 assert {f.name for f in fields(UpstreamSettings)} == {f.attr for f in UPSTREAM_FIELDS}
 
@@ -92,5 +104,4 @@ def load_upstream_settings(
     overrides: Mapping[str, Any] | None = None,
 ) -> UpstreamSettings:
     """Upstream settings from raw configuration, environment and flags."""
-    env = os.environ if environ is None else environ
-    return load_fields(UpstreamSettings(), UPSTREAM_FIELDS, raw, env, overrides)
+    return load_fields(UpstreamSettings(), UPSTREAM_FIELDS, raw, environ, overrides)

@@ -8,12 +8,13 @@ commits and are skipped, the explicit `versions` list covers them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from cvss import CVSS3, CVSS4
+from cvss.exceptions import CVSSError
 from packaging.version import InvalidVersion, Version
 
 from pycustoms.audit.model import Advisory
@@ -187,33 +188,21 @@ def fixed_versions(record: OsvRecord) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda v: parse_version(v) or Version("0")))
 
 
-def _roundup(value: float) -> float:
-    return math.ceil(round(value * 100_000) / 10_000) / 10
+def cvss_score(vector: str) -> float | None:
+    """The CVSS v3.x or v4.0 base score of *vector*, or `None` when it is neither (or malformed).
 
-
-_AV = {"N": 0.85, "A": 0.62, "L": 0.55, "P": 0.2}
-_AC = {"L": 0.77, "H": 0.44}
-_UI = {"N": 0.85, "R": 0.62}
-_CIA = {"H": 0.56, "L": 0.22, "N": 0.0}
-
-
-def cvss3_score(vector: str) -> float | None:
-    """The CVSS v3.x base score of *vector*, or `None` when it is not a v3 vector."""
-    if not vector.startswith("CVSS:3"):
-        return None
-    parts = dict(p.split(":", 1) for p in vector.split("/")[1:] if ":" in p)
+    Scored by the `cvss` library; a v2 vector, or none, leaves the rating to the
+    database's own severity.
+    """
+    text = vector.strip()
     try:
-        changed = parts["S"] == "C"
-        pr = {"N": 0.85, "L": 0.68 if changed else 0.62, "H": 0.5 if changed else 0.27}[parts["PR"]]
-        iss = 1 - (1 - _CIA[parts["C"]]) * (1 - _CIA[parts["I"]]) * (1 - _CIA[parts["A"]])
-        exploit = 8.22 * _AV[parts["AV"]] * _AC[parts["AC"]] * pr * _UI[parts["UI"]]
-    except KeyError:
+        if text.startswith("CVSS:3"):
+            return float(CVSS3(text).base_score)
+        if text.startswith("CVSS:4"):
+            return float(CVSS4(text).base_score)
+    except CVSSError:
         return None
-    impact = 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15 if changed else 6.42 * iss
-    if impact <= 0:
-        return 0.0
-    total = 1.08 * (impact + exploit) if changed else impact + exploit
-    return _roundup(min(total, 10.0))
+    return None
 
 
 def severity_of_score(score: float) -> Severity:
@@ -238,7 +227,7 @@ def severity(record: OsvRecord) -> tuple[Severity, str, str | None]:
     if record.id.startswith("MAL-"):
         return Severity.CRITICAL, "critical", None
     for entry in record.severity:
-        score = cvss3_score(str(entry.get("score", "")))
+        score = cvss_score(str(entry.get("score", "")))
         if score is not None:
             level = severity_of_score(score)
             return level, level.label, f"CVSS {score:.1f}"

@@ -11,7 +11,6 @@ cannot answer: those releases are reported as not checked.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from pycustoms.retry import Backoff, retry_call
 from pycustoms.upstream.client import USER_AGENT, api_root
 from pycustoms.vulns.interface import Answer, Query, VulnerabilitySource
 from pycustoms.vulns.match import OsvRecord, parse_version
@@ -51,6 +51,14 @@ def _same_version(a: str, b: str) -> bool:
     return parsed_a == parsed_b
 
 
+class _Busy(Exception):
+    """A busy answer (429, 5xx), retried like a transport error."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
 class PypiSource(VulnerabilitySource):
     """The JSON API next to the simple index at *index_url*."""
 
@@ -63,10 +71,11 @@ class PypiSource(VulnerabilitySource):
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
         backoff: float = 0.5,
+        retries: int = RETRIES,
     ) -> None:
         self.api = api_root(index_url if index_url.endswith("/") else index_url + "/")
         self.index_url = index_url
-        self._backoff = backoff
+        self._backoff = Backoff(retries, backoff)
         self._http = httpx.Client(
             headers={"User-Agent": USER_AGENT},
             timeout=timeout,
@@ -79,18 +88,25 @@ class PypiSource(VulnerabilitySource):
         self._http.close()
 
     def _get(self, url: str) -> httpx.Response:
-        """GET *url*, trying again after a transport error or a busy answer."""
-        for attempt in range(RETRIES + 1):
-            try:
-                response = self._http.get(url, headers={"Accept": "application/json"})
-            except httpx.HTTPError:
-                if attempt == RETRIES:
-                    raise
-            else:
-                if response.status_code not in RETRY_STATUSES or attempt == RETRIES:
-                    return response
-            time.sleep(self._backoff * 2**attempt)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        """GET *url*, trying again after a transport error or a busy answer.
+
+        The last busy answer is returned as it is (the caller reports its status).
+        """
+
+        def attempt() -> httpx.Response:
+            response = self._http.get(url, headers={"Accept": "application/json"})
+            if response.status_code in RETRY_STATUSES:
+                raise _Busy(response)
+            return response
+
+        try:
+            return retry_call(
+                attempt,
+                on=lambda exc: isinstance(exc, _Busy | httpx.HTTPError),
+                backoff=self._backoff,
+            )
+        except _Busy as busy:
+            return busy.response
 
     def _document(self, url: str) -> dict[str, Any] | str | None:
         """The JSON object at *url*, `None` for a 404, or why there is none."""

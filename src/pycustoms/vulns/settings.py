@@ -14,7 +14,6 @@ archive of OSV records (an http(s) or file URL, or a local zip or directory).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -23,6 +22,7 @@ from typing import Any
 from pycustoms.errors import ConfigError
 from pycustoms.settings_base import (
     Field,
+    bounded,
     load_fields,
     lookup,
     parse_bool,
@@ -51,18 +51,10 @@ def _as_sources(value: Any) -> tuple[str, ...]:
     return found
 
 
-def _as_positive_duration(value: Any) -> timedelta:
-    duration = parse_duration(value)
-    if duration <= timedelta(0):
-        raise ValueError("expected a duration above zero, such as P7D")
-    return duration
-
-
-def _as_count(value: Any) -> int:
-    number = parse_int(value)
-    if number < 1:
-        raise ValueError("expected a whole number of at least 1")
-    return number
+_as_positive_duration = bounded(
+    parse_duration, timedelta(0), above=True, expected="expected a duration above zero, such as P7D"
+)
+_as_count = bounded(parse_int, 1, expected="expected a whole number of at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +97,7 @@ VULNS_FIELDS: tuple[Field, ...] = (
         "vulns.update-sources",
         _as_sources,
         "sources `db update` tries in order: osv, pypa, json-api, or an archive URL or path",
+        flag="--source",
     ),
     Field("osv_archive_url", "vulns.osv-archive-url", parse_text, "OSV's PyPI archive (zip)"),
     Field("pypa_archive_url", "vulns.pypa-archive-url", parse_text, "PyPA advisory database (zip)"),
@@ -113,6 +106,7 @@ VULNS_FIELDS: tuple[Field, ...] = (
         "vulns.archive-min-records",
         _as_count,
         "fewest PyPI records a whole-ecosystem archive may hold",
+        flag="--min-records",
     ),
 )
 assert {f.name for f in fields(VulnsSettings)} == {f.attr for f in VULNS_FIELDS}
@@ -124,8 +118,7 @@ def load_vulns_settings(
     overrides: Mapping[str, Any] | None = None,
 ) -> VulnsSettings:
     """The `[vulns]` settings from raw configuration, `PYCUSTOMS_VULNS_*` and flags."""
-    env = os.environ if environ is None else environ
     table = lookup(raw, "vulns")
     if table is not None and not isinstance(table, Mapping):
         raise ConfigError("configuration: `vulns` must be a table")
-    return load_fields(VulnsSettings(), VULNS_FIELDS, raw, env, overrides)
+    return load_fields(VulnsSettings(), VULNS_FIELDS, raw, environ, overrides)

@@ -20,7 +20,7 @@ from pycustoms.vulns.archive import SourceUnavailable, update_from_archive
 from pycustoms.vulns.interface import Coverage, Query, VulnerabilitySource
 from pycustoms.vulns.match import OsvRecord
 from pycustoms.vulns.offline import OfflineSource
-from pycustoms.vulns.pypi import PypiSource
+from pycustoms.vulns.pypi import RETRIES, PypiSource
 from pycustoms.vulns.settings import JSON_API, VulnsSettings, load_vulns_settings
 from pycustoms.vulns.store import checked_releases, store_checks
 
@@ -53,9 +53,11 @@ class ReleaseFiller:
         self.source.close()
 
 
-def json_api_filler(db: Database, index_url: str, *, timeout: float) -> ReleaseFiller:
+def json_api_filler(
+    db: Database, index_url: str, *, timeout: float, retries: int = RETRIES
+) -> ReleaseFiller:
     """A filler that asks the JSON API next to the simple index at *index_url*."""
-    source = PypiSource(index_url, timeout=timeout)
+    source = PypiSource(index_url, timeout=timeout, retries=retries)
     return ReleaseFiller(db, source, f"the index's JSON API at {source.api or index_url}")
 
 
@@ -162,5 +164,10 @@ def open_offline_source(
     settings = load_vulns_settings(raw, environ)
     filler = None
     if fill and settings.auto_update and not upstream.offline:
-        filler = json_api_filler(db, upstream.resolved_index()[0], timeout=upstream.timeout)
+        filler = json_api_filler(
+            db,
+            upstream.resolved_index()[0],
+            timeout=upstream.timeout,
+            retries=upstream.retries,
+        )
     return OfflineSource(db, filler=filler, max_age=settings.max_age)

@@ -7,15 +7,18 @@ time (see `pycustoms.analyzers.names.trust`), so no index host is written here.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
+from functools import cache
 from urllib.parse import urlsplit
+
+from publicsuffixlist import PublicSuffixList
 
 from pycustoms.analyzers.names.forms import skeleton
 from pycustoms.types import Finding, Severity
 
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
 _ENV_REFERENCE = re.compile(r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
 _MIN_BRAND = 4
 
@@ -37,12 +40,25 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
     return min(previous[-1], limit)
 
 
+@cache
+def _suffixes() -> PublicSuffixList:
+    # The list bundled with the package: offline, and read once per process.
+    return PublicSuffixList()
+
+
 def registrable_domain(host: str) -> str:
-    """The organisation's domain: `a.b.example.org` -> `example.org` (`x.co.uk` kept whole)."""
-    labels = host.split(".")
-    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """The organisation's domain: `a.b.example.org` -> `example.org`, `a.x.co.uk` -> `x.co.uk`.
+
+    From the Public Suffix List, private section included: `a.github.io` and
+    `b.github.io` belong to different owners. A host that has no registrable part
+    (an address, a bare suffix, a single label) is its own domain.
+    """
+    host = host.rstrip(".")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return _suffixes().privatesuffix(host) or host
+    return host
 
 
 def brand(host: str) -> str:

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from pycustoms.analyzers.release.settings import load_fields
-from pycustoms.config import Field
+from pycustoms.settings_base import Field, load_fields, parse_list, parse_names
 from pycustoms.types import normalize_name
 
 
@@ -35,22 +34,11 @@ def _mode(value: Any) -> Mode:
 
 
 def _names(value: Any) -> frozenset[str]:
-    if isinstance(value, str):
-        items = [part for part in value.split(",") if part.strip()]
-    elif isinstance(value, list | tuple | frozenset | set):
-        items = [str(v) for v in value]
-    else:
-        raise ValueError("expected a list of project names")
-    return frozenset(normalize_name(item.strip()) for item in items)
+    return frozenset(parse_names(value))
 
 
 def _releases(value: Any) -> frozenset[tuple[str, str]]:
-    if isinstance(value, str):
-        items = [part for part in value.split(",") if part.strip()]
-    elif isinstance(value, list | tuple | frozenset | set):
-        items = [str(v) for v in value]
-    else:
-        raise ValueError("expected a list of 'name==version'")
+    items = parse_list(value, error="expected a list of 'name==version'")
     out: set[tuple[str, str]] = set()
     for item in items:
         name, sep, version = item.strip().partition("==")
@@ -87,7 +75,7 @@ assert {f.name for f in fields(ProvenancePolicy)} == {f.attr for f in PROVENANCE
 
 def load_provenance_policy(
     raw: Mapping[str, Any],
-    environ: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> ProvenancePolicy:
     """The provenance settings from raw configuration, `PYCUSTOMS_PROVENANCE*` and flags."""

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pycustoms.atomic import write_atomic
 from pycustoms.errors import PycustomsError
 
 TRUST_ROOT_NAME = "trusted_root.json"
@@ -132,9 +133,6 @@ def install_root(data: bytes, data_dir: Path) -> TrustRoot:
     """Validate *data* and write it as the updated root in *data_dir*."""
     target = updated_root_path(data_dir)
     parsed = parse_trust_root(target, data)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(data)
-    partial.replace(target)
+    write_atomic(target, data)
     _load.cache_clear()
     return parsed

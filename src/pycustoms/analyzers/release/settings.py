@@ -1,9 +1,9 @@
 """Release-risk thresholds (`ReleasePolicy`), read from the same TOML and `PYCUSTOMS_*`.
 
-Until these keys join `pycustoms.config.Policy`, they are parsed here from the
-merged raw table that `load_config(...).raw` returns, with the same precedence
-(file < environment < flags). Durations are ISO-8601 (`P7D`, `PT12H`, `P1W`,
-`P1Y` = 365 days, `P1M` = 30 days) or a bare number of days; `0` turns a check off.
+Parsed from the merged raw table that `load_config(...).raw` returns, with the
+same precedence as every area (file < environment < flags). Durations are
+ISO-8601 (`P7D`, `PT12H`, `P1W`, `P1Y` = 365 days, `P1M` = 30 days) or a bare
+number of days; `0` turns a check off.
 """
 
 from __future__ import annotations
@@ -71,7 +71,13 @@ class ReleasePolicy:
 
 
 RELEASE_FIELDS: tuple[Field, ...] = (
-    Field("cooldown", "cooldown", parse_duration, "releases younger than this are too new"),
+    Field(
+        "cooldown",
+        "cooldown",
+        parse_duration,
+        "releases younger than this are too new (ISO 8601 or days; 0: off)",
+        flag="--cooldown",
+    ),
     Field(
         "new_project_age",
         "release.new-project-age",
@@ -88,7 +94,7 @@ assert all(f.env.startswith(ENV_PREFIX) for f in RELEASE_FIELDS)
 
 def load_release_policy(
     raw: Mapping[str, Any],
-    environ: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> ReleasePolicy:
     """The release thresholds from raw configuration, environment and flags."""

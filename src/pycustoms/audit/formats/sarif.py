@@ -59,7 +59,7 @@ def _result(
         fingerprint=sarif_base.fingerprint(
             subject, finding.rule, finding.snippet or finding.message
         ),
-        properties={"severity": finding.severity.label, **props},
+        properties=props,
     )
 
 

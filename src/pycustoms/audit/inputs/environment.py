@@ -12,9 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata as md
+import json
 import sys
 import sysconfig
 from pathlib import Path
+
+from packaging.direct_url import DirectUrl, DirectUrlValidationError
 
 from pycustoms.audit.inputs.interface import InputReader
 from pycustoms.audit.licenses import from_metadata
@@ -145,6 +148,26 @@ def startup_findings(site: Path, owned: set[Path], policy: Policy) -> list[Findi
     return found
 
 
+def _kind(direct_url: str | None) -> DependencyKind:
+    """Registry, URL or editable, from a distribution's PEP 610 `direct_url.json`.
+
+    A record that cannot be read still says the distribution did not come from an
+    index: it is a URL install, not a registry one.
+    """
+    if not direct_url:
+        return DependencyKind.REGISTRY
+    try:
+        document = json.loads(direct_url)
+        if not isinstance(document, dict):
+            return DependencyKind.URL
+        parsed = DirectUrl.from_dict(document)
+    except (ValueError, DirectUrlValidationError):
+        return DependencyKind.URL
+    if parsed.dir_info is not None and parsed.dir_info.editable:
+        return DependencyKind.EDITABLE
+    return DependencyKind.URL
+
+
 def read_environment(target: Path | None, policy: Policy | None = None) -> AuditInput:
     """Every distribution installed in *target* and the findings about its startup files."""
     sites = site_directories(target)
@@ -160,14 +183,7 @@ def read_environment(target: Path | None, policy: Policy | None = None) -> Audit
             record = [site / f for f in dist.files or []]
             owned |= {p.resolve() for p in record if p.suffix == ".pth" or p.name in _STARTUP}
             findings += _record_problems(dist, site)
-            direct_url = dist.read_text("direct_url.json")
-            kind = DependencyKind.REGISTRY
-            if direct_url:
-                kind = (
-                    DependencyKind.EDITABLE
-                    if '"editable": true' in direct_url
-                    else DependencyKind.URL
-                )
+            kind = _kind(dist.read_text("direct_url.json"))
             deps.append(
                 Dependency(
                     name=normalize_name(name),

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from packaging.pylock import is_valid_pylock_path
 
 from pycustoms.audit.inputs._lockutil import LockCollector, locked_files, named_packages
 from pycustoms.audit.inputs.interface import InputReader, LineFinder, read_toml
 from pycustoms.audit.model import AuditInput, DependencyKind, InputFormat
 from pycustoms.errors import TargetError
-
-_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
 def _kind(entry: Mapping[str, Any]) -> tuple[DependencyKind, str | None]:
@@ -61,7 +60,7 @@ class PylockReader(InputReader):
     @classmethod
     def matches(cls, filename: str) -> bool:
         """`pylock.toml` and `pylock.<name>.toml`."""
-        return bool(_NAME.match(filename))
+        return is_valid_pylock_path(Path(filename))
 
     def read(self, path: Path) -> AuditInput:
         """Read *path*."""

@@ -6,10 +6,14 @@ reported at a lower severity than in a lock (see `audit.checks`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from packaging.dependency_groups import DependencyGroupResolver
+from packaging.requirements import InvalidRequirement, Requirement
 
 from pycustoms.audit.inputs.interface import InputReader, LineFinder, read_toml
 from pycustoms.audit.inputs.requirements import parse_requirement
@@ -17,17 +21,38 @@ from pycustoms.audit.model import AuditInput, Dependency, InputFormat
 from pycustoms.errors import TargetError
 
 
-def _group_items(groups: Mapping[str, Any], name: str, seen: tuple[str, ...]) -> list[str]:
-    """The requirement strings of dependency group *name*, `include-group`s expanded."""
-    if name in seen:
-        raise ValueError(f"dependency group {name!r} includes itself")
-    out: list[str] = []
-    for item in groups.get(name, []) or []:
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, Mapping) and isinstance(item.get("include-group"), str):
-            out += _group_items(groups, item["include-group"], (*seen, name))
-    return out
+def _groups(groups: Any, source: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
+    """The requirement strings of every PEP 735 group (includes expanded), and the errors.
+
+    `packaging.dependency_groups` resolves includes, normalises group names and
+    finds cycles; the requirements keep the text the file has, so that their line
+    can be found.
+    """
+    if not isinstance(groups, Mapping):
+        return [], [f"{source}: [dependency-groups] must be a table"]
+    written: dict[str, str] = {}
+    for items in groups.values():
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, str):
+                with contextlib.suppress(InvalidRequirement):
+                    written.setdefault(str(Requirement(item)), item)
+    wanted: list[tuple[str, tuple[str, ...]]] = []
+    errors: list[str] = []
+    try:
+        resolver = DependencyGroupResolver(groups)
+    except ExceptionGroup as exc:
+        return [], [f"{source}: {exc.message}: {e}" for e in exc.exceptions]
+    for group in groups:
+        try:
+            found = resolver.resolve(group)
+        except ExceptionGroup as exc:
+            errors += [f"{source}: {exc.message}: {e}" for e in exc.exceptions]
+            continue
+        except (LookupError, ValueError) as exc:
+            errors.append(f"{source}: dependency group {group!r}: {exc}")
+            continue
+        wanted += [(written.get(str(r), str(r)), (f"group:{group}",)) for r in found]
+    return wanted, errors
 
 
 def parse_pyproject(document: Mapping[str, Any], text: str, source: str) -> AuditInput:
@@ -42,13 +67,8 @@ def parse_pyproject(document: Mapping[str, Any], text: str, source: str) -> Audi
     optional = project.get("optional-dependencies", {}) or {}
     for extra, items in optional.items():
         wanted += [(r, (f"extra:{extra}",)) for r in items]
-    groups = document.get("dependency-groups", {}) or {}
-    errors: list[str] = []
-    for group in groups:
-        try:
-            wanted += [(r, (f"group:{group}",)) for r in _group_items(groups, group, ())]
-        except ValueError as exc:
-            errors.append(f"{source}: {exc}")
+    in_groups, errors = _groups(document.get("dependency-groups", {}) or {}, source)
+    wanted += in_groups
     deps: list[Dependency] = []
     for text_req, group_names in wanted:
         line = lines.find(f'"{text_req}"') or lines.find(f"'{text_req}'")

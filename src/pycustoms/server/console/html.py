@@ -14,6 +14,7 @@ from pycustoms.errors import UsageError
 from pycustoms.incident.formats import to_dict
 from pycustoms.incident.model import parse_spec
 from pycustoms.incident.query import incident_report
+from pycustoms.report.document import finding_json
 from pycustoms.server.admin_api import _findings, authenticate, console_of
 from pycustoms.server.console import actions, catalog, data, overview
 from pycustoms.server.console.access import Principal, Role
@@ -166,11 +167,10 @@ def _package_info(console: Console, project: str) -> dict[str, Any]:
         f["stored"] = result is not None
         f["capabilities"] = sorted(c.value for c in result.capabilities) if result else []
         f["findings"] = (
-            [{"rule": x.rule, "severity": x.severity.label, "rank": int(x.severity),
-              "file": x.file, "line": x.line, "message": x.message, "snippet": x.snippet}
-             for x in result.verdict.findings]
-            if result else []
-        )  # fmt: skip
+            [{**finding_json(x), "rank": int(x.severity)} for x in result.verdict.findings]
+            if result
+            else []
+        )
         f["by_file"] = _by_file(f["findings"])
     versions = {f["version"] for f in info["files"]} | {i["version"] for i in info["installs"]}
     info["versions"] = sorted((v for v in versions if v), key=_version_key, reverse=True)

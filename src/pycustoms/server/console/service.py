@@ -25,7 +25,7 @@ from pycustoms.server.state import ServerState, ignore_result
 from pycustoms.types import ProjectName, ScanResult, normalize_name
 from pycustoms.upstream.errors import NotFoundError, UpstreamError
 
-_log = logging.getLogger("pycustoms.server")
+_log = logging.getLogger(__name__)
 _CACHE = 128
 # How long the package page waits for the upstream's page before saying it could not.
 SERVED_WAIT = 10.0

@@ -25,7 +25,7 @@ import threading
 import uuid
 from pathlib import Path
 
-_log = logging.getLogger("pycustoms.server")
+_log = logging.getLogger(__name__)
 _ZEROS = bytes(1 << 20)
 PREFIX = "spare-"
 
