@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from pycustoms.db.console import ReleaseBlockRow, ReportedDistRow
 from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
@@ -64,11 +64,17 @@ class _Fold:
     installers: set[str] = field(default_factory=set)
 
 
-def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
-    # Core, not the ORM: a popular release groups into tens of thousands of rows, and
-    # ORM row loading costs several times the query itself. Migration 0008's covering
-    # index (project, version, environment, sha256, installer, at) answers the whole
-    # grouped read from the index, without visiting the table.
+def event_query(
+    spec: Spec,
+) -> Select[str, str | None, str, str | None, datetime, datetime, int]:
+    """The grouped read of *spec*'s install events (one row per environment, file, installer).
+
+    Core, not the ORM: a popular release groups into tens of thousands of rows, and
+    ORM row loading costs several times the query itself. Migration 0008's covering
+    index (project, version, environment, sha256, installer, at) answers the whole
+    grouped read from the index, without visiting the table, on SQLite and
+    PostgreSQL alike (tests/db/test_query_plans.py, tests/db/test_postgres.py).
+    """
     e = InstallEventRow
     query = select(
         e.environment, e.version, e.sha256, e.installer,
@@ -80,7 +86,12 @@ def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
         query = query.where(e.at >= spec.since)
     if spec.until is not None:
         query = query.where(e.at <= spec.until)
-    query = query.group_by(e.environment, e.version, e.sha256, e.installer)
+    # In the index's column order: PostgreSQL then groups the rows as the index yields them.
+    return query.group_by(e.version, e.environment, e.sha256, e.installer)
+
+
+def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
+    query = event_query(spec)
     folds: dict[tuple[str, str | None], _Fold] = {}
     with db.engine.connect() as connection:
         for env, version, sha, installer, first, last, count in connection.execute(query):

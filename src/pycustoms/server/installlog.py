@@ -1,7 +1,8 @@
 """The install log: every file served becomes an `InstallEvent` row, written in batches.
 
 Requests only put events on a queue; one writer thread inserts them in
-transactions, so the hot path never waits for the database.
+transactions, so the hot path never waits for the database. A batch is one
+statement: COPY on PostgreSQL, one executemany on SQLite (`db.bulk`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from pycustoms.db.bulk import append_rows
 from pycustoms.db.firewall import InstallEventRow
 from pycustoms.db.session import Database
 
@@ -80,7 +82,8 @@ class InstallLog:
         for attempt in range(3):
             try:
                 with self._db.engine.begin() as connection:
-                    connection.execute(insert(InstallEventRow), [asdict(e) for e in batch])
+                    table = InstallEventRow.__table__
+                    append_rows(connection, table, [asdict(e) for e in batch])  # type: ignore[arg-type]
             except SQLAlchemyError as exc:
                 _log.warning("install log: %d events not written yet (%s)", len(batch), exc)
                 time.sleep(0.5 * (attempt + 1))

@@ -1,0 +1,168 @@
+"""The database layer on a real PostgreSQL server: migrations, `db upgrade`, the install
+log's COPY batches, the incident query's index and the CLI commands replicas share."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects import postgresql
+
+from pycustoms.cli import main
+from pycustoms.db import Database
+from pycustoms.db.bulk import append_rows
+from pycustoms.db.firewall import InstallEventRow
+from pycustoms.errors import PycustomsError
+from pycustoms.incident.model import Spec
+from pycustoms.incident.query import event_query
+from pycustoms.server.installlog import InstallEvent, InstallLog, read_events
+from pycustoms.types import ProjectName
+
+pytestmark = pytest.mark.postgres
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _event(i: int, project: str = "goodpkg", version: str = "2.0") -> InstallEvent:
+    return InstallEvent(
+        at=T0 + timedelta(seconds=i), environment=f"build-{i % 7}", client="127.0.0.1",
+        installer="pip", installer_version="24.0", project=project, version=version,
+        filename=f"{project}-{version}-py3-none-any.whl",
+        sha256=hashlib.sha256(f"{project}{version}".encode()).hexdigest(),
+    )  # fmt: skip
+
+
+def test_db_upgrade_migrates_once_and_then_reports_current(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade", "--database-url", postgres_url]) == 0
+    first = capsys.readouterr().err
+    assert "upgraded from empty to" in first
+    assert main(["db", "upgrade", "--database-url", postgres_url]) == 0
+    assert "already at" in capsys.readouterr().err
+    db = Database(postgres_url)
+    try:
+        assert db.is_current()
+        assert db.engine.dialect.name == "postgresql"
+    finally:
+        db.close()
+
+
+def test_a_driverless_url_means_psycopg_3(postgres_url: str) -> None:
+    bare = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    db = Database(bare).open()
+    try:
+        assert db.engine.dialect.driver == "psycopg"
+    finally:
+        db.close()
+
+
+def test_the_password_is_never_in_a_message() -> None:
+    db = Database("postgresql://someone:hunter2secret@127.0.0.1:1/nowhere")
+    assert "hunter2secret" not in db.url
+    with pytest.raises(PycustomsError) as caught:
+        db.open()
+    assert "hunter2secret" not in str(caught.value)
+    assert "the server answers" in str(caught.value)
+    db.close()
+
+
+def test_replicas_starting_together_migrate_once(postgres_url: str) -> None:
+    # Without the advisory lock, two `CREATE TABLE`s of the same revision race and one
+    # replica fails to start.
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def start() -> None:
+        db = Database(postgres_url)
+        try:
+            barrier.wait()
+            db.open()
+        except BaseException as exc:  # reported below, with the thread's failures
+            failures.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    db = Database(postgres_url)
+    try:
+        assert db.is_current()
+    finally:
+        db.close()
+
+
+def test_install_log_copies_batches_and_clips_overlong_text(postgres_url: str) -> None:
+    db = Database(postgres_url).open()
+    try:
+        log = InstallLog(db)
+        long_label = "x" * 1000  # longer than environment's 256: PostgreSQL would refuse
+        for i in range(1_234):
+            event = _event(i)
+            if i == 5:
+                event = InstallEvent(**{**asdict(event), "environment": long_label})
+            log.record(event)
+        log.close()
+        assert (log.written, log.lost) == (1_234, 0)
+        events = read_events(db, "goodpkg")
+        assert len(events) == 1_234
+        assert events[5].environment == "x" * 256
+        assert events[0].at == T0  # timestamps keep their zone through COPY
+    finally:
+        db.close()
+
+
+def test_incident_query_is_answered_from_an_index(postgres_url: str) -> None:
+    db = Database(postgres_url).open()
+    try:
+        # A popular release among many small ones: the case the covering index is for.
+        rows = [asdict(_event(i, f"p{i % 500}", f"1.{i % 3}")) for i in range(40_000)]
+        rows += [asdict(_event(i, "popular", "1.0")) for i in range(20_000)]
+        with db.engine.begin() as connection:
+            append_rows(connection, InstallEventRow.__table__, rows)  # type: ignore[arg-type]
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE install_events")
+        query = event_query(Spec(ProjectName("popular"), "1.0", None, None))
+        compiled = query.compile(
+            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+        )
+        with db.engine.connect() as connection:
+            plan = "\n".join(str(r[0]) for r in connection.execute(text(f"EXPLAIN {compiled}")))
+            count = connection.scalar(
+                select(func.count())
+                .select_from(InstallEventRow)
+                .where(InstallEventRow.project == "p7")
+            )
+        assert count == 80
+        # PostgreSQL picks between the covering index (index-only) and the (project, at)
+        # one by its statistics; either way it never reads the whole table.
+        assert "Seq Scan" not in plan, plan
+        assert "ix_install_events_incident" in plan or "ix_install_events_project" in plan, plan
+    finally:
+        db.close()
+
+
+def test_incident_and_token_commands_work_on_the_shared_database(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = Database(postgres_url).open()
+    try:
+        log = InstallLog(db)
+        log.record(_event(1))
+        log.close()
+    finally:
+        db.close()
+    assert main(["incident", "goodpkg==2.0", "--database-url", postgres_url]) == 1
+    assert "1 environment(s) affected" in capsys.readouterr().out
+    assert main(["token", "create", "ci-runner", "--database-url", postgres_url]) == 0
+    capsys.readouterr()
+    assert main(["token", "list", "--database-url", postgres_url, "--format", "json"]) == 0
+    assert "ci-runner" in capsys.readouterr().out
