@@ -11,14 +11,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 
 from pycustoms.cli import main
 from pycustoms.db import Database
 from pycustoms.db.bulk import append_rows
+from pycustoms.db.console import ReleaseBlockRow
 from pycustoms.db.firewall import InstallEventRow
 from pycustoms.errors import PycustomsError
 from pycustoms.incident.model import Spec
 from pycustoms.incident.query import event_query
+from pycustoms.server.console.actions import LATE_WINDOW, blocked_shas
 from pycustoms.server.installlog import InstallEvent, InstallLog, read_events
 from pycustoms.types import ProjectName
 
@@ -166,3 +169,37 @@ def test_incident_and_token_commands_work_on_the_shared_database(
     capsys.readouterr()
     assert main(["token", "list", "--database-url", postgres_url, "--format", "json"]) == 0
     assert "ci-runner" in capsys.readouterr().out
+
+
+def _block_row(project: str) -> ReleaseBlockRow:
+    return ReleaseBlockRow(
+        project=project, version="1.0", sha256="b" * 64, source="manual",
+        reason="r", actor="root", at=T0,
+    )  # fmt: skip
+
+
+def test_a_block_committed_after_a_newer_one_still_reaches_other_replicas(
+    postgres_url: str,
+) -> None:
+    # Two admins on two replicas: the block that took the lower id commits last. A
+    # replica that read only ids above the newest it had seen would never apply it.
+    db = Database(postgres_url).open()
+    try:
+        applied: set[int] = set()
+        slow = Session(db.engine)
+        slow.begin()
+        slow.add(_block_row("slowpkg"))
+        slow.flush()  # takes its id now, commits later
+        with db.session() as fast, fast.begin():
+            fast.add(_block_row("fastpkg"))
+        newest, blocks, _ = blocked_shas(db, 0, applied)
+        assert [b[0] for b in blocks] == ["fastpkg"]
+        slow.commit()
+        slow.close()
+        after = max(0, newest - LATE_WINDOW)
+        newest_again, blocks, _ = blocked_shas(db, after, applied)
+        assert [b[0] for b in blocks] == ["slowpkg"]
+        assert newest_again == newest
+        assert blocked_shas(db, after, applied)[1] == []  # each block applies once
+    finally:
+        db.close()

@@ -40,6 +40,7 @@ class Console:
         self._every = every
         self.secret = console_secret(state.data_dir)  # signs the console's form tokens
         self._last_block = 0
+        self._applied_blocks: set[int] = set()
         self._advisory_version = -1
         self._task: asyncio.Task[None] | None = None
         self._scans: OrderedDict[str, ScanResult] = OrderedDict()
@@ -102,7 +103,9 @@ class Console:
             if decision == "approve":
                 self.state.scans.override(sha, None)
             del reason
-        self._last_block, blocks, releases = await asyncio.to_thread(actions.blocked_shas, db, 0)
+        self._last_block, blocks, releases = await asyncio.to_thread(
+            actions.blocked_shas, db, 0, self._applied_blocks
+        )
         self.apply_blocks(blocks)
         self.apply_release_blocks(releases)
         self._advisory_version = self.state.advisories.version
@@ -130,9 +133,11 @@ class Console:
             self._advisory_version = version
             summaries = await asyncio.to_thread(detect_malware, db)
             await self.notify(summaries)
-        self._last_block, blocks, releases = await asyncio.to_thread(
-            actions.blocked_shas, db, self._last_block
+        after = max(0, self._last_block - actions.LATE_WINDOW)
+        newest, blocks, releases = await asyncio.to_thread(
+            actions.blocked_shas, db, after, self._applied_blocks
         )
+        self._last_block = max(self._last_block, newest)
         self.apply_blocks(blocks)
         self.apply_release_blocks(releases)
 
