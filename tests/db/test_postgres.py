@@ -4,6 +4,9 @@ log's COPY batches, the incident query's index and the CLI commands replicas sha
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import threading
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -17,12 +20,13 @@ from pycustoms.cli import main
 from pycustoms.db import Database
 from pycustoms.db.bulk import append_rows
 from pycustoms.db.console import ReleaseBlockRow
-from pycustoms.db.firewall import InstallEventRow
+from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
 from pycustoms.errors import PycustomsError
 from pycustoms.incident.model import Spec
 from pycustoms.incident.query import event_query
 from pycustoms.server.console.actions import LATE_WINDOW, blocked_shas
 from pycustoms.server.installlog import InstallEvent, InstallLog, read_events
+from pycustoms.server.scanning import record_verdict
 from pycustoms.types import ProjectName
 
 pytestmark = pytest.mark.postgres
@@ -75,27 +79,17 @@ def test_the_password_is_never_in_a_message() -> None:
 
 
 def test_replicas_starting_together_migrate_once(postgres_url: str) -> None:
-    # Without the advisory lock, two `CREATE TABLE`s of the same revision race and one
-    # replica fails to start.
-    failures: list[BaseException] = []
-    barrier = threading.Barrier(4)
-
-    def start() -> None:
-        db = Database(postgres_url)
-        try:
-            barrier.wait()
-            db.open()
-        except BaseException as exc:  # reported below, with the thread's failures
-            failures.append(exc)
-        finally:
-            db.close()
-
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert failures == []
+    # Four processes, as replicas are: without the advisory lock, two `CREATE TABLE`s
+    # of the same revision race and one replica fails to start.
+    command = [sys.executable, "-m", "pycustoms", "db", "upgrade", "--database-url", postgres_url]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYCUSTOMS_")}
+    procs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outcomes = [(p.wait(120), p.communicate()[1].decode()) for p in procs]
+    assert [code for code, _ in outcomes] == [0, 0, 0, 0], outcomes
+    assert sum("upgraded from empty" in err for _, err in outcomes) >= 1
     db = Database(postgres_url)
     try:
         assert db.is_current()
@@ -201,5 +195,40 @@ def test_a_block_committed_after_a_newer_one_still_reaches_other_replicas(
         assert [b[0] for b in blocks] == ["slowpkg"]
         assert newest_again == newest
         assert blocked_shas(db, after, applied)[1] == []  # each block applies once
+    finally:
+        db.close()
+
+
+def _record_at_once(db: Database, sha: str, writers: int) -> list[BaseException]:
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(writers)
+
+    def record() -> None:
+        row = ScanVerdictRow(
+            sha256=sha, filename="x-1.0-py3-none-any.whl", decision="allow",
+            score=0, reasons=[], rules=[], error=None, scanned_at=T0,
+        )  # fmt: skip
+        barrier.wait()
+        try:
+            record_verdict(db, row)
+        except BaseException as exc:  # reported below, with the thread's failures
+            failures.append(exc)
+
+    threads = [threading.Thread(target=record) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return failures
+
+
+def test_replicas_recording_the_same_verdict_at_once_all_succeed(postgres_url: str) -> None:
+    # Replicas scanning one file at the same moment: each stores the verdict, none fails.
+    db = Database(postgres_url).open()
+    try:
+        for round_ in range(5):
+            assert _record_at_once(db, f"{round_:064x}", 8) == []
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(ScanVerdictRow)) == 5
     finally:
         db.close()
