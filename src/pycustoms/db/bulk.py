@@ -27,12 +27,17 @@ def _limits(table: Table) -> dict[str, int]:
     }
 
 
-def _clip(row: Mapping[str, Any], limits: Mapping[str, int]) -> dict[str, Any]:
+def _clip(row: Mapping[str, Any], limits: Mapping[str, int]) -> Mapping[str, Any]:
+    long = [
+        name
+        for name, length in limits.items()
+        if isinstance(value := row.get(name), str) and len(value) > length
+    ]
+    if not long:
+        return row  # almost always: no copy
     out = dict(row)
-    for name, length in limits.items():
-        value = out.get(name)
-        if isinstance(value, str) and len(value) > length:
-            out[name] = value[:length]
+    for name in long:
+        out[name] = out[name][: limits[name]]
     return out
 
 
