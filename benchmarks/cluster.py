@@ -219,7 +219,8 @@ def main() -> int:
         if args.ingest:
             rate, queued, lost = time_ingest(url, args.ingest)
             lines.append(
-                f"| ingestion, InstallLog (one COPY per batch of up to 5,000), {args.ingest:,} events | "
+                f"| ingestion, InstallLog (one COPY per batch of up to 5,000), "
+                f"{args.ingest:,} events | "
                 f"{rate:,.0f} events/s (queued in {queued:.2f} s, {lost} lost) | "
                 f">= {TARGET_INGEST:,.0f}/s |"
             )
