@@ -3,7 +3,8 @@
 pip installs through replica A; replica B, which never saw the file, answers the
 incident query for it from the shared install log; an admin block made on B refuses
 the file on A within a second, page included (A's page cache is invalidated, not
-waited out).
+waited out). A quarantine approval made on B serves the held file on A within a
+second.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from pycustoms.db import Database
+from pycustoms.db.firewall import ScanVerdictRow
 from tests.fake_upstream import FakeUpstream
+from tests.samples.malicious import SAMPLES
 from tests.server.serverproc import ServerProcess, clean_env, eventually, pip_install
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -51,6 +56,8 @@ def pair(postgres_url: str, tmp_path: Path) -> Iterator[Pair]:
     upstream = FakeUpstream(tmp_path / "up")
     upstream.add_release("sharedpkg", "1.0", uploaded=OLD, sdist=False)
     upstream.add_release("sharedpkg", "2.0", uploaded=OLD, sdist=False)
+    sample = next(s for s in SAMPLES if s.id == "typosquat-copy-env-exfil")
+    upstream.add_release("heldpkg", "1.0", uploaded=OLD, files=dict(sample.files), sdist=False)
     upstream.start()
     _cli(postgres_url, "db", "upgrade")
     admin = _cli(postgres_url, "token", "create", "root", "--role", "admin")
@@ -128,3 +135,31 @@ def test_install_on_a_incident_on_b_block_on_b_refused_on_a(pair: Pair, tmp_path
     assert _page(pair.a, "sharedpkg")["versions"] == ["2.0"]
     again = pip_install(pair.a.index, tmp_path / "site2", "sharedpkg==1.0")
     assert again.returncode != 0
+
+
+def test_an_approval_on_b_serves_the_held_file_on_a(pair: Pair) -> None:
+    file_on_a = _file_url(pair.a, "heldpkg", "1.0")
+    held = httpx.get(file_on_a, timeout=60)
+    assert held.status_code == 403, held.text  # the scanner blocked it on A
+    db = Database(pair.url)
+    try:
+        with db.session() as session:
+            (sha,) = session.scalars(
+                select(ScanVerdictRow.sha256).where(ScanVerdictRow.decision == "block")
+            ).all()
+    finally:
+        db.close()
+    answer = httpx.post(
+        f"{pair.b.url}/api/v1/quarantine/{sha}/approve",
+        headers={"Authorization": f"Bearer {pair.admin}"},
+        json={"reason": "reviewed: a test fixture"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    approved_at = time.monotonic()
+    status = 403
+    while status != 200 and time.monotonic() - approved_at < 5:
+        status = httpx.get(file_on_a, timeout=30).status_code
+    took = time.monotonic() - approved_at
+    assert status == 200
+    assert took <= 1.0, f"A served the approved file {took:.2f} s after B's approval"

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from pycustoms.db.console import AuditRow, QuarantineDecisionRow, ReleaseBlockRow, ReportedDistRow
 from pycustoms.db.firewall import ScanVerdictRow
@@ -116,6 +116,32 @@ def decisions(db: Database) -> list[tuple[str, str, str]]:
     with db.session() as session:
         rows = session.scalars(select(QuarantineDecisionRow)).all()
     return [(r.sha256, r.decision, r.reason) for r in rows]
+
+
+# (number of decisions, newest decision time): changes whenever a decision is added or
+# remade, on whichever replica; cheap to ask every round.
+DecisionMarker = tuple[int, datetime | None]
+
+
+def decision_marker(db: Database) -> DecisionMarker:
+    """The marker of the quarantine decisions as they stand."""
+    q = QuarantineDecisionRow
+    with db.session() as session:
+        count, newest = session.execute(select(func.count(), func.max(q.at))).one()
+    return int(count), newest
+
+
+def decisions_of_projects(db: Database) -> list[tuple[str, str, str, datetime]]:
+    """Every quarantine decision with its file's project: (sha256, decision, project, at)."""
+    q, v = QuarantineDecisionRow, ScanVerdictRow
+    with db.session() as session:
+        rows = session.execute(
+            select(q.sha256, q.decision, v.filename, q.at).join(v, v.sha256 == q.sha256)
+        ).all()
+    return [
+        (sha, decision, (release_of(filename) or ("",))[0], at)
+        for sha, decision, filename, at in rows
+    ]
 
 
 def as_block(source: str, reason: str) -> Block:

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,9 @@ class Console:
         self.secret = console_secret(state.data_dir)  # signs the console's form tokens
         self._last_block = 0
         self._applied_blocks: set[int] = set()
+        # Quarantine decisions made on any replica, applied here once each.
+        self._decisions: actions.DecisionMarker | None = None
+        self._applied_decisions: set[tuple[str, str, datetime]] = set()
         self._advisory_version = -1
         self._task: asyncio.Task[None] | None = None
         self._scans: OrderedDict[str, ScanResult] = OrderedDict()
@@ -109,6 +113,7 @@ class Console:
         self.apply_blocks(blocks)
         self.apply_release_blocks(releases)
         self._advisory_version = self.state.advisories.version
+        await self._follow_decisions()
         self._task = asyncio.ensure_future(self._watch())
         self._task.add_done_callback(ignore_result)
 
@@ -140,6 +145,25 @@ class Console:
         self._last_block = max(self._last_block, newest)
         self.apply_blocks(blocks)
         self.apply_release_blocks(releases)
+        await self._follow_decisions()
+
+    async def _follow_decisions(self) -> None:
+        """Apply approvals made on other replicas (this one applied its own already)."""
+        db = self.state.db
+        marker = await asyncio.to_thread(actions.decision_marker, db)
+        if marker == self._decisions:
+            return
+        first = self._decisions is None
+        self._decisions = marker
+        for sha, decision, project, at in await asyncio.to_thread(
+            actions.decisions_of_projects, db
+        ):
+            key = (sha, decision, at)
+            if key in self._applied_decisions:
+                continue
+            self._applied_decisions.add(key)
+            if not first:  # `startup` applied the stored ones
+                self.apply_decision(sha, decision, "", project)
 
     async def notify(self, summaries: list[dict[str, Any]]) -> None:
         """Send each incident summary to the webhooks (in a thread)."""
