@@ -23,7 +23,7 @@ from pycustoms.db.console import ReleaseBlockRow
 from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
 from pycustoms.errors import PycustomsError
 from pycustoms.incident.model import Spec
-from pycustoms.incident.query import event_query
+from pycustoms.incident.query import event_query, totals_query
 from pycustoms.server.console.actions import LATE_WINDOW, blocked_shas
 from pycustoms.server.installlog import InstallEvent, InstallLog, read_events
 from pycustoms.server.scanning import record_verdict
@@ -143,6 +143,15 @@ def test_incident_query_is_answered_from_an_index(postgres_url: str) -> None:
         # one by its statistics; either way it never reads the whole table.
         assert "Seq Scan" not in plan, plan
         assert "ix_install_events_incident" in plan or "ix_install_events_project" in plan, plan
+        # Without a time window the query reads the totals, by their primary key.
+        totals = totals_query(Spec(ProjectName("popular"), "1.0", None, None)).compile(
+            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+        )
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE install_totals")
+            plan = "\n".join(str(r[0]) for r in connection.execute(text(f"EXPLAIN {totals}")))
+        assert "Seq Scan" not in plan, plan
+        assert "install_totals_pkey" in plan, plan
     finally:
         db.close()
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, func, select
 
 from pycustoms.db.console import ReleaseBlockRow, ReportedDistRow
-from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
+from pycustoms.db.firewall import InstallEventRow, InstallTotalRow, ScanVerdictRow
 from pycustoms.db.session import Database
 from pycustoms.incident.checklist import build_checklist, capabilities_of
 from pycustoms.incident.model import EnvironmentHit, IncidentReport, ReleaseFacts, Spec
@@ -90,8 +90,31 @@ def event_query(
     return query.group_by(e.version, e.environment, e.sha256, e.installer)
 
 
+def totals_query(
+    spec: Spec,
+) -> Select[str, str | None, str, str | None, datetime, datetime, int]:
+    """The same groups as `event_query`, read from `install_totals` (no time bounds).
+
+    Migration 0016's trigger keeps one row per group on PostgreSQL, so a release
+    installed a million times is still read as at most a few thousand rows, by
+    primary key.
+    """
+    t = InstallTotalRow
+    unknown = ""  # how the totals store an unknown version or installer
+    query = select(
+        t.environment, func.nullif(t.version, unknown), t.sha256,
+        func.nullif(t.installer, unknown), t.first_at, t.last_at, t.installs,
+    ).where(t.project == spec.project)  # fmt: skip
+    if spec.version is not None:
+        query = query.where(t.version == spec.version)
+    return query
+
+
 def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
-    query = event_query(spec)
+    # Only PostgreSQL keeps the totals (migration 0016 says why SQLite does not).
+    bounded = spec.since is not None or spec.until is not None
+    totals = db.backend == "postgresql" and not bounded
+    query = totals_query(spec) if totals else event_query(spec)
     folds: dict[tuple[str, str | None], _Fold] = {}
     with db.engine.connect() as connection:
         for env, version, sha, installer, first, last, count in connection.execute(query):
