@@ -76,6 +76,15 @@ class LocalPostgres:
             self._owner = (account.pw_uid, account.pw_gid)
             os.chown(self.root, *self._owner)
         self.root.chmod(0o700)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        try:
+            self._init(durable, port)
+        except BaseException:
+            self.stop()  # leave no directory behind when the server would not start
+            raise
+
+    def _init(self, durable: bool, port: int | None) -> None:
         self._run([str(self.bindir / "initdb"), "--auth=trust", "--encoding=UTF8",
                    "--locale=C", "-U", SUPERUSER, "-D", str(self.data)])  # fmt: skip
         settings = {
@@ -89,8 +98,6 @@ class LocalPostgres:
             settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
         with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
             conf.writelines(f"{key} = '{value}'\n" for key, value in settings.items())
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.port = 0
         self._start(port)
 
     def _preexec(self) -> dict[str, object]:
