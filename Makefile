@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 RUN_ARGS ?=
 
-.PHONY: run test test-newest lint typecheck pytest lock clean bench
+.PHONY: run cluster test test-newest lint typecheck pytest lock clean bench
 
 # The venv's own pip comes from the system Python (ensurepip) and differs between machines and
 # days; it is used once, to install the pinned, hash-checked pip of requirements/bootstrap.txt
@@ -29,6 +29,12 @@ $(VENV)/.dev: $(VENV)/.bootstrap requirements/dev.txt pyproject.toml
 # The main job: the firewall index on 127.0.0.1:8080 over the index pip is configured with.
 run: $(VENV)/.runtime
 	$(VENV)/bin/pycustoms serve --host 127.0.0.1 --port 8080 $(RUN_ARGS)
+
+# Replicas on PostgreSQL (docs/scale.md): its own PostgreSQL (Debian's `postgresql`) and two
+# `serve` replicas on 127.0.0.1:8081 and :8082; prints the URLs and an admin token; Ctrl-C stops all.
+CLUSTER_ARGS ?=
+cluster: $(VENV)/.runtime
+	$(PY) scripts/cluster.py $(CLUSTER_ARGS)
 
 test: $(VENV)/.dev lint typecheck pytest
 

@@ -1,4 +1,4 @@
-"""`pycustoms db ...`: maintain the local advisory database (`update`, `import-osv`, `status`)."""
+"""`pycustoms db ...`: maintain the database (`update`, `import-osv`, `status`, `upgrade`)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ vulnerability source) and `pycustoms serve` read.
   import-osv  add OSV records from a directory or zip (partial coverage: the
               records are reported, but never make a release count as checked)
   status      print the coverage (full, partial, empty), origin and age
+  upgrade     bring the database's schema to this version's (SQLite or
+              PostgreSQL: --database-url); every command does so when it opens
+              the database, so this is for a deployment step that runs before
+              the replicas start (docs/scale.md)
 
 `pycustoms audit` asks the index's JSON API about releases the database does
 not cover as it goes (`[vulns] auto-update`, not with --no-index), reports the
@@ -85,6 +89,13 @@ def register(subparsers: Any) -> None:
     add_data_options(status, "cache and database directory", database_url=True)
     add_verbosity_options(status)
     status.set_defaults(handler=run_status)
+    upgrade = sub.add_parser(
+        "upgrade", help="apply the pending schema migrations (SQLite or PostgreSQL) and exit"
+    )
+    add_config_option(upgrade)
+    add_data_options(upgrade, "cache and database directory", database_url=True)
+    add_verbosity_options(upgrade)
+    upgrade.set_defaults(handler=run_upgrade)
 
 
 def _register_update(sub: Any) -> None:
@@ -272,4 +283,23 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"advisories: {state.advisories} on {state.projects} projects")
     print(f"imported records: {state.imported_records}")
     print(f"releases answered by the index's JSON API: {state.releases_checked}")
+    return EXIT_CLEAN
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the database to the newest schema; say from which revisions to which."""
+    from pycustoms.db import Database  # noqa: PLC0415 - see upstream_settings
+
+    settings = upstream_settings(args, load_config(config_file=args.config).raw)
+    db = Database(settings.database())
+    try:
+        before = db.revisions()  # empty when new or unreachable: `open` says which
+        db.open()
+        after = db.revisions()
+    finally:
+        db.close()
+    old = ", ".join(sorted(before)) or "empty"
+    new = ", ".join(sorted(after))
+    verb = "already at" if before == after else f"upgraded from {old} to"
+    stderr().print(f"{db.url}: {verb} {new}", markup=False)
     return EXIT_CLEAN

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help=env_help("upstream simple-API URL or file:// directory (default: pip's)", "UPSTREAM"),
     )
-    add_data_options(parser, "database, blobs and cache")
+    add_data_options(parser, "database, blobs and cache", database_url=True)
     add_config_option(parser)
     parser.add_argument(
         "--cooldown",
@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         "port": args.port,
         "upstream": args.upstream,
         "data_dir": args.data_dir,
+        "database_url": args.database_url,
         "cooldown": args.cooldown,
         "trusted_for_age": args.trusted_for_age,
     }

@@ -2,7 +2,8 @@
 
 They share `Base` with `db.models`; the schema is created by migration 0003
 (branch `firewall`); 0005 adds first-seen times and the metadata of scanned wheels;
-0007 and 0008 index `install_events` for the incident query.
+0007 and 0008 index `install_events` for the incident query; 0016 sums it into
+`install_totals` by trigger on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -57,6 +58,26 @@ class InstallEventRow(Base):
     version: Mapped[str | None] = mapped_column(String(128), nullable=True)
     filename: Mapped[str] = mapped_column(String(512))
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class InstallTotalRow(Base):
+    """Installs of one file by one installer in one environment: count, first, last.
+
+    Kept on PostgreSQL by a trigger on `install_events` (migration 0016), never
+    written by the application; empty on SQLite. Version and installer are '' when
+    unknown.
+    """
+
+    __tablename__ = "install_totals"
+
+    project: Mapped[str] = mapped_column(String(256), primary_key=True)
+    version: Mapped[str] = mapped_column(String(128), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(256), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    installer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    installs: Mapped[int] = mapped_column(BigInteger)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ScanVerdictRow(Base):

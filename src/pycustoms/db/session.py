@@ -1,7 +1,10 @@
 """Open the local database and bring its schema up to date with alembic.
 
-SQLite (the default) runs in WAL mode so that readers never wait on a writer;
-any other SQLAlchemy URL (PostgreSQL for several replicas) works unchanged.
+SQLite (the default) runs in WAL mode so that readers never wait on a writer.
+PostgreSQL (several replicas on one database, docs/scale.md) runs the same
+migrations through psycopg 3: `postgresql://` URLs are taken to mean that driver.
+What is particular to one engine stays in this module (SQLite's pragmas,
+PostgreSQL's migration lock) and in `db.bulk` (PostgreSQL's COPY).
 
 Almost every open finds the schema current, and importing alembic and running
 `upgrade` costs a short-lived CLI process more than the rest of its work (about
@@ -25,6 +28,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pycustoms.errors import ConfigError, PycustomsError
+from pycustoms.redact import redact
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # alembic's default version table (env.py does not change it): one row per head.
@@ -109,6 +113,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Two replicas started together must not both run the migrations: the first one
+# takes this transaction-scoped advisory lock, the second waits and then finds the
+# schema current. (Any constant works; it only has to be the same in every replica.)
+_MIGRATION_LOCK = 0x70796375  # "pycu"
+# SQLAlchemy's `postgresql://` means psycopg2, which pycustoms does not install.
+_DRIVERLESS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+
+
+def normalize_url(url: str) -> str:
+    """*url* with `postgresql://` (and `postgres://`) naming the psycopg 3 driver."""
+    scheme, sep, rest = url.partition("://")
+    return f"{_DRIVERLESS[scheme]}{sep}{rest}" if sep and scheme in _DRIVERLESS else url
+
+
 class Database:
     """A database at *url*, migrated to the newest schema on `open()`.
 
@@ -116,16 +134,26 @@ class Database:
     """
 
     def __init__(self, url: str, *, migrations: Path = MIGRATIONS) -> None:
+        url = normalize_url(url)
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise ConfigError(f"database-url {url!r} is not a SQLAlchemy URL") from None
-        self.url = url
+            raise ConfigError(f"database-url {redact(url)!r} is not a SQLAlchemy URL") from None
+        # `url` is what messages print: never the password.
+        self.url = parsed.render_as_string(hide_password=True)
         self.migrations = migrations
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        self.backend = parsed.get_backend_name()
+        if self.backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url)
-        if parsed.get_backend_name() == "sqlite":
+        try:
+            # pre-ping: a replica outlives restarts of a database server; a pooled
+            # connection the server closed is replaced instead of failing a request.
+            self.engine: Engine = create_engine(parsed, pool_pre_ping=self.backend != "sqlite")
+        except ImportError as exc:
+            raise ConfigError(
+                f"database-url {self.url}: its driver is not installed ({exc})"
+            ) from None
+        if self.backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -137,10 +165,14 @@ class Database:
         except SQLAlchemyError as exc:
             raise PycustomsError(
                 f"the database at {self.url} could not be opened or migrated "
-                f"({type(exc).__name__}: {exc}); check database-url and that the directory "
-                "is writable"
+                f"({type(exc).__name__}: {redact(str(exc))}); {self._hint()}"
             ) from None
         return self
+
+    def _hint(self) -> str:
+        if self.backend == "sqlite":
+            return "check database-url and that the directory is writable"
+        return "check database-url, that the server answers and that the user may create tables"
 
     def is_current(self) -> bool:
         """True when the database's revisions are exactly the migration scripts' heads."""
@@ -163,8 +195,18 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(self.migrations))
         with self.engine.begin() as connection:
+            if self.backend == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
+
+    def revisions(self) -> frozenset[str]:
+        """The revisions the database is stamped with (empty before the first migration)."""
+        try:
+            with self.engine.connect() as connection:
+                return frozenset(str(r) for r in connection.exec_driver_sql(_STAMPED).scalars())
+        except DBAPIError:
+            return frozenset()  # no version table yet, or no server: `open` tells which
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from pycustoms.db.console import ReleaseBlockRow, ReportedDistRow
-from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
+from pycustoms.db.firewall import InstallEventRow, InstallTotalRow, ScanVerdictRow
 from pycustoms.db.session import Database
 from pycustoms.incident.checklist import build_checklist, capabilities_of
 from pycustoms.incident.model import EnvironmentHit, IncidentReport, ReleaseFacts, Spec
@@ -64,11 +64,17 @@ class _Fold:
     installers: set[str] = field(default_factory=set)
 
 
-def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
-    # Core, not the ORM: a popular release groups into tens of thousands of rows, and
-    # ORM row loading costs several times the query itself. Migration 0008's covering
-    # index (project, version, environment, sha256, installer, at) answers the whole
-    # grouped read from the index, without visiting the table.
+def event_query(
+    spec: Spec,
+) -> Select[str, str | None, str, str | None, datetime, datetime, int]:
+    """The grouped read of *spec*'s install events (one row per environment, file, installer).
+
+    Core, not the ORM: a popular release groups into tens of thousands of rows, and
+    ORM row loading costs several times the query itself. Migration 0008's covering
+    index (project, version, environment, sha256, installer, at) answers the whole
+    grouped read from the index, without visiting the table, on SQLite and
+    PostgreSQL alike (tests/db/test_query_plans.py, tests/db/test_postgres.py).
+    """
     e = InstallEventRow
     query = select(
         e.environment, e.version, e.sha256, e.installer,
@@ -80,7 +86,35 @@ def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
         query = query.where(e.at >= spec.since)
     if spec.until is not None:
         query = query.where(e.at <= spec.until)
-    query = query.group_by(e.environment, e.version, e.sha256, e.installer)
+    # In the index's column order: PostgreSQL then groups the rows as the index yields them.
+    return query.group_by(e.version, e.environment, e.sha256, e.installer)
+
+
+def totals_query(
+    spec: Spec,
+) -> Select[str, str | None, str, str | None, datetime, datetime, int]:
+    """The same groups as `event_query`, read from `install_totals` (no time bounds).
+
+    Migration 0016's trigger keeps one row per group on PostgreSQL, so a release
+    installed a million times is still read as at most a few thousand rows, by
+    primary key.
+    """
+    t = InstallTotalRow
+    unknown = ""  # how the totals store an unknown version or installer
+    query = select(
+        t.environment, func.nullif(t.version, unknown), t.sha256,
+        func.nullif(t.installer, unknown), t.first_at, t.last_at, t.installs,
+    ).where(t.project == spec.project)  # fmt: skip
+    if spec.version is not None:
+        query = query.where(t.version == spec.version)
+    return query
+
+
+def _event_hits(db: Database, spec: Spec) -> list[EnvironmentHit]:
+    # Only PostgreSQL keeps the totals (migration 0016 says why SQLite does not).
+    bounded = spec.since is not None or spec.until is not None
+    totals = db.backend == "postgresql" and not bounded
+    query = totals_query(spec) if totals else event_query(spec)
     folds: dict[tuple[str, str | None], _Fold] = {}
     with db.engine.connect() as connection:
         for env, version, sha, installer, first, last, count in connection.execute(query):

@@ -105,4 +105,8 @@ def create_app(
     reason.install()
     watcher = ConfigWatcher(config_file, overrides)
     state = build_state(watcher)
-    return FirewallApp(state, Console(state, config_file))
+    # Blocks made on another replica are read from the database every round: on a
+    # shared server (PostgreSQL) four times a second, so that they apply everywhere
+    # within a second (docs/scale.md); one SQLite process keeps its once a second.
+    every = 1.0 if state.db.backend == "sqlite" else 0.25
+    return FirewallApp(state, Console(state, config_file, every=every))

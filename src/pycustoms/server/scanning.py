@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from pycustoms.archive_stream import COMPLETE_MARKER, FAILED_MARKER, LENGTH_MARKER
 from pycustoms.atomic import write_atomic
@@ -433,11 +434,30 @@ class ScanCoordinator:
             error=result.error[:2000] if result.error else None,
             scanned_at=datetime.now(UTC),
         )
-        with self._db.session() as session, session.begin():
-            session.merge(row)
+        record_verdict(self._db, row)
 
     def close(self) -> None:
         """Stop the worker processes."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self._stream_pool is not None:
             self._stream_pool.shutdown(wait=True, cancel_futures=True)
+
+
+def record_verdict(db: Database, row: ScanVerdictRow) -> None:
+    """Store *row* (insert, or replace the verdict stored for the same file).
+
+    `merge` reads the row, then inserts it if it was not there. Replicas on one
+    PostgreSQL database can scan the same file at the same moment; the second
+    insert then fails on the primary key, and the request that waited for the
+    scan would fail with it. The verdict is the other replica's on the same bytes,
+    so the second `merge`, which now finds that row, just updates it.
+    """
+    for attempt in range(2):
+        try:
+            with db.session() as session, session.begin():
+                session.merge(row)
+        except IntegrityError:
+            if attempt:
+                raise
+        else:
+            return

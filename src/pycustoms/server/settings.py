@@ -263,13 +263,16 @@ def load_server_config(
 ) -> ServerConfig:
     """Read files, environment and flag *overrides*.
 
-    *overrides* holds `ServeSettings` attributes plus `cooldown` and `data_dir`.
+    *overrides* holds `ServeSettings` attributes plus `cooldown`, `data_dir` and
+    `database_url`.
     """
     env = os.environ if environ is None else environ
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     loaded = load_config(config_file=config_file, environ=env)
     release = load_release_policy(loaded.raw, env, {"cooldown": flags.get("cooldown")})
-    upstream = load_upstream_settings(loaded.raw, env, {"data_dir": flags.get("data_dir")})
+    upstream = load_upstream_settings(
+        loaded.raw, env, {k: flags.get(k) for k in ("data_dir", "database_url")}
+    )
     serve = load_fields(ServeSettings(), SERVE_FIELDS, loaded.raw, env, flags)
     provenance = load_provenance_policy(loaded.raw, env)
     facts = (loaded.policy, release, serve, provenance)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from pycustoms.db.console import AuditRow, QuarantineDecisionRow, ReleaseBlockRow, ReportedDistRow
 from pycustoms.db.firewall import ScanVerdictRow
@@ -68,14 +68,23 @@ def block(
     return installed_shas(db, name, version.strip()), summary
 
 
+# Ids a PostgreSQL sequence hands out are not committed in their order: a block that
+# took id 10 can become visible after one that took id 11 (two admins on two
+# replicas). Each round therefore reads again the last ids below the newest seen and
+# skips those already applied; 256 is far more blocks than land within one round.
+LATE_WINDOW = 256
+
+
 def blocked_shas(
-    db: Database, after_id: int = 0
+    db: Database, after_id: int = 0, applied: set[int] | None = None
 ) -> tuple[int, list[tuple[str, str, str]], list[tuple[str, str, str]]]:
-    """Release blocks recorded after *after_id*.
+    """Release blocks recorded after *after_id* and not in *applied*.
 
     Returns (newest id, [(project, sha256, reason)] for files known to the index,
     [(project, version, reason)] for whole releases: those apply to pages and
-    downloads whether or not any file of the release was ever fetched).
+    downloads whether or not any file of the release was ever fetched). With
+    *applied*, the ids read are added to it, and ids older than the late window are
+    dropped from it.
     """
     out: list[tuple[str, str, str]] = []
     releases: list[tuple[str, str, str]] = []
@@ -88,11 +97,17 @@ def blocked_shas(
         ).all()
     for row in rows:
         newest = max(newest, row.id)
+        if applied is not None:
+            if row.id in applied:
+                continue
+            applied.add(row.id)
         reason = f"{row.source}: {row.reason}"
         shas = [row.sha256] if row.sha256 else installed_shas(db, row.project, row.version or "")
         out += [(row.project, sha, reason) for sha in shas]
         if row.version and not row.sha256:
             releases.append((row.project, row.version, reason))
+    if applied is not None:
+        applied.difference_update({i for i in applied if i <= newest - LATE_WINDOW})
     return newest, out, releases
 
 
@@ -101,6 +116,32 @@ def decisions(db: Database) -> list[tuple[str, str, str]]:
     with db.session() as session:
         rows = session.scalars(select(QuarantineDecisionRow)).all()
     return [(r.sha256, r.decision, r.reason) for r in rows]
+
+
+# (number of decisions, newest decision time): changes whenever a decision is added or
+# remade, on whichever replica; cheap to ask every round.
+DecisionMarker = tuple[int, datetime | None]
+
+
+def decision_marker(db: Database) -> DecisionMarker:
+    """The marker of the quarantine decisions as they stand."""
+    q = QuarantineDecisionRow
+    with db.session() as session:
+        count, newest = session.execute(select(func.count(), func.max(q.at))).one()
+    return int(count), newest
+
+
+def decisions_of_projects(db: Database) -> list[tuple[str, str, str, datetime]]:
+    """Every quarantine decision with its file's project: (sha256, decision, project, at)."""
+    q, v = QuarantineDecisionRow, ScanVerdictRow
+    with db.session() as session:
+        rows = session.execute(
+            select(q.sha256, q.decision, v.filename, q.at).join(v, v.sha256 == q.sha256)
+        ).all()
+    return [
+        (sha, decision, (release_of(filename) or ("",))[0], at)
+        for sha, decision, filename, at in rows
+    ]
 
 
 def as_block(source: str, reason: str) -> Block:

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,10 @@ class Console:
         self._every = every
         self.secret = console_secret(state.data_dir)  # signs the console's form tokens
         self._last_block = 0
+        self._applied_blocks: set[int] = set()
+        # Quarantine decisions made on any replica, applied here once each.
+        self._decisions: actions.DecisionMarker | None = None
+        self._applied_decisions: set[tuple[str, str, datetime]] = set()
         self._advisory_version = -1
         self._task: asyncio.Task[None] | None = None
         self._scans: OrderedDict[str, ScanResult] = OrderedDict()
@@ -102,10 +107,13 @@ class Console:
             if decision == "approve":
                 self.state.scans.override(sha, None)
             del reason
-        self._last_block, blocks, releases = await asyncio.to_thread(actions.blocked_shas, db, 0)
+        self._last_block, blocks, releases = await asyncio.to_thread(
+            actions.blocked_shas, db, 0, self._applied_blocks
+        )
         self.apply_blocks(blocks)
         self.apply_release_blocks(releases)
         self._advisory_version = self.state.advisories.version
+        await self._follow_decisions()
         self._task = asyncio.ensure_future(self._watch())
         self._task.add_done_callback(ignore_result)
 
@@ -130,11 +138,32 @@ class Console:
             self._advisory_version = version
             summaries = await asyncio.to_thread(detect_malware, db)
             await self.notify(summaries)
-        self._last_block, blocks, releases = await asyncio.to_thread(
-            actions.blocked_shas, db, self._last_block
+        after = max(0, self._last_block - actions.LATE_WINDOW)
+        newest, blocks, releases = await asyncio.to_thread(
+            actions.blocked_shas, db, after, self._applied_blocks
         )
+        self._last_block = max(self._last_block, newest)
         self.apply_blocks(blocks)
         self.apply_release_blocks(releases)
+        await self._follow_decisions()
+
+    async def _follow_decisions(self) -> None:
+        """Apply approvals made on other replicas (this one applied its own already)."""
+        db = self.state.db
+        marker = await asyncio.to_thread(actions.decision_marker, db)
+        if marker == self._decisions:
+            return
+        first = self._decisions is None
+        self._decisions = marker
+        for sha, decision, project, at in await asyncio.to_thread(
+            actions.decisions_of_projects, db
+        ):
+            key = (sha, decision, at)
+            if key in self._applied_decisions:
+                continue
+            self._applied_decisions.add(key)
+            if not first:  # `startup` applied the stored ones
+                self.apply_decision(sha, decision, "", project)
 
     async def notify(self, summaries: list[dict[str, Any]]) -> None:
         """Send each incident summary to the webhooks (in a thread)."""

@@ -1,0 +1,270 @@
+"""Benchmark the replica database on PostgreSQL: install-log ingestion and the incident query.
+
+    .venv/bin/python -P benchmarks/cluster.py [--events 10000000] [--ingest 200000]
+
+Starts its own PostgreSQL (tests/postgres.py: `initdb` in a temporary directory,
+PostgreSQL's durable defaults: fsync and synchronous commit on) and a database made
+by `Database(url).open()`, so the schema and indexes are exactly the migrated ones.
+
+1. Ingestion through the server's own `InstallLog` (the queue and batch writer
+   thread `build_state` builds; COPY on PostgreSQL): events are queued as fast as
+   the caller can and the clock stops when the writer has committed them all.
+   For comparison, the same events through one SQLAlchemy executemany INSERT per
+   batch of 500 (what the writer did before COPY).
+2. The incident query (`incident_report`, the code path of `pycustoms incident`
+   and `GET /api/v1/incident`) on an install log of --events events: 5,000
+   environments, 2,000 projects x 5 versions, Zipf-like popularity, 90 days.
+   The log is generated inside PostgreSQL (`generate_series`) with the secondary
+   indexes dropped and then rebuilt from their own definitions, then `VACUUM
+   ANALYZE` (what autovacuum does to an insert-only table); generation is not
+   measured (the install-totals trigger of migration 0016 sums each generated
+   chunk as it would any insert). Timed: the most popular release and a rare
+   one, cold (first query of a new connection pool) and warm (p50/p95 of --runs
+   runs); without a time window the query reads `install_totals`, with one
+   (`--since`) it reads the events, which is timed too.
+
+Prints a table and appends it to benchmarks/RESULTS.md. Phases that are left out
+(--events 0, --ingest 0) are not reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.postgres import LocalPostgres
+
+from pycustoms.db import Database
+from pycustoms.db.firewall import InstallEventRow
+from pycustoms.incident.model import Spec
+from pycustoms.incident.query import incident_report
+from pycustoms.server.installlog import InstallEvent, InstallLog
+from pycustoms.types import ProjectName
+
+sys.path.append(str(Path(__file__).parent))
+from _common import append_results, percentile
+
+TARGET_INGEST = 20_000.0
+TARGET_P95_MS = 300.0
+CHUNK = 1_000_000
+BATCH = 500  # the install log's batch size
+
+# One row per event: project by a log-uniform draw (density ~ 1/rank: Zipf, s = 1),
+# version weighted 1:2:3:5:8 towards the newest, installer one of four.
+_GENERATE = """
+INSERT INTO install_events (at, environment, client, installer, installer_version,
+                            project, version, filename, sha256)
+SELECT at, environment, '10.0.0.1', installer, installer_version, project, version,
+       replace(project, '-', '_') || '-' || version || '-py3-none-any.whl',
+       encode(sha256(convert_to(project || '==' || version, 'UTF8')), 'hex')
+FROM (
+  SELECT timestamptz '2026-01-01 00:00+00' + (g * interval '90 days' / %(total)s) AS at,
+         'env-' || lpad(floor(random() * 5000)::int::text, 4, '0') AS environment,
+         (ARRAY['pip', 'pip', 'uv', 'poetry'])[i] AS installer,
+         (ARRAY['24.0', '23.3', '0.4.30', '1.8.3'])[i] AS installer_version,
+         'proj-' || lpad((least(1999, floor(exp(a * ln(2000)))::int - 1))::text, 4, '0')
+           AS project,
+         (CASE WHEN b < 1.0 / 19 THEN 1 WHEN b < 3.0 / 19 THEN 2 WHEN b < 6.0 / 19 THEN 3
+               WHEN b < 11.0 / 19 THEN 4 ELSE 5 END)::text || '.0.0' AS version
+  FROM (SELECT g, random() AS a, random() AS b, 1 + floor(random() * 4)::int AS i
+        FROM generate_series(%(first)s, %(last)s) AS g) AS draws
+) AS rows
+"""
+
+
+def _events(count: int, tag: str) -> list[InstallEvent]:
+    base = datetime.now(UTC)
+    return [
+        InstallEvent(
+            base + timedelta(microseconds=n), f"{tag}-{n % 500:03d}", "10.0.0.2", "pip", "24.0",
+            f"{tag}-{n % 97:02d}", "1.0", f"{tag}_{n % 97:02d}-1.0-py3-none-any.whl", "ab" * 32,
+        )
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def time_ingest(url: str, events: int) -> tuple[float, float, int]:
+    """(events/s until committed, seconds queueing, events lost) through `InstallLog`."""
+    db = Database(url).open()
+    try:
+        log = InstallLog(db)
+        batch = _events(events, "ingest")
+        started = time.perf_counter()
+        for event in batch:
+            log.record(event)
+        queued = time.perf_counter() - started
+        while log.written + log.lost < events:
+            time.sleep(0.001)
+        elapsed = time.perf_counter() - started
+        log.close()
+        with db.engine.connect() as connection:
+            stored = connection.exec_driver_sql(
+                "SELECT count(*) FROM install_events WHERE environment LIKE 'ingest-%%'"
+            ).scalar_one()
+        if stored != events - log.lost:
+            raise SystemExit(f"ingest: {stored} rows stored for {events} events queued")
+    finally:
+        db.close()
+    return events / elapsed, queued, log.lost
+
+
+def time_executemany(url: str, events: int) -> float:
+    """Events/s of one executemany INSERT per batch of 500 (the writer before COPY)."""
+    db = Database(url).open()
+    try:
+        dicts = [asdict(e) for e in _events(events, "many")]  # outside the clock
+        started = time.perf_counter()
+        for offset in range(0, events, BATCH):
+            with db.engine.begin() as connection:
+                connection.execute(insert(InstallEventRow), dicts[offset : offset + BATCH])
+        return events / (time.perf_counter() - started)
+    finally:
+        db.close()
+
+
+def generate(url: str, events: int) -> float:
+    """Fill the install log with *events* generated events; return the seconds it took."""
+    db = Database(url).open()
+    started = time.perf_counter()
+    try:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("DELETE FROM install_events")
+            indexes = connection.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'install_events'"
+                " AND indexname <> 'install_events_pkey'"
+            ).all()
+            for name, _ in indexes:
+                connection.exec_driver_sql(f'DROP INDEX "{name}"')
+            connection.commit()
+            for first in range(1, events + 1, CHUNK):
+                last = min(events, first + CHUNK - 1)
+                connection.exec_driver_sql(
+                    _GENERATE, {"total": events, "first": first, "last": last}
+                )
+                connection.commit()
+                print(f"  generated {last:,} events", file=sys.stderr, flush=True)
+            connection.exec_driver_sql("SET maintenance_work_mem = '512MB'")
+            for name, definition in indexes:
+                connection.exec_driver_sql(definition)
+                connection.commit()
+                print(f"  rebuilt {name}", file=sys.stderr, flush=True)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE install_events")
+    finally:
+        db.close()
+    return time.perf_counter() - started
+
+
+def releases(url: str) -> tuple[tuple[str, str, int], tuple[str, str, int]]:
+    """The most installed release and a rare one, with their event counts."""
+    db = Database(url).open()
+    try:
+        with db.engine.connect() as connection:
+            ranked = connection.exec_driver_sql(
+                "SELECT project, version, count(*) FROM install_events"
+                " GROUP BY project, version ORDER BY count(*) DESC"
+            ).all()
+    finally:
+        db.close()
+    popular = ranked[0]
+    rare = ranked[len(ranked) * 9 // 10]
+    return (str(popular[0]), str(popular[1]), int(popular[2])), (
+        str(rare[0]), str(rare[1]), int(rare[2]),
+    )  # fmt: skip
+
+
+def time_query(url: str, spec: Spec, runs: int) -> tuple[float, list[float], int, int]:
+    """(cold ms, warm ms per run, environments, installs) of `incident_report(spec)`."""
+    db = Database(url).open()
+    try:
+        started = time.perf_counter()
+        report = incident_report(db, [spec])
+        cold = (time.perf_counter() - started) * 1000
+        warm = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            incident_report(db, [spec])
+            warm.append((time.perf_counter() - started) * 1000)
+    finally:
+        db.close()
+    installs = sum(h.count for h in report.environments)
+    return cold, warm, len(report.environment_names), installs
+
+
+def main() -> int:
+    """Start PostgreSQL, measure, print and append to RESULTS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--ingest", type=int, default=200_000, help="events for the ingest run")
+    parser.add_argument("--runs", type=int, default=30, help="warm runs per query")
+    parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
+    args = parser.parse_args()
+    server = LocalPostgres(durable=True)
+    lines = [
+        f"PostgreSQL {server.bindir.parent.name} (own server, durable defaults, "
+        "shared_buffers 128MB); load average at start "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a shared machine)",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+    ]
+    try:
+        url = server.create_database("bench")
+        if args.ingest:
+            rate, queued, lost = time_ingest(url, args.ingest)
+            lines.append(
+                f"| ingestion, InstallLog (one COPY per batch of up to 5,000), "
+                f"{args.ingest:,} events | "
+                f"{rate:,.0f} events/s (queued in {queued:.2f} s, {lost} lost) | "
+                f">= {TARGET_INGEST:,.0f}/s |"
+            )
+            many = time_executemany(url, min(args.ingest, 100_000))
+            lines.append(
+                f"| ingestion, executemany INSERT per 500 (before), "
+                f"{min(args.ingest, 100_000):,} events | {many:,.0f} events/s | - |"
+            )
+        if args.events:
+            took = generate(url, args.events)
+            lines.append(
+                f"| generated install log (not a measure of ingestion) | {args.events:,} events "
+                f"in {took:.0f} s, indexes rebuilt | - |"
+            )
+            popular, rare = releases(url)
+            # No window: the totals (migration 0016). A window (--since): the events.
+            window = datetime(2026, 1, 1, tzinfo=UTC)
+            cases = [
+                ("most popular release", popular, None),
+                ("rare release", rare, None),
+                ("most popular release, --since (reads the events)", popular, window),
+            ]
+            for label, (project, version, count), since in cases:
+                spec = Spec(ProjectName(project), version, since, None)
+                cold, warm, envs, installs = time_query(url, spec, args.runs)
+                assert installs == count, (installs, count)
+                lines.append(
+                    f"| incident, {label} ({project}=={version}: {count:,} events, "
+                    f"{envs:,} environments) | cold {cold:.0f} ms, warm p50 "
+                    f"{percentile(warm, 50):.0f} ms, p95 {percentile(warm, 95):.0f} ms | "
+                    f"p95 <= {TARGET_P95_MS:.0f} ms |"
+                )
+    finally:
+        server.stop()
+    command = f"benchmarks/cluster.py --events {args.events} --ingest {args.ingest}"
+    body = "\n".join([f"Command: `.venv/bin/python -P {command}`", "", *lines])
+    print(body)
+    if not args.no_append:
+        append_results("Cluster: PostgreSQL install log and incident query", body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

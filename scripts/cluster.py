@@ -1,0 +1,148 @@
+"""`make cluster`: PostgreSQL and two `pycustoms serve` replicas on 127.0.0.1, until Ctrl-C.
+
+Everything lives in one temporary directory (or --dir): PostgreSQL's data (its own
+server from Debian's `postgresql` package, started with `initdb`, no system
+service; as `nobody` when run as root), and one data directory per replica. The
+schema is migrated once with `pycustoms db upgrade`, an admin token is created on
+the first start, and the replicas share the console's signing key so that a
+console form from one is accepted by the other (as behind a load balancer).
+
+Prints the replicas' URLs, the database URL (`pycustoms token create` and
+`pycustoms incident` work against it with PYCUSTOMS_DATABASE_URL) and the admin
+token. Ctrl-C (or SIGTERM) stops the replicas, then PostgreSQL, and removes the
+temporary directory. docs/scale.md describes the deployment this stands for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.postgres import LocalPostgres, PostgresUnavailableError  # noqa: E402
+
+
+def _pycustoms(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "pycustoms", *args],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"pycustoms {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout.strip()
+
+
+def _start_replica(
+    port: int, data: Path, env: dict[str, str], upstream: str | None
+) -> subprocess.Popen[bytes]:
+    data.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pycustoms", "serve", "--host", "127.0.0.1",
+               "--port", str(port), "--data-dir", str(data)]  # fmt: skip
+    if upstream:
+        command += ["--upstream", upstream]
+    log = (data / "server.log").open("ab")
+    try:
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.get(url + "/-/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not become healthy:\n{log.read_text(errors='replace')}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+class _Stop(Exception):
+    """SIGTERM, handled like Ctrl-C."""
+
+
+def _on_term(_signum: int, _frame: object) -> None:
+    raise _Stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the cluster, print how to reach it, wait for Ctrl-C, stop it all."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ports", default="8081,8082", help="replica ports (default 8081,8082)")
+    parser.add_argument("--upstream", default=None, help="upstream index (default: pip's)")
+    parser.add_argument("--dir", type=Path, default=None, help="keep the replicas' data here")
+    args = parser.parse_args(argv)
+    ports = [int(p) for p in args.ports.split(",")]
+    signal.signal(signal.SIGTERM, _on_term)
+    try:
+        postgres = LocalPostgres()
+    except PostgresUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    root = args.dir or Path(tempfile.mkdtemp(prefix="pycustoms-cluster-"))
+    replicas: list[subprocess.Popen[bytes]] = []
+    try:
+        url = postgres.create_database("pycustoms")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYCUSTOMS_")}
+        env["PYCUSTOMS_DATABASE_URL"] = url
+        print(_pycustoms("db", "upgrade", env=env) or "database migrated", file=sys.stderr)
+        token = _pycustoms("token", "create", "cluster-admin", "--role", "admin", env=env)
+        for index, port in enumerate(ports):
+            data = root / f"replica-{index + 1}"
+            if index > 0:  # one console signing key for all, as behind a load balancer
+                data.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(root / "replica-1" / "console.key", data / "console.key")
+            proc = _start_replica(port, data, env, args.upstream)
+            replicas.append(proc)
+            _wait_healthy(proc, f"http://127.0.0.1:{port}", data / "server.log")
+        lines = [f"replica {i + 1}: http://127.0.0.1:{p}/simple/" for i, p in enumerate(ports)]
+        lines += [
+            f"database:  {url}",
+            f"admin token: {token}",
+            f"data: {root}",
+            "ready; Ctrl-C stops the replicas and PostgreSQL",
+        ]
+        print("\n".join(lines), flush=True)
+        while all(p.poll() is None for p in replicas):
+            time.sleep(0.5)
+    except (KeyboardInterrupt, _Stop):
+        return 0
+    else:
+        print("a replica exited; stopping the cluster", file=sys.stderr)
+        return 3
+    finally:
+        for proc in replicas:
+            _stop(proc)
+        postgres.stop()
+        if args.dir is None:
+            shutil.rmtree(root, ignore_errors=True)
+        print("cluster stopped", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""`make cluster` (scripts/cluster.py): PostgreSQL and two replicas start, share one database
+and one admin token, and Ctrl-C stops every process and removes the directory."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fake_upstream import FakeUpstream
+from tests.postgres import PostgresUnavailableError, find_bindir
+from tests.server.serverproc import ROOT, clean_env, free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+def test_cluster_starts_two_replicas_on_one_database_and_stops_them(
+    fake_upstream: FakeUpstream,
+) -> None:
+    try:
+        find_bindir()
+    except PostgresUnavailableError as exc:
+        pytest.skip(str(exc))
+    ports = [free_port(), free_port()]
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "cluster.py"),
+         "--ports", ",".join(map(str, ports)), "--upstream", fake_upstream.url],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
+    )  # fmt: skip
+    lines: dict[str, str] = {}
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            key, _, value = line.partition(": ")
+            lines[key.strip()] = value.strip()
+            if line.startswith("ready"):
+                break
+        assert "ready; Ctrl-C stops the replicas and PostgreSQL" in lines, lines
+        token = lines["admin token"]
+        assert lines["database"].startswith("postgresql+psycopg://")
+        for i, port in enumerate(ports):
+            assert lines[f"replica {i + 1}"] == f"http://127.0.0.1:{port}/simple/"
+            answer = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/environments",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert answer.status_code == 200, answer.text  # one token table for both
+        data = Path(lines["data"])
+        keys = {(data / f"replica-{i}" / "console.key").read_bytes() for i in (1, 2)}
+        assert len(keys) == 1  # one signing key: console forms work on either replica
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "cluster stopped" in err
+    assert not data.exists()
+    for port in ports:
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/-/health", timeout=2)
