@@ -253,6 +253,8 @@ class ScanCoordinator:
             # A worker died (out of memory, killed): nothing is served, the next request retries.
             if isinstance(exc, BrokenProcessPool):
                 self._pool = self._new_pool(self._workers)
+            # The client gets the kind of failure; the log gets what failed (paths included).
+            _log.warning("scan of %s did not complete: %r", filename, exc)
             detail = f"{UNSCANNABLE}: the scan did not complete ({type(exc).__name__}); retry"
             return Outcome(sha256, Block(UNSCANNABLE, detail, status=503))
         scanned = time.perf_counter()
