@@ -691,3 +691,37 @@ def test_an_embedded_pickle_that_calls_a_function_is_exec(protocol: int) -> None
     assert "code/exec-decoded-payload" not in scan(plain, E.IMPORT, "pkg/__init__.py")
     cache = "import pickle\n\ndef load(raw):\n    return pickle.loads(raw)\n"
     assert scan(cache) == {}
+
+
+# --------------------------------------------------------------------- helper summaries
+_TOOL_RUNNER = """
+import os, subprocess
+from urllib.request import urlopen
+
+def latest_version():
+    with urlopen("https://example.org/latest") as response:
+        return response.read().decode()
+
+def locate_tool(flavour="11"):
+    home = os.path.join(os.path.expanduser("~"), ".tools", flavour)
+    return os.path.join(home, "bin", "tool")
+
+def prepare(version):
+    tool = locate_tool()
+    subprocess.Popen([tool, "--version"])
+    return tool, version
+
+def main():
+    prepare(latest_version())
+"""
+
+
+def test_a_helpers_own_parameter_is_not_the_callers() -> None:
+    """`locate_tool()` returns a path built from *its* first parameter; that is not
+    `prepare`'s first parameter (the fetched version), so the command is not network data."""
+    assert "code/reverse-shell" not in scan(_TOOL_RUNNER)
+
+
+def test_a_fetched_value_that_reaches_a_helpers_command_still_counts() -> None:
+    source = _TOOL_RUNNER.replace('[tool, "--version"]', "version, shell=True")
+    assert "code/reverse-shell" in scan(source)

@@ -698,7 +698,10 @@ class Walker(Sinks):
             elif len(self.pending) < _MAX_PENDING:  # defined further down: judged at the end
                 self.pending.append((node, func.id, args, kwargs, self.scope.func))
         if isinstance(func, ast.Name) and func.id in self.returns:
-            return self.returns[func.id] | data
+            # What the helper returns, less its own parameters' labels (`param:0` there is
+            # not this function's first parameter); what this call passes it is in *data*.
+            returned = self.returns[func.id]
+            return frozenset(x for x in returned if not x.startswith(PARAM_PREFIX)) | data
         if name in T.NON_PROPAGATING:
             return _EMPTY
         return (recv | data) - T.OBJECT_LABELS
