@@ -927,3 +927,31 @@ def test_a_library_method_that_runs_what_a_server_sends_blocks(tmp_path: Path) -
         "        return text\n"
     )
     assert _wheel(tmp_path, {"sample/__init__.py": trojan}) is Decision.BLOCK
+
+
+# -- two different high-severity behaviours in one file ----------------------------------------
+
+_HOOK = (
+    "import subprocess, sys, urllib.request\n"
+    "from setuptools import setup\n"
+    "from setuptools.command.install import install\n"
+    "class Hook(install):\n"
+    "    def run(self):\n"
+    "{body}"
+    "        install.run(self)\n"
+    "setup(name='sample', version='1.0', cmdclass={{'install': Hook}})\n"
+)
+_PIP_AT_INSTALL = (
+    "        subprocess.check_call([sys.executable, '-m', 'pip', 'install', 'extra'])\n"
+)
+_FETCH_AT_INSTALL = "        urllib.request.urlopen('https://downloads.example.org/check').read()\n"
+
+
+def test_an_install_hook_that_runs_pip_and_calls_out_blocks(tmp_path: Path) -> None:
+    setup = _HOOK.format(body=_PIP_AT_INSTALL + _FETCH_AT_INSTALL)
+    assert _sdist(tmp_path, setup) is Decision.BLOCK
+
+
+@pytest.mark.parametrize("body", [_PIP_AT_INSTALL, _FETCH_AT_INSTALL], ids=["pip", "fetch"])
+def test_one_of_them_alone_does_not_block(body: str, tmp_path: Path) -> None:
+    assert _sdist(tmp_path, _HOOK.format(body=body)) is not Decision.BLOCK

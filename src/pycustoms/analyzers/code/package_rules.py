@@ -23,6 +23,7 @@ from pycustoms.types import Capability, Finding, Severity
 C = Capability
 WEBHOOK_SENDER = "code/webhook-credential-sender"
 INSTALL_BEACON = "code/install-time-beacon"
+COMBINED = "code/combined-threats"
 RULES: tuple[Rule, ...] = (
     Rule(
         "code/binary-in-pure-package",
@@ -92,7 +93,44 @@ RULES: tuple[Rule, ...] = (
         "request catcher, webhook, tunnel, paste site or raw IP: a beacon, or a stage two.",
         C.NETWORK,
     ),
+    Rule(
+        COMBINED,
+        Severity.HIGH,
+        "One file shows two different threat behaviours, one of them high",
+        "A file outside tests and docs does two different things malware does, one judged "
+        "high and the other at least medium (say, a reverse shell and a download to run, or "
+        "an install-time command and install-time network access): each has innocent uses "
+        "on its own; together in one file they are how droppers, remote-access tools and "
+        "probes are built.",
+    ),
 )
+
+# Threat rules grouped by the behaviour they name: `_combined` counts behaviours, not rules
+# (a reverse shell found twice, by its socket and by its command line, is one behaviour).
+# Modifiers (gating on the environment, sleeping first, obfuscation) are not behaviours.
+_BEHAVIOURS: dict[str, str] = {
+    f"code/{rule}": behaviour
+    for behaviour, rules in {
+        "a reverse shell": "reverse-shell reverse-shell-command",
+        "a download to run": "download-command powershell-download-cradle "
+        "powershell-hidden-encoded lolbin-download shell-download-exec download-execute",
+        "execution of hidden or fetched code": "exec-remote-code exec-decoded-payload "
+        "exec-obfuscated-string exec-file-content exec-encoded-blob",
+        "data sent out": "exfiltration host-info-exfiltration dns-exfiltration "
+        "credential-exfil webhook-credential-sender",
+        "install-time network access": "install-time-network install-time-beacon",
+        "an install-time command": "install-time-command",
+        "credential or wallet theft": "stealer-target-access browser-credential-store "
+        "credential-file-access credential-file-sweep",
+        "persistence": "persistence",
+        "a suspicious endpoint": "suspicious-endpoint request-catcher-endpoint "
+        "paste-site-endpoint tunnel-endpoint webhook-exfil-endpoint raw-ip-url",
+        "surveillance": "surveillance",
+        "a shellcode loader": "shellcode-loader",
+        "cloud credential access": "cloud-metadata-access",
+    }.items()
+    for rule in rules.split()
+}
 
 # setuptools' cli-64.exe/gui-arm64.exe and distlib's t32.exe/w64-arm.exe style stubs.
 _LAUNCHER = re.compile(r"(?:cli|gui|t|w)(?:-?(?:32|64|arm64))?(?:-arm)?\.exe")
@@ -493,6 +531,25 @@ def _combined(facts: PackageFacts) -> Iterable[Finding]:
         by_rule: dict[str, list[Finding]] = {}
         for f in report.findings:
             by_rule.setdefault(f.rule, []).append(f)
+        behaviours: dict[str, Finding] = {}  # the most severe finding of each behaviour
+        for f in report.findings:
+            behaviour = _BEHAVIOURS.get(f.rule)
+            if behaviour is None or f.severity < Severity.MEDIUM:
+                continue
+            if behaviour not in behaviours or f.severity > behaviours[behaviour].severity:
+                behaviours[behaviour] = f
+        ranked = sorted(behaviours.items(), key=lambda kv: (-kv[1].severity, kv[1].line or 0))
+        if len(ranked) >= 2 and ranked[0][1].severity >= Severity.HIGH:
+            (first, seen), (second, _) = ranked[:2]
+            yield Finding(
+                COMBINED,
+                Severity.HIGH,
+                f"one file shows {first} and {second}",
+                path,
+                seen.line,
+                seen.snippet,
+                confidence=0.9,
+            )
         sends = by_rule.get("code/suspicious-endpoint", [])
         credential = by_rule.get("code/webhook-exfil-endpoint", [])
         if credential and sends and path.lower().endswith((".py", ".pyw")):
