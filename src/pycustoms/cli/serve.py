@@ -97,9 +97,10 @@ def run(args: argparse.Namespace) -> int:
 
     from pycustoms.server import memory  # noqa: PLC0415
     from pycustoms.server.app import create_app  # noqa: PLC0415
-    from pycustoms.server.startup import announce  # noqa: PLC0415
+    from pycustoms.server.startup import announce, check_temp_dir  # noqa: PLC0415
 
     memory.limit_arenas()  # before the app starts its threads
+    check_temp_dir()
     overrides = {
         "host": args.host,
         "port": args.port,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Mapping
 
 from pycustoms.errors import ConfigError
@@ -22,6 +23,22 @@ from pycustoms.server.state import ServerState
 from pycustoms.upstream.pipconf import discover
 
 LOG = logging.getLogger(__name__)
+
+# The scan workers' fork server listens on `TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX`, and a
+# Unix socket path holds at most 107 bytes: 32 go to those two names.
+_MAX_TEMP_DIR = 107 - 32
+
+
+def check_temp_dir(path: str | None = None) -> None:
+    """Refuse a temporary directory whose path is too long for the scan workers' socket
+    (every scan would fail with "AF_UNIX path too long" and nothing would be served)."""
+    where = path if path is not None else tempfile.gettempdir()
+    if len(os.fsencode(where)) > _MAX_TEMP_DIR:
+        raise ConfigError(
+            f"the temporary directory {where} ({len(os.fsencode(where))} bytes) is too long for "
+            f"the scan workers' socket (at most {_MAX_TEMP_DIR} bytes): set TMPDIR to a "
+            "shorter directory"
+        )
 
 
 def untimed_note(index_url: str, config: ServerConfig) -> str | None:
