@@ -79,9 +79,11 @@ class FirewallApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                # Start the scan workers now, not on the first download (off the loop).
-                warm = asyncio.ensure_future(asyncio.to_thread(self.state.scans.warm_up))
-                warm.add_done_callback(lambda job: job.cancelled() or job.exception())
+                # Ready means ready: the scan workers and the names index are built
+                # before the socket accepts its first request, so that neither is paid
+                # for by the first page or the first download (and neither competes
+                # with them for the CPU). The server listens only once this returns.
+                await asyncio.to_thread(self.state.warm_up)
                 self.state.store.spare.start()
                 if self.console is not None:
                     await self.console.startup()

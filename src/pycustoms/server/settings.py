@@ -153,7 +153,8 @@ class ServeSettings:
     stream_scans: int = 1
     # MiB of a pre-written file that a large download overwrites (see storage/spare.py; 0: off).
     download_spare_mib: int = 256
-    # Files of the newest version scanned in the background when a page is first asked for.
+    # Files of the newest version that the asking installer will pick (read from its
+    # User-Agent), fetched and scanned in the background as the page is served.
     prescan: int = 4
     # Seconds a download request waits for its scan before a 503 "retry" (the scan goes on).
     scan_timeout: float = 600.0

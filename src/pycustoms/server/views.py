@@ -125,6 +125,8 @@ async def project_page(state: ServerState, scope: Scope, send: Send, raw: str, s
     if form is Form.NONE:
         await problem(send, 406, "policy/not-acceptable", "no acceptable simple-API form")
         return
+    if scope["method"] == "GET":
+        state.prefetch_for(entry, header(scope, b"user-agent"))
     body = entry.json if form is Form.JSON else entry.html
     ctype = HTML_TYPE.encode() if form is Form.HTML else body.content_type
     headers: Headers = [
