@@ -11,6 +11,7 @@ from pycustoms.server.console import Console
 from pycustoms.server.console import build_app as build_console_app
 from pycustoms.server.health import health
 from pycustoms.server.landing import landing
+from pycustoms.server.prefetch import popular
 from pycustoms.server.responses import Receive, Scope, Send, problem, send_bytes
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.state import ServerState, build_state
@@ -23,6 +24,7 @@ class FirewallApp:
         self.state = state
         self.console = console
         self.console_app = build_console_app(console) if console is not None else None
+        self._background: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -85,10 +87,18 @@ class FirewallApp:
                 # with them for the CPU). The server listens only once this returns.
                 await asyncio.to_thread(self.state.warm_up)
                 self.state.store.spare.start()
+                serve = self.state.watcher.current().serve
+                if serve.prefetch_popular > 0:
+                    # Off by default; rate-limited by `prefetch-pause` (see `prefetch.popular`).
+                    self._background = asyncio.ensure_future(
+                        popular(self.state, serve.prefetch_popular, 3600.0, serve.prefetch_pause)
+                    )
                 if self.console is not None:
                     await self.console.startup()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._background is not None:
+                    self._background.cancel()
                 if self.console is not None:
                     await self.console.shutdown()
                 self.state.close()

@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from pycustoms.db.firewall import InstallEventRow
@@ -89,6 +89,17 @@ class InstallLog:
             return
         self.lost += len(batch)
         _log.error("install log: %d events lost after 3 attempts", len(batch))
+
+    def most_installed(self, count: int) -> list[str]:
+        """The *count* projects served most often, most first (reads the database)."""
+        query = (
+            select(InstallEventRow.project)
+            .group_by(InstallEventRow.project)
+            .order_by(func.count().desc(), InstallEventRow.project)
+            .limit(count)
+        )
+        with self._db.session() as session:
+            return list(session.scalars(query))
 
     def close(self) -> None:
         """Write everything queued, then stop the writer."""

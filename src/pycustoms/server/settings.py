@@ -156,6 +156,10 @@ class ServeSettings:
     # Files of the newest version that the asking installer will pick (read from its
     # User-Agent), fetched and scanned in the background as the page is served.
     prescan: int = 4
+    # Background prefetch of the newest release of the N most downloaded projects (by the
+    # install log; 0: off), one file every `prefetch-pause` seconds, a round per hour.
+    prefetch_popular: int = 0
+    prefetch_pause: float = 2.0
     # Seconds a download request waits for its scan before a 503 "retry" (the scan goes on).
     scan_timeout: float = 600.0
     # Block typo- and combosquatted names (the names analyzer, judged by the policy).
@@ -207,6 +211,16 @@ SERVE_FIELDS: tuple[ServeField, ...] = (
         "DOWNLOAD_SPARE_MIB",
     ),
     ServeField("prescan", "serve.prescan", parse_int, "files pre-scanned", "PRESCAN"),
+    ServeField(
+        "prefetch_popular",
+        "serve.prefetch-popular",
+        parse_int,
+        "prefetch the N most downloaded projects",
+        "PREFETCH_POPULAR",
+    ),
+    ServeField(
+        "prefetch_pause", "serve.prefetch-pause", _seconds, "pause between files", "PREFETCH_PAUSE"
+    ),
     ServeField("scan_timeout", "serve.scan-timeout", _seconds, "wait for a scan", "SCAN_TIMEOUT"),
     ServeField("names_check", "serve.names-check", parse_bool, "names check", "NAMES_CHECK"),
     ServeField(
@@ -270,10 +284,11 @@ def load_server_config(
     upstream = load_upstream_settings(loaded.raw, env, {"data_dir": flags.get("data_dir")})
     serve = load_fields(ServeSettings(), SERVE_FIELDS, loaded.raw, env, flags)
     counts = (serve.prescan, serve.scan_workers, serve.stream_scans, serve.download_spare_mib)
-    if min(serve.page_ttl, *counts) < 0:
+    if min(serve.page_ttl, *counts, serve.prefetch_popular, serve.prefetch_pause) < 0:
         raise ConfigError(
-            "serve.page-ttl, serve.prescan, serve.scan-workers, serve.stream-scans and "
-            "serve.download-spare-mib must be >= 0"
+            "serve.page-ttl, serve.prescan, serve.scan-workers, serve.stream-scans, "
+            "serve.download-spare-mib, serve.prefetch-popular and serve.prefetch-pause "
+            "must be >= 0"
         )
     provenance = load_provenance_policy(loaded.raw, env)
     facts = (loaded.policy, release, serve, provenance)
