@@ -35,6 +35,19 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeUpstream]
     fake.add_release("freshpkg", "1.0", uploaded=RECENT)
     fake.add_release("uvpkg", "1.0", uploaded=OLD)
     fake.add_release("agentpkg", "1.0", uploaded=OLD)
+    requires = (
+        "Metadata-Version: 2.1\nName: parentpkg\nVersion: 1.0\n"
+        "Requires-Dist: childpkg>=1\n"
+        'Requires-Dist: winonlypkg; sys_platform == "win32"\n'
+        "Requires-Dist: extrapkg; extra == 'fancy'\n"
+    )
+    parent_files = {
+        "parentpkg/__init__.py": "VALUE = 1\n",
+        "parentpkg-1.0.dist-info/METADATA": requires,
+    }
+    fake.add_release("parentpkg", "1.0", uploaded=OLD, files=parent_files, sdist=False)
+    for name in ("childpkg", "winonlypkg", "extrapkg"):
+        fake.add_release(name, "1.0", uploaded=OLD, sdist=False)
     sample = next(s for s in SAMPLES if s.id == "typosquat-copy-env-exfil")
     fake.add_release("badlocked", "1.0", uploaded=OLD, files=dict(sample.files), sdist=False)
     fake.start()
@@ -182,3 +195,26 @@ def test_a_page_served_to_pip_starts_the_scan_of_the_wheel_pip_will_pick(
         lambda: "data-core-metadata" in httpx.get(metadata, headers={"User-Agent": agent}).text,
         seconds=30,
     )
+
+
+def test_the_dependencies_of_a_scanned_wheel_are_prefetched_for_the_installer(
+    server: ServerProcess, upstream: FakeUpstream
+) -> None:
+    agent = "pip/24.0 " + json.dumps(
+        {
+            "python": "3.12.1",
+            "implementation": {"name": "CPython"},
+            "system": {"name": "Linux"},
+            "cpu": "x86_64",
+        }
+    )
+    page = httpx.get(server.index + "parentpkg/", headers={"User-Agent": agent})
+    assert page.status_code == 200
+    child, _ = _file(upstream, "childpkg", "1.0", ".whl")
+    # pip would ask for childpkg next: it is fetched and scanned before pip asks.
+    assert eventually(lambda: _fetched(upstream, child) == 1, seconds=60)
+    # Not for Linux, or behind an extra: not followed.
+    for name in ("winonlypkg", "extrapkg"):
+        wheel, _ = _file(upstream, name, "1.0", ".whl")
+        assert _fetched(upstream, wheel) == 0
+        assert not upstream.requests_to(f"/simple/{name}/")

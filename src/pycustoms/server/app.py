@@ -81,10 +81,11 @@ class FirewallApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                # Ready means ready: the scan workers and the names index are built
-                # before the socket accepts its first request, so that neither is paid
-                # for by the first page or the first download (and neither competes
-                # with them for the CPU). The server listens only once this returns.
+                # The names index is built before the socket accepts its first request
+                # (the server listens only once this returns): the first page no longer
+                # pays for it. The scan workers start meanwhile, off the loop.
+                warm = asyncio.ensure_future(asyncio.to_thread(self.state.scans.warm_up))
+                warm.add_done_callback(lambda job: job.cancelled() or job.exception())
                 await asyncio.to_thread(self.state.warm_up)
                 self.state.store.spare.start()
                 serve = self.state.watcher.current().serve

@@ -8,7 +8,6 @@ import functools
 import logging
 import os
 from collections.abc import Mapping
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from pycustoms.errors import ConfigError
 from pycustoms.redact import redact
 from pycustoms.server.advisories import AdvisoryBook
 from pycustoms.server.auth import TokenBook
-from pycustoms.server.clientenv import client_env, pick
+from pycustoms.server.clientenv import ClientEnv, client_env, pick
+from pycustoms.server.dependencies import dependencies
 from pycustoms.server.firstseen import FirstSeen
 from pycustoms.server.installlog import InstallLog
 from pycustoms.server.pages import ProjectPages, Rendered
@@ -92,8 +92,12 @@ class ServerState:
         limit = self.watcher.current().serve.prescan
         if limit <= 0 or entry.filtered.blocked is not None:
             return
-        for served in pick(entry.filtered.files, client_env(agent), limit):
-            self.start_scan(entry, served.file)
+        env = client_env(agent)
+        for served in pick(entry.filtered.files, env, limit):
+            job = self.start_scan(entry, served.file)
+            if job is not None and env is not None and needs_metadata(served.file):
+                follow = asyncio.ensure_future(self._follow(job, served.file, env, agent))
+                follow.add_done_callback(ignore_result)
 
     def start_scan(self, entry: Rendered, item: IndexFile) -> asyncio.Future[Outcome] | None:
         """Fetch and scan *item* of *entry* in the background (`None`: known or unfetchable)."""
@@ -107,6 +111,26 @@ class ServerState:
         job.add_done_callback(ignore_result)
         return job
 
+    async def _follow(
+        self, job: asyncio.Future[Outcome], item: IndexFile, env: ClientEnv, agent: str | None
+    ) -> None:
+        """Once *item* is scanned, prefetch what its installer will ask for next (its deps)."""
+        outcome = await job
+        digest = self.scans.metadata.get(item.sha256 or "")
+        if outcome.block is not None or not digest:
+            return
+        path = self.store.path(digest)
+        if path is None:
+            return
+        text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
+        config = self.watcher.current()
+        for name in dependencies(text, env):
+            if self.pages.gate(name, config) is not None:
+                continue
+            with contextlib.suppress(UpstreamError):  # the installer's own request says why
+                entry = self.pages.cached(name, config) or await self.pages.get(name, config)
+                self.prefetch_for(entry, agent)
+
     async def scan(self, name: ProjectName, item: IndexFile, fetch: Fetch) -> Outcome:
         """Fetch and scan *item* (shared); then read a wheel's METADATA (served as PEP 658)."""
         sha = item.sha256 or ""
@@ -117,16 +141,9 @@ class ServerState:
         return outcome
 
     def warm_up(self) -> None:
-        """Start the scan workers and build the names index now rather than on a request.
-
-        A failure here is not fatal: what failed is retried by the request that needs it.
-        """
+        """Build the names index now rather than on the first page that needs it."""
         if self.watcher.current().serve.names_check:
             default_index()
-        try:
-            self.scans.warm_up()
-        except (OSError, BrokenProcessPool) as exc:
-            _log.warning("the scan workers did not start ahead of requests: %s", exc)
 
     def provenance_fetch(self, name: ProjectName) -> FetchDocument:
         """Fetch a file of *name*'s PEP 740 provenance through the upstream client (blocking)."""
