@@ -179,6 +179,9 @@ async def _scanned(
             raise UpstreamError("no upstream is configured")
         source.fetch(url, writer)
 
+    known = state.scans.known(item.sha256 or "")
+    if known is not None and known.block is None:
+        return known  # the warm path: no task, no timer
     config = state.watcher.current()
     job = state.scans.ensure(
         item.sha256 or "", item.filename, name, fetch, config.policy, size=item.size
