@@ -16,8 +16,10 @@ import contextlib
 import hashlib
 import os
 import random
+import shutil
 import socket
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -167,8 +169,10 @@ def test_kill_9_during_an_upload(tmp_path: Path) -> None:
     no partial blob, and the same upload then succeeds."""
     upstream = FakeUpstream(tmp_path / "up").start()
     data = tmp_path / "data"
-    spool = tmp_path / "spool"  # where the form parser spools the uploaded file
-    spool.mkdir()
+    # Where the form parser spools the uploaded file. Short and outside pytest's tree:
+    # the scan workers' fork server binds its AF_UNIX socket under TMPDIR too, and such
+    # paths end at 107 bytes (an xdist run's tmp_path came within a few of it).
+    spool = Path(tempfile.mkdtemp(prefix="spool-"))
     with _database(data) as db:
         token = create_token(db, "release-bot", publish=["crashpkg"])
     # Larger than the 1 MiB the form parser keeps in memory.
@@ -234,6 +238,7 @@ def test_kill_9_during_an_upload(tmp_path: Path) -> None:
     finally:
         server.stop()
         upstream.stop()
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 # -- scans ---------------------------------------------------------------------------------

@@ -81,11 +81,10 @@ class FirewallApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                # The names index is built before the socket accepts its first request
-                # (the server listens only once this returns): the first page no longer
-                # pays for it. The scan workers start meanwhile, off the loop.
-                warm = asyncio.ensure_future(asyncio.to_thread(self.state.scans.warm_up))
-                warm.add_done_callback(lambda job: job.cancelled() or job.exception())
+                # Ready means ready: the names index is built and the scan workers are
+                # started before the socket accepts its first request (the server
+                # listens only once this returns), so that the first page does not pay
+                # for them, nor share the CPU with them.
                 await asyncio.to_thread(self.state.warm_up)
                 self.state.store.spare.start()
                 serve = self.state.watcher.current().serve

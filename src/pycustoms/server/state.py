@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,9 +142,19 @@ class ServerState:
         return outcome
 
     def warm_up(self) -> None:
-        """Build the names index now rather than on the first page that needs it."""
-        if self.watcher.current().serve.names_check:
-            default_index()
+        """Start the scan workers and build the names index now rather than on a request.
+
+        Both at once (the workers start in their own processes). A worker that fails
+        to start is not fatal: the first download retries, as it would have anyway.
+        """
+        with ThreadPoolExecutor(1) as side:
+            workers = side.submit(self.scans.warm_up)
+            if self.watcher.current().serve.names_check:
+                default_index()
+            try:
+                workers.result()
+            except Exception as exc:  # noqa: BLE001 - logged; a download retries the pool
+                _log.warning("the scan workers did not start ahead of requests: %s", exc)
 
     def provenance_fetch(self, name: ProjectName) -> FetchDocument:
         """Fetch a file of *name*'s PEP 740 provenance through the upstream client (blocking)."""
