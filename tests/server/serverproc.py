@@ -115,7 +115,9 @@ class ServerProcess:
         return self.url + "/simple/"
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 30
+        # The server listens once its names index is built (about a second alone; far
+        # longer on a 2-core machine running other servers' scans at the same time).
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.output()}")

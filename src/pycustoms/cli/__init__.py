@@ -54,6 +54,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "pycustoms.cli.report",
         "upload this environment's installed distributions to the firewall index",
     ),
+    "prefetch": (
+        "pycustoms.cli.prefetch",
+        "have the firewall index fetch and scan a lock's files ahead of installs",
+    ),
     "rescan": (
         "pycustoms.cli.rescan",
         "re-judge the firewall's stored files with the current rules",

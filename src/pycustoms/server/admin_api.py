@@ -8,7 +8,7 @@ FastAPI before it is sent) and its errors (RFC 9457 problems, `console.problems`
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,10 +20,12 @@ from pycustoms.errors import UsageError
 from pycustoms.incident.formats import to_dict
 from pycustoms.incident.model import parse_spec
 from pycustoms.incident.query import incident_report
+from pycustoms.server.clientenv import client_env
 from pycustoms.server.console import actions, data, schemas
 from pycustoms.server.console.access import Principal, Role, principal, token_from
 from pycustoms.server.console.problems import error_responses
 from pycustoms.server.console.service import Console
+from pycustoms.server.prefetch import Wanted, prefetch
 from pycustoms.types import normalize_name
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="pycustoms console"'}
@@ -105,6 +107,23 @@ class EnvironmentReport(BaseModel):
     """What an environment has installed."""
 
     distributions: list[ReportedDist] = Field(max_length=100_000)
+
+
+class PrefetchProject(BaseModel):
+    """One project to fetch and scan ahead of its first download."""
+
+    name: str = Field(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    version: str | None = Field(default=None, min_length=1, max_length=128)
+    sha256: list[str] = Field(
+        default_factory=list, max_length=10_000, description="the lock's files (hex sha256)"
+    )
+
+
+class PrefetchRequest(BaseModel):
+    """A lock's projects; `user_agent` picks files for that installer when no hashes are given."""
+
+    projects: list[PrefetchProject] = Field(min_length=1, max_length=10_000)
+    user_agent: str | None = Field(default=None, max_length=4096)
 
 
 def _usage(exc: UsageError, *loc: str) -> HTTPException:
@@ -306,6 +325,22 @@ def revoke(request: Request, who: Admin, name: str, body: Decision) -> dict[str,
 def get_package(request: Request, _who: Reader, project: str) -> dict[str, Any]:
     """What the index knows about one project."""
     return data.package(console_of(request).state.db, normalize_name(project))
+
+
+@router.post(
+    "/prefetch",
+    summary="Fetch and scan a lock's files ahead of their first download",
+    response_model=list[schemas.PrefetchedFile],
+    responses=_READ_INPUT,
+)
+def post_prefetch(request: Request, _who: Admin, body: PrefetchRequest) -> list[dict[str, Any]]:
+    """Fetch and scan the files (waits for the scans); what became of each."""
+    wanted = [
+        Wanted(p.name, p.version, frozenset(h.lower() for h in p.sha256)) for p in body.projects
+    ]
+    state = console_of(request).state
+    done = from_thread.run(prefetch, state, wanted, client_env(body.user_agent))
+    return [asdict(item) for item in done]
 
 
 @router.get(

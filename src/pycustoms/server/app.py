@@ -11,6 +11,7 @@ from pycustoms.server.console import Console
 from pycustoms.server.console import build_app as build_console_app
 from pycustoms.server.health import health
 from pycustoms.server.landing import landing
+from pycustoms.server.prefetch import popular
 from pycustoms.server.responses import Receive, Scope, Send, problem, send_bytes
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.state import ServerState, build_state
@@ -24,6 +25,7 @@ class FirewallApp:
         self.console = console
         self.console_app = build_console_app(console) if console is not None else None
         self._trimming: asyncio.Future[None] | None = None
+        self._background: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -80,17 +82,26 @@ class FirewallApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                # Start the scan workers now, not on the first download (off the loop).
-                warm = asyncio.ensure_future(asyncio.to_thread(self.state.scans.warm_up))
-                warm.add_done_callback(lambda job: job.cancelled() or job.exception())
+                # Ready means ready: the names index is built and the scan workers are
+                # started before the socket accepts its first request (the server
+                # listens only once this returns), so that the first page does not pay
+                # for them, nor share the CPU with them.
+                await asyncio.to_thread(self.state.warm_up)
                 self.state.store.spare.start()
                 self._trimming = asyncio.ensure_future(memory.keep_releasing())
+                serve = self.state.watcher.current().serve
+                if serve.prefetch_popular > 0:
+                    # Off by default; rate-limited by `prefetch-pause` (see `prefetch.popular`).
+                    self._background = asyncio.ensure_future(
+                        popular(self.state, serve.prefetch_popular, 3600.0, serve.prefetch_pause)
+                    )
                 if self.console is not None:
                     await self.console.startup()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._trimming is not None:
-                    self._trimming.cancel()
+                for task in (self._trimming, self._background):
+                    if task is not None:
+                        task.cancel()
                 if self.console is not None:
                     await self.console.shutdown()
                 self.state.close()

@@ -13,7 +13,7 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from pycustoms.db.bulk import append_rows
@@ -109,6 +109,17 @@ class InstallLog:
             )
             return
         self.written += len(batch)
+
+    def most_installed(self, count: int) -> list[str]:
+        """The *count* projects served most often, most first (reads the database)."""
+        query = (
+            select(InstallEventRow.project)
+            .group_by(InstallEventRow.project)
+            .order_by(func.count().desc(), InstallEventRow.project)
+            .limit(count)
+        )
+        with self._db.session() as session:
+            return list(session.scalars(query))
 
     def close(self) -> None:
         """Write everything queued, then stop the writer."""

@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from pycustoms.redact import redact
+from pycustoms.server import zerocopy
 from pycustoms.server.filtering import RULES
 from pycustoms.server.reason import set_reason
 from pycustoms.vulns.analyze import RULES as VULN_RULES
@@ -85,6 +86,10 @@ async def send_file(
         return
     if "http.response.pathsend" in scope.get("extensions", {}):
         await send({"type": "http.response.pathsend", "path": os.fspath(path)})
+        return
+    cycle = zerocopy.cycle_of(send) if size > _SMALL_FILE else None
+    if cycle is not None:
+        await zerocopy.sendfile(cycle, path, size)
         return
     if size <= _SMALL_FILE:
         # Most wheels and every metadata file: one read from the page cache costs less

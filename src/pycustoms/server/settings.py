@@ -116,8 +116,13 @@ class ServeSettings:
     stream_scans: int = 1
     # MiB of a pre-written file that a large download overwrites (see storage/spare.py; 0: off).
     download_spare_mib: int = 256
-    # Files of the newest version scanned in the background when a page is first asked for.
+    # Files of the newest version that the asking installer will pick (read from its
+    # User-Agent), fetched and scanned in the background as the page is served.
     prescan: int = 4
+    # Background prefetch of the newest release of the N most downloaded projects (by the
+    # install log; 0: off), one file every `prefetch-pause` seconds, a round per hour.
+    prefetch_popular: int = 0
+    prefetch_pause: float = 2.0
     # Seconds a download request waits for its scan before a 503 "retry" (the scan goes on).
     scan_timeout: float = 600.0
     # Block typo- and combosquatted names (the names analyzer, judged by the policy).
@@ -203,6 +208,20 @@ SERVE_FIELDS: tuple[Field, ...] = (
         "DOWNLOAD_SPARE_MIB",
     ),
     Field("prescan", "serve.prescan", parse_count, "files pre-scanned", "PRESCAN"),
+    Field(
+        "prefetch_popular",
+        "serve.prefetch-popular",
+        parse_count,
+        "prefetch the N most downloaded projects",
+        "PREFETCH_POPULAR",
+    ),
+    Field(
+        "prefetch_pause",
+        "serve.prefetch-pause",
+        parse_nonnegative_seconds,
+        "seconds between two prefetched files",
+        "PREFETCH_PAUSE",
+    ),
     Field(
         "scan_timeout",
         "serve.scan-timeout",

@@ -5,20 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from pycustoms.analyzers.names.index import default_index
 from pycustoms.analyzers.provenance.settings import Mode
 from pycustoms.db.session import Database
 from pycustoms.errors import ConfigError
 from pycustoms.redact import redact
 from pycustoms.server.advisories import AdvisoryBook
 from pycustoms.server.auth import TokenBook
+from pycustoms.server.clientenv import ClientEnv, client_env, pick
+from pycustoms.server.dependencies import dependencies
 from pycustoms.server.firstseen import FirstSeen
 from pycustoms.server.installlog import InstallLog
 from pycustoms.server.pages import ProjectPages, Rendered
@@ -32,6 +37,9 @@ from pycustoms.types import ProjectName
 from pycustoms.upstream import ClientOptions
 from pycustoms.upstream.errors import UpstreamError
 from pycustoms.upstream.models import FileKind, IndexFile
+
+_log = logging.getLogger("pycustoms.server")
+_PREFETCHED_MAX = 100_000
 
 
 @dataclass
@@ -51,12 +59,15 @@ class ServerState:
     provenance: ProvenanceBook
     index_url: str
     data_dir: Path
+    # (project, page key, User-Agent) already prefetched for (see `prefetch_for`).
+    _prefetched: set[tuple[ProjectName, tuple[str, int, int, int], str | None]] = field(
+        default_factory=set
+    )
 
     def prescan(self, entry: Rendered) -> None:
-        """Scan the newest listed files of a page in the background (first request only)."""
+        """Learn an attested project's publisher history when its page is first loaded."""
         config = self.watcher.current()
-        limit = config.serve.prescan
-        if limit <= 0 or entry.filtered.blocked is not None or not entry.filtered.files:
+        if entry.filtered.blocked is not None or not entry.filtered.files:
             return
         name = entry.filtered.name
         if not entry.private and self.source is not None and config.provenance.mode is not Mode.OFF:
@@ -65,17 +76,61 @@ class ServerState:
                 self.provenance.seed(name, entry.page, self.provenance_fetch(name))
             )
             seeding.add_done_callback(ignore_result)
-        newest = max((f.version for f in entry.filtered.files if f.version), default=None)
-        chosen = [f for f in entry.filtered.files if f.version == newest][:limit]
-        for served in chosen:
-            sha = served.file.sha256
-            if sha is None or self.scans.known(sha) is not None:
+
+    def prefetch_for(self, entry: Rendered, agent: str | None) -> None:
+        """Fetch and scan, in the background, the files the installer of *agent* will pick.
+
+        Called as a page is served: by the time the installer asks for the file,
+        its fetch and scan have begun (`clientenv.pick`). Once per page rendering
+        and kind of installer, so a cached page costs one dictionary look-up.
+        """
+        key = (entry.filtered.name, entry.key, agent)
+        if key in self._prefetched:
+            return
+        if len(self._prefetched) > _PREFETCHED_MAX:
+            self._prefetched.clear()
+        self._prefetched.add(key)
+        limit = self.watcher.current().serve.prescan
+        if limit <= 0 or entry.filtered.blocked is not None:
+            return
+        env = client_env(agent)
+        for served in pick(entry.filtered.files, env, limit):
+            job = self.start_scan(entry, served.file)
+            if job is not None and env is not None and needs_metadata(served.file):
+                follow = asyncio.ensure_future(self._follow(job, served.file, env, agent))
+                follow.add_done_callback(ignore_result)
+
+    def start_scan(self, entry: Rendered, item: IndexFile) -> asyncio.Future[Outcome] | None:
+        """Fetch and scan *item* of *entry* in the background (`None`: known or unfetchable)."""
+        sha = item.sha256
+        if sha is None or self.scans.known(sha) is not None:
+            return None
+        if self.source is None and not entry.private:
+            return None
+        fetch = functools.partial(_fetch, self.source, item.url)
+        job = asyncio.ensure_future(self.scan(entry.filtered.name, item, fetch))
+        job.add_done_callback(ignore_result)
+        return job
+
+    async def _follow(
+        self, job: asyncio.Future[Outcome], item: IndexFile, env: ClientEnv, agent: str | None
+    ) -> None:
+        """Once *item* is scanned, prefetch what its installer will ask for next (its deps)."""
+        outcome = await job
+        digest = self.scans.metadata.get(item.sha256 or "")
+        if outcome.block is not None or not digest:
+            return
+        path = self.store.path(digest)
+        if path is None:
+            return
+        text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
+        config = self.watcher.current()
+        for name in dependencies(text, env):
+            if self.pages.gate(name, config) is not None:
                 continue
-            if self.source is None and not entry.private:
-                continue
-            fetch = functools.partial(_fetch, self.source, served.file.url)
-            job = asyncio.ensure_future(self.scan(entry.filtered.name, served.file, fetch))
-            job.add_done_callback(ignore_result)
+            with contextlib.suppress(UpstreamError):  # the installer's own request says why
+                entry = self.pages.cached(name, config) or await self.pages.get(name, config)
+                self.prefetch_for(entry, agent)
 
     async def scan(self, name: ProjectName, item: IndexFile, fetch: Fetch) -> Outcome:
         """Fetch and scan *item* (shared); then read a wheel's METADATA (served as PEP 658)."""
@@ -85,6 +140,21 @@ class ServerState:
         if outcome.block is None and needs_metadata(item):
             await self.scans.wheel_metadata(sha, item.filename, name, policy)
         return outcome
+
+    def warm_up(self) -> None:
+        """Start the scan workers and build the names index now rather than on a request.
+
+        Both at once (the workers start in their own processes). A worker that fails
+        to start is not fatal: the first download retries, as it would have anyway.
+        """
+        with ThreadPoolExecutor(1) as side:
+            workers = side.submit(self.scans.warm_up)
+            if self.watcher.current().serve.names_check:
+                default_index()
+            try:
+                workers.result()
+            except Exception as exc:  # noqa: BLE001 - logged; a download retries the pool
+                _log.warning("the scan workers did not start ahead of requests: %s", exc)
 
     def provenance_fetch(self, name: ProjectName) -> FetchDocument:
         """Fetch a file of *name*'s PEP 740 provenance through the upstream client (blocking)."""
@@ -167,7 +237,8 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     hosts = frozenset(config.serve.files_hosts) if config.serve.files_hosts else None
     source = UpstreamSource(index_url, data / "cache", options, hosts)
     private = PrivateIndex(db)
-    workers = config.serve.scan_workers or max(1, (os.cpu_count() or 2) - 1)
+    # Scans wait on no one but the CPU: one worker per core (the event loop mostly waits).
+    workers = config.serve.scan_workers or max(1, os.cpu_count() or 1)
     scans = ScanCoordinator(store, db, workers, streams=config.serve.stream_scans)
     state = ServerState(
         watcher=watcher,

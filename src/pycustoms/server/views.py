@@ -125,6 +125,8 @@ async def project_page(state: ServerState, scope: Scope, send: Send, raw: str, s
     if form is Form.NONE:
         await problem(send, 406, "policy/not-acceptable", "no acceptable simple-API form")
         return
+    if scope["method"] == "GET":
+        state.prefetch_for(entry, header(scope, b"user-agent"))
     body = entry.json if form is Form.JSON else entry.html
     ctype = HTML_TYPE.encode() if form is Form.HTML else body.content_type
     headers: Headers = [
@@ -177,6 +179,9 @@ async def _scanned(
             raise UpstreamError("no upstream is configured")
         source.fetch(url, writer)
 
+    known = state.scans.known(item.sha256 or "")
+    if known is not None and known.block is None:
+        return known  # the warm path: no task, no timer
     config = state.watcher.current()
     job = state.scans.ensure(
         item.sha256 or "", item.filename, name, fetch, config.policy, size=item.size

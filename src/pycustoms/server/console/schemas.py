@@ -304,3 +304,19 @@ class Problem(Out):
     errors: list[Issue] | None = Field(
         default=None, description="422 only: every problem of the input"
     )
+
+
+# -- prefetch (`pycustoms prefetch`) ---------------------------------------------------------
+
+
+class PrefetchedFile(Out):
+    """What became of one file that a prefetch asked for."""
+
+    project: str = Field(description="normalised project name")
+    version: str | None = Field(description="version (`null`: the newest was asked for)")
+    filename: str | None = Field(description="file name (`null`: the project yielded no file)")
+    status: str = Field(
+        description="`allowed` (scanned and stored), `blocked`, `hidden` (the page does not "
+        "list it: cooldown, a blocked release), `missing` or `error`"
+    )
+    detail: str = Field(description="why, for anything but `allowed`")
