@@ -59,7 +59,9 @@ def _start_replica(
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
+    # A replica listens once its names index and scan workers are ready: on a loaded
+    # 2-core machine that can take a minute.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{url} exited:\n{log.read_text(errors='replace')}")
