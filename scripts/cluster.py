@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ports = [int(p) for p in args.ports.split(",")]
     signal.signal(signal.SIGTERM, _on_term)
+    # Ctrl-C stops the cluster even where SIGINT came in ignored (a child of a pytest-xdist
+    # worker inherits SIG_IGN, and Python then raises no KeyboardInterrupt).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         postgres = LocalPostgres()
     except PostgresUnavailableError as exc:
