@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.archive import (
     NESTED_TOO_DEEP,
     NESTED_UNSAFE,
@@ -36,7 +35,7 @@ from pycustoms.archive import (
 )
 from pycustoms.config import Policy
 from pycustoms.errors import TargetError
-from pycustoms.types import Finding
+from pycustoms.types import Finding, PackageKind
 from tests.builders import build_sdist, build_tree, build_wheel
 from tests.fuzzing.bombs import bz2_bomb
 from tests.fuzzing.containers import Item, write_tar

@@ -22,9 +22,8 @@ from pathlib import Path
 import pytest
 
 from pycustoms.analyzers.code.analyze import analyze_package
-from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.archive import looks_native
-from pycustoms.archive_stream import (
+from pycustoms.archive.stream import (
     COMPLETE_MARKER,
     FAILED_MARKER,
     LENGTH,
@@ -33,10 +32,10 @@ from pycustoms.archive_stream import (
     GrowingFile,
     StreamedWheel,
 )
-from pycustoms.archive_walk import ArchiveWalker
+from pycustoms.archive.walk import ArchiveWalker
 from pycustoms.config import Policy
 from pycustoms.scan import BINARY_HEAD_BYTES, limits_for, scan_streaming, scan_target
-from pycustoms.types import Decision, ScanResult
+from pycustoms.types import Decision, PackageKind, ScanResult
 from tests.builders import build_wheel
 from tests.samples.benign import BENIGN
 from tests.samples.malicious import MALICIOUS
@@ -208,7 +207,7 @@ def _entries(data: bytes) -> list[int]:
 def test_a_local_entry_missing_from_the_directory_is_refused(tmp_path: Path) -> None:
     # Local headers of one zip in front of another: a central-directory reader sees
     # only the second zip, a reader that walks local headers sees the first too. Both
-    # readings are refused alike (one file, one meaning: `archive_layout`).
+    # readings are refused alike (one file, one meaning: `archive.layout`).
     hidden = io.BytesIO()
     with zipfile.ZipFile(hidden, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("evil/__init__.py", PAYLOAD)

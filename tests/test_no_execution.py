@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pycustoms.archive_stream import COMPLETE_MARKER
+from pycustoms.archive.stream import COMPLETE_MARKER
 from pycustoms.config import Policy
 from pycustoms.scan import scan_streaming, scan_target
 from tests.builders import build_sdist, build_tree, build_wheel

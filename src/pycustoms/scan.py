@@ -23,19 +23,18 @@ from packaging.version import InvalidVersion
 
 from pycustoms.analyzers.code import CodeReport
 from pycustoms.analyzers.code.analyze import analyze_package
-from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.analyzers.code.diff import capability_findings
 from pycustoms.analyzers.secrets import member_secrets
 from pycustoms.archive import Limits, Member, looks_native, open_package
-from pycustoms.archive_stream import DownloadFailed, GrowingFile, StreamedWheel
-from pycustoms.archive_walk import ArchiveWalker
+from pycustoms.archive.stream import DownloadFailed, GrowingFile, StreamedWheel
+from pycustoms.archive.walk import ArchiveWalker
 from pycustoms.config import Policy
 from pycustoms.errors import ConfigError, PycustomsError, TargetError
 from pycustoms.policy import decide
 from pycustoms.pools import process_pool
 from pycustoms.rules import Rule
 from pycustoms.settings_base import env_bool
-from pycustoms.types import Finding, ScanResult, Severity
+from pycustoms.types import Finding, PackageKind, ScanResult, Severity
 
 SCAN_ERROR = "scan/error"
 # Single files scanned as code; any other lone file is not something to judge.
@@ -148,7 +147,7 @@ def scan_target(path: Path, policy: Policy, *, secrets: bool = False) -> ScanRes
 def scan_streaming(path: Path, policy: Policy, *, stall_seconds: float = 120.0) -> ScanResult:
     """Scan the wheel at *path* while another process is still downloading it.
 
-    The download's end is signalled by the marker files of `archive_stream`.
+    The download's end is signalled by the marker files of `archive.stream`.
     The verdict is the one `scan_target` reaches on the finished file: when the
     streamed reading cannot be confirmed against the wheel's central directory,
     the finished file is scanned the ordinary way. A failed download gives an

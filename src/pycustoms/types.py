@@ -72,6 +72,16 @@ class Capability(enum.StrEnum):
     PERSISTENCE = "persistence"
 
 
+class PackageKind(enum.StrEnum):
+    """What kind of subject the files came from."""
+
+    WHEEL = "wheel"
+    SDIST = "sdist"
+    EGG = "egg"
+    DIRECTORY = "directory"
+    FILE = "file"
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One observation by an analyzer, identified by a stable rule id.

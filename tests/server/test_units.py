@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pycustoms.archive_stream import LENGTH
+from pycustoms.archive.stream import LENGTH
 from pycustoms.config import Policy
 from pycustoms.db import Database
 from pycustoms.errors import UsageError
@@ -39,7 +39,7 @@ from pycustoms.server.reason import REASON, set_reason
 from pycustoms.server.render import make_body, render_html, render_json
 from pycustoms.server.scanning import _block_of
 from pycustoms.server.settings import ConfigWatcher
-from pycustoms.server.storage import LocalBlobStore
+from pycustoms.storage import LocalBlobStore
 from pycustoms.types import Decision, Finding, ProjectName, ScanResult, Severity
 from pycustoms.upstream.errors import HashMismatchError
 from pycustoms.upstream.models import IndexFile, ProjectStatus

@@ -20,7 +20,7 @@ from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
 from pycustoms.db.session import Database
 from pycustoms.incident.retro import BlockRequest, block_release
 from pycustoms.incident.stored import release_of, scan_blob
-from pycustoms.server.storage import LocalBlobStore
+from pycustoms.storage import LocalBlobStore
 from pycustoms.types import Decision
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from pycustoms.archive_stream import COMPLETE_MARKER, FAILED_MARKER, LENGTH_MARKER
+from pycustoms.archive.stream import COMPLETE_MARKER, FAILED_MARKER, LENGTH_MARKER
 from pycustoms.atomic import write_atomic
 from pycustoms.config import Policy
 from pycustoms.db.firewall import ScanVerdictRow
@@ -40,9 +40,9 @@ from pycustoms.errors import PycustomsError
 from pycustoms.pools import process_pool
 from pycustoms.scan import scan_streaming, scan_target
 from pycustoms.server.filtering import SCAN_BLOCKED, UNSCANNABLE, Block
-from pycustoms.server.storage import BlobWriter, LocalBlobStore
-from pycustoms.server.storage.local import hash_file
 from pycustoms.server.wheelmeta import wheel_metadata
+from pycustoms.storage import BlobWriter, LocalBlobStore
+from pycustoms.storage.local import hash_file
 from pycustoms.types import Decision, Finding, ScanResult
 
 Fetch = Callable[[BlobWriter], None]
@@ -104,7 +104,7 @@ def _commit(writer: BlobWriter, sha256: str, digest: str | None) -> None:
 
 
 def _mark(path: Path, text: str) -> None:
-    """Write a marker for a worker that follows a download (see `archive_stream`).
+    """Write a marker for a worker that follows a download (see `archive.stream`).
 
     Atomically: the worker reads the completion marker's byte count as soon as the
     file exists, and must not read it half written.
@@ -298,7 +298,7 @@ class ScanCoordinator:
 
         The scan follows the growing file and confirms its reading against the
         wheel's central directory once the download ends (see
-        `pycustoms.archive_stream`); the hash is computed as the bytes arrive.
+        `pycustoms.archive.stream`); the hash is computed as the bytes arrive.
         Nothing is served before both succeed, exactly as on the other path.
         """
         writer = self.store.writer(inline_hash=True, expected=wanted.size)

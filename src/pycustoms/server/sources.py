@@ -22,7 +22,7 @@ import httpx
 from pycustoms.errors import PycustomsError
 from pycustoms.retry import Backoff, retry_call
 from pycustoms.server.origins import FileOrigins, default_files_hosts
-from pycustoms.server.storage import BlobWriter
+from pycustoms.storage import BlobWriter
 from pycustoms.types import ProjectName
 from pycustoms.upstream import ClientOptions, ProjectPage, UpstreamClient
 from pycustoms.upstream.cache import HttpCache

@@ -32,7 +32,7 @@ from pycustoms.server.provenance import FetchDocument, ProvenanceBook
 from pycustoms.server.scanning import Fetch, Outcome, ScanCoordinator
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.sources import UpstreamSource
-from pycustoms.server.storage import BlobWriter, LocalBlobStore
+from pycustoms.storage import BlobWriter, LocalBlobStore
 from pycustoms.types import ProjectName
 from pycustoms.upstream import ClientOptions
 from pycustoms.upstream.errors import UpstreamError

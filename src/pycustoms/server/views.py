@@ -46,7 +46,7 @@ from pycustoms.server.responses import (
 )
 from pycustoms.server.scanning import Outcome
 from pycustoms.server.state import ServerState, ignore_result, needs_metadata
-from pycustoms.server.storage import BlobWriter
+from pycustoms.storage import BlobWriter
 from pycustoms.types import ProjectName, normalize_name
 from pycustoms.upstream.errors import NotFoundError, UpstreamError
 from pycustoms.upstream.models import FileKind

@@ -15,12 +15,11 @@ from pycustoms.analyzers.code.analyze import (
     decode_text,
     is_python,
 )
-from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.analyzers.code.diff import capability_findings
 from pycustoms.archive import Member
 from pycustoms.config import Policy
 from pycustoms.policy import decide
-from pycustoms.types import Capability, Decision, Severity
+from pycustoms.types import Capability, Decision, PackageKind, Severity
 
 WHEEL_META = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
 ELF = b"\x7fELF\x02\x01\x01" + b"\0" * 200

@@ -13,11 +13,10 @@ from __future__ import annotations
 import pytest
 
 from pycustoms.analyzers.code.analyze import analyze_package
-from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.archive import Member
 from pycustoms.config import Policy
 from pycustoms.policy import decide
-from pycustoms.types import Decision, Finding
+from pycustoms.types import Decision, Finding, PackageKind
 
 WHEEL_META = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.analyzers.code.metadata import (
     MAX_KEPT,
     MAX_METADATA_BYTES,
@@ -13,6 +12,7 @@ from pycustoms.analyzers.code.metadata import (
     PackageMetadata,
     requirement_name,
 )
+from pycustoms.types import PackageKind
 
 META = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nSummary: From core\n"
 

@@ -28,7 +28,7 @@ from pycustoms.analyzers.code import (
     large_source,
     yara_engine,
 )
-from pycustoms.analyzers.code.context import ExecContext, PackageKind, classify, installed_path
+from pycustoms.analyzers.code.context import ExecContext, classify, installed_path
 from pycustoms.analyzers.code.package_rules import (
     ExecTarget,
     FileFacts,
@@ -47,7 +47,7 @@ from pycustoms.analyzers.code.text_rules import (
     text_stats,
 )
 from pycustoms.archive import Limits, Member, nested_from_text
-from pycustoms.types import Capability, Finding, Severity
+from pycustoms.types import Capability, Finding, PackageKind, Severity
 
 MAX_PER_RULE_PER_FILE = 5
 TEXT_LIMIT = 4 * 1024 * 1024  # larger text members get byte patterns only

@@ -6,17 +6,7 @@ import enum
 import posixpath
 import re
 
-from pycustoms.types import Severity
-
-
-class PackageKind(enum.StrEnum):
-    """What kind of subject the files came from."""
-
-    WHEEL = "wheel"
-    SDIST = "sdist"
-    EGG = "egg"
-    DIRECTORY = "directory"
-    FILE = "file"
+from pycustoms.types import PackageKind, Severity
 
 
 class ExecContext(enum.IntEnum):

@@ -17,7 +17,6 @@ from functools import lru_cache
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from pycustoms.analyzers.code.context import PackageKind
 from pycustoms.analyzers.code.metadata_sources import (
     Declared,
     Reader,
@@ -27,7 +26,7 @@ from pycustoms.analyzers.code.metadata_sources import (
     from_setup_cfg,
     from_setup_py,
 )
-from pycustoms.types import ProjectName, normalize_name
+from pycustoms.types import PackageKind, ProjectName, normalize_name
 
 MAX_METADATA_BYTES = 512 * 1024  # a metadata file larger than this is not read
 MAX_KEPT = 16  # metadata files kept per package (a real one has at most six)

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from pycustoms.analyzers.code import FileReport
-from pycustoms.analyzers.code.context import ExecContext, PackageKind, in_test_dir
+from pycustoms.analyzers.code.context import ExecContext, in_test_dir
 from pycustoms.analyzers.code.metadata import MetadataCollector
 from pycustoms.analyzers.code.metadata_rules import metadata_findings
 from pycustoms.rules import Rule
-from pycustoms.types import Capability, Finding, Severity
+from pycustoms.types import Capability, Finding, PackageKind, Severity
 
 C = Capability
 WEBHOOK_SENDER = "code/webhook-credential-sender"

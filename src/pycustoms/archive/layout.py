@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Sequence
 from typing import IO
 
-from pycustoms.archive_base import Format
+from pycustoms.archive.base import Format
 from pycustoms.errors import UnscannableError
 
 _EOCD = b"PK\x05\x06"

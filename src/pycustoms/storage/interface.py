@@ -34,7 +34,7 @@ class BlobWriter(abc.ABC):
     def growing_path(self) -> Path | None:
         """A local file that holds what was written so far, or `None` if there is none.
 
-        Lets a scan follow a download (see `pycustoms.archive_stream`); nothing
+        Lets a scan follow a download (see `pycustoms.archive.stream`); nothing
         may serve from it.
         """
         return None
@@ -44,7 +44,7 @@ class BlobWriter(abc.ABC):
 
         The file at `growing_path()` may be longer than what was downloaded (a
         pre-written spare), so a scan that follows it reads only this far. The
-        format is `pycustoms.archive_stream.LENGTH`.
+        format is `pycustoms.archive.stream.LENGTH`.
         """
         raise NotImplementedError
 

@@ -8,7 +8,7 @@ A zip's authority is its central directory at the end, which the stream only
 sees last; an installer trusts that directory, not the local headers. So the
 streamed reading is optimistic: `StreamedWheel.members()` yields what the local
 headers describe through the same `ArchiveWalker` (same limits, same member reads,
-same nested archives) as `archive_walk.ArchiveWalker.zip`, and `confirm()` then reads
+same nested archives) as `archive.walk.ArchiveWalker.zip`, and `confirm()` then reads
 the finished file's central directory and accepts the streamed reading only if
 it lists exactly the streamed entries (offset, name, flags, method, CRC and
 both sizes), in the same order, with none of the problems the ordinary reader
@@ -39,8 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from pycustoms.archive_base import CHUNK, Member, check_name, sniff, zip_directory_precheck
-from pycustoms.archive_walk import ArchiveWalker, check_overlap, duplicate_name, zip_type_problem
+from pycustoms.archive.base import CHUNK, Member, check_name, sniff, zip_directory_precheck
+from pycustoms.archive.walk import ArchiveWalker, check_overlap, duplicate_name, zip_type_problem
 from pycustoms.errors import PycustomsError
 
 # Marker files written beside the growing file by the process that downloads it.

@@ -16,9 +16,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pycustoms.archive_stream import LENGTH
-from pycustoms.server.storage.interface import BlobStore, BlobWriter
-from pycustoms.server.storage.spare import SpareFile
+from pycustoms.archive.stream import LENGTH
+from pycustoms.storage.interface import BlobStore, BlobWriter
+from pycustoms.storage.spare import SpareFile
 from pycustoms.upstream.errors import HashMismatchError
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -1,6 +1,6 @@
 """Content-addressed blob storage behind a small interface (local directory by default)."""
 
-from pycustoms.server.storage.interface import BlobStore, BlobWriter
-from pycustoms.server.storage.local import LocalBlobStore
+from pycustoms.storage.interface import BlobStore, BlobWriter
+from pycustoms.storage.local import LocalBlobStore
 
 __all__ = ["BlobStore", "BlobWriter", "LocalBlobStore"]

@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Self
 
-from pycustoms.analyzers.code.context import PackageKind
-from pycustoms.archive_base import (
+from pycustoms.archive.base import (
     DUPLICATE,
     NESTED_TOO_DEEP,
     NESTED_UNSAFE,
@@ -39,9 +38,9 @@ from pycustoms.archive_base import (
     strip_top,
     zip_directory_precheck,
 )
-from pycustoms.archive_layout import check_gzip_end, check_single_reading, check_zip_layout
+from pycustoms.archive.layout import check_gzip_end, check_single_reading, check_zip_layout
 from pycustoms.errors import UnscannableError
-from pycustoms.types import Finding, Severity
+from pycustoms.types import Finding, PackageKind, Severity
 
 SKIP_DIRS = frozenset({".git", "__pycache__", ".venv", "venv", "node_modules"})
 _MAX_PROBLEMS = 100

@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pycustoms.analyzers.code.context import PackageKind
-from pycustoms.archive_base import (
+from pycustoms.archive.base import (
     DUPLICATE,
     NESTED_TOO_DEEP,
     NESTED_UNSAFE,
@@ -32,10 +31,10 @@ from pycustoms.archive_base import (
     looks_native,
     sniff,
 )
-from pycustoms.archive_walk import SKIP_DIRS, ArchiveWalker
+from pycustoms.archive.walk import SKIP_DIRS, ArchiveWalker
 from pycustoms.errors import TargetError, UnscannableError
 from pycustoms.rules import Rule
-from pycustoms.types import Finding, Severity
+from pycustoms.types import Finding, PackageKind, Severity
 
 __all__ = [
     "DUPLICATE",

@@ -12,7 +12,7 @@ before it is hashed or published. A background thread, at the lowest CPU
 priority, writes the next spare once that download is published or discarded.
 
 The spare holds zeros, never an earlier download, and what lies past the
-downloaded length is never read: `archive_stream.GrowingFile` follows the
+downloaded length is never read: `archive.stream.GrowingFile` follows the
 length the writer publishes, not the file's size.
 """
 
