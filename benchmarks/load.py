@@ -142,6 +142,7 @@ class Window:
     pages: Histogram = field(default_factory=Histogram)
     rss_kib: int = 0
     tree_kib: int = 0
+    cpu_s: float = 0.0  # the server process's CPU time (all its threads) at the last sample
 
 
 @dataclass
@@ -152,6 +153,7 @@ class Results:
     kinds: dict[str, KindStats]
     windows: list[Window]
     rss: list[tuple[float, int, int]]  # (seconds since start, server KiB, with children KiB)
+    cpu_start: float  # the server's CPU seconds at the first sample
 
 
 # -- server memory -------------------------------------------------------------------------
@@ -186,6 +188,22 @@ def _children(pid: int) -> set[int]:
                 found.add(child)
                 todo.append(child)
     return found
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def server_cpu(pid: int) -> float:
+    """User plus system CPU seconds *pid* has used, all threads (0 if it is gone).
+
+    Latency on a shared machine moves with whatever else runs; CPU time per request
+    does not, so the report gives both.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def server_rss(pid: int) -> tuple[int, int]:
@@ -312,6 +330,7 @@ class Run:
         count = max(1, math.ceil(plan.seconds / step))
         self.windows = [Window(end=min(plan.seconds, step * (i + 1))) for i in range(count)]
         self.rss: list[tuple[float, int, int]] = []
+        self.cpu_start: float | None = None  # the server's CPU seconds when the clients began
 
     def window(self, at: float) -> Window:
         """The window that holds the moment *at* (perf_counter)."""
@@ -462,10 +481,13 @@ async def sampler(run: Run) -> None:
     while True:
         now = time.perf_counter()
         own, tree = await asyncio.to_thread(server_rss, plan.server_pid)
+        cpu = server_cpu(plan.server_pid)
         offset = now - run.start
         run.rss.append((offset, own, tree))
         window = run.window(now)
-        window.rss_kib, window.tree_kib = own, tree
+        window.rss_kib, window.tree_kib, window.cpu_s = own, tree, cpu
+        if run.cpu_start is None:
+            run.cpu_start = cpu
         while shown < len(run.windows) and run.windows[shown].end <= offset + 1e-6:
             done = run.windows[shown]
             print(
@@ -495,7 +517,9 @@ async def _load(plan: Plan) -> Results:
     tasks += [upload_client(run, i) for i in range(uploads)]
     tasks += [api_client(run, i) for i in range(api)]
     await asyncio.gather(sampler(run), *tasks)
-    return Results(time.perf_counter() - run.start, run.kinds, run.windows, run.rss)
+    return Results(
+        time.perf_counter() - run.start, run.kinds, run.windows, run.rss, run.cpu_start or 0.0
+    )
 
 
 def load(plan: Plan) -> Results:
@@ -616,19 +640,27 @@ def report(results: Results, clients: int, files: int, duration: float) -> tuple
     ]
     timeline = [
         "",
-        "| until s | requests/s | errors | cached-page p99 ms | server RSS MiB | "
-        "with children MiB |",
-        "|---|---|---|---|---|---|",
+        "| until s | requests/s | errors | cached-page p99 ms | server CPU ms/request | "
+        "server RSS MiB | with children MiB |",
+        "|---|---|---|---|---|---|---|",
     ]
-    previous = 0.0
+    previous, cpu_before = 0.0, results.cpu_start
     for window in results.windows:
         span = max(1e-9, window.end - previous)
         previous = window.end
+        per_request = (window.cpu_s - cpu_before) * 1000 / max(1, window.requests)
+        cpu_before = window.cpu_s
         timeline.append(
             f"| {window.end:.0f} | {window.requests / span:,.0f} | {window.errors} | "
-            f"{_ms(window.pages.percentile(99))} | {window.rss_kib / 1024:.1f} | "
-            f"{window.tree_kib / 1024:.1f} |"
+            f"{_ms(window.pages.percentile(99))} | {per_request:.3f} | "
+            f"{window.rss_kib / 1024:.1f} | {window.tree_kib / 1024:.1f} |"
         )
+    cpu_used = results.windows[-1].cpu_s - results.cpu_start
+    memory.append(
+        f"\nServer process CPU (all threads, not its scan workers): {cpu_used:.0f} s over "
+        f"{results.seconds:.0f} s, {cpu_used * 1000 / max(1, total):.3f} ms per request "
+        "(CPU per request does not move with other work on the machine; latency does)."
+    )
     p99 = cached.percentile(99) * 1000
     checks = [
         ("0 errors", f"{errors}", errors == 0),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -29,6 +30,11 @@ _WRITE_BACKOFF = Backoff(retries=2, first=0.5, cap=2.0)
 # faster than they are written, take more of them per transaction (one COPY).
 _BATCH_SERVER = 5_000
 _IDLE = 0.25
+# Once an event arrives, wait this long for more before writing: a download every
+# millisecond would otherwise be a transaction (and a WAL sync) each, which costs
+# the server more CPU than the downloads themselves. Events become visible to
+# queries at most this much later.
+_LINGER = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,7 @@ class InstallLog:
                 item = self._queue.get(timeout=_IDLE)
             except queue.Empty:
                 continue
+            deadline = time.monotonic() + _LINGER
             while True:
                 if item is None:
                     stop = True
@@ -78,7 +85,7 @@ class InstallLog:
                 if len(batch) >= self._batch:
                     break
                 try:
-                    item = self._queue.get_nowait()
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
             if batch:

@@ -14,7 +14,7 @@ from pycustoms.db.console import (
     ReleaseBlockRow,
     ReportedDistRow,
 )
-from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
+from pycustoms.db.firewall import EnvironmentTotalRow, InstallEventRow, ScanVerdictRow
 from pycustoms.db.session import Database
 from pycustoms.incident.query import utc
 from pycustoms.incident.stored import release_of
@@ -165,12 +165,12 @@ def recent_blocks(db: Database, limit: int = 20) -> list[dict[str, Any]]:
 
 def environments_query(limit: int = 1000) -> Select[str, int, int, datetime]:
     """Installs, distinct projects and last install per environment, newest first (read
-    from the covering index of migration 0011 alone)."""
-    e = InstallEventRow
+    from the per-project totals of migration 0017, not the events)."""
+    t = EnvironmentTotalRow
     return (
-        select(e.environment, func.count(), func.count(func.distinct(e.project)), func.max(e.at))
-        .group_by(e.environment)
-        .order_by(func.max(e.at).desc())
+        select(t.environment, func.sum(t.installs), func.count(), func.max(t.last_at))
+        .group_by(t.environment)
+        .order_by(func.max(t.last_at).desc())
         .limit(limit)
     )
 
@@ -182,7 +182,7 @@ def environments(db: Database, limit: int = 1000) -> list[dict[str, Any]]:
     reported = select(r.environment, func.count(), func.max(r.reported_at)).group_by(r.environment)
     with db.session() as session:
         out: dict[str, dict[str, Any]] = {
-            env: {"environment": env, "installs": n, "projects": projects,
+            env: {"environment": env, "installs": int(n), "projects": projects,
                   "last_install": iso(last), "reported": 0, "reported_at": None}
             for env, n, projects, last in session.execute(query)
         }  # fmt: skip
