@@ -12,20 +12,22 @@ Nothing here imports, builds or runs package code, and nothing is extracted.
 
 from __future__ import annotations
 
-from pycustoms.archive.reader import (
+from pycustoms.archive.base import (
     DUPLICATE,
     NESTED_TOO_DEEP,
     NESTED_UNSAFE,
-    RULES,
     SYMLINK,
     UNSCANNABLE,
-    EmbeddedArchives,
     Limits,
     Member,
+    looks_native,
+)
+from pycustoms.archive.reader import (
+    RULES,
+    EmbeddedArchives,
     PackageReader,
     detect_kind,
     expand_targets,
-    looks_native,
     nested_from_text,
     open_package,
 )

@@ -37,19 +37,11 @@ from pycustoms.rules import Rule
 from pycustoms.types import Finding, PackageKind, Severity
 
 __all__ = [
-    "DUPLICATE",
-    "NESTED_TOO_DEEP",
-    "NESTED_UNSAFE",
     "RULES",
-    "SYMLINK",
-    "UNSCANNABLE",
     "EmbeddedArchives",
-    "Limits",
-    "Member",
     "PackageReader",
     "detect_kind",
     "expand_targets",
-    "looks_native",
     "nested_from_text",
     "open_package",
 ]
