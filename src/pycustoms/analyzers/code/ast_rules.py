@@ -1,7 +1,7 @@
 """The Python `ast` engine: what a module's code does, judged where it runs.
 
 `analyze_python` parses one source file (never imports, compiles or runs it),
-walks it once with `ast_walk.Walker` and turns the walker's raw hits into
+walks it once with `ast_walk.AstWalker` and turns the walker's raw hits into
 `Finding`s whose severity depends on the file's `ExecContext` and on whether
 the code runs when the file does: module top level, a function called from
 there, or a `cmdclass` hook in `setup.py` count as running; a function that
@@ -20,10 +20,11 @@ import re
 from collections import deque
 
 from pycustoms.analyzers.code import FileReport, ast_links, prefilter
-from pycustoms.analyzers.code import ast_core as W
+from pycustoms.analyzers.code import ast_ids as W
 from pycustoms.analyzers.code import ast_tables as T
 from pycustoms.analyzers.code.ast_links import Waiting
-from pycustoms.analyzers.code.ast_walk import Walker
+from pycustoms.analyzers.code.ast_model import ClassInfo, Func, Hit, Sev, staged, threat
+from pycustoms.analyzers.code.ast_walk import AstWalker
 from pycustoms.analyzers.code.context import ExecContext
 from pycustoms.analyzers.code.parsing import parse
 from pycustoms.rules import Rule
@@ -180,14 +181,14 @@ def links_only(path: str, source: str, context: ExecContext) -> ast_links.Links 
     return ast_links.build(walker, path, _executed(walker, context), [], graph=True)
 
 
-def _walked(path: str, source: str, context: ExecContext) -> Walker | None:
+def _walked(path: str, source: str, context: ExecContext) -> AstWalker | None:
     """*source* parsed and walked once, or None if `ast` cannot parse it (or it is huge)."""
     if len(source) > _MAX_SOURCE:
         return None
     tree = parse(source, path)
     if tree is None:
         return None
-    walker = Walker(source, install=context is ExecContext.INSTALL)
+    walker = AstWalker(source, install=context is ExecContext.INSTALL)
     _walk(walker, tree.body)
     return walker
 
@@ -207,8 +208,8 @@ def analyze_pth(path: str, text: str) -> FileReport:
     editable-install, distutils-precedence and coverage hooks); one that execs,
     decodes, spawns or opens the network is a CRITICAL `code/pth-executes-payload`.
     """
-    walker = Walker(text, install=False)
-    extra: list[W.Hit] = []
+    walker = AstWalker(text, install=False)
+    extra: list[Hit] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not (line.startswith(("import ", "import\t"))):
@@ -223,11 +224,11 @@ def analyze_pth(path: str, text: str) -> FileReport:
         if grew:
             what = ", ".join(grew)
             extra.append(
-                W.Hit(PTH_PAYLOAD, W.threat(4), number, None, f"start-up line does: {what}", 0.95)
+                Hit(PTH_PAYLOAD, threat(4), number, None, f"start-up line does: {what}", 0.95)
             )
         elif not _PTH_BENIGN.match(line):
             extra.append(
-                W.Hit(PTH_IMPORT, W.threat(1), number, None, "imports a module at start-up", 0.8)
+                Hit(PTH_IMPORT, threat(1), number, None, "imports a module at start-up", 0.8)
             )
     walker.hits.extend(extra)
     findings = _findings(walker, path, ExecContext.STARTUP)
@@ -237,19 +238,19 @@ def analyze_pth(path: str, text: str) -> FileReport:
     return FileReport(path, tuple(findings), frozenset(caps))
 
 
-def _walk(walker: Walker, body: list[ast.stmt]) -> None:
+def _walk(walker: AstWalker, body: list[ast.stmt]) -> None:
     try:
         walker.block(body)
     except RecursionError:
         # The walker recurses per nesting level; only obfuscator output nests this deep.
         walker.scope = walker.module
         walker.hits.append(
-            W.Hit(W.LONG_EXPR, W.staged(3, 2, 1), 0, None, "too deeply nested to analyse", 0.6)
+            Hit(W.LONG_EXPR, staged(3, 2, 1), 0, None, "too deeply nested to analyse", 0.6)
         )
     walker.finish()
 
 
-def _command_classes(walker: Walker, context: ExecContext) -> list[W.ClassInfo]:
+def _command_classes(walker: AstWalker, context: ExecContext) -> list[ClassInfo]:
     if context is not ExecContext.INSTALL:
         return []
     out = []
@@ -260,15 +261,15 @@ def _command_classes(walker: Walker, context: ExecContext) -> list[W.ClassInfo]:
     return out
 
 
-def _executed(walker: Walker, context: ExecContext) -> set[W.Func]:
+def _executed(walker: AstWalker, context: ExecContext) -> set[Func]:
     """Functions that run when the file runs: reachable from top-level calls."""
-    by_name: dict[str, list[W.Func]] = {}
+    by_name: dict[str, list[Func]] = {}
     for func in walker.funcs:
         by_name.setdefault(func.name, []).append(func)
     names = set(walker.top_calls)
     if context is ExecContext.INSTALL:
         names |= walker.top_refs
-    run: set[W.Func] = {f for f in walker.funcs if f.root}
+    run: set[Func] = {f for f in walker.funcs if f.root}
     for cls in walker.classes:
         if cls.name in walker.hooked:  # a finder or path hook: the import system calls it
             run.update(cls.methods)
@@ -276,7 +277,7 @@ def _executed(walker: Walker, context: ExecContext) -> set[W.Func]:
             run.update(m for m in cls.methods if m.name in ("__init__", "__new__", "__call__"))
     for cls in _command_classes(walker, context):
         run.update(cls.methods)
-    queue: deque[W.Func] = deque(run)
+    queue: deque[Func] = deque(run)
     for name in names:
         queue.extend(by_name.get(name, ()))
     while queue:
@@ -291,7 +292,7 @@ def _executed(walker: Walker, context: ExecContext) -> set[W.Func]:
     return run
 
 
-def resolve(sev: W.Sev, context: ExecContext, executed: bool) -> Severity:
+def resolve(sev: Sev, context: ExecContext, executed: bool) -> Severity:
     """The severity of a hit with spec *sev* in *context*, running or not."""
     if sev.mode == "adjust":
         return context.adjust(Severity(sev.top), in_function=not executed)
@@ -316,10 +317,10 @@ def resolve(sev: W.Sev, context: ExecContext, executed: bool) -> Severity:
 
 
 def _findings(
-    walker: Walker,
+    walker: AstWalker,
     path: str,
     context: ExecContext,
-    run: set[W.Func] | None = None,
+    run: set[Func] | None = None,
     waiting: list[Waiting] | None = None,
 ) -> list[Finding]:
     """The hits as findings; hits in plain functions that do not run go to *waiting* too."""
@@ -364,7 +365,7 @@ def _findings(
     return out
 
 
-def _where(hit: W.Hit, context: ExecContext, executed: bool) -> str:
+def _where(hit: Hit, context: ExecContext, executed: bool) -> str:
     when = {
         ExecContext.INSTALL: "runs at install time",
         ExecContext.STARTUP: "runs at every interpreter start",

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pycustoms.analyzers.code import FileReport
+from pycustoms.analyzers.code import ast_ids as W
 from pycustoms.analyzers.code import ast_tables as T
-from pycustoms.analyzers.code import ast_walk as W
 from pycustoms.analyzers.code.context import ExecContext
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
