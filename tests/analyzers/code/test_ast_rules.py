@@ -6,12 +6,14 @@ import time
 
 import pytest
 
-from pycustoms.analyzers.code.ast_rules import RULES, analyze_pth, analyze_python
+from pycustoms.analyzers.code import pth
+from pycustoms.analyzers.code.ast_rules import RULES, analyze_python
 from pycustoms.analyzers.code.context import ExecContext
+from pycustoms.analyzers.code.pth import analyze_pth
 from pycustoms.types import Capability, Severity
 
 E = ExecContext
-DECLARED = {rule.id for rule in RULES}
+DECLARED = {rule.id for rule in (*RULES, *pth.RULES)}
 
 
 def scan(

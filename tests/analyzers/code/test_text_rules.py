@@ -6,15 +6,9 @@ import base64
 import random
 
 from pycustoms.analyzers.code.context import ExecContext
-from pycustoms.analyzers.code.text_rules import (
-    RULES,
-    exec_file_targets,
-    fallback_python,
-    find_blobs,
-    pth_imported_modules,
-    shannon_entropy,
-    text_stats,
-)
+from pycustoms.analyzers.code.pth import pth_imported_modules
+from pycustoms.analyzers.code.py2_fallback import exec_file_targets, fallback_python
+from pycustoms.analyzers.code.text_stats import RULES, find_blobs, shannon_entropy, text_stats
 from pycustoms.types import Capability, Severity
 
 MODULE = ExecContext.MODULE

@@ -9,32 +9,30 @@ nothing calls at import is weakened. Capabilities (network, process spawn,
 environment read ...) are reported for every file whatever the severity, for
 the capability diff between releases.
 
-`analyze_pth` applies the same rules to the executable (``import``) lines of a
-``.pth`` file in start-up context.
+`walk` and `hit_findings` are shared with `pth.analyze_pth`, which applies the
+same rules to the executable (``import``) lines of a ``.pth`` file in start-up
+context.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections import deque
 
 from pycustoms.analyzers.code import FileReport, ast_links, prefilter
 from pycustoms.analyzers.code import ast_ids as W
 from pycustoms.analyzers.code import ast_tables as T
 from pycustoms.analyzers.code.ast_links import Waiting
-from pycustoms.analyzers.code.ast_model import ClassInfo, Func, Hit, Sev, staged, threat
+from pycustoms.analyzers.code.ast_model import ClassInfo, Func, Hit, Sev, staged
 from pycustoms.analyzers.code.ast_walk import AstWalker
 from pycustoms.analyzers.code.context import ExecContext
 from pycustoms.analyzers.code.parsing import parse
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
-__all__ = ["RULES", "analyze_pth", "analyze_python"]
+__all__ = ["RULES", "analyze_python", "hit_findings", "walk"]
 
 _C, _H, _M, _L = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
-PTH_PAYLOAD = "code/pth-executes-payload"
-PTH_IMPORT = "code/pth-import-hook"
 
 RULES: tuple[Rule, ...] = (
     Rule(W.EXEC_DECODED, _C, "exec/eval of decoded data",
@@ -130,12 +128,6 @@ RULES: tuple[Rule, ...] = (
          Capability.PERSISTENCE),
     Rule(W.SLEEP, _M, "sleep before payload",
          "A long sleep precedes network or exec code, to outlast sandbox analysis."),
-    Rule(PTH_PAYLOAD, _C, ".pth line runs a payload",
-         "An executable line of a .pth file (run at every interpreter start) execs, decodes, "
-         "spawns a process or opens the network.", Capability.INSTALL_TIME),
-    Rule(PTH_IMPORT, _L, ".pth file imports a module at start-up",
-         "An executable line of a .pth file imports a module at every interpreter start. Normal "
-         "for editable installs and coverage hooks.", Capability.INSTALL_TIME),
 )  # fmt: skip
 
 _SNIPPET_MAX = 200
@@ -159,7 +151,7 @@ def analyze_python(path: str, source: str, context: ExecContext) -> FileReport |
         return None
     run = _executed(walker, context)
     waiting: list[Waiting] = []
-    findings = _findings(walker, path, context, run, waiting)
+    findings = hit_findings(walker, path, context, run, waiting)
     links = ast_links.build(walker, path, run, waiting) if "!" not in path else None
     caps = set(walker.caps)
     if context is ExecContext.INSTALL and (
@@ -189,56 +181,15 @@ def _walked(path: str, source: str, context: ExecContext) -> AstWalker | None:
     if tree is None:
         return None
     walker = AstWalker(source, install=context is ExecContext.INSTALL)
-    _walk(walker, tree.body)
+    walk(walker, tree.body)
     return walker
 
 
 _INSTALL_RULES = frozenset({W.INSTALL_NET, W.INSTALL_PROC})
-_PTH_BENIGN = re.compile(
-    r"^import\s+(_virtualenv|__editable__\S*|_distutils_hack|distutils_precedence|coverage|"
-    r"_coverage\S*|pytest_cov\S*|sitecustomize|site|os|sys)\b"
-)
 
 
-def analyze_pth(path: str, text: str) -> FileReport:
-    """Judge the executable lines of a ``.pth`` file in start-up context.
-
-    Plain path lines are ignored. An ``import`` line that only imports and calls
-    a module is a LOW `code/pth-import-hook` (or nothing for the well-known
-    editable-install, distutils-precedence and coverage hooks); one that execs,
-    decodes, spawns or opens the network is a CRITICAL `code/pth-executes-payload`.
-    """
-    walker = AstWalker(text, install=False)
-    extra: list[Hit] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not (line.startswith(("import ", "import\t"))):
-            continue
-        tree = parse(line, path)
-        if tree is None:
-            continue
-        ast.increment_lineno(tree, number - 1)
-        before = dict(walker.counts)
-        _walk(walker, tree.body)
-        grew = [k for k, v in walker.counts.items() if v > before[k]]
-        if grew:
-            what = ", ".join(grew)
-            extra.append(
-                Hit(PTH_PAYLOAD, threat(4), number, None, f"start-up line does: {what}", 0.95)
-            )
-        elif not _PTH_BENIGN.match(line):
-            extra.append(
-                Hit(PTH_IMPORT, threat(1), number, None, "imports a module at start-up", 0.8)
-            )
-    walker.hits.extend(extra)
-    findings = _findings(walker, path, ExecContext.STARTUP)
-    caps = set(walker.caps)
-    if extra:
-        caps.add(Capability.INSTALL_TIME)
-    return FileReport(path, tuple(findings), frozenset(caps))
-
-
-def _walk(walker: AstWalker, body: list[ast.stmt]) -> None:
+def walk(walker: AstWalker, body: list[ast.stmt]) -> None:
+    """Walk *body* with *walker*, then close it (`AstWalker.finish`); deep nesting is a hit."""
     try:
         walker.block(body)
     except RecursionError:
@@ -316,7 +267,7 @@ def resolve(sev: Sev, context: ExecContext, executed: bool) -> Severity:
     return Severity(max(0, min(4, level)))
 
 
-def _findings(
+def hit_findings(
     walker: AstWalker,
     path: str,
     context: ExecContext,
