@@ -113,25 +113,16 @@ class WalkState:
         self.hits.append(Hit(rule, sev, line, self.scope.func, message, conf))
 
     def event(self, node: ast.AST) -> None:
+        """A network send, dynamic exec or download command: judge the sleep or gate before it."""
         self.events += 1
-        if self.scope.slept:
-            self.hit(
-                SLEEP,
-                staged(3, 2, 1),
-                node,
-                f"payload runs after a long sleep (line {self.scope.slept})",
-                0.7,
-            )
-            self.scope.slept = 0
-        if self.scope.gated:
-            self.hit(
-                GATED,
-                staged(3, 3, 2),
-                node,
-                f"payload runs only past an environment check (line {self.scope.gated})",
-                0.8,
-            )
-            self.scope.gated = 0
+        scope = self.scope
+        for rule, sev, after, line, conf in (
+            (SLEEP, staged(3, 2, 1), "after a long sleep", scope.slept, 0.7),
+            (GATED, staged(3, 3, 2), "only past an environment check", scope.gated, 0.8),
+        ):
+            if line:
+                self.hit(rule, sev, node, f"payload runs {after} (line {line})", conf)
+        scope.slept = scope.gated = 0
 
     # ----------------------------------------------------------------- names
     def qual(self, node: ast.expr) -> str | None:

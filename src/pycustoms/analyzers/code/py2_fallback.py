@@ -224,22 +224,12 @@ def fallback_python(path: str, text: str, context: ExecContext) -> FileReport:
     if m := (_EXEC_DECODED.search(code) or _EXEC_STMT_DECODED.search(code)):
         add(W.EXEC_DECODED, Severity.CRITICAL, "executes decoded data", m.start())
     if m := _SHELL.search(code):
-        add(
-            W.DOWNLOAD_CMD,
-            Severity.HIGH,
-            "runs a downloading shell command",
-            m.start(),
-        )
+        add(W.DOWNLOAD_CMD, Severity.HIGH, "runs a downloading shell command", m.start())
     if context in (ExecContext.INSTALL, ExecContext.STARTUP):
         for m in _NETWORK.finditer(code):
             if not line_at(code, m.start())[:1].isspace():
-                add(
-                    W.INSTALL_NET,
-                    Severity.MEDIUM,
-                    "opens a network connection while installing",
-                    m.start(),
-                    0.8,
-                )
+                what = "opens a network connection while installing"
+                add(W.INSTALL_NET, Severity.MEDIUM, what, m.start(), 0.8)
                 break
     network = _NETWORK.search(code)
     if m := _EXEC_REMOTE.search(code):
@@ -253,13 +243,7 @@ def fallback_python(path: str, text: str, context: ExecContext) -> FileReport:
     if network and (m := T.SUSPICIOUS_HOST.search(code)):
         add(W.SUSPICIOUS_HOST, Severity.MEDIUM, "talks to a webhook/catcher/raw-IP host", m.start())
     if m := _ENV_DUMP.search(code):
-        add(
-            W.ENV_DUMP,
-            Severity.LOW,
-            "serialises the whole environment",
-            m.start(),
-            0.7,
-        )
+        add(W.ENV_DUMP, Severity.LOW, "serialises the whole environment", m.start(), 0.7)
     if m := _CREDENTIALS.search(code):
         found = m.group()
         rule, severity = W.CRED_ACCESS, Severity.MEDIUM
