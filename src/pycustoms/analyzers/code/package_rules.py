@@ -187,7 +187,7 @@ _DATA_DIRS = frozenset(
         "icons",
     }
 )
-RUN_PREFIX = "!"  # `text_rules.exec_file_targets` marks program-run targets so
+RUN_PREFIX = "!"  # `py2_fallback.exec_file_targets` marks program-run targets so
 _RUNS_EARLY = (ExecContext.INSTALL, ExecContext.STARTUP, ExecContext.IMPORT)
 _INSTALL_CAPS = frozenset({C.NETWORK, C.PROCESS, C.DYNAMIC_CODE, C.CREDENTIAL_READ, C.PERSISTENCE})
 
