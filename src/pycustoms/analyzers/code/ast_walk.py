@@ -18,9 +18,15 @@ import re
 import unicodedata
 
 from pycustoms.analyzers.code import ast_tables as T
+from pycustoms.analyzers.code.ast_combine import (
+    close_scope,
+    file_combinations,
+    promote,
+    split_droppers,
+    through_helper,
+)
 from pycustoms.analyzers.code.ast_ids import (
     CHAR_CODES,
-    CRED_ACCESS,
     DNS_EXFIL,
     DOWNLOAD_CMD,
     DOWNLOAD_EXEC,
@@ -31,13 +37,10 @@ from pycustoms.analyzers.code.ast_ids import (
     HIDDEN_CODE,
     HOST_EXFIL,
     LONG_EXPR,
-    METADATA,
     PERSIST,
     PYARMOR,
     REVSHELL,
     SHELLCODE,
-    STEALER,
-    SURVEIL,
     UNICODE_ID,
 )
 from pycustoms.analyzers.code.ast_labels import (
@@ -53,26 +56,19 @@ from pycustoms.analyzers.code.ast_model import (
     PARAM_PREFIX,
     ClassInfo,
     Func,
-    Hit,
     Labels,
     Scope,
     adjust,
     param_labels,
-    payload,
     staged,
     threat,
 )
 from pycustoms.analyzers.code.ast_state import WalkState, is_reverse
 from pycustoms.analyzers.code.sinks.call import CallSite
 from pycustoms.analyzers.code.sinks.dispatch import method_call, named_call
-from pycustoms.analyzers.code.sinks.execution import judge_exec, walk_written_scripts
-from pycustoms.analyzers.code.sinks.network import network, suspicious_peer, suspicious_url
 from pycustoms.types import Capability
 
 _TERMINATORS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
-_ALLOC_APIS = frozenset({"VirtualAlloc", "VirtualAllocEx", "NtAllocateVirtualMemory"})
-_COPY_APIS = frozenset({"RtlMoveMemory", "WriteProcessMemory"})
-_THREAD_APIS = frozenset({"CreateThread", "CreateRemoteThread", "WaitForSingleObject"})
 # Calls that run a function passed to them (threads, timers, exit hooks, input listeners).
 _CALLBACK_RUNNERS = frozenset(
     {"threading.Thread", "threading.Timer", "multiprocessing.Process", "atexit.register",
@@ -89,24 +85,7 @@ _CALLBACK_KWARGS = frozenset(
     {"target", "on_press", "on_release", "on_click", "on_move", "on_scroll", "callback"}
 )
 _NETDATA: Labels = frozenset({T.NETDATA})
-# Labels worth judging when they reach a sink inside a helper function.
-_CARRIED = T.SECRET_LABELS | {
-    T.HOSTINFO,
-    T.ENV_ONE,
-    T.DECODED,
-    T.NETDATA,
-    T.FILEDATA,
-    T.BUILT,
-    T.NAMED_SECRET,
-    T.NAMED_KEY,
-}
-_MAX_SUMMARY = 8
 _MAX_PENDING = 2000
-# Threats that a suspicious peer in the same function makes a payload routine.
-_PAYLOAD_RULES = frozenset(
-    {DOWNLOAD_EXEC, DOWNLOAD_CMD, EXFIL, HOST_EXFIL, DNS_EXFIL, PERSIST, EXEC_REMOTE, STEALER}
-    | {CRED_ACCESS, SURVEIL, REVSHELL, METADATA, EXEC_DECODED}
-)
 # A statement this far right, after this many blanks, is hidden from anyone reading.
 _HIDDEN_COLUMN = 200
 _PADDED = re.compile(r"([ \t]{120,});?[ \t]*$")
@@ -263,98 +242,22 @@ class AstWalker(WalkState):
                 self.scope.vars[param] = param_labels(index) | named | given
             self.param_names[func.name] = names[:MAX_PARAMS]
         self.block(body)
-        self._close_scope()
+        close_scope(self)
         self.scope, self.cls = outer, outer_cls
-
-    def _close_scope(self) -> None:
-        walk_written_scripts(self)
-        scope = self.scope
-        if scope.suspicious_peer:
-            self.suspicious_funcs.add(scope.func)
-            self._promote(scope.first_hit, scope.func)
-        if scope.net_write or scope.run_file or scope.chmod_x:
-            self.effects[scope.func] = (scope.net_write, scope.run_file or scope.chmod_x)
-        if scope.net_write and (scope.chmod_x or scope.run_file):
-            self.hits.append(
-                Hit(
-                    DOWNLOAD_EXEC,
-                    # From a webhook, tunnel, paste or raw-IP host: a dropper.
-                    payload(4) if scope.suspicious_peer else staged(4, 3, 2),
-                    scope.net_write,
-                    scope.func,
-                    "downloaded bytes are written to a file that is then made executable or run",
-                    0.85,
-                )
-            )
-
-    def _promote(self, first_hit: int, func: Func | None) -> None:
-        """A webhook, paste, tunnel or raw-IP peer next to a threat: a payload routine."""
-        for hit in self.hits[first_hit:]:
-            if hit.func is func and hit.rule in _PAYLOAD_RULES:
-                hit.sev = payload(4)
-
-    def _split_droppers(self) -> None:
-        """A download written to a file in one function and run from another that the same
-        caller (or its callees) starts: `download(url, path); launch(path)`."""
-        if not self.effects:
-            return
-        by_name = {f.name: f for f in self.funcs}
-        callers: list[tuple[Func | None, set[str]]] = [(None, set(self.top_calls))]
-        callers += [(f, set(f.calls)) for f in self.funcs]
-        for func, calls in callers:
-            written, runs = self.effects.get(func, (0, False))
-            if written and runs:
-                continue  # reported where both happen (`_close_scope`)
-            suspicious = func in self.suspicious_funcs
-            seen: set[Func] = set()
-            frontier = list(calls)
-            for _ in range(3):
-                onward: list[str] = []
-                for name in frontier:
-                    callee = by_name.get(name)
-                    if callee is None or callee in seen or callee is func:
-                        continue
-                    seen.add(callee)
-                    line, ran = self.effects.get(callee, (0, False))
-                    if line and ran:
-                        continue  # a whole dropper of its own: judged where it stands
-                    written = written or line
-                    runs = runs or ran
-                    suspicious = suspicious or callee in self.suspicious_funcs
-                    onward.extend(callee.calls)
-                frontier = onward
-            if written and runs:
-                sev = payload(4) if suspicious else staged(4, 3, 2)
-                what = "downloaded bytes are written to a file that a helper it calls then runs"
-                self.hits.append(Hit(DOWNLOAD_EXEC, sev, written, func, what, 0.8))
 
     def finish(self) -> None:
         """Close the module scope and emit file-wide combinations."""
-        self._close_scope()
-        self._split_droppers()
+        close_scope(self)
+        split_droppers(self)
         for node, helper, args, kwargs, func in self.pending:
             if helper in self.summaries:
                 self.scope = Scope(func)
                 first = len(self.hits)
-                self._through_helper(node, helper, args, kwargs)
+                through_helper(self, node, helper, args, kwargs)
                 if func in self.suspicious_funcs:
-                    self._promote(first, func)
+                    promote(self, first, func)
         self.scope = self.module
-        if self.keylog is not None and self.counts["net"]:
-            line, func = self.keylog
-            # First, so that it wins over the plain surveillance hit on the same line.
-            self.hits.insert(
-                0,
-                Hit(SURVEIL, threat(4), line, func, "keystrokes captured in a file that sends data "
-                    "over the network (keylogger)", 0.85),
-            )  # fmt: skip
-        apis = set(self.shellcode)
-        if apis & _ALLOC_APIS and apis & _COPY_APIS and apis & _THREAD_APIS:
-            names = ", ".join(sorted(apis))
-            line, func = min(self.shellcode.values(), key=lambda v: v[0])
-            self.hits.append(
-                Hit(SHELLCODE, threat(3), line, func, f"native memory APIs: {names}", 0.8)
-            )
+        file_combinations(self)
 
     def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         """Visit decorators; a bare name is called with the definition, where it stands."""
@@ -669,7 +572,7 @@ class AstWalker(WalkState):
                 return result
         if isinstance(func, ast.Name) and data:
             if func.id in self.summaries:
-                self._through_helper(node, func.id, args, kwargs)
+                through_helper(self, node, func.id, args, kwargs)
             elif len(self.pending) < _MAX_PENDING:  # defined further down: judged at the end
                 self.pending.append((node, func.id, args, kwargs, self.scope.func))
         if isinstance(func, ast.Name) and func.id in self.returns:
@@ -680,52 +583,6 @@ class AstWalker(WalkState):
         if name in T.NON_PROPAGATING:
             return EMPTY
         return (recv | data) - T.OBJECT_LABELS
-
-    def _through_helper(
-        self,
-        node: ast.Call,
-        helper: str,
-        args: list[Labels],
-        kwargs: dict[str | None, Labels],
-    ) -> None:
-        """Arguments handed to a local function whose parameters reach a sink: judge that
-        sink here, with what the arguments carry (`request(url, data=host_info)`)."""
-        passed = list(args)
-        nodes: dict[int, ast.expr] = dict(enumerate(node.args))
-        params = self.param_names.get(helper, [])
-        for position, param in enumerate(params):
-            if param in kwargs:
-                passed.extend([EMPTY] * (position + 1 - len(passed)))
-                passed[position] = passed[position] | kwargs[param]
-        for keyword in node.keywords:
-            if keyword.arg in params:
-                nodes[params.index(keyword.arg)] = keyword.value
-        for kind, index, sink, name in self.summaries.get(helper, ())[:_MAX_SUMMARY]:
-            if kind == "net" and index in nodes and suspicious_url(self.literal_text(nodes[index])):
-                # The helper's request goes where this call says: a webhook, paste, raw IP...
-                suspicious_peer(self, node, f"{name} (in {helper}()) talks to a suspicious host")
-            if index >= len(passed) or not passed[index]:
-                continue
-            labels = passed[index]
-            self.summarise(kind, labels, node, name)  # the caller's own parameters, onward
-            real = frozenset(x for x in labels if not x.startswith(PARAM_PREFIX))
-            if not real & _CARRIED:
-                continue
-            if kind == "net":
-                where = self.literal_text(sink)
-                if T.CRED in real and not suspicious_url(where) and not self.scope.suspicious_peer:
-                    # A token handed to the helper that calls its service (an OAuth refresh,
-                    # a signed SDK call) is how clients work; to a webhook or raw IP it is not.
-                    real = real - {T.CRED}
-                network(self, node, real, f"{name} (in {helper}())", where)
-            elif kind == "exec":
-                judge_exec(self, node, f"{name} (in {helper}())", real)
-            elif kind == "proc" and T.NETDATA in real:
-                self.event(node)
-                what = f"{name} (in {helper}()) runs a command received over the network"
-                # Some parameter of the helper reaches its command line: a threat where it
-                # runs by itself (see `sinks.process` for the direct case, a payload anywhere).
-                self.hit(REVSHELL, threat(4), node, what)
 
     def _callbacks(self, node: ast.Call) -> None:
         """Functions handed to a thread, timer, exit hook or listener run: record them."""
