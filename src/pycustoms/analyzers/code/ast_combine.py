@@ -13,23 +13,8 @@ from __future__ import annotations
 
 import ast
 
+from pycustoms.analyzers.code import ast_ids as R
 from pycustoms.analyzers.code import ast_tables as T
-from pycustoms.analyzers.code.ast_ids import (
-    CRED_ACCESS,
-    DNS_EXFIL,
-    DOWNLOAD_CMD,
-    DOWNLOAD_EXEC,
-    EXEC_DECODED,
-    EXEC_REMOTE,
-    EXFIL,
-    HOST_EXFIL,
-    METADATA,
-    PERSIST,
-    REVSHELL,
-    SHELLCODE,
-    STEALER,
-    SURVEIL,
-)
 from pycustoms.analyzers.code.ast_model import (
     EMPTY,
     PARAM_PREFIX,
@@ -61,8 +46,17 @@ _CARRIED = T.SECRET_LABELS | {
 _MAX_SUMMARY = 8
 # Threats that a suspicious peer in the same function makes a payload routine.
 _PAYLOAD_RULES = frozenset(
-    {DOWNLOAD_EXEC, DOWNLOAD_CMD, EXFIL, HOST_EXFIL, DNS_EXFIL, PERSIST, EXEC_REMOTE, STEALER}
-    | {CRED_ACCESS, SURVEIL, REVSHELL, METADATA, EXEC_DECODED}
+    {
+        R.DOWNLOAD_EXEC,
+        R.DOWNLOAD_CMD,
+        R.EXFIL,
+        R.HOST_EXFIL,
+        R.DNS_EXFIL,
+        R.PERSIST,
+        R.EXEC_REMOTE,
+        R.STEALER,
+    }
+    | {R.CRED_ACCESS, R.SURVEIL, R.REVSHELL, R.METADATA, R.EXEC_DECODED}
 )
 
 
@@ -78,7 +72,7 @@ def close_scope(w: WalkState) -> None:
     if scope.net_write and (scope.chmod_x or scope.run_file):
         w.hits.append(
             Hit(
-                DOWNLOAD_EXEC,
+                R.DOWNLOAD_EXEC,
                 # From a webhook, tunnel, paste or raw-IP host: a dropper.
                 payload(4) if scope.suspicious_peer else staged(4, 3, 2),
                 scope.net_write,
@@ -129,7 +123,7 @@ def split_droppers(w: WalkState) -> None:
         if written and runs:
             sev = payload(4) if suspicious else staged(4, 3, 2)
             what = "downloaded bytes are written to a file that a helper it calls then runs"
-            w.hits.append(Hit(DOWNLOAD_EXEC, sev, written, func, what, 0.8))
+            w.hits.append(Hit(R.DOWNLOAD_EXEC, sev, written, func, what, 0.8))
 
 
 def through_helper(
@@ -176,7 +170,7 @@ def through_helper(
             what = f"{name} (in {helper}()) runs a command received over the network"
             # Some parameter of the helper reaches its command line: a threat where it
             # runs by itself (see `sinks.process` for the direct case, a payload anywhere).
-            w.hit(REVSHELL, threat(4), node, what)
+            w.hit(R.REVSHELL, threat(4), node, what)
 
 
 def file_combinations(w: WalkState) -> None:
@@ -186,11 +180,11 @@ def file_combinations(w: WalkState) -> None:
         # First, so that it wins over the plain surveillance hit on the same line.
         w.hits.insert(
             0,
-            Hit(SURVEIL, threat(4), line, func, "keystrokes captured in a file that sends data "
+            Hit(R.SURVEIL, threat(4), line, func, "keystrokes captured in a file that sends data "
                 "over the network (keylogger)", 0.85),
         )  # fmt: skip
     apis = set(w.shellcode)
     if apis & _ALLOC_APIS and apis & _COPY_APIS and apis & _THREAD_APIS:
         names = ", ".join(sorted(apis))
         line, func = min(w.shellcode.values(), key=lambda v: v[0])
-        w.hits.append(Hit(SHELLCODE, threat(3), line, func, f"native memory APIs: {names}", 0.8))
+        w.hits.append(Hit(R.SHELLCODE, threat(3), line, func, f"native memory APIs: {names}", 0.8))
