@@ -31,19 +31,6 @@ _CLIPBOARD_WRITES = frozenset(
 CRED_METHODS = frozenset({"get_credentials", "get_frozen_credentials"})
 
 
-def _clipboard_write_check(w: WalkState, node: ast.Call, name: str) -> None:
-    value = w.fold(node.args[0]) if node.args else None
-    if w.scope.clip_read and value is not None and len(value[0].strip()) >= 20:
-        w.hit(
-            SURVEIL,
-            threat(4),
-            node,
-            f"{name}() replaces what was read from the clipboard with a fixed value "
-            "(clipboard hijacker)",
-            0.85,
-        )
-
-
 def _env_one(w: WalkState, c: CallSite) -> Labels | None:
     w.caps.add(Capability.ENV_READ)
     return env_one(c.node.args[0]) if c.node.args else frozenset({T.ENV_ONE})
@@ -70,7 +57,11 @@ def _surveillance(w: WalkState, c: CallSite) -> Labels | None:
 
 
 def _clipboard_write(w: WalkState, c: CallSite) -> Labels | None:
-    _clipboard_write_check(w, c.node, c.name)
+    node = c.node
+    value = w.fold(node.args[0]) if node.args else None
+    if w.scope.clip_read and value is not None and len(value[0].strip()) >= 20:
+        what = "replaces what was read from the clipboard with a fixed value (clipboard hijacker)"
+        w.hit(SURVEIL, threat(4), node, f"{c.name}() {what}", 0.85)
     return EMPTY
 
 
