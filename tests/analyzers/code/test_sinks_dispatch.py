@@ -62,3 +62,21 @@ def test_socket_create_connection_connects_as_a_network_call() -> None:
     rules = _rules(source)
     # The raw public address is judged only on the network path, not as a bare socket.
     assert {"code/reverse-shell", "code/suspicious-endpoint"} <= rules
+
+
+def _severities(source: str) -> dict[str, str]:
+    report = analyze_python("pkg/__init__.py", source, ExecContext.IMPORT)
+    assert report is not None
+    return {f.rule: f.severity.name for f in report.findings}
+
+
+def test_clipboard_replaced_with_a_fixed_value_is_a_hijacker() -> None:
+    wallet = "bc1q" + "x" * 38
+    source = f"import pyperclip\nseen = pyperclip.paste()\npyperclip.copy({wallet!r})\n"
+    report = analyze_python("pkg/__init__.py", source, ExecContext.IMPORT)
+    assert report is not None
+    hijack = [f for f in report.findings if "clipboard hijacker" in f.message]
+    assert [(f.rule, f.line) for f in hijack] == [("code/surveillance", 3)]
+    # Writing the clipboard without reading it first is what copy buttons do.
+    quiet = f"import pyperclip\npyperclip.copy({wallet!r})\n"
+    assert not _severities(quiet)
