@@ -5,12 +5,12 @@ Contract (pure: no I/O, no imports or execution of package code):
     analyze_package(kind, members) -> CodeReport
 
 *members* is an iterable of `pycustoms.archive.Member` (path relative to the
-package root, bytes, nesting depth). Each member is judged by three engines:
-`ast_rules` (Python semantics), `text_rules` (statistics and the pattern
-fallback for files `ast` cannot parse) and `yara_engine` (byte patterns over
-every file), in the file's `ExecContext`. `package_rules` then adds findings
-about the package as a whole (binaries in a pure-Python package, findings that
-combine across files).
+package root, bytes, nesting depth). Each member is judged by the engines:
+`ast_rules` (Python semantics; `pth` for `.pth` files), `text_stats`
+(statistics), `py2_fallback` (patterns for files `ast` cannot parse) and
+`yara_engine` (byte patterns over every file), in the file's `ExecContext`.
+`package_rules` then adds findings about the package as a whole (binaries in a
+pure-Python package, findings that combine across files).
 """
 
 from __future__ import annotations

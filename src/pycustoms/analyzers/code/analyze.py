@@ -26,6 +26,7 @@ from pycustoms.analyzers.code import (
     ast_links,
     ast_rules,
     large_source,
+    pth,
     yara_engine,
 )
 from pycustoms.analyzers.code.context import ExecContext, classify, installed_path
@@ -39,13 +40,9 @@ from pycustoms.analyzers.code.package_rules import (
     package_findings,
     wheel_tags,
 )
-from pycustoms.analyzers.code.text_rules import (
-    PY_SUFFIXES,
-    exec_file_targets,
-    fallback_python,
-    pth_imported_modules,
-    text_stats,
-)
+from pycustoms.analyzers.code.pth import pth_imported_modules
+from pycustoms.analyzers.code.py2_fallback import exec_file_targets, fallback_python
+from pycustoms.analyzers.code.text_stats import PY_SUFFIXES, text_stats
 from pycustoms.archive import Limits, Member, nested_from_text
 from pycustoms.types import Capability, Finding, PackageKind, Severity
 
@@ -266,7 +263,7 @@ class _Run:
         path, raw = member.path, member.data
         if path.lower().endswith(".pth"):
             self.pth_modules |= pth_imported_modules(text)
-            return [ast_rules.analyze_pth(path, text), text_stats(path, text, context, raw=raw)]
+            return [pth.analyze_pth(path, text), text_stats(path, text, context, raw=raw)]
         if not is_python(path, text):
             return []
         if context is ExecContext.DATA:

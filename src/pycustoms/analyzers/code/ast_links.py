@@ -25,7 +25,8 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pycustoms.analyzers.code import ast_core as W
+from pycustoms.analyzers.code.ast_model import Func, Sev
+from pycustoms.analyzers.code.ast_state import WalkState
 from pycustoms.analyzers.code.context import ExecContext
 from pycustoms.types import Severity
 
@@ -39,7 +40,7 @@ class Waiting:
 
     func: str
     rule: str
-    sev: W.Sev
+    sev: Sev
     line: int
     message: str
     confidence: float
@@ -61,7 +62,7 @@ class Links:
     classes: frozenset[str] = frozenset()
 
 
-def resolve(walker: W.Core, path: str, written: str) -> Target | None:
+def resolve(walker: WalkState, path: str, written: str) -> Target | None:
     """The (module, function) a callee written as *written* in *path* names, if imported."""
     head, _, rest = written.partition(".")
     chain = rest.split(".") if rest else []
@@ -82,9 +83,9 @@ def resolve(walker: W.Core, path: str, written: str) -> Target | None:
 
 
 def build(
-    walker: W.Core,
+    walker: WalkState,
     path: str,
-    run: set[W.Func],
+    run: set[Func],
     waiting: list[Waiting],
     *,
     graph: bool = False,

@@ -1,7 +1,7 @@
 """The Python `ast` engine: what a module's code does, judged where it runs.
 
 `analyze_python` parses one source file (never imports, compiles or runs it),
-walks it once with `ast_walk.Walker` and turns the walker's raw hits into
+walks it once with `ast_walk.AstWalker` and turns the walker's raw hits into
 `Finding`s whose severity depends on the file's `ExecContext` and on whether
 the code runs when the file does: module top level, a function called from
 there, or a `cmdclass` hook in `setup.py` count as running; a function that
@@ -9,31 +9,30 @@ nothing calls at import is weakened. Capabilities (network, process spawn,
 environment read ...) are reported for every file whatever the severity, for
 the capability diff between releases.
 
-`analyze_pth` applies the same rules to the executable (``import``) lines of a
-``.pth`` file in start-up context.
+`walk` and `hit_findings` are shared with `pth.analyze_pth`, which applies the
+same rules to the executable (``import``) lines of a ``.pth`` file in start-up
+context.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections import deque
 
 from pycustoms.analyzers.code import FileReport, ast_links, prefilter
-from pycustoms.analyzers.code import ast_core as W
+from pycustoms.analyzers.code import ast_ids as W
 from pycustoms.analyzers.code import ast_tables as T
 from pycustoms.analyzers.code.ast_links import Waiting
-from pycustoms.analyzers.code.ast_walk import Walker
+from pycustoms.analyzers.code.ast_model import ClassInfo, Func, Hit, Sev, staged
+from pycustoms.analyzers.code.ast_walk import AstWalker
 from pycustoms.analyzers.code.context import ExecContext
 from pycustoms.analyzers.code.parsing import parse
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
-__all__ = ["RULES", "analyze_pth", "analyze_python"]
+__all__ = ["RULES", "analyze_python", "hit_findings", "walk"]
 
 _C, _H, _M, _L = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
-PTH_PAYLOAD = "code/pth-executes-payload"
-PTH_IMPORT = "code/pth-import-hook"
 
 RULES: tuple[Rule, ...] = (
     Rule(W.EXEC_DECODED, _C, "exec/eval of decoded data",
@@ -129,12 +128,6 @@ RULES: tuple[Rule, ...] = (
          Capability.PERSISTENCE),
     Rule(W.SLEEP, _M, "sleep before payload",
          "A long sleep precedes network or exec code, to outlast sandbox analysis."),
-    Rule(PTH_PAYLOAD, _C, ".pth line runs a payload",
-         "An executable line of a .pth file (run at every interpreter start) execs, decodes, "
-         "spawns a process or opens the network.", Capability.INSTALL_TIME),
-    Rule(PTH_IMPORT, _L, ".pth file imports a module at start-up",
-         "An executable line of a .pth file imports a module at every interpreter start. Normal "
-         "for editable installs and coverage hooks.", Capability.INSTALL_TIME),
 )  # fmt: skip
 
 _SNIPPET_MAX = 200
@@ -158,7 +151,7 @@ def analyze_python(path: str, source: str, context: ExecContext) -> FileReport |
         return None
     run = _executed(walker, context)
     waiting: list[Waiting] = []
-    findings = _findings(walker, path, context, run, waiting)
+    findings = hit_findings(walker, path, context, run, waiting)
     links = ast_links.build(walker, path, run, waiting) if "!" not in path else None
     caps = set(walker.caps)
     if context is ExecContext.INSTALL and (
@@ -180,76 +173,35 @@ def links_only(path: str, source: str, context: ExecContext) -> ast_links.Links 
     return ast_links.build(walker, path, _executed(walker, context), [], graph=True)
 
 
-def _walked(path: str, source: str, context: ExecContext) -> Walker | None:
+def _walked(path: str, source: str, context: ExecContext) -> AstWalker | None:
     """*source* parsed and walked once, or None if `ast` cannot parse it (or it is huge)."""
     if len(source) > _MAX_SOURCE:
         return None
     tree = parse(source, path)
     if tree is None:
         return None
-    walker = Walker(source, install=context is ExecContext.INSTALL)
-    _walk(walker, tree.body)
+    walker = AstWalker(source, install=context is ExecContext.INSTALL)
+    walk(walker, tree.body)
     return walker
 
 
 _INSTALL_RULES = frozenset({W.INSTALL_NET, W.INSTALL_PROC})
-_PTH_BENIGN = re.compile(
-    r"^import\s+(_virtualenv|__editable__\S*|_distutils_hack|distutils_precedence|coverage|"
-    r"_coverage\S*|pytest_cov\S*|sitecustomize|site|os|sys)\b"
-)
 
 
-def analyze_pth(path: str, text: str) -> FileReport:
-    """Judge the executable lines of a ``.pth`` file in start-up context.
-
-    Plain path lines are ignored. An ``import`` line that only imports and calls
-    a module is a LOW `code/pth-import-hook` (or nothing for the well-known
-    editable-install, distutils-precedence and coverage hooks); one that execs,
-    decodes, spawns or opens the network is a CRITICAL `code/pth-executes-payload`.
-    """
-    walker = Walker(text, install=False)
-    extra: list[W.Hit] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not (line.startswith(("import ", "import\t"))):
-            continue
-        tree = parse(line, path)
-        if tree is None:
-            continue
-        ast.increment_lineno(tree, number - 1)
-        before = dict(walker.counts)
-        _walk(walker, tree.body)
-        grew = [k for k, v in walker.counts.items() if v > before[k]]
-        if grew:
-            what = ", ".join(grew)
-            extra.append(
-                W.Hit(PTH_PAYLOAD, W.threat(4), number, None, f"start-up line does: {what}", 0.95)
-            )
-        elif not _PTH_BENIGN.match(line):
-            extra.append(
-                W.Hit(PTH_IMPORT, W.threat(1), number, None, "imports a module at start-up", 0.8)
-            )
-    walker.hits.extend(extra)
-    findings = _findings(walker, path, ExecContext.STARTUP)
-    caps = set(walker.caps)
-    if extra:
-        caps.add(Capability.INSTALL_TIME)
-    return FileReport(path, tuple(findings), frozenset(caps))
-
-
-def _walk(walker: Walker, body: list[ast.stmt]) -> None:
+def walk(walker: AstWalker, body: list[ast.stmt]) -> None:
+    """Walk *body* with *walker*, then close it (`AstWalker.finish`); deep nesting is a hit."""
     try:
         walker.block(body)
     except RecursionError:
         # The walker recurses per nesting level; only obfuscator output nests this deep.
         walker.scope = walker.module
         walker.hits.append(
-            W.Hit(W.LONG_EXPR, W.staged(3, 2, 1), 0, None, "too deeply nested to analyse", 0.6)
+            Hit(W.LONG_EXPR, staged(3, 2, 1), 0, None, "too deeply nested to analyse", 0.6)
         )
     walker.finish()
 
 
-def _command_classes(walker: Walker, context: ExecContext) -> list[W.ClassInfo]:
+def _command_classes(walker: AstWalker, context: ExecContext) -> list[ClassInfo]:
     if context is not ExecContext.INSTALL:
         return []
     out = []
@@ -260,15 +212,15 @@ def _command_classes(walker: Walker, context: ExecContext) -> list[W.ClassInfo]:
     return out
 
 
-def _executed(walker: Walker, context: ExecContext) -> set[W.Func]:
+def _executed(walker: AstWalker, context: ExecContext) -> set[Func]:
     """Functions that run when the file runs: reachable from top-level calls."""
-    by_name: dict[str, list[W.Func]] = {}
+    by_name: dict[str, list[Func]] = {}
     for func in walker.funcs:
         by_name.setdefault(func.name, []).append(func)
     names = set(walker.top_calls)
     if context is ExecContext.INSTALL:
         names |= walker.top_refs
-    run: set[W.Func] = {f for f in walker.funcs if f.root}
+    run: set[Func] = {f for f in walker.funcs if f.root}
     for cls in walker.classes:
         if cls.name in walker.hooked:  # a finder or path hook: the import system calls it
             run.update(cls.methods)
@@ -276,7 +228,7 @@ def _executed(walker: Walker, context: ExecContext) -> set[W.Func]:
             run.update(m for m in cls.methods if m.name in ("__init__", "__new__", "__call__"))
     for cls in _command_classes(walker, context):
         run.update(cls.methods)
-    queue: deque[W.Func] = deque(run)
+    queue: deque[Func] = deque(run)
     for name in names:
         queue.extend(by_name.get(name, ()))
     while queue:
@@ -291,7 +243,7 @@ def _executed(walker: Walker, context: ExecContext) -> set[W.Func]:
     return run
 
 
-def resolve(sev: W.Sev, context: ExecContext, executed: bool) -> Severity:
+def resolve(sev: Sev, context: ExecContext, executed: bool) -> Severity:
     """The severity of a hit with spec *sev* in *context*, running or not."""
     if sev.mode == "adjust":
         return context.adjust(Severity(sev.top), in_function=not executed)
@@ -315,11 +267,11 @@ def resolve(sev: W.Sev, context: ExecContext, executed: bool) -> Severity:
     return Severity(max(0, min(4, level)))
 
 
-def _findings(
-    walker: Walker,
+def hit_findings(
+    walker: AstWalker,
     path: str,
     context: ExecContext,
-    run: set[W.Func] | None = None,
+    run: set[Func] | None = None,
     waiting: list[Waiting] | None = None,
 ) -> list[Finding]:
     """The hits as findings; hits in plain functions that do not run go to *waiting* too."""
@@ -364,7 +316,7 @@ def _findings(
     return out
 
 
-def _where(hit: W.Hit, context: ExecContext, executed: bool) -> str:
+def _where(hit: Hit, context: ExecContext, executed: bool) -> str:
     when = {
         ExecContext.INSTALL: "runs at install time",
         ExecContext.STARTUP: "runs at every interpreter start",

@@ -371,6 +371,8 @@ SURVEILLANCE_CALLS = frozenset(
     }
 )
 
+# Builtins that run, import or fetch code (`getattr(builtins, "ex" + "ec")`).
+DANGEROUS_NAMES = frozenset({"exec", "eval", "compile", "__import__", "getattr", "open"})
 DANGEROUS_ATTRS = frozenset(
     {
         "system",

@@ -1,140 +1,94 @@
-"""One pass over a parsed module: simple taint tracking and raw rule hits.
+"""The walker's traversal: one pass over a parsed module, in source order.
 
-The walker visits every node once, in source order. Each scope (module or
-function) maps variable names to the *labels* of what they hold (decoded data,
-a network response, the environment, a credential path ...). Calls are judged
-where they happen (`ast_sinks`): a sink (`exec`, a network send, a process
-spawn) looks at the labels of its arguments. Hits are recorded with the
-function they occur in; `ast_rules` decides afterwards which functions run and
-scales severities to the file's context. Nothing here imports, compiles or runs
-the analysed code.
+`AstWalker` visits statements and expressions once on top of the walk's state
+(`ast_state.WalkState`): it binds labels to names, enters functions and
+classes, notes environment gates, callbacks and import hooks, and hands each
+call to the sink families (`sinks.dispatch`). It also closes scopes with the
+combinations that span a function (a download written and run) or the file (a
+keylogger, a shellcode loader, helpers called before their definition). Hits
+are recorded with the function they occur in; `ast_rules` decides afterwards
+which functions run and scales severities to the file's context. Nothing here
+imports, compiles or runs the analysed code.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 
 from pycustoms.analyzers.code import ast_tables as T
-from pycustoms.analyzers.code.ast_core import (
-    _ALLOC_APIS,
-    _BLOB_ONLY,
-    _CALLBACK_KWARGS,
-    _CALLBACK_RUNNERS,
-    _COPY_APIS,
-    _DANGEROUS_NAMES,
-    _EMPTY,
-    _IMPORT_HOOKS,
-    _THREAD_APIS,
+from pycustoms.analyzers.code.ast_combine import (
+    close_scope,
+    file_combinations,
+    promote,
+    split_droppers,
+    through_helper,
+)
+from pycustoms.analyzers.code.ast_ids import (
     CHAR_CODES,
-    CRED_ACCESS,
     DNS_EXFIL,
     DOWNLOAD_CMD,
     DOWNLOAD_EXEC,
-    ENV_DUMP,
-    EXEC_BUILT,
     EXEC_DECODED,
-    EXEC_FILE,
     EXEC_REMOTE,
     EXFIL,
     GATED,
+    HIDDEN_CODE,
     HOST_EXFIL,
-    INSTALL_NET,
-    INSTALL_PROC,
     LONG_EXPR,
-    MAX_PARAMS,
-    METADATA,
-    OBF_ATTR,
-    OBF_IMPORT,
-    PARAM_PREFIX,
     PERSIST,
     PYARMOR,
     REVSHELL,
     SHELLCODE,
-    SLEEP,
-    STEALER,
-    SURVEIL,
-    SUSPICIOUS_HOST,
     UNICODE_ID,
+)
+from pycustoms.analyzers.code.ast_labels import (
+    BLOB_ONLY,
+    constant_labels,
+    env_one,
+    name_labels,
+    path_labels,
+)
+from pycustoms.analyzers.code.ast_model import (
+    EMPTY,
+    MAX_PARAMS,
+    PARAM_PREFIX,
     ClassInfo,
     Func,
-    Hit,
     Labels,
     Scope,
-    _constant_labels,
-    _env_one,
-    _is_reverse,
-    _mixed_script,
-    _path_labels,
-    _terminates,
     adjust,
     param_labels,
-    payload,
     staged,
-    suspicious_url,
     threat,
 )
-from pycustoms.analyzers.code.ast_sinks import Sinks
+from pycustoms.analyzers.code.ast_state import WalkState, is_reverse
+from pycustoms.analyzers.code.sinks.call import CallSite
+from pycustoms.analyzers.code.sinks.dispatch import method_call, named_call
 from pycustoms.types import Capability
 
-__all__ = [
-    "CHAR_CODES",
-    "CRED_ACCESS",
-    "DNS_EXFIL",
-    "DOWNLOAD_CMD",
-    "DOWNLOAD_EXEC",
-    "ENV_DUMP",
-    "EXEC_BUILT",
-    "EXEC_DECODED",
-    "EXEC_FILE",
-    "EXEC_REMOTE",
-    "EXFIL",
-    "GATED",
-    "HOST_EXFIL",
-    "INSTALL_NET",
-    "INSTALL_PROC",
-    "LONG_EXPR",
-    "METADATA",
-    "OBF_ATTR",
-    "OBF_IMPORT",
-    "PERSIST",
-    "PYARMOR",
-    "REVSHELL",
-    "SHELLCODE",
-    "SLEEP",
-    "STEALER",
-    "SURVEIL",
-    "SUSPICIOUS_HOST",
-    "UNICODE_ID",
-    "Walker",
-]
-
-
-_NAMED_SECRET: Labels = frozenset({T.NAMED_SECRET})
-_NETDATA: Labels = frozenset({T.NETDATA})
-_NAMED_KEY: Labels = frozenset({T.NAMED_SECRET, T.NAMED_KEY})
-# Labels worth judging when they reach a sink inside a helper function.
-_CARRIED = T.SECRET_LABELS | {
-    T.HOSTINFO,
-    T.ENV_ONE,
-    T.DECODED,
-    T.NETDATA,
-    T.FILEDATA,
-    T.BUILT,
-    T.NAMED_SECRET,
-    T.NAMED_KEY,
-}
-_MAX_SUMMARY = 8
-_MAX_PENDING = 2000
-# Threats that a suspicious peer in the same function makes a payload routine.
-_PAYLOAD_RULES = frozenset(
-    {DOWNLOAD_EXEC, DOWNLOAD_CMD, EXFIL, HOST_EXFIL, DNS_EXFIL, PERSIST, EXEC_REMOTE, STEALER}
-    | {CRED_ACCESS, SURVEIL, REVSHELL, METADATA, EXEC_DECODED}
+_TERMINATORS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
+# Calls that run a function passed to them (threads, timers, exit hooks, input listeners).
+_CALLBACK_RUNNERS = frozenset(
+    {"threading.Thread", "threading.Timer", "multiprocessing.Process", "atexit.register",
+     "_thread.start_new_thread", "thread.start_new_thread", "signal.signal",
+     "pynput.keyboard.Listener", "pynput.mouse.Listener", "keyboard.on_press",
+     "keyboard.on_release", "keyboard.hook", "keyboard.add_hotkey", "mouse.hook"}
+)  # fmt: skip
+# Lists of objects the import system calls on every later import.
+_IMPORT_HOOKS = frozenset(
+    {"sys.meta_path.insert", "sys.meta_path.append", "sys.path_hooks.insert",
+     "sys.path_hooks.append"}
+)  # fmt: skip
+_CALLBACK_KWARGS = frozenset(
+    {"target", "on_press", "on_release", "on_click", "on_move", "on_scroll", "callback"}
 )
+_NETDATA: Labels = frozenset({T.NETDATA})
+_MAX_PENDING = 2000
 # A statement this far right, after this many blanks, is hidden from anyone reading.
 _HIDDEN_COLUMN = 200
 _PADDED = re.compile(r"([ \t]{120,});?[ \t]*$")
-HIDDEN_CODE = "code/whitespace-padding"
 
 # Hits that make a payload of what an OS or hostname check guards.
 _GATED_THREATS = frozenset(
@@ -143,7 +97,7 @@ _GATED_THREATS = frozenset(
 )
 
 
-class Walker(Sinks):
+class AstWalker(WalkState):
     """Walks one module once and records `Hit`s, capabilities and the call graph."""
 
     def block(self, body: list[ast.stmt]) -> None:
@@ -172,11 +126,11 @@ class Walker(Sinks):
                 self.alias_assign(target, node.value)
                 if isinstance(node.value, ast.Lambda) and isinstance(target, ast.Name):
                     # `name = lambda ...: body`: calling the name gives what the body gives.
-                    body = self.lambdas.get(id(node.value), _EMPTY)
-                    self.returns[target.id] = self.returns.get(target.id, _EMPTY) | body
+                    body = self.lambdas.get(id(node.value), EMPTY)
+                    self.returns[target.id] = self.returns.get(target.id, EMPTY) | body
                     self.helpers[target.id] = node.value
         elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-            labels = self.expr(node.value) if node.value is not None else _EMPTY
+            labels = self.expr(node.value) if node.value is not None else EMPTY
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 labels = labels | self.lookup(node.target.id)
                 self.scope.consts.pop(node.target.id, None)
@@ -210,7 +164,7 @@ class Walker(Sinks):
                 labels = self.expr(node.value)
                 if self.scope.func is not None:
                     name = self.scope.func.name
-                    self.returns[name] = self.returns.get(name, _EMPTY) | labels
+                    self.returns[name] = self.returns.get(name, EMPTY) | labels
         else:
             for child in ast.iter_child_nodes(node):
                 self._generic(child)
@@ -266,14 +220,14 @@ class Walker(Sinks):
             self.helpers[node.name] = node  # `def d(s): return b64decode(s).decode()`
         if self.cls is not None:
             self.cls.methods.append(func)
-        self._enter(func, node.body, node.args, _NETDATA if handler else _EMPTY)
+        self._enter(func, node.body, node.args, _NETDATA if handler else EMPTY)
 
     def _enter(
         self,
         func: Func,
         body: list[ast.stmt],
         params: ast.arguments | None = None,
-        given: Labels = _EMPTY,
+        given: Labels = EMPTY,
     ) -> None:
         """Walk a function's *body*; its parameters carry *given* (as well as their own)."""
         outer, outer_cls = self.scope, self.cls
@@ -284,102 +238,26 @@ class Walker(Sinks):
             if names and names[0] in ("self", "cls"):
                 names = names[1:]  # `obj.method(x)`: x is the first argument at the call
             for index, param in enumerate(names[:MAX_PARAMS]):
-                named = _named(param)
+                named = name_labels(param)
                 self.scope.vars[param] = param_labels(index) | named | given
             self.param_names[func.name] = names[:MAX_PARAMS]
         self.block(body)
-        self._close_scope()
+        close_scope(self)
         self.scope, self.cls = outer, outer_cls
-
-    def _close_scope(self) -> None:
-        self.walk_written_scripts()
-        scope = self.scope
-        if scope.suspicious_peer:
-            self.suspicious_funcs.add(scope.func)
-            self._promote(scope.first_hit, scope.func)
-        if scope.net_write or scope.run_file or scope.chmod_x:
-            self.effects[scope.func] = (scope.net_write, scope.run_file or scope.chmod_x)
-        if scope.net_write and (scope.chmod_x or scope.run_file):
-            self.hits.append(
-                Hit(
-                    DOWNLOAD_EXEC,
-                    # From a webhook, tunnel, paste or raw-IP host: a dropper.
-                    payload(4) if scope.suspicious_peer else staged(4, 3, 2),
-                    scope.net_write,
-                    scope.func,
-                    "downloaded bytes are written to a file that is then made executable or run",
-                    0.85,
-                )
-            )
-
-    def _promote(self, first_hit: int, func: Func | None) -> None:
-        """A webhook, paste, tunnel or raw-IP peer next to a threat: a payload routine."""
-        for hit in self.hits[first_hit:]:
-            if hit.func is func and hit.rule in _PAYLOAD_RULES:
-                hit.sev = payload(4)
-
-    def _split_droppers(self) -> None:
-        """A download written to a file in one function and run from another that the same
-        caller (or its callees) starts: `download(url, path); launch(path)`."""
-        if not self.effects:
-            return
-        by_name = {f.name: f for f in self.funcs}
-        callers: list[tuple[Func | None, set[str]]] = [(None, set(self.top_calls))]
-        callers += [(f, set(f.calls)) for f in self.funcs]
-        for func, calls in callers:
-            written, runs = self.effects.get(func, (0, False))
-            if written and runs:
-                continue  # reported where both happen (`_close_scope`)
-            suspicious = func in self.suspicious_funcs
-            seen: set[Func] = set()
-            frontier = list(calls)
-            for _ in range(3):
-                onward: list[str] = []
-                for name in frontier:
-                    callee = by_name.get(name)
-                    if callee is None or callee in seen or callee is func:
-                        continue
-                    seen.add(callee)
-                    line, ran = self.effects.get(callee, (0, False))
-                    if line and ran:
-                        continue  # a whole dropper of its own: judged where it stands
-                    written = written or line
-                    runs = runs or ran
-                    suspicious = suspicious or callee in self.suspicious_funcs
-                    onward.extend(callee.calls)
-                frontier = onward
-            if written and runs:
-                sev = payload(4) if suspicious else staged(4, 3, 2)
-                what = "downloaded bytes are written to a file that a helper it calls then runs"
-                self.hits.append(Hit(DOWNLOAD_EXEC, sev, written, func, what, 0.8))
 
     def finish(self) -> None:
         """Close the module scope and emit file-wide combinations."""
-        self._close_scope()
-        self._split_droppers()
+        close_scope(self)
+        split_droppers(self)
         for node, helper, args, kwargs, func in self.pending:
             if helper in self.summaries:
                 self.scope = Scope(func)
                 first = len(self.hits)
-                self._through_helper(node, helper, args, kwargs)
+                through_helper(self, node, helper, args, kwargs)
                 if func in self.suspicious_funcs:
-                    self._promote(first, func)
+                    promote(self, first, func)
         self.scope = self.module
-        if self.keylog is not None and self.counts["net"]:
-            line, func = self.keylog
-            # First, so that it wins over the plain surveillance hit on the same line.
-            self.hits.insert(
-                0,
-                Hit(SURVEIL, threat(4), line, func, "keystrokes captured in a file that sends data "
-                    "over the network (keylogger)", 0.85),
-            )  # fmt: skip
-        apis = set(self.shellcode)
-        if apis & _ALLOC_APIS and apis & _COPY_APIS and apis & _THREAD_APIS:
-            names = ", ".join(sorted(apis))
-            line, func = min(self.shellcode.values(), key=lambda v: v[0])
-            self.hits.append(
-                Hit(SHELLCODE, threat(3), line, func, f"native memory APIs: {names}", 0.8)
-            )
+        file_combinations(self)
 
     def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         """Visit decorators; a bare name is called with the definition, where it stands."""
@@ -529,12 +407,12 @@ class Walker(Sinks):
             return self.call(node)
         if isinstance(node, ast.Constant):
             if self.copies and isinstance(node.value, str) and node.value in self.copies:
-                return _constant_labels(node.value) | self.copies[node.value]
-            return _constant_labels(node.value)
+                return constant_labels(node.value) | self.copies[node.value]
+            return constant_labels(node.value)
         if isinstance(node, ast.Name):
             self._ref(node)
             if node.id == "__doc__":  # text of this file: data hidden in a docstring
-                return _BLOB_ONLY
+                return BLOB_ONLY
             if node.id in self.aliases and self.aliases[node.id] in T.ENV_ALL_NAMES:
                 self.caps.add(Capability.ENV_READ)
                 return frozenset({T.ENV_ALL})
@@ -547,7 +425,7 @@ class Walker(Sinks):
             if self.nonascii:
                 self._check_identifier(node, node.attr)
             if isinstance(node.value, ast.Name) and node.value.id == "self":
-                return self.scope.vars.get(f"self.{node.attr}", _EMPTY) | _named(node.attr)
+                return self.scope.vars.get(f"self.{node.attr}", EMPTY) | name_labels(node.attr)
             return self.expr(node.value)
         if isinstance(node, ast.BinOp):
             left, right = self.expr(node.left), self.expr(node.right)
@@ -556,14 +434,14 @@ class Walker(Sinks):
                 out |= {T.BUILT}
                 self.hit(CHAR_CODES, adjust(1), node, "a string assembled from chr() codes", 0.6)
             if isinstance(node.op, ast.Div):
-                out |= _path_labels(self.literal_text(node, "/"))
+                out |= path_labels(self.literal_text(node, "/"))
             if isinstance(node.op, ast.BitXor):
                 out |= {T.DECODED}  # XOR with a key: the cheapest cipher there is
             return out
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
         if isinstance(node, ast.JoinedStr | ast.List | ast.Tuple | ast.Set | ast.BoolOp):
-            out = _EMPTY
+            out = EMPTY
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     out |= self.expr(child)
@@ -574,7 +452,7 @@ class Walker(Sinks):
                 self.expr(node.format_spec)
             return out
         if isinstance(node, ast.Dict):
-            out = _EMPTY
+            out = EMPTY
             for key in node.keys:
                 if key is not None:
                     out |= self.expr(key)
@@ -582,7 +460,7 @@ class Walker(Sinks):
                 out |= self.expr(value)
             return out
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            out = _EMPTY
+            out = EMPTY
             for gen in node.generators:
                 labels = self.expr(gen.iter)
                 self.bind(gen.target, labels)
@@ -596,17 +474,17 @@ class Walker(Sinks):
             self.expr(node.test)
             return self.expr(node.body) | self.expr(node.orelse)
         if isinstance(node, ast.Starred | ast.Await | ast.Yield | ast.YieldFrom):
-            return self.expr(node.value) if node.value is not None else _EMPTY
+            return self.expr(node.value) if node.value is not None else EMPTY
         if isinstance(node, ast.NamedExpr):
             labels = self.expr(node.value)
             self.bind(node.target, labels, node.value)
             return labels
         if isinstance(node, ast.Lambda):
             self.lambdas[id(node)] = self.expr(node.body)
-            return _EMPTY
+            return EMPTY
         for child in ast.iter_child_nodes(node):
             self._generic(child)
-        return _EMPTY
+        return EMPTY
 
     def _ref(self, node: ast.Name) -> None:
         if self.scope.func is None:
@@ -621,8 +499,8 @@ class Walker(Sinks):
         value = self.expr(node.value)
         self.expr(node.slice)
         if base_name in T.ENV_ALL_NAMES or T.ENV_ALL in value:
-            return _env_one(node.slice)
-        if _is_reverse(node.slice) and self.fold(node.value) is not None:
+            return env_one(node.slice)
+        if is_reverse(node.slice) and self.fold(node.value) is not None:
             return value | {T.BUILT}
         return value
 
@@ -639,7 +517,7 @@ class Walker(Sinks):
         if written.isascii():
             return
         if written != name:
-            sev = threat(3) if name in _DANGEROUS_NAMES | T.DANGEROUS_ATTRS else adjust(2)
+            sev = threat(3) if name in T.DANGEROUS_NAMES | T.DANGEROUS_ATTRS else adjust(2)
             self.hit(
                 UNICODE_ID,
                 sev,
@@ -653,7 +531,7 @@ class Walker(Sinks):
     def call(self, node: ast.Call) -> Labels:
         """Visit a call: evaluate its parts once, then judge it as a source or sink."""
         func = node.func
-        recv = _EMPTY
+        recv = EMPTY
         method: str | None = None
         if isinstance(func, ast.Attribute):
             method = func.attr
@@ -683,18 +561,18 @@ class Walker(Sinks):
                     self.hooked.add(target.id)
         args = [self.expr(a) for a in node.args]
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
-        data = _EMPTY.union(*args, *kwargs.values())
+        data = EMPTY.union(*args, *kwargs.values())
         if name is not None:
-            result = self._named_call(node, name, args, kwargs, data, recv)
+            result = named_call(self, CallSite(node, name, args, kwargs, data, recv))
             if result is not None:
                 return result
         if method is not None:
-            result = self._method_call(node, method, recv, args, data)
+            result = method_call(self, node, method, recv, args, data)
             if result is not None:
                 return result
         if isinstance(func, ast.Name) and data:
             if func.id in self.summaries:
-                self._through_helper(node, func.id, args, kwargs)
+                through_helper(self, node, func.id, args, kwargs)
             elif len(self.pending) < _MAX_PENDING:  # defined further down: judged at the end
                 self.pending.append((node, func.id, args, kwargs, self.scope.func))
         if isinstance(func, ast.Name) and func.id in self.returns:
@@ -703,54 +581,8 @@ class Walker(Sinks):
             returned = self.returns[func.id]
             return frozenset(x for x in returned if not x.startswith(PARAM_PREFIX)) | data
         if name in T.NON_PROPAGATING:
-            return _EMPTY
+            return EMPTY
         return (recv | data) - T.OBJECT_LABELS
-
-    def _through_helper(
-        self,
-        node: ast.Call,
-        helper: str,
-        args: list[Labels],
-        kwargs: dict[str | None, Labels],
-    ) -> None:
-        """Arguments handed to a local function whose parameters reach a sink: judge that
-        sink here, with what the arguments carry (`request(url, data=host_info)`)."""
-        passed = list(args)
-        nodes: dict[int, ast.expr] = dict(enumerate(node.args))
-        params = self.param_names.get(helper, [])
-        for position, param in enumerate(params):
-            if param in kwargs:
-                passed.extend([_EMPTY] * (position + 1 - len(passed)))
-                passed[position] = passed[position] | kwargs[param]
-        for keyword in node.keywords:
-            if keyword.arg in params:
-                nodes[params.index(keyword.arg)] = keyword.value
-        for kind, index, sink, name in self.summaries.get(helper, ())[:_MAX_SUMMARY]:
-            if kind == "net" and index in nodes and suspicious_url(self.literal_text(nodes[index])):
-                # The helper's request goes where this call says: a webhook, paste, raw IP...
-                self._suspicious_peer(node, f"{name} (in {helper}()) talks to a suspicious host")
-            if index >= len(passed) or not passed[index]:
-                continue
-            labels = passed[index]
-            self.summarise(kind, labels, node, name)  # the caller's own parameters, onward
-            real = frozenset(x for x in labels if not x.startswith(PARAM_PREFIX))
-            if not real & _CARRIED:
-                continue
-            if kind == "net":
-                where = self.literal_text(sink)
-                if T.CRED in real and not suspicious_url(where) and not self.scope.suspicious_peer:
-                    # A token handed to the helper that calls its service (an OAuth refresh,
-                    # a signed SDK call) is how clients work; to a webhook or raw IP it is not.
-                    real = real - {T.CRED}
-                self._network(node, real, f"{name} (in {helper}())", where)
-            elif kind == "exec":
-                self.judge_exec(node, f"{name} (in {helper}())", real)
-            elif kind == "proc" and T.NETDATA in real:
-                self._event(node)
-                what = f"{name} (in {helper}()) runs a command received over the network"
-                # Some parameter of the helper reaches its command line: a threat where it
-                # runs by itself (see Sinks for the direct case, a payload anywhere).
-                self.hit(REVSHELL, threat(4), node, what)
 
     def _callbacks(self, node: ast.Call) -> None:
         """Functions handed to a thread, timer, exit hook or listener run: record them."""
@@ -771,13 +603,6 @@ class Walker(Sinks):
             self.top_calls.add(name)
         else:
             self.scope.func.calls.add(name)
-
-
-def _named(name: str) -> Labels:
-    """The labels a parameter or attribute gets from its own name (`private_key`)."""
-    if T.KEY_NAME.search(name):
-        return _NAMED_KEY
-    return _NAMED_SECRET if T.SECRET_NAME.search(name) else _EMPTY
 
 
 # Decorators of chat-bot frameworks that register a function to receive each message
@@ -817,3 +642,28 @@ def _written(node: ast.expr) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def _terminates(body: list[ast.stmt], walker: WalkState) -> bool:
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        return walker.qual(last.value.func) in _TERMINATORS
+    return False
+
+
+def _mixed_script(name: str) -> bool:
+    scripts: set[str] = set()
+    for ch in name:
+        if ch.isascii():
+            if ch.isalpha():
+                scripts.add("LATIN")
+            continue
+        try:
+            scripts.add(unicodedata.name(ch).split(" ", 1)[0])
+        except ValueError:
+            continue
+    return "LATIN" in scripts and bool(scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"})

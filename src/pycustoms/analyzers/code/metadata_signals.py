@@ -202,24 +202,19 @@ def throwaway_author(meta: PackageMetadata) -> Iterator[Finding]:
     for address in meta.emails:
         domain = _domain(address)
         if domain in _THROWAWAY_DOMAINS or domain.endswith(_RESERVED_TLDS):
-            yield Finding(
-                THROWAWAY_AUTHOR,
-                Severity.LOW,
-                f"author address {address!r} is at a throwaway, example or bug-bounty alias domain",
-                meta.sources.get("authors"),
-                snippet=address,
-            )
+            what = "is at a throwaway, example or bug-bounty alias domain"
+            yield _author_finding(meta, f"author address {address!r} {what}", address)
             return
     for author in meta.authors:
         if " ".join(_SEPARATORS.split(author.lower())).strip() in _TEMPLATE_AUTHORS:
-            yield Finding(
-                THROWAWAY_AUTHOR,
-                Severity.LOW,
-                f"author {author!r} is a template's placeholder",
-                meta.sources.get("authors"),
-                snippet=author,
-            )
+            yield _author_finding(meta, f"author {author!r} is a template's placeholder", author)
             return
+
+
+def _author_finding(meta: PackageMetadata, message: str, snippet: str) -> Finding:
+    return Finding(
+        THROWAWAY_AUTHOR, Severity.LOW, message, meta.sources.get("authors"), snippet=snippet
+    )
 
 
 def _first(dependencies: Sequence[Dependency], names: frozenset[str]) -> Dependency | None:

@@ -17,6 +17,7 @@ from pycustoms.analyzers.code import FileReport
 from pycustoms.analyzers.code.context import ExecContext, in_test_dir
 from pycustoms.analyzers.code.metadata import MetadataCollector
 from pycustoms.analyzers.code.metadata_rules import metadata_findings
+from pycustoms.analyzers.code.py2_fallback import RUN_PREFIX  # names of programs run, not exec'd
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, PackageKind, Severity
 
@@ -213,7 +214,6 @@ _DATA_DIRS = frozenset(
         "icons",
     }
 )
-RUN_PREFIX = "!"  # `text_rules.exec_file_targets` marks program-run targets so
 _RUNS_EARLY = (ExecContext.INSTALL, ExecContext.STARTUP, ExecContext.IMPORT)
 _INSTALL_CAPS = frozenset({C.NETWORK, C.PROCESS, C.DYNAMIC_CODE, C.CREDENTIAL_READ, C.PERSISTENCE})
 

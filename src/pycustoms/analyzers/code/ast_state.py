@@ -1,191 +1,38 @@
-"""Shared state of the `ast` walker: rule ids, hits, scopes, name resolution.
+"""The state of one `ast` walk and what reads it: recording, names, folding, binding.
 
-The walker visits every node once, in source order. Each scope (module or
-function) maps variable names to the *labels* of what they hold (decoded data,
-a network response, the environment, a credential path ...). Calls are judged
-where they happen: a sink (`exec`, a network send, a process spawn) looks at
-the labels of its arguments. Hits are recorded with the function they occur
-in; `ast_rules` decides afterwards which functions run (called at top level,
-`cmdclass` hooks in `setup.py`) and scales severities to the file's context.
-Nothing here imports, compiles or runs the analysed code.
+The walker (`ast_walk.AstWalker`) visits every node once, in source order, on
+top of this state; the sink families (`sinks`) are functions of it. Each scope
+(module or function) maps variable names to the *labels* of what they hold.
+Calls are judged where they happen: a sink (`exec`, a network send, a process
+spawn) looks at the labels of its arguments. Hits are recorded with the
+function they occur in; `ast_rules` decides afterwards which functions run
+(called at top level, `cmdclass` hooks in `setup.py`) and scales severities
+to the file's context. Nothing here imports, compiles or runs the analysed
+code.
 """
 
 from __future__ import annotations
 
 import ast
-import re
-import unicodedata
-from dataclasses import dataclass, field
 
 from pycustoms.analyzers.code import ast_tables as T
+from pycustoms.analyzers.code.ast_ids import GATED, SLEEP
+from pycustoms.analyzers.code.ast_labels import TAINT
+from pycustoms.analyzers.code.ast_model import (
+    EMPTY,
+    ClassInfo,
+    Func,
+    Hit,
+    Labels,
+    Scope,
+    Sev,
+    params_in,
+    staged,
+)
 from pycustoms.analyzers.code.folding import UNKNOWN, Folder
-from pycustoms.analyzers.code.hosts import suspicious_host
 from pycustoms.analyzers.code.parsing import parse
 from pycustoms.types import Capability
 
-Labels = frozenset[str]
-_EMPTY: Labels = frozenset()
-
-# Rule ids (declared with their meaning in `ast_rules.RULES`).
-EXEC_DECODED = "code/exec-decoded-payload"
-EXEC_REMOTE = "code/exec-remote-code"
-EXEC_FILE = "code/exec-file-content"
-EXEC_BUILT = "code/exec-obfuscated-string"
-OBF_IMPORT = "code/obfuscated-import"
-OBF_ATTR = "code/obfuscated-attribute"
-CHAR_CODES = "code/char-code-string"
-UNICODE_ID = "code/unicode-identifier"
-LONG_EXPR = "code/very-long-expression"
-PYARMOR = "code/pyarmor-obfuscation"
-INSTALL_NET = "code/install-time-network"
-INSTALL_PROC = "code/install-time-process"
-INSTALL_CMD = "code/install-time-command"
-SUSPICIOUS_HOST = "code/suspicious-endpoint"
-DOWNLOAD_CMD = "code/download-command"
-DOWNLOAD_EXEC = "code/download-execute"
-EXFIL = "code/exfiltration"
-HOST_EXFIL = "code/host-info-exfiltration"
-DNS_EXFIL = "code/dns-exfiltration"
-CRED_ACCESS = "code/credential-file-access"
-STEALER = "code/stealer-target-access"
-METADATA = "code/cloud-metadata-access"
-ENV_DUMP = "code/environment-dump"
-SURVEIL = "code/surveillance"
-PERSIST = "code/persistence"
-REVSHELL = "code/reverse-shell"
-SHELLCODE = "code/shellcode-loader"
-GATED = "code/environment-gated-payload"
-SLEEP = "code/sleep-before-payload"
-BACKGROUND_IMPORT = "code/background-interpreter"
-OBF_SCRIPT = "code/obfuscated-script-written"
-
-
-@dataclass(frozen=True, slots=True)
-class Sev:
-    """How a hit's severity depends on where it runs.
-
-    ``mode`` is ``adjust`` (use `ExecContext.adjust` on ``top``), ``threat``
-    (``top`` wherever it runs, one level less in a function nothing calls), or
-    ``staged`` (``install`` in setup/start-up code, ``top`` at import time,
-    ``func`` in uncalled functions and tests). Levels are `Severity` ints.
-    """
-
-    mode: str
-    top: int
-    install: int = 0
-    func: int = 0
-
-
-def adjust(top: int) -> Sev:
-    """A capability-like hit scaled by `ExecContext.adjust`."""
-    return Sev("adjust", top)
-
-
-def threat(top: int, uncalled: int | None = None) -> Sev:
-    """A clear-threat hit: *top* wherever it runs, *uncalled* (default one less) if never called."""
-    return Sev("threat", top, 0, top - 1 if uncalled is None else uncalled)
-
-
-def staged(install: int, top: int, func: int) -> Sev:
-    """A hit with explicit levels for install/start-up, import time and functions."""
-    return Sev("staged", top, install, func)
-
-
-def payload(level: int = 4) -> Sev:
-    """Part of a payload routine: *level* whether or not anything calls it (one less in an
-    uncalled test function).
-
-    A function that downloads and runs, steals, persists or beacons, and talks to a
-    webhook, paste, tunnel or raw-IP host in the same body, is malicious when the user
-    calls it as much as when import does.
-    """
-    return Sev("payload", level, level, level)
-
-
-@dataclass(eq=False, slots=True)
-class Func:
-    """A function (or a block that may not run, such as ``if __name__ == '__main__'``)."""
-
-    name: str
-    cls: str | None
-    calls: set[str] = field(default_factory=set)
-    refs: set[str] = field(default_factory=set)
-    root: bool = False
-    # Callees as written (``fn``, ``core.fn``), resolved later against the imports:
-    # calls into other files of the package (see `ast_links`).
-    ext: set[str] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class Hit:
-    """A raw observation before context and reachability decide its severity."""
-
-    rule: str
-    sev: Sev
-    line: int
-    func: Func | None
-    message: str
-    confidence: float
-
-
-@dataclass(slots=True)
-class Scope:
-    func: Func | None
-    # The enclosing function's scope (closures read its variables).
-    parent: Scope | None = None
-    # Index into `Core.hits` where this scope's hits begin.
-    first_hit: int = 0
-    vars: dict[str, Labels] = field(default_factory=dict)
-    consts: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    # Other folded values bound to names here (bytes, ints, lists: `key = [0x4f, ...]`).
-    values: dict[str, object] = field(default_factory=dict)
-    # name -> the known text of what it holds when that cannot be folded whole: a request
-    # (`req = Request(URL, data=...)`), a command with a variable part
-    # (`cmd = f"curl -s {url} -o {path}"`).
-    texts: dict[str, str] = field(default_factory=dict)
-    net_write: int = 0
-    run_file: bool = False
-    # sys.path was extended here: an import that follows may load a file just written.
-    path_added: bool = False
-    chmod_x: bool = False
-    slept: int = 0
-    gated: int = 0
-    socket_connect: bool = False
-    # A connection in this scope goes to a webhook, tunnel, paste or raw public IP.
-    suspicious_peer: bool = False
-    clip_read: bool = False
-    # name -> the variable it wraps (``z = ZipFile(buf)``): data put into z lands in buf.
-    wraps: dict[str, str] = field(default_factory=dict)
-    # handle -> (line of its first write, texts written): a script written line by line.
-    writes: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class ClassInfo:
-    """A class defined in the file, with its base names and methods."""
-
-    name: str
-    bases: list[str]
-    methods: list[Func]
-    top_level: bool
-
-
-_TERMINATORS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
-# A network tool in command position: not an option such as `--host` or a word
-# inside a path or file name.
-_SHELL_TOOLS = re.compile(
-    r"(?<![-\w./])(curl|wget|nslookup|dig|nc|ncat|ping|host|Invoke-WebRequest)\b(?![-.=])"
-)
-_CHMOD_TEXT = re.compile(r"chmod\s+(\+x|[0-7]?[0-7][1357][0-7]|[0-7]?[0-7][0-7][1357]|u\+x|a\+x)")
-_ALLOC_APIS = frozenset({"VirtualAlloc", "VirtualAllocEx", "NtAllocateVirtualMemory"})
-_COPY_APIS = frozenset({"RtlMoveMemory", "WriteProcessMemory"})
-_THREAD_APIS = frozenset({"CreateThread", "CreateRemoteThread", "WaitForSingleObject"})
-_RECV_ONLY = frozenset(
-    {"strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "lower", "upper", "ljust",
-     "rjust", "center", "zfill", "removeprefix", "removesuffix", "startswith", "endswith"}
-)  # fmt: skip
-_BLOB_ONLY: frozenset[str] = frozenset({T.BLOB})
-_DANGEROUS_NAMES = frozenset({"exec", "eval", "compile", "__import__", "getattr", "open"})
 _ALIASABLE = T.EXEC_SINKS | T.IMPORT_SINKS | T.PROCESS_CALLS | T.NETWORK_CALLS | T.DECODERS
 _ALIAS_CALLS = frozenset({"getattr", "eval"}) | T.IMPORT_SINKS
 # Namespaces whose items are the builtins and module globals: `globals()["exec"]`.
@@ -206,71 +53,10 @@ _DEEP_VALUE = (
 )
 # Longest code string `eval("...")` is read for a name (`eval("exec")`, `eval("__import__('os')")`).
 _EVAL_NAME_MAX = 512
-# Calls that run a function passed to them (threads, timers, exit hooks, input listeners).
-_CALLBACK_RUNNERS = frozenset(
-    {"threading.Thread", "threading.Timer", "multiprocessing.Process", "atexit.register",
-     "_thread.start_new_thread", "thread.start_new_thread", "signal.signal",
-     "pynput.keyboard.Listener", "pynput.mouse.Listener", "keyboard.on_press",
-     "keyboard.on_release", "keyboard.hook", "keyboard.add_hotkey", "mouse.hook"}
-)  # fmt: skip
-# Lists of objects the import system calls on every later import.
-_IMPORT_HOOKS = frozenset(
-    {"sys.meta_path.insert", "sys.meta_path.append", "sys.path_hooks.insert",
-     "sys.path_hooks.append"}
-)  # fmt: skip
-_CALLBACK_KWARGS = frozenset(
-    {"target", "on_press", "on_release", "on_click", "on_move", "on_scroll", "callback"}
-)
-# Keyboard capture through the Windows API (ctypes.windll.user32...).
-_KEYLOG_APIS = frozenset(
-    {"GetAsyncKeyState", "SetWindowsHookExA", "SetWindowsHookExW", "SetWindowsHookEx",
-     "GetKeyboardState"}
-)  # fmt: skip
-_KEYLOG_CALLS = frozenset(
-    {"pynput.keyboard.Listener", "keyboard.on_press", "keyboard.hook", "keyboard.record"}
-)
-_CLIPBOARD_READS = frozenset(
-    {"pyperclip.paste", "clipboard.paste", "win32clipboard.GetClipboardData"}
-)
-_CLIPBOARD_WRITES = frozenset(
-    {"pyperclip.copy", "clipboard.copy", "win32clipboard.SetClipboardText",
-     "win32clipboard.SetClipboardData"}
-)  # fmt: skip
-# Methods that hand out live cloud credentials (boto3/botocore sessions).
-_CRED_METHODS = frozenset({"get_credentials", "get_frozen_credentials"})
-# Methods that put their argument into the receiver (containers, archives, buffers).
-_MUTATORS = frozenset(
-    {"append", "extend", "add", "update", "insert", "appendleft", "put", "write", "writestr",
-     "writelines", "setdefault"}
-)  # fmt: skip
-# Methods and functions that write the receiver (or first argument) into their target.
-_SAVERS = frozenset({"save", "dump", "to_file", "write_to", "savefig"})
-# A credential directory listed or globbed whole (`~/.ssh/*`, `~/.aws/*`).
-_SSH_GLOB = re.compile(r"\.ssh[/\\]+\*|\.ssh[/\\]+id_|\.(aws|kube|docker|azure|gnupg)[/\\]+\*")
-# Shell one-liners that send the environment or a credential file to a network tool.
-_SHELL_SECRET_SEND = re.compile(
-    r"(\b(?:printenv|env|set)\b\s*\|[^\n]*\b(?:curl|wget|nc|ncat|socat)\b"
-    r"|\b(?:curl|wget)\b[^\n]*(?:\$\(\s*(?:printenv|env)\b|`\s*(?:printenv|env)\b)"
-    r"|\bcat\s+[^\n|;]*(?:\.aws|\.ssh|\.netrc|\.git-credentials|\.pypirc|\.npmrc|\.kube)"
-    r"[^\n]*\|[^\n]*\b(?:curl|wget|nc|ncat|socat)\b)",
-    re.IGNORECASE,
-)
-# Host details substituted into a shell command line: $(whoami), `hostname` ...
-_SHELL_HOST_SUBST = re.compile(
-    r"(\$\(\s*|`\s*|\$\{?)(whoami|hostname|id|pwd|uname|USER|HOSTNAME|PWD|HOME)\b"
-)
-_DNS_TOOLS = re.compile(r"\b(nslookup|dig|host|ping|Resolve-DnsName)\b")
 
 
-def suspicious_url(text: str) -> bool:
-    """True if *text* names a raw public IP, a webhook, tunnel, paste or catcher host."""
-    return suspicious_host(text) is not None
-
-
-class Core:
-    """State and name resolution shared by the walker and its sink judges."""
-
-    """Walks one module once and records `Hit`s, capabilities and the call graph."""
+class WalkState:
+    """The state of one walk and name resolution, shared by the walker and the sink families."""
 
     def __init__(self, source: str, *, install: bool) -> None:
         self.install = install
@@ -326,26 +112,17 @@ class Core:
         line = getattr(node, "lineno", 0)
         self.hits.append(Hit(rule, sev, line, self.scope.func, message, conf))
 
-    def _event(self, node: ast.AST) -> None:
+    def event(self, node: ast.AST) -> None:
+        """A network send, dynamic exec or download command: judge the sleep or gate before it."""
         self.events += 1
-        if self.scope.slept:
-            self.hit(
-                SLEEP,
-                staged(3, 2, 1),
-                node,
-                f"payload runs after a long sleep (line {self.scope.slept})",
-                0.7,
-            )
-            self.scope.slept = 0
-        if self.scope.gated:
-            self.hit(
-                GATED,
-                staged(3, 3, 2),
-                node,
-                f"payload runs only past an environment check (line {self.scope.gated})",
-                0.8,
-            )
-            self.scope.gated = 0
+        scope = self.scope
+        for rule, sev, after, line, conf in (
+            (SLEEP, staged(3, 2, 1), "after a long sleep", scope.slept, 0.7),
+            (GATED, staged(3, 3, 2), "only past an environment check", scope.gated, 0.8),
+        ):
+            if line:
+                self.hit(rule, sev, node, f"payload runs {after} (line {line})", conf)
+        scope.slept = scope.gated = 0
 
     # ----------------------------------------------------------------- names
     def qual(self, node: ast.expr) -> str | None:
@@ -437,7 +214,7 @@ class Core:
                     parts.append(inner[0])
                     built = True
             return "".join(parts), built
-        if isinstance(node, ast.Subscript) and _is_reverse(node.slice):
+        if isinstance(node, ast.Subscript) and is_reverse(node.slice):
             inner = self.fold(node.value)
             return (inner[0][::-1], True) if inner else None
         if isinstance(node, ast.Call):
@@ -606,7 +383,7 @@ class Core:
             if found is not None:
                 return found
             scope = scope.parent
-        return self.module.vars.get(name, _EMPTY)
+        return self.module.vars.get(name, EMPTY)
 
     def bind(self, target: ast.expr, labels: Labels, value: ast.expr | None = None) -> None:
         """Bind *labels* to an assignment target (names, tuples, attributes)."""
@@ -652,76 +429,54 @@ class Core:
             if isinstance(target.value, ast.Name):
                 self.scope.vars[target.value.id] = base | labels
 
+    # ----------------------------------------------------------------- literals and taint
+    def walk_literal(self, code: str, line: int) -> None:
+        """Judge the code inside an ``exec("...")`` literal as if it stood on *line*."""
+        if self.literal_depth >= 3 or len(code) > min(200_000, self.literal_budget):
+            return
+        key = hash(code)
+        if key in self.walked_literals:
+            return
+        self.walked_literals.add(key)
+        self.literal_budget -= len(code)
+        tree = parse(code)
+        if tree is None:
+            return
+        for sub in ast.walk(tree):
+            if isinstance(sub, ast.expr | ast.stmt):
+                sub.lineno = sub.end_lineno = line
+                sub.col_offset = sub.end_col_offset = 0
+        saved = self.lines
+        self.literal_depth += 1
+        try:
+            self.block(tree.body)
+        finally:
+            self.literal_depth -= 1
+            self.lines = saved
+
+    def taint_names(self, nodes: list[ast.expr], labels: Labels) -> None:
+        """Data was put into the objects named by *nodes*: they (and what they wrap) hold it."""
+        labels = labels & TAINT
+        for target in nodes:
+            name = target.id if isinstance(target, ast.Name) else None
+            seen = 0
+            while name is not None and seen < 4:
+                self.scope.vars[name] = self.lookup(name) | labels
+                name = self.scope.wraps.get(name)
+                seen += 1
+
     # ----------------------------------------------------------------- statements
     def expr(self, node: ast.expr) -> Labels:
-        """Visit an expression and return its labels (implemented by `Walker`)."""
+        """Visit an expression and return its labels (implemented by `AstWalker`)."""
         raise NotImplementedError
 
     def block(self, body: list[ast.stmt]) -> None:
-        """Visit a statement list (implemented by `Walker`)."""
+        """Visit a statement list (implemented by `AstWalker`)."""
         raise NotImplementedError
 
 
-# --------------------------------------------------------------------- helpers
-PARAM_PREFIX = "param:"
-MAX_PARAMS = 8
-_PARAM_LABELS = tuple(frozenset({f"{PARAM_PREFIX}{i}"}) for i in range(MAX_PARAMS))
-
-
-def param_labels(index: int) -> Labels:
-    """The label a function's *index*-th parameter carries while its body is walked."""
-    return _PARAM_LABELS[index] if index < MAX_PARAMS else _EMPTY
-
-
-def params_in(labels: Labels) -> list[int]:
-    """The parameter indexes whose labels are in *labels*."""
-    return sorted(int(x[len(PARAM_PREFIX) :]) for x in labels if x.startswith(PARAM_PREFIX))
-
-
-def _constant_labels(value: object) -> Labels:
-    if isinstance(value, bytes):
-        return _BLOB_ONLY if len(value) >= 8 else _EMPTY
-    if not isinstance(value, str):
-        return _EMPTY
-    if len(value) > 4096:
-        return _BLOB_ONLY
-    labels = _path_labels(value)
-    return labels | _BLOB_ONLY if len(value) >= 8 else labels
-
-
-def _path_labels(text: str) -> Labels:
-    if not T.PATH_HINT.search(text) and not _SSH_GLOB.search(text):
-        return _EMPTY
-    out: set[str] = set()
-    if T.CRED_PATTERN.search(text) or _SSH_GLOB.search(text):
-        out.add(T.CRED_PATH)
-    if T.STEALER_PATTERN.search(text):
-        out.add(T.STEALER_PATH)
-    if T.PERSIST_PATTERN.search(text):
-        out.add(T.PERSIST_PATH)
-    if T.METADATA_PATTERN.search(text):
-        out.add(T.METADATA)
-    if T.NONPY_SUFFIX.search(text.strip()):
-        out.add(T.NONPY)
-    return frozenset(out)
-
-
-def _read_labels(path: Labels) -> Labels:
-    out = set(path)
-    if T.CRED_PATH in path or T.STEALER_PATH in path:
-        out.add(T.CRED)
-    if T.NONPY in path:
-        out.add(T.FILEDATA)
-    return frozenset(out)
-
-
-def _env_one(key: ast.expr) -> Labels:
-    if isinstance(key, ast.Constant) and key.value in T.HOSTINFO_ENV_NAMES:
-        return frozenset({T.ENV_ONE, T.HOSTINFO})
-    return frozenset({T.ENV_ONE})
-
-
-def _is_reverse(node: ast.expr) -> bool:
+def is_reverse(node: ast.expr) -> bool:
+    """True for the slice ``[::-1]``."""
     return (
         isinstance(node, ast.Slice)
         and node.lower is None
@@ -731,44 +486,3 @@ def _is_reverse(node: ast.expr) -> bool:
         and isinstance(node.step.operand, ast.Constant)
         and node.step.operand.value == 1
     )
-
-
-def _int_list(node: ast.expr) -> bool:
-    if not isinstance(node, ast.List | ast.Tuple) or len(node.elts) < 8:
-        return False
-    return all(isinstance(e, ast.Constant) and isinstance(e.value, int) for e in node.elts)
-
-
-def _exec_mode(node: ast.expr) -> bool:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int):
-        return bool(node.value & 0o111)
-    for sub in ast.walk(node):
-        name = sub.attr if isinstance(sub, ast.Attribute) else getattr(sub, "id", "")
-        if isinstance(name, str) and name.startswith(("S_IX", "S_IEXEC")):
-            return True
-    return False
-
-
-def _terminates(body: list[ast.stmt], walker: Core) -> bool:
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, ast.Return | ast.Raise):
-        return True
-    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
-        return walker.qual(last.value.func) in _TERMINATORS
-    return False
-
-
-def _mixed_script(name: str) -> bool:
-    scripts: set[str] = set()
-    for ch in name:
-        if ch.isascii():
-            if ch.isalpha():
-                scripts.add("LATIN")
-            continue
-        try:
-            scripts.add(unicodedata.name(ch).split(" ", 1)[0])
-        except ValueError:
-            continue
-    return "LATIN" in scripts and bool(scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"})
