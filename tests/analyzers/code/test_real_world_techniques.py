@@ -1007,3 +1007,25 @@ def test_the_same_code_in_a_python2_module_is_not_blocked(tmp_path: Path) -> Non
     # Imported only when someone uses it: judged by the per-file rule (at most a warning).
     setup = "from setuptools import setup\nsetup(name='sample', version='1.0')\n"
     assert _sdist(tmp_path, setup, {"sample/probe.py": PY2_BEACON}) is not Decision.BLOCK
+
+
+# -- an install-time command kept behind a decoder ----------------------------------------------
+
+RECON = "whoami > /tmp/pycustoms-test-marker"
+HIDDEN_COMMAND = (
+    "import base64\nimport os\nfrom setuptools import setup\n"
+    f"cmd = base64.b64decode({base64.b64encode(RECON.encode()).decode()!r}).decode()\n"
+    "os.system(cmd)\nsetup(name='sample', version='1.0')\n"
+)
+PLAIN_COMMAND = (
+    "import os\nfrom setuptools import setup\n"
+    f"os.system({RECON!r})\nsetup(name='sample', version='1.0')\n"
+)
+
+
+def test_an_install_command_decoded_at_run_time_blocks(tmp_path: Path) -> None:
+    assert _sdist(tmp_path, HIDDEN_COMMAND) is Decision.BLOCK
+
+
+def test_the_same_command_written_out_warns_but_is_not_blocked(tmp_path: Path) -> None:
+    assert _sdist(tmp_path, PLAIN_COMMAND) is Decision.WARN

@@ -75,7 +75,7 @@ def process(w: WalkState, c: CallSite) -> None:
             w.hit(BACKGROUND_IMPORT, staged(4, 4, 2), node, what, 0.8)
     if w.install:
         w.hit(INSTALL_PROC, staged(1, 0, 0), node, f"{name}() runs a command", 0.6)
-        install_command(w, node, name, text)
+        install_command(w, node, name, text, hidden=T.DECODED in first)
     if any(T.SOCKET in kwargs.get(k, EMPTY) for k in ("stdin", "stdout", "stderr")):
         w.event(node)
         w.hit(REVSHELL, threat(4), node, f"{name}() wires a socket to a process")
@@ -141,12 +141,21 @@ def process(w: WalkState, c: CallSite) -> None:
             w.hit(HOST_EXFIL, staged(4, 4, 1), node, f"{name}() sends host details via a tool")
 
 
-def install_command(w: WalkState, node: ast.Call, name: str, text: str) -> None:
-    """A command of a kind builds never run (`T.INSTALL_COMMANDS`), run at install time."""
+def install_command(
+    w: WalkState, node: ast.Call, name: str, text: str, *, hidden: bool = False
+) -> None:
+    """A command of a kind builds never run (`T.INSTALL_COMMANDS`), run at install time.
+
+    *hidden*: the command line is the output of a decoder (base64, zlib, ...) in the
+    file itself. Builds write their commands out; one kept unreadable until it runs
+    at install is hiding what it does, and weighs a level more (critical at most).
+    """
     command = " ".join(text.split())
     for pattern, what, level in T.INSTALL_COMMANDS:
         if pattern.search(command):
-            w.hit(INSTALL_CMD, staged(level, level - 1, 1), node, f"{name}() {what}", 0.85)
+            top = min(4, level + 1) if hidden else level
+            said = f"{what}, and the command line is decoded at run time" if hidden else what
+            w.hit(INSTALL_CMD, staged(top, top - 1, 1), node, f"{name}() {said}", 0.85)
             return
 
 
