@@ -18,13 +18,8 @@ import logging
 import uuid
 from typing import Any
 
-from celery.result import AsyncResult
-from kombu.exceptions import KombuError
-
-import redis
 from pycustoms.errors import PycustomsError
 from pycustoms.redact import redact
-from pycustoms.workers.broker import TASK, make_app
 from pycustoms.workers.jobs import ScanJob
 
 _log = logging.getLogger(__name__)
@@ -34,6 +29,19 @@ _LOCK_PREFIX = "pycustoms:scan-lock:"
 
 class BrokerError(PycustomsError):
     """Redis (the scan queue) could not be reached, or a job failed on the worker."""
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    """What Redis, kombu and the socket raise when the queue is unreachable.
+
+    Imported here, not at the top: the server imports this module whether or not it
+    uses a queue, and Celery takes a while to import.
+    """
+    from kombu.exceptions import KombuError  # noqa: PLC0415
+
+    import redis  # noqa: PLC0415
+
+    return (KombuError, redis.RedisError, redis.exceptions.LockError, OSError)
 
 
 class ScanLock:
@@ -46,14 +54,14 @@ class ScanLock:
         """Push the expiry `LOCK_SECONDS` away again."""
         try:
             self._lock.extend(LOCK_SECONDS, replace_ttl=True)
-        except (redis.RedisError, redis.exceptions.LockError) as exc:
+        except _errors() as exc:
             raise BrokerError(f"cannot renew the scan lock: {exc}") from None
 
     def release(self) -> None:
         """Let other replicas go (they find the verdict in the database)."""
         try:
             self._lock.release()
-        except (redis.RedisError, redis.exceptions.LockError) as exc:
+        except _errors() as exc:
             # Expired or unreachable: it frees itself within LOCK_SECONDS.
             _log.warning("scan lock not released: %s", exc)
 
@@ -62,6 +70,9 @@ class RemoteScans:
     """Scan jobs on the Celery queue at *broker_url* (`redis://...`)."""
 
     def __init__(self, broker_url: str) -> None:
+        import redis  # noqa: PLC0415 - see _errors
+        from pycustoms.workers.broker import make_app  # noqa: PLC0415
+
         self.broker_url = broker_url
         self._app = make_app(broker_url)
         self._redis = redis.Redis.from_url(
@@ -78,7 +89,7 @@ class RemoteScans:
         )
         try:
             taken = lock.acquire(blocking=False, token=uuid.uuid4().hex.encode())
-        except redis.RedisError as exc:
+        except _errors() as exc:
             raise BrokerError(f"the scan queue is not reachable ({type(exc).__name__})") from None
         return ScanLock(lock) if taken else None
 
@@ -86,16 +97,18 @@ class RemoteScans:
         """Whether some replica holds the scan lock of *sha256*."""
         try:
             return bool(self._redis.exists(_LOCK_PREFIX + sha256))
-        except redis.RedisError as exc:
+        except _errors() as exc:
             raise BrokerError(f"the scan queue is not reachable ({type(exc).__name__})") from None
 
     def submit(self, job: ScanJob) -> str:
         """Put *job* on the queue; return its id."""
+        from pycustoms.workers.broker import TASK  # noqa: PLC0415
+
         try:
             sent = self._app.send_task(
                 TASK, kwargs={"job": job.to_json()}, retry=False, ignore_result=False
             )
-        except (KombuError, redis.RedisError, OSError) as exc:
+        except _errors() as exc:
             raise BrokerError(f"the scan queue is not reachable ({type(exc).__name__})") from None
         return str(sent.id)
 
@@ -104,11 +117,13 @@ class RemoteScans:
 
         Raises `BrokerError` when the job failed on the worker or Redis is unreachable.
         """
+        from celery.result import AsyncResult  # noqa: PLC0415
+
         result = AsyncResult(task_id, app=self._app)
         try:
             state = result.state
             value = result.result if state in ("SUCCESS", "FAILURE", "REVOKED") else None
-        except (KombuError, redis.RedisError, OSError) as exc:
+        except _errors() as exc:
             raise BrokerError(f"the scan queue is not reachable ({type(exc).__name__})") from None
         if state in ("FAILURE", "REVOKED"):
             raise BrokerError(f"the scan job failed on the worker: {value!r}"[:500])
@@ -121,7 +136,9 @@ class RemoteScans:
     def forget(self, task_id: str) -> None:
         """Drop a finished job's result from Redis."""
         # On failure it expires on its own (result_expires).
-        with contextlib.suppress(KombuError, redis.RedisError, OSError):
+        from celery.result import AsyncResult  # noqa: PLC0415
+
+        with contextlib.suppress(*_errors()):
             AsyncResult(task_id, app=self._app).forget()
 
     def close(self) -> None:
