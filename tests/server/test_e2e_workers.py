@@ -77,14 +77,23 @@ def cluster(postgres_url: str, redis_server: LocalRedis, tmp_path: Path) -> Iter
     workers: list[WorkerProcess] = []
     replicas: list[ServerProcess] = []
     try:
-        for name in ("w1", "w2"):
-            workers.append(
-                WorkerProcess(
-                    redis_server.url, tmp_path / name / "worker.log", visibility_timeout=15
+        # All four start at once: each mostly waits for its imports and connections.
+        with ThreadPoolExecutor(4) as pool:
+            starting_workers = [
+                pool.submit(
+                    WorkerProcess, redis_server.url, tmp_path / n / "worker.log",
+                    visibility_timeout=15,
                 )
-            )
-        for name in ("a", "b"):
-            replicas.append(ServerProcess(upstream.url, tmp_path / name, env=env))
+                for n in ("w1", "w2")
+            ]  # fmt: skip
+            starting_replicas = [
+                pool.submit(ServerProcess, upstream.url, tmp_path / n, env=env) for n in ("a", "b")
+            ]
+        workers += [f.result() for f in starting_workers if f.exception() is None]
+        replicas += [f.result() for f in starting_replicas if f.exception() is None]
+        for future in starting_workers + starting_replicas:
+            if future.exception() is not None:
+                raise RuntimeError("a worker or replica did not start") from future.exception()
         yield Cluster(replicas[0], replicas[1], workers, redis_server, postgres_url)
     finally:
         for replica in replicas:
