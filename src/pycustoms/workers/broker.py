@@ -27,9 +27,26 @@ QUEUE = "pycustoms-scans"
 DEFAULT_VISIBILITY_TIMEOUT = 300.0
 
 
-def make_app(broker_url: str, *, visibility_timeout: float = DEFAULT_VISIBILITY_TIMEOUT) -> Celery:
-    """The Celery application for *broker_url* (`redis://...`), its result store the same Redis."""
-    app = Celery("pycustoms", broker=broker_url, backend=broker_url, set_as_current=False)
+RESULT_KEY = "celery-task-meta-"  # where Celery's Redis result store keeps a job's result
+
+
+def make_app(
+    broker_url: str,
+    *,
+    visibility_timeout: float = DEFAULT_VISIBILITY_TIMEOUT,
+    results: bool = True,
+) -> Celery:
+    """The Celery application for *broker_url* (`redis://...`).
+
+    *results*: store results in the same Redis (the workers). The replicas send
+    jobs with it off and read results with plain GETs (`client.RemoteScans.poll`):
+    Celery's Redis result reader subscribes to a channel per job and, when Redis
+    goes away, retries for 20 s and then stops for good ("the Celery application
+    must be restarted"), which would leave a replica unable to scan after an
+    outage it should survive.
+    """
+    backend = broker_url if results else None
+    app = Celery("pycustoms", broker=broker_url, backend=backend, set_as_current=False)
     transport = {
         "visibility_timeout": visibility_timeout,
         # Look for jobs of dead workers a few times per visibility timeout (kombu's

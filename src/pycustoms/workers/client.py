@@ -14,6 +14,7 @@ Every failure to reach Redis is a `BrokerError`: the caller refuses the file
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import uuid
 from typing import Any
@@ -74,7 +75,7 @@ class RemoteScans:
         from pycustoms.workers.broker import make_app  # noqa: PLC0415
 
         self.broker_url = broker_url
-        self._app = make_app(broker_url)
+        self._app = make_app(broker_url, results=False)
         self._redis = redis.Redis.from_url(
             broker_url, socket_timeout=5.0, socket_connect_timeout=2.0
         )
@@ -115,31 +116,40 @@ class RemoteScans:
     def poll(self, task_id: str) -> dict[str, Any] | None:
         """The job's result (JSON) once done, `None` while it waits or runs.
 
-        Raises `BrokerError` when the job failed on the worker or Redis is unreachable.
+        Read with a plain GET of the key Celery's Redis result store writes (see
+        `broker.make_app`). Raises `BrokerError` when the job failed on the worker
+        or Redis is unreachable.
         """
-        from celery.result import AsyncResult  # noqa: PLC0415
+        from pycustoms.workers.broker import RESULT_KEY  # noqa: PLC0415
 
-        result = AsyncResult(task_id, app=self._app)
         try:
-            state = result.state
-            value = result.result if state in ("SUCCESS", "FAILURE", "REVOKED") else None
+            raw = self._redis.get(RESULT_KEY + task_id)
         except _errors() as exc:
             raise BrokerError(f"the scan queue is not reachable ({type(exc).__name__})") from None
-        if state in ("FAILURE", "REVOKED"):
-            raise BrokerError(f"the scan job failed on the worker: {value!r}"[:500])
-        if state != "SUCCESS":
+        if raw is None:
             return None
+        try:
+            meta = json.loads(raw)
+            state, value = meta["status"], meta.get("result")
+        except (ValueError, TypeError, KeyError):
+            raise BrokerError("the worker's answer is not a scan result") from None
+        if state in ("FAILURE", "REVOKED"):
+            if isinstance(value, dict):
+                value = f"{value.get('exc_type')}: {value.get('exc_message')}"
+            raise BrokerError(f"the scan job failed on the worker: {value}"[:500])
+        if state != "SUCCESS":
+            return None  # RETRY, STARTED: still going
         if not isinstance(value, dict):
             raise BrokerError("the worker's answer is not a scan result")
         return value
 
     def forget(self, task_id: str) -> None:
         """Drop a finished job's result from Redis."""
-        # On failure it expires on its own (result_expires).
-        from celery.result import AsyncResult  # noqa: PLC0415
+        from pycustoms.workers.broker import RESULT_KEY  # noqa: PLC0415
 
+        # On failure it expires on its own (result_expires).
         with contextlib.suppress(*_errors()):
-            AsyncResult(task_id, app=self._app).forget()
+            self._redis.delete(RESULT_KEY + task_id)
 
     def close(self) -> None:
         """Close the connections."""
