@@ -3,9 +3,10 @@
 The same new file asked of both replicas at once is scanned once (counted in the
 workers' logs), and both serve it under the one verdict in the shared database.
 A worker killed mid-scan (SIGKILL of its whole process group) leaves the job to
-another, and nothing is served before the scan completes. With Redis gone, a new
-file is refused (503, never served unscanned), files already judged are still
-served with their install events written, and scans work again once it is back.
+another, and nothing is served before the scan completes. When Redis goes away
+during a scan, the waiting request is refused (503); while it is gone, a new file
+is refused too (never served unscanned), files already judged are still served
+with their install events written, and scans work again once it is back.
 """
 
 from __future__ import annotations
@@ -182,9 +183,18 @@ def test_without_redis_new_files_are_refused_and_known_ones_still_served(
     assert httpx.get(known, timeout=60).status_code == 200
     new = _file_url(cluster.b, "otherpkg", "1.0")
     new_sha = _sha_of(cluster.b, "otherpkg")
+    big = _file_url(cluster.a, "bigpkg", "1.0")
+    big_sha = _sha_of(cluster.a, "bigpkg")
 
-    cluster.redis.pause()
+    with ThreadPoolExecutor(1) as pool:
+        # Redis goes away while a worker scans a file a replica waits for.
+        in_flight = pool.submit(httpx.get, big, timeout=120)
+        started = eventually(lambda: any(w.started(big_sha) for w in cluster.workers), 60)
+        assert started, [w.output() for w in cluster.workers]
+        cluster.redis.pause()
+        cut_off = in_flight.result()
     try:
+        assert cut_off.status_code == 503, cut_off.text  # refused, not served unscanned
         refused = httpx.get(new, timeout=60)
         assert refused.status_code == 503, refused.text
         assert "scan" in refused.text
@@ -196,5 +206,6 @@ def test_without_redis_new_files_are_refused_and_known_ones_still_served(
     # Redis is back (empty): the replicas and workers reconnect, and the file is scanned.
     assert eventually(lambda: httpx.get(new, timeout=60).status_code == 200, 45)
     assert cluster.scans(new_sha) == 1
+    assert eventually(lambda: httpx.get(big, timeout=120).status_code == 200, 60)
     # Every file served, outage or not, is in the install log (written in batches).
     assert eventually(lambda: _events(cluster.db_url, known_sha) == 4, 10)
