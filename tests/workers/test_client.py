@@ -5,6 +5,8 @@ error (the caller refuses the file), never a result."""
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,3 +96,37 @@ def test_an_unreachable_queue_is_an_error_not_a_hang() -> None:
         assert time.monotonic() - started < 30
     finally:
         client.close()
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+@pytest.mark.slow
+def test_a_scan_process_killed_mid_scan_has_its_job_run_again(
+    redis_server: LocalRedis, remote: RemoteScans, tmp_path: Path
+) -> None:
+    # Enough modules that the scan takes a second or more: time to kill it midway.
+    body = "\n".join(f"def f{i}(x):\n    return [x + k for k in range({i})]\n" for i in range(400))
+    files = {f"slowpkg/m{i}.py": f"# module {i}\n{body}" for i in range(3000)}
+    wheel = build_wheel(tmp_path, "slowpkg", "1.0", files)
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    worker = WorkerProcess(redis_server.url, tmp_path / "w" / "worker.log")
+    try:
+        task_id = remote.submit(ScanJob(sha, wheel.name, str(wheel), Policy()))
+        deadline = time.monotonic() + 60
+        while not worker.started(sha):
+            assert time.monotonic() < deadline, worker.output()
+            time.sleep(0.02)
+        (child,) = _children(worker.proc.pid)  # the one scan process (--concurrency 1)
+        os.kill(child, signal.SIGKILL)
+        assert worker.scanned(sha) == 0, "the scan ended before the kill: not mid-scan"
+        # The worker puts the job back at once (reject_on_worker_lost) and a new scan
+        # process runs it: a result, never an error and never lost.
+        answer = _wait(remote, task_id)
+        assert result_from_json(answer, wheel.name).verdict.decision is Decision.ALLOW
+        assert worker.started(sha) == 2
+        assert worker.scanned(sha) == 1
+    finally:
+        worker.stop()
