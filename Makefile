@@ -30,8 +30,9 @@ $(VENV)/.dev: $(VENV)/.bootstrap requirements/dev.txt pyproject.toml
 run: $(VENV)/.runtime
 	$(VENV)/bin/pycustoms serve --host 127.0.0.1 --port 8080 $(RUN_ARGS)
 
-# Replicas on PostgreSQL (docs/scale.md): its own PostgreSQL (Debian's `postgresql`) and two
-# `serve` replicas on 127.0.0.1:8081 and :8082; prints the URLs and an admin token; Ctrl-C stops all.
+# Replicas on PostgreSQL and Redis (docs/scale.md): its own PostgreSQL and Redis (Debian's
+# `postgresql`, `redis-server`), two scan workers and two `serve` replicas on 127.0.0.1:8081
+# and :8082; prints the URLs and an admin token; Ctrl-C stops all.
 CLUSTER_ARGS ?=
 cluster: $(VENV)/.runtime
 	$(PY) scripts/cluster.py $(CLUSTER_ARGS)

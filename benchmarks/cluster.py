@@ -23,15 +23,26 @@ by `Database(url).open()`, so the schema and indexes are exactly the migrated on
    runs); without a time window the query reads `install_totals`, with one
    (`--since`) it reads the events, which is timed too.
 
+3. Scans per second on Celery workers (`pycustoms worker`, Redis from
+   tests/redis.py) with one and then two workers of one scan process each: --scans
+   distinct wheels (300 modules of 30 kB each, built here) are put on the queue
+   through `RemoteScans`, the replica's own client, and the clock stops when the
+   last result is in. The CPU seconds of the workers (all processes of each),
+   Redis and this submitting process are read from /proc, since on one machine
+   they share the cores.
+
 Prints a table and appends it to benchmarks/RESULTS.md. Phases that are left out
-(--events 0, --ingest 0) are not reported.
+(--events 0, --ingest 0, --scans 0) are not reported.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -41,14 +52,19 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.builders import build_wheel
 from tests.postgres import LocalPostgres
+from tests.redis import LocalRedis
 
+from pycustoms.config import Policy
 from pycustoms.db import Database
 from pycustoms.db.firewall import InstallEventRow
 from pycustoms.incident.model import Spec
 from pycustoms.incident.query import incident_report
 from pycustoms.server.installlog import InstallEvent, InstallLog
 from pycustoms.types import ProjectName
+from pycustoms.workers.client import RemoteScans
+from pycustoms.workers.jobs import ScanJob
 
 sys.path.append(str(Path(__file__).parent))
 from _common import append_results, percentile
@@ -200,12 +216,90 @@ def time_query(url: str, spec: Spec, runs: int) -> tuple[float, list[float], int
     return cold, warm, len(report.environment_names), installs
 
 
+def _module(n: int) -> str:
+    return "\n".join(
+        f"def f{n}_{i}(x):\n    y = x * {i} + {n}\n    return [y + k for k in range({i})]\n"
+        for i in range(400)
+    )
+
+
+def _cpu_of_session(leader: int) -> float:
+    """CPU seconds (user + system) of every live process in *leader*'s session."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == leader:  # field 6 of stat: the session id
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def time_scans(count: int, workdir: Path) -> list[str]:
+    """Scans per second through the queue with one and two workers; table rows."""
+
+    wheels = []
+    for n in range(count):
+        files = {f"scanpkg{n}/m{i}.py": _module(i + n * 1000) for i in range(300)}
+        wheels.append(build_wheel(workdir, f"scanpkg{n}", "1.0", files))
+    jobs = [
+        ScanJob(hashlib.sha256(w.read_bytes()).hexdigest(), w.name, str(w), Policy())
+        for w in wheels
+    ]
+    rows = []
+    for workers in (1, 2):
+        redis = LocalRedis()
+        procs = []
+        try:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PYCUSTOMS_")}
+            for i in range(workers):
+                log = (workdir / f"worker-{workers}-{i}.log").open("wb")
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "pycustoms", "worker", "--broker-url", redis.url,
+                         "--concurrency", "1"],
+                        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                    )
+                )  # fmt: skip
+            time.sleep(8)  # the workers import and connect; not measured
+            remote = RemoteScans(redis.url)
+            before = {p.pid: _cpu_of_session(p.pid) for p in procs}
+            redis_before = _cpu_of_session(redis.proc.pid) if redis.proc else 0.0
+            mine = time.process_time()
+            start = time.perf_counter()
+            ids = [remote.submit(job) for job in jobs]
+            pending = set(ids)
+            while pending:
+                pending = {i for i in pending if remote.poll(i) is None}
+                time.sleep(0.02)
+            took = time.perf_counter() - start
+            mine = time.process_time() - mine
+            used = [_cpu_of_session(p.pid) - before[p.pid] for p in procs]
+            redis_used = (_cpu_of_session(redis.proc.pid) if redis.proc else 0.0) - redis_before
+            remote.close()
+        finally:
+            for p in procs:
+                p.terminate()
+                p.wait(30)
+            redis.stop()
+        cpu = ", ".join(f"{u:.1f} s" for u in used)
+        rows.append(
+            f"| scans through the queue, {workers} worker(s) x 1 process, {count} wheels "
+            f"(300 modules, ~9 MB unpacked each) | {count / took:.2f} scans/s ({took:.1f} s); "
+            f"CPU: workers {cpu}, Redis {redis_used:.1f} s, submitter {mine:.1f} s | - |"
+        )
+    return rows
+
+
 def main() -> int:
     """Start PostgreSQL, measure, print and append to RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--ingest", type=int, default=200_000, help="events for the ingest run")
     parser.add_argument("--runs", type=int, default=30, help="warm runs per query")
+    parser.add_argument("--scans", type=int, default=24, help="wheels for the worker run")
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
     args = parser.parse_args()
     server = LocalPostgres(durable=True)
@@ -256,9 +350,14 @@ def main() -> int:
                     f"{percentile(warm, 50):.0f} ms, p95 {percentile(warm, 95):.0f} ms | "
                     f"p95 <= {TARGET_P95_MS:.0f} ms |"
                 )
+        if args.scans:
+            with tempfile.TemporaryDirectory(prefix="pycustoms-bench-scans-") as tmp:
+                lines += time_scans(args.scans, Path(tmp))
     finally:
         server.stop()
-    command = f"benchmarks/cluster.py --events {args.events} --ingest {args.ingest}"
+    command = (
+        f"benchmarks/cluster.py --events {args.events} --ingest {args.ingest} --scans {args.scans}"
+    )
     body = "\n".join([f"Command: `.venv/bin/python -P {command}`", "", *lines])
     print(body)
     if not args.no_append:

@@ -1,15 +1,17 @@
-"""`make cluster`: PostgreSQL and two `pycustoms serve` replicas on 127.0.0.1, until Ctrl-C.
+"""`make cluster`: PostgreSQL, Redis, two scan workers and two `pycustoms serve` replicas.
 
 Everything lives in one temporary directory (or --dir): PostgreSQL's data (its own
 server from Debian's `postgresql` package, started with `initdb`, no system
-service; as `nobody` when run as root), and one data directory per replica. The
+service; as `nobody` when run as root), Redis (Debian's `redis-server`, no
+persistence) as the scan queue, two `pycustoms worker` processes that take the
+replicas' scans from it, and one data directory per replica. The
 schema is migrated once with `pycustoms db upgrade`, an admin token is created on
 the first start, and the replicas share the console's signing key so that a
 console form from one is accepted by the other (as behind a load balancer).
 
 Prints the replicas' URLs, the database URL (`pycustoms token create` and
 `pycustoms incident` work against it with PYCUSTOMS_DATABASE_URL) and the admin
-token. Ctrl-C (or SIGTERM) stops the replicas, then PostgreSQL, and removes the
+token. Ctrl-C (or SIGTERM) stops the replicas, the workers, Redis, then PostgreSQL, and removes the
 temporary directory. docs/scale.md describes the deployment this stands for.
 """
 
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.postgres import LocalPostgres, PostgresUnavailableError  # noqa: E402
+from tests.redis import LocalRedis, RedisUnavailableError  # noqa: E402
 
 
 def _pycustoms(*args: str, env: dict[str, str]) -> str:
@@ -52,6 +55,17 @@ def _start_replica(
     if upstream:
         command += ["--upstream", upstream]
     log = (data / "server.log").open("ab")
+    try:
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+def _start_worker(broker: str, log_path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pycustoms", "worker", "--broker-url", broker,
+               "--concurrency", "1"]  # fmt: skip
+    log = log_path.open("ab")
     try:
         return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     finally:
@@ -109,12 +123,21 @@ def main(argv: list[str] | None = None) -> int:
     except PostgresUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    try:
+        redis = LocalRedis()
+    except RedisUnavailableError as exc:
+        postgres.stop()
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     root = args.dir or Path(tempfile.mkdtemp(prefix="pycustoms-cluster-"))
     replicas: list[subprocess.Popen[bytes]] = []
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         url = postgres.create_database("pycustoms")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYCUSTOMS_")}
         env["PYCUSTOMS_DATABASE_URL"] = url
+        workers += [_start_worker(redis.url, root / f"worker-{i}.log", env) for i in (1, 2)]
+        env["PYCUSTOMS_BROKER_URL"] = redis.url
         print(_pycustoms("db", "upgrade", env=env) or "database migrated", file=sys.stderr)
         token = _pycustoms("token", "create", "cluster-admin", "--role", "admin", env=env)
         for index, port in enumerate(ports):
@@ -128,21 +151,23 @@ def main(argv: list[str] | None = None) -> int:
         lines = [f"replica {i + 1}: http://127.0.0.1:{p}/simple/" for i, p in enumerate(ports)]
         lines += [
             f"database:  {url}",
+            f"broker:    {redis.url} (2 scan workers)",
             f"admin token: {token}",
             f"data: {root}",
-            "ready; Ctrl-C stops the replicas and PostgreSQL",
+            "ready; Ctrl-C stops the replicas, the workers, Redis and PostgreSQL",
         ]
         print("\n".join(lines), flush=True)
-        while all(p.poll() is None for p in replicas):
+        while all(p.poll() is None for p in replicas + workers):
             time.sleep(0.5)
     except (KeyboardInterrupt, _Stop):
         return 0
     else:
-        print("a replica exited; stopping the cluster", file=sys.stderr)
+        print("a replica or worker exited; stopping the cluster", file=sys.stderr)
         return 3
     finally:
-        for proc in replicas:
+        for proc in replicas + workers:
             _stop(proc)
+        redis.stop()
         postgres.stop()
         if args.dir is None:
             shutil.rmtree(root, ignore_errors=True)

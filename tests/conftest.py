@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.plugins.fake_upstream", "tests.plugins.postgres"]
+pytest_plugins = ["tests.plugins.fake_upstream", "tests.plugins.postgres", "tests.plugins.redis"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

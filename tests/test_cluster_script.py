@@ -1,11 +1,14 @@
-"""`make cluster` (scripts/cluster.py): PostgreSQL and two replicas start, share one database
-and one admin token, and Ctrl-C stops every process and removes the directory."""
+"""`make cluster` (scripts/cluster.py): PostgreSQL, Redis, two workers and two replicas start,
+share one database, one admin token and one scan queue (a file asked of both replicas is
+scanned once, by a worker), and Ctrl-C stops every process and removes the directory."""
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -13,9 +16,11 @@ import pytest
 
 from tests.fake_upstream import FakeUpstream
 from tests.postgres import PostgresUnavailableError, find_bindir
+from tests.redis import RedisUnavailableError, find_server
 from tests.server.serverproc import ROOT, clean_env, free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+OLD = datetime.now(UTC) - timedelta(days=60)
 
 
 def test_cluster_starts_two_replicas_on_one_database_and_stops_them(
@@ -23,8 +28,10 @@ def test_cluster_starts_two_replicas_on_one_database_and_stops_them(
 ) -> None:
     try:
         find_bindir()
-    except PostgresUnavailableError as exc:
+        find_server()
+    except (PostgresUnavailableError, RedisUnavailableError) as exc:
         pytest.skip(str(exc))
+    fake_upstream.add_release("clusterpkg", "1.0", uploaded=OLD, sdist=False)
     ports = [free_port(), free_port()]
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "cluster.py"),
@@ -39,7 +46,8 @@ def test_cluster_starts_two_replicas_on_one_database_and_stops_them(
             lines[key.strip()] = value.strip()
             if line.startswith("ready"):
                 break
-        assert "ready; Ctrl-C stops the replicas and PostgreSQL" in lines, lines
+        assert "ready; Ctrl-C stops the replicas, the workers, Redis and PostgreSQL" in lines, lines
+        assert lines["broker"].startswith("redis://127.0.0.1:"), lines
         token = lines["admin token"]
         assert lines["database"].startswith("postgresql+psycopg://")
         for i, port in enumerate(ports):
@@ -51,6 +59,21 @@ def test_cluster_starts_two_replicas_on_one_database_and_stops_them(
             )
             assert answer.status_code == 200, answer.text  # one token table for both
         data = Path(lines["data"])
+        # One file through both replicas: served by each, scanned once, by a worker.
+        page = httpx.get(
+            f"http://127.0.0.1:{ports[0]}/simple/clusterpkg/",
+            headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+            timeout=30,
+        ).json()
+        item = page["files"][0]
+        sha = item["hashes"]["sha256"]
+        for port in ports:
+            url = httpx.URL(f"http://127.0.0.1:{port}/simple/clusterpkg/").join(item["url"])
+            answer = httpx.get(url, timeout=120)
+            assert answer.status_code == 200, answer.text
+            assert hashlib.sha256(answer.content).hexdigest() == sha
+        logs = "".join((data / f"worker-{i}.log").read_text() for i in (1, 2))
+        assert logs.count(f"scanned {sha} ") == 1, logs
         keys = {(data / f"replica-{i}" / "console.key").read_bytes() for i in (1, 2)}
         assert len(keys) == 1  # one signing key: console forms work on either replica
     finally:

@@ -40,6 +40,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "pycustoms.cli.serve",
         "run the firewall index (PEP 503/691) that installers use instead of the upstream",
     ),
+    "worker": (
+        "pycustoms.cli.worker",
+        "run scan jobs from the queue that `serve --broker-url` replicas fill (Celery on Redis)",
+    ),
     "token": ("pycustoms.cli.token", "manage tokens of the firewall index"),
     "audit": (
         "pycustoms.cli.audit",

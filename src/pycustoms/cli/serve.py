@@ -57,6 +57,24 @@ def register(subparsers: Any) -> None:
             "TRUSTED_FOR_AGE",
         ),
     )
+    parser.add_argument(
+        "--broker-url",
+        default=None,
+        help=env_help(
+            "Redis URL of the scan queue (redis://HOST:PORT/DB): scans go to `pycustoms "
+            "worker` processes instead of this process's own pool",
+            "BROKER_URL",
+        ),
+    )
+    parser.add_argument(
+        "--store-url",
+        default=None,
+        help=env_help(
+            "S3-compatible object store for the files (s3://BUCKET/PREFIX; endpoint and "
+            "credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
+            "STORE_URL",
+        ),
+    )
     add_verbosity_options(parser, "show tracebacks and access logs")
     parser.set_defaults(handler=run)
 
@@ -109,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
         "database_url": args.database_url,
         "cooldown": args.cooldown,
         "trusted_for_age": args.trusted_for_age,
+        "broker_url": args.broker_url,
+        "store_url": args.store_url,
     }
     _configure_logging()  # before the app is built: its start-up warnings are logged
     app = create_app(args.config, overrides)

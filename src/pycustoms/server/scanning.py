@@ -44,6 +44,8 @@ from pycustoms.server.wheelmeta import wheel_metadata
 from pycustoms.storage import BlobWriter, LocalBlobStore
 from pycustoms.storage.local import hash_file
 from pycustoms.types import Decision, Finding, ScanResult
+from pycustoms.workers.client import LOCK_SECONDS, BrokerError, RemoteScans, ScanLock
+from pycustoms.workers.jobs import ScanJob, result_from_json
 
 Fetch = Callable[[BlobWriter], None]
 _log = logging.getLogger(__name__)
@@ -139,9 +141,20 @@ class ScanCoordinator:
     """Owns the scan pool, the verdicts and the in-flight jobs of one server process."""
 
     def __init__(
-        self, store: LocalBlobStore, db: Database, workers: int, *, streams: int = 1
+        self,
+        store: LocalBlobStore,
+        db: Database,
+        workers: int,
+        *,
+        streams: int = 1,
+        remote: RemoteScans | None = None,
+        remote_timeout: float = 600.0,
     ) -> None:
         self.store = store
+        # Set: scans go to `pycustoms worker` processes through the queue (remote.py);
+        # the local pools then only read wheels' METADATA.
+        self._remote = remote
+        self._remote_timeout = remote_timeout
         self._db = db
         self._workers = max(1, workers)
         self._pool = self._new_pool(self._workers)
@@ -236,6 +249,8 @@ class ScanCoordinator:
 
     async def _run(self, wanted: _Wanted) -> Outcome:
         sha256, filename, project = wanted.sha256, wanted.filename, wanted.project
+        if self._remote is not None:
+            return await self._run_remote(wanted, self._remote)
         started = time.perf_counter()
         try:
             if self.store.has(sha256):
@@ -264,6 +279,10 @@ class ScanCoordinator:
             "%s: fetch and scan %.3f s, record %.3f s",
             filename, scanned - started, time.perf_counter() - scanned,
         )  # fmt: skip
+        return self._decided(sha256, project, block)
+
+    def _decided(self, sha256: str, project: str, block: Block | None) -> Outcome:
+        """Remember a verdict reached (or read from the database) for this process."""
         if block is None:
             self._allowed.add(sha256)
             return Outcome(sha256, None)
@@ -271,6 +290,142 @@ class ScanCoordinator:
         if self.on_block is not None:
             self.on_block(project, sha256)
         return Outcome(sha256, block)
+
+    async def _run_remote(self, wanted: _Wanted, remote: RemoteScans) -> Outcome:
+        """Have a worker scan the file, once across all replicas (see `workers.client`).
+
+        The replica that takes the file's lock fetches it, has a worker scan it and
+        stores the verdict before letting go; another replica asking meanwhile waits
+        for that verdict, then fetches and verifies the bytes itself (until the
+        store is shared) and serves them under it. Anything that fails on the way
+        (Redis down, the job failed, no answer in `scan_timeout`) refuses the file.
+        """
+        sha256 = wanted.sha256
+        deadline = time.monotonic() + self._remote_timeout
+        try:
+            taken = await self._lock_or_verdict(remote, sha256, deadline)
+            if isinstance(taken, ScanVerdictRow):
+                return await self._adopt(wanted, taken)
+            lock = taken
+            try:
+                # The holder before us may have finished between our look and our lock.
+                row = await asyncio.to_thread(self._stored_verdict, sha256)
+                if row is not None:
+                    return await self._adopt(wanted, row)
+                result, writer = await self._scan_remote(wanted, remote, lock, deadline)
+                block = _block_of(result, quarantine_warn=self.quarantine_warn())
+                try:
+                    await asyncio.to_thread(
+                        self._record, sha256, wanted.filename, result, block is not None
+                    )
+                except BaseException:
+                    if writer is not None:
+                        writer.abort()
+                    raise
+                # Published only now: an object in a shared store always has its verdict
+                # (the worker checked the sha256 of these bytes; the commit checks it again).
+                if writer is not None:
+                    await asyncio.to_thread(_commit, writer, sha256, None)
+            finally:
+                await asyncio.to_thread(lock.release)
+        except _Refused as refused:
+            return Outcome(sha256, refused.block)
+        except (BrokerError, OSError) as exc:
+            _log.warning("scan of %s did not complete: %s", wanted.filename, exc)
+            detail = f"{UNSCANNABLE}: the scan did not complete (scan queue: {exc}); retry"
+            return Outcome(sha256, Block(UNSCANNABLE, detail[:500], status=503))
+        return self._decided(sha256, wanted.project, block)
+
+    async def _scan_remote(
+        self, wanted: _Wanted, remote: RemoteScans, lock: ScanLock, deadline: float
+    ) -> tuple[ScanResult, BlobWriter | None]:
+        """Fetch the file into the store's staging area and have a worker scan it.
+
+        Returns the result and the writer to publish the file with once the verdict
+        is stored (`None`: the file was in the store already).
+        """
+        writer = None if self.store.has(wanted.sha256) else self.store.writer(expected=wanted.size)
+        try:
+            if writer is None:
+                source = str(self.store.blob_path(wanted.sha256))
+            else:
+                await asyncio.to_thread(wanted.fetch, writer)
+                writer.finish()
+                source = await asyncio.to_thread(writer.share)
+            job = ScanJob(
+                wanted.sha256,
+                os.path.basename(wanted.filename),  # noqa: PTH119 - a bare name
+                source,
+                wanted.policy,
+                wanted.secrets,
+            )
+            task_id = await asyncio.to_thread(remote.submit, job)
+            answer = await self._answer(remote, task_id, lock, deadline)
+            await asyncio.to_thread(remote.forget, task_id)
+            result = result_from_json(answer, wanted.filename)
+        except BaseException as exc:
+            if writer is not None:
+                writer.abort()
+            if isinstance(exc, PycustomsError) and not isinstance(exc, BrokerError):
+                raise _Refused(Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)) from None
+            raise
+        return result, writer
+
+    async def _lock_or_verdict(
+        self, remote: RemoteScans, sha256: str, deadline: float
+    ) -> ScanLock | ScanVerdictRow:
+        """The file's scan lock, or the verdict that the replica holding it stored."""
+        while True:
+            row = await asyncio.to_thread(self._stored_verdict, sha256)
+            if row is not None:
+                return row
+            lock = await asyncio.to_thread(remote.lock, sha256)
+            if lock is not None:
+                return lock
+            if time.monotonic() > deadline:
+                raise BrokerError("another replica's scan of the file did not finish in time")
+            await asyncio.sleep(0.2)
+
+    async def _answer(
+        self, remote: RemoteScans, task_id: str, lock: ScanLock, deadline: float
+    ) -> dict[str, object]:
+        """Wait for the worker's answer, renewing the lock meanwhile."""
+        renewed = time.monotonic()
+        while (answer := await asyncio.to_thread(remote.poll, task_id)) is None:
+            now = time.monotonic()
+            if now > deadline:
+                raise BrokerError(f"no worker finished the scan in {self._remote_timeout:g} s")
+            if now - renewed > LOCK_SECONDS / 3:
+                await asyncio.to_thread(lock.renew)
+                renewed = now
+            await asyncio.sleep(0.05)
+        return answer
+
+    def _stored_verdict(self, sha256: str) -> ScanVerdictRow | None:
+        with self._db.session() as session:
+            return session.get(ScanVerdictRow, sha256)
+
+    async def _adopt(self, wanted: _Wanted, row: ScanVerdictRow) -> Outcome:
+        """Take a verdict another replica stored: refuse, or fetch and verify the bytes."""
+        if row.decision == Decision.BLOCK.value:
+            reason = "; ".join(row.reasons or []) or "blocked"
+            rules = ", ".join((row.rules or [])[:4])
+            block = Block(SCAN_BLOCKED, f"{SCAN_BLOCKED}: {reason} ({rules})")
+            return self._decided(wanted.sha256, wanted.project, block)
+        if not self.store.has(wanted.sha256):
+            writer = self.store.writer(expected=wanted.size)
+            try:
+                await asyncio.to_thread(wanted.fetch, writer)
+            except PycustomsError as exc:
+                writer.abort()
+                raise _Refused(Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)) from None
+            except BaseException:
+                writer.abort()
+                raise
+            await asyncio.to_thread(_commit, writer, wanted.sha256, None)
+        if row.metadata_sha256 is not None:
+            self.metadata[wanted.sha256] = row.metadata_sha256
+        return self._decided(wanted.sha256, wanted.project, None)
 
     async def _fetch_then_scan(self, wanted: _Wanted) -> ScanResult:
         """Download the whole file, then scan it while hashing it."""
@@ -440,6 +595,8 @@ class ScanCoordinator:
 
     def close(self) -> None:
         """Stop the worker processes."""
+        if self._remote is not None:
+            self._remote.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self._stream_pool is not None:
             self._stream_pool.shutdown(wait=True, cancel_futures=True)

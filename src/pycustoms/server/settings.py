@@ -140,6 +140,11 @@ class ServeSettings:
     # a look, the block score is where the firewall refuses) or "quarantine" (held for an
     # approver like a block).
     on_warn: str = "serve"
+    # Redis URL of the scan queue (`pycustoms worker`); None: scans run in this
+    # process's own pool (the embedded default).
+    broker_url: str | None = None
+    # s3://bucket/prefix of a shared object store (storage/s3.py); None: the local store.
+    store_url: str | None = None
 
 
 SERVE_FIELDS: tuple[Field, ...] = (
@@ -245,6 +250,24 @@ SERVE_FIELDS: tuple[Field, ...] = (
         parse_choice("serve", "quarantine"),
         "what a file whose scan says warn gets",
         "ON_WARN",
+    ),
+    Field(
+        "broker_url",
+        "serve.broker-url",
+        parse_text,
+        "Redis URL of the scan queue that `pycustoms worker` processes take jobs from "
+        "(redis://HOST:PORT/DB); unset: this process scans in its own pool",
+        "BROKER_URL",
+        "--broker-url",
+    ),
+    Field(
+        "store_url",
+        "serve.store-url",
+        parse_text,
+        "S3-compatible object store for the files (s3://BUCKET/PREFIX; endpoint and "
+        "credentials from the AWS environment); unset: the data directory's local store",
+        "STORE_URL",
+        "--store-url",
     ),
 )
 assert {f.name for f in fields(ServeSettings)} == {f.attr for f in SERVE_FIELDS}

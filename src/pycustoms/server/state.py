@@ -37,6 +37,7 @@ from pycustoms.types import ProjectName
 from pycustoms.upstream import ClientOptions
 from pycustoms.upstream.errors import UpstreamError
 from pycustoms.upstream.models import FileKind, IndexFile
+from pycustoms.workers.client import RemoteScans
 
 _log = logging.getLogger("pycustoms.server")
 _PREFETCHED_MAX = 100_000
@@ -217,6 +218,19 @@ def check_upstream(index_url: str) -> None:
     )
 
 
+def _open_store(store_url: str | None, data: Path, spare_bytes: int) -> LocalBlobStore:
+    """The local store in the data directory, or the S3 store of *store_url* (cached there)."""
+    if not store_url:
+        return LocalBlobStore(data / "store", spare_bytes=spare_bytes)
+    from pycustoms.storage.s3 import S3BlobStore, S3Location  # noqa: PLC0415 - only for S3
+
+    try:
+        location = S3Location.parse(store_url)
+    except ValueError as exc:
+        raise ConfigError(f"store-url: {exc}; give s3://BUCKET/PREFIX") from None
+    return S3BlobStore(location, data / "store", spare_bytes=spare_bytes)
+
+
 def build_state(watcher: ConfigWatcher) -> ServerState:
     """Open the database and blob store, and connect to the upstream named by the configuration."""
     config = watcher.current()
@@ -226,7 +240,7 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     data = upstream.data_path()
     data.mkdir(parents=True, exist_ok=True)
     db = Database(upstream.database()).open()
-    store = LocalBlobStore(data / "store", spare_bytes=config.serve.download_spare_mib << 20)
+    store = _open_store(config.serve.store_url, data, config.serve.download_spare_mib << 20)
     store.recover()
     options = ClientOptions(
         timeout=upstream.timeout,
@@ -239,7 +253,15 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     private = PrivateIndex(db)
     # Scans wait on no one but the CPU: one worker per core (the event loop mostly waits).
     workers = config.serve.scan_workers or max(1, os.cpu_count() or 1)
-    scans = ScanCoordinator(store, db, workers, streams=config.serve.stream_scans)
+    remote = RemoteScans(config.serve.broker_url) if config.serve.broker_url else None
+    scans = ScanCoordinator(
+        store,
+        db,
+        workers,
+        streams=config.serve.stream_scans,
+        remote=remote,
+        remote_timeout=config.serve.scan_timeout,
+    )
     state = ServerState(
         watcher=watcher,
         db=db,

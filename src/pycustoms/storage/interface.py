@@ -31,6 +31,14 @@ class BlobWriter(abc.ABC):
     def abort(self) -> None:
         """Discard what was written."""
 
+    def share(self) -> str:
+        """Where a scan worker can read the staged data (after `finish`): a path or URL.
+
+        A local store gives the staged file's path (workers on the same machine or
+        a shared volume); an object store uploads it to a staging key first.
+        """
+        raise NotImplementedError
+
     def growing_path(self) -> Path | None:
         """A local file that holds what was written so far, or `None` if there is none.
 

@@ -97,6 +97,9 @@ class _LocalWriter(BlobWriter):
     def growing_path(self) -> Path:
         return self._tmp
 
+    def share(self) -> str:
+        return str(self._tmp)
+
     def commit(self, sha256: str, *, digest: str | None = None) -> None:
         self._close()
         if self._tmp.stat().st_size != self.size:  # never publish bytes nobody hashed
