@@ -1029,3 +1029,29 @@ def test_an_install_command_decoded_at_run_time_blocks(tmp_path: Path) -> None:
 
 def test_the_same_command_written_out_warns_but_is_not_blocked(tmp_path: Path) -> None:
     assert _sdist(tmp_path, PLAIN_COMMAND) is Decision.WARN
+
+
+# -- commands that switch the system's defences off --------------------------------------------
+
+EVASIONS = {
+    "defender exclusion": "powershell.exe Add-MpPreference -ExclusionPath C:\\\\Users\\\\Public",
+    "real-time protection off": "powershell -Command Set-MpPreference -DisableRealtimeMonitoring $true",
+    "uac off": "reg add HKLM\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Policies\\\\System "
+    "/v EnableLUA /t REG_DWORD /d 0 /f",
+    "shadow copies deleted": "vssadmin delete shadows /all /quiet",
+}
+
+
+@pytest.mark.parametrize("way", list(EVASIONS), ids=list(EVASIONS))
+def test_switching_defences_off_on_import_blocks(way: str, tmp_path: Path) -> None:
+    source = f"import subprocess\nsubprocess.run({EVASIONS[way]!r}, shell=True)\n"
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.BLOCK
+
+
+def test_reading_the_defender_settings_is_ordinary(tmp_path: Path) -> None:
+    source = (
+        "import subprocess\n\n\ndef defender_status():\n"
+        "    return subprocess.run(['powershell', '-Command', 'Get-MpPreference'],"
+        " capture_output=True, text=True).stdout\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.ALLOW

@@ -109,6 +109,10 @@ RULES: tuple[Rule, ...] = (
     Rule(W.PERSIST, _H, "persistence",
          "Writes shell rc files, crontab, systemd user units, autostart entries, Windows Run "
          "keys, the Startup folder, scheduled tasks or authorized_keys.", Capability.PERSISTENCE),
+    Rule(W.EVADE, _H, "switches off the system's defences",
+         "Runs a command that adds antivirus exclusions or turns real-time protection off, "
+         "disables UAC or the firewall, deletes shadow copies or clears event logs: what "
+         "malware does before its payload, never what a library does."),
     Rule(W.REVSHELL, _C, "reverse shell",
          "A socket is wired to a shell (dup2, subprocess stdio, pty.spawn, /dev/tcp).",
          Capability.PROCESS),

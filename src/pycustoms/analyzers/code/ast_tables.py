@@ -514,6 +514,18 @@ PERSIST_COMMAND = re.compile(
     re.IGNORECASE,
 )
 
+# Commands that switch the system's defences off: Windows Defender exclusions and
+# switches, UAC, the firewall, shadow copies (the ransomware prelude), event logs.
+DEFENSE_EVASION_COMMAND = re.compile(
+    r"(\b(Add|Set)-MpPreference\b[^\n]*-(Exclusion(Path|Process|Extension|IpAddress)|"
+    r"Disable\w+)|\bDisable(AntiSpyware|RealtimeMonitoring|BehaviorMonitoring)\b|"
+    r"\bEnableLUA\b[^\n]*(-Value\s+0\b|/d\s+0\b)|"
+    r"\bnetsh\s+(advfirewall\s+set\s+\w+\s+state\s+off|firewall\s+set\s+opmode\s+disable)|"
+    r"\bvssadmin(\.exe)?\s+(delete|resize)\s+shadows|\bwmic\s+shadowcopy\s+delete|"
+    r"\bwevtutil(\.exe)?\s+cl\b|\bbcdedit[^\n]*recoveryenabled\s+no)",
+    re.IGNORECASE,
+)
+
 # Cheap prefilter. Plain substring tests are used because they are an order of
 # magnitude faster than one big alternation regex, which costs more than
 # `ast.parse` itself. Two tiers:
@@ -535,6 +547,9 @@ STRONG_TRIGGERS = (
     "crontab", "systemd", "CurrentVersion", "schtasks", "authorized_keys", "sitecustomize",
     "usercustomize", "169.254", "pyperclip", "ImageGrab", "pynput", "winreg", "pyarmor",
     "marshal", "VirtualAlloc", "CreateThread", "PROT_EXEC", "RtlMoveMemory", "dup2", "/dev/tcp",
+    # Defences switched off (see DEFENSE_EVASION_COMMAND).
+    "MpPreference", "EnableLUA", "AntiSpyware", "RealtimeMonitoring", "vssadmin", "shadowcopy",
+    "advfirewall", "wevtutil", "recoveryenabled",
 )  # fmt: skip
 # String concatenation builds hidden names (`getattr(os, "sy" + "stem")`), but
 # maths and formatting code concatenates strings all day: only next to getattr.

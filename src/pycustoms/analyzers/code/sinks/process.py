@@ -12,6 +12,7 @@ from pycustoms.analyzers.code.ast_ids import (
     BACKGROUND_IMPORT,
     DNS_EXFIL,
     DOWNLOAD_CMD,
+    EVADE,
     EXFIL,
     HOST_EXFIL,
     INSTALL_CMD,
@@ -121,6 +122,9 @@ def process(w: WalkState, c: CallSite) -> None:
         w.scope.chmod_x = True
     if T.PERSIST_COMMAND.search(text):
         persist(w, node, f"{name}() touches a start-up location")
+    if T.DEFENSE_EVASION_COMMAND.search(text):
+        w.event(node)
+        w.hit(EVADE, threat(4, 3), node, f"{name}() switches the system's defences off")
     if _SHELL_SECRET_SEND.search(text):
         w.event(node)
         w.hit(EXFIL, threat(4), node, f"{name}() pipes secrets into a network tool")
