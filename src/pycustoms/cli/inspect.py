@@ -13,13 +13,16 @@ import re
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from pycustoms.analyzers.release.settings import RELEASE_FIELDS
 from pycustoms.cli.common import (
     add_common_options,
     add_data_options,
+    add_field_option,
     add_index_options,
     env_default,
     env_flag,
     env_help,
+    field_of,
     file_scanner,
     load_policy,
     open_client,
@@ -52,7 +55,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("requirement", metavar="NAME[==VERSION]")
     add_common_options(parser, FORMATS)
-    add_index_options(parser, offline_help="use only the on-disk cache")
+    add_index_options(parser, offline=True)
     parser.add_argument(
         "--refresh",
         action="store_true",
@@ -65,12 +68,8 @@ def register(subparsers: Any) -> None:
         default=env_flag("DEEP"),
         help=env_help("download, verify and scan every file; diff capabilities", "DEEP"),
     )
-    parser.add_argument(
-        "--cooldown",
-        default=None,
-        help=env_help("minimum release age, e.g. P7D or 7 (days)", "COOLDOWN"),
-    )
-    add_data_options(parser, "cache and database directory")
+    add_field_option(parser, field_of(RELEASE_FIELDS, "--cooldown"), "e.g. P7D or 7")
+    add_data_options(parser)
     parser.add_argument(
         "--at",
         default=env_default("AT"),

@@ -54,7 +54,7 @@ def register(subparsers: Any) -> None:
     add_output_options(parser, FORMATS, output_help="write the report to this file")
     add_config_option(parser, "configuration file")
     add_index_options(parser)
-    add_data_options(parser, "cache and trusted-root directory")
+    add_data_options(parser, "it also holds the trusted root")
     parser.add_argument(
         "--expect-repository",
         default=None,
