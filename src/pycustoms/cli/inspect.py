@@ -38,8 +38,8 @@ from pycustoms.types import Capability, normalize_name
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from pycustoms.inspection import Inspection
     from pycustoms.upstream.client import UpstreamClient
-    from pycustoms.upstream.inspection import Inspection
     from pycustoms.upstream.models import ProjectPage
 
 FORMATS = ("human", "json")
@@ -115,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     """Inspect one release and render the result; exit 0, 1 (fails policy), 2 or 3."""
     # Imported here, not at the top: see the module docstring.
     from pycustoms.analyzers.release import load_release_policy  # noqa: PLC0415
+    from pycustoms.inspection import inspect_release  # noqa: PLC0415
     from pycustoms.policy import fails  # noqa: PLC0415
-    from pycustoms.upstream.inspection import inspect_release  # noqa: PLC0415
 
     name, version = _split(args.requirement)
     policy = load_policy(args)
@@ -162,8 +162,8 @@ def _clock(at: str | None) -> datetime:
 def _provenance(client: UpstreamClient, db: Any, raw: Any, data: Any, now: datetime) -> Any:
     """The provenance hook: verify PEP 740 attestations offline, hold publishers to history."""
     from pycustoms.analyzers.provenance import load_provenance_policy  # noqa: PLC0415
-    from pycustoms.analyzers.provenance.pipeline import inspect_check  # noqa: PLC0415
     from pycustoms.analyzers.provenance.trust import load_trust_root  # noqa: PLC0415
+    from pycustoms.provenance_pipeline import inspect_check  # noqa: PLC0415
 
     def fallback(reason: str) -> None:
         stderr().print(
