@@ -18,11 +18,10 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from jsonschema import Draft7Validator, ValidationError
 
-from pycustoms.cli import main
+from tests.audit.conftest import blocked_document
 from tests.builders import build_sdist
 
 SARIF_SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
-DIGEST = "ab" * 32
 BAD_SETUP = (
     "import base64\n"
     "from setuptools import setup\n"
@@ -30,21 +29,6 @@ BAD_SETUP = (
     "exec(base64.b64decode(blob))\n"
     "setup(name='tidy', version='1.0')\n"
 )
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
-    assert main(list(argv)) == 1  # every input below has findings that block
-    document: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return document
-
-
-@pytest.fixture
-def requirements(env: Path) -> Path:
-    path = env / "requirements.txt"
-    path.write_text(
-        f"demo==1.1 --hash=sha256:{DIGEST}\nevil-pkg==0.1 --hash=sha256:{DIGEST}\nattrs>=23\n"
-    )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +51,7 @@ def test_scan_sarif_is_valid(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], sarif_validator: Draft7Validator
 ) -> None:
     sdist = build_sdist(tmp_path, "tidy", "1.0", {"setup.py": BAD_SETUP})
-    document = _run(capsys, "scan", "--no-progress", "--format", "sarif", str(sdist))
+    document = blocked_document(capsys, "scan", "--no-progress", "--format", "sarif", str(sdist))
     assert document["runs"][0]["results"], "a blocked sdist has results to validate"
     assert _sarif_errors(sarif_validator, document) == []
     broken = copy.deepcopy(document)
@@ -78,7 +62,9 @@ def test_scan_sarif_is_valid(
 def test_audit_sarif_is_valid(
     requirements: Path, capsys: pytest.CaptureFixture[str], sarif_validator: Draft7Validator
 ) -> None:
-    document = _run(capsys, "audit", "--format", "sarif", "--no-index", str(requirements))
+    document = blocked_document(
+        capsys, "audit", "--format", "sarif", "--no-index", str(requirements)
+    )
     assert document["runs"][0]["results"]
     assert _sarif_errors(sarif_validator, document) == []
     broken = copy.deepcopy(document)
@@ -91,7 +77,9 @@ def _cyclonedx_error(document: dict[str, Any]) -> object | None:
 
 
 def test_audit_cyclonedx_is_valid(requirements: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bom = _run(capsys, "audit", "--format", "cyclonedx-json", "--no-index", str(requirements))
+    bom = blocked_document(
+        capsys, "audit", "--format", "cyclonedx-json", "--no-index", str(requirements)
+    )
     assert bom["specVersion"] == "1.6"
     assert bom["components"]
     assert bom["vulnerabilities"]
