@@ -2,7 +2,7 @@
 #
 #   docker build -t pycustoms .
 #   docker run -d --name pycustoms -p 127.0.0.1:8080:8080 -v pycustoms-data:/data \
-#     -e PYCUSTOMS_UPSTREAM=https://INDEX/simple/ pycustoms
+#     -e PYCUSTOMS_SERVE_UPSTREAM=https://INDEX/simple/ pycustoms
 #
 # The base image is pinned by tag, not by digest: a rebuild takes the tag's current image
 # (Python and Debian security fixes) and is therefore not bit-for-bit reproducible. To pin
@@ -41,7 +41,7 @@ RUN /opt/pycustoms/bin/python -m pip install --no-deps --no-build-isolation .
 ENV PATH=/opt/pycustoms/bin:$PATH \
     HOME=/data \
     PYCUSTOMS_DATA_DIR=/data \
-    PYCUSTOMS_PORT=8080
+    PYCUSTOMS_SERVE_PORT=8080
 
 # The database, the blob store, the page cache and the console's signing key.
 VOLUME ["/data"]
@@ -49,9 +49,9 @@ WORKDIR /data
 EXPOSE 8080
 USER pycustoms:pycustoms
 
-# The base image has no curl: the venv's Python asks /health (the port follows PYCUSTOMS_PORT).
+# The base image has no curl: the venv's Python asks /health (the port follows PYCUSTOMS_SERVE_PORT).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PYCUSTOMS_PORT', '8080'), timeout=4)"]
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PYCUSTOMS_SERVE_PORT', '8080'), timeout=4)"]
 
 # Listen on every address of the container; publish the port on the host's loopback or
 # behind a reverse proxy with TLS (docs/deploy.md). More flags follow `docker run IMAGE`.

@@ -32,7 +32,7 @@ from pycustoms.audit.settings import AuditSettings
 from pycustoms.config import Policy
 from pycustoms.db import Database
 from pycustoms.db.advisories import AdvisoryRecordRow
-from pycustoms.upstream import UpstreamClient
+from pycustoms.upstream.client import UpstreamClient
 from pycustoms.upstream.parse import now_utc
 from pycustoms.vulns.offline import OfflineSource
 from pycustoms.vulns.osv_import import import_osv

@@ -32,10 +32,10 @@ from tests.fake_upstream import FakeUpstream
 from pycustoms.analyzers.release import ReleasePolicy, analyze_release, assemble
 from pycustoms.config import Policy
 from pycustoms.db import Database
+from pycustoms.inspection import inspect_release
 from pycustoms.policy import decide
-from pycustoms.upstream import ClientOptions, UpstreamClient
 from pycustoms.upstream.cache import HttpCache
-from pycustoms.upstream.inspection import inspect_release
+from pycustoms.upstream.client import ClientOptions, UpstreamClient
 from pycustoms.upstream.parse import parse_simple_json, parse_simple_json_index
 from pycustoms.upstream.settings import UpstreamSettings
 

@@ -150,7 +150,7 @@ class Clients:
 def _server(upstream: str, data: Path) -> ServerProcess:
     # `serve`'s defaults, as the shared benchmark starts it (cooldown off, upstream trusted
     # for age: the static mirror publishes no upload times).
-    env = {"PYCUSTOMS_TRUSTED_FOR_AGE": "1", "PYCUSTOMS_DOWNLOAD_SPARE_MIB": "256"}
+    env = {"PYCUSTOMS_SERVE_TRUSTED_FOR_AGE": "1", "PYCUSTOMS_SERVE_DOWNLOAD_SPARE_MIB": "256"}
     return ServerProcess(upstream, data, env=env, args=("--cooldown", "P0D"))
 
 

@@ -361,10 +361,10 @@ def main() -> None:
         # The load generator runs in its own process, away from the fake upstream's threads.
         generator = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         env = {
-            "PYCUSTOMS_PRESCAN": "0",
-            "PYCUSTOMS_NAMES_CHECK": "0",
-            "PYCUSTOMS_STREAM_SCANS": str(args.stream_scans),
-            "PYCUSTOMS_DOWNLOAD_SPARE_MIB": str(args.spare_mib),
+            "PYCUSTOMS_SERVE_PRESCAN": "0",
+            "PYCUSTOMS_SERVE_NAMES_CHECK": "0",
+            "PYCUSTOMS_SERVE_STREAM_SCANS": str(args.stream_scans),
+            "PYCUSTOMS_SERVE_DOWNLOAD_SPARE_MIB": str(args.spare_mib),
         }
         server = ServerProcess(upstream.url, work / "data", env=env)
         try:

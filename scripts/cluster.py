@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYCUSTOMS_")}
         env["PYCUSTOMS_DATABASE_URL"] = url
         workers += [_start_worker(redis.url, root / f"worker-{i}.log", env) for i in (1, 2)]
-        env["PYCUSTOMS_BROKER_URL"] = redis.url
+        env["PYCUSTOMS_SERVE_BROKER_URL"] = redis.url
         print(_pycustoms("db", "upgrade", env=env) or "database migrated", file=sys.stderr)
         token = _pycustoms("token", "create", "cluster-admin", "--role", "admin", env=env)
         for index, port in enumerate(ports):

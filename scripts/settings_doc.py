@@ -98,6 +98,21 @@ def _area(name: str, cls: type, fields: tuple[Any, ...]) -> list[str]:
     return [*lines, ""]
 
 
+def _former_names() -> list[str]:
+    old = [(f.old_env, f.env) for _, _, area in areas() for f in area if f.old_env]
+    if not old:
+        return []
+    lines = [
+        "## Former variable names",
+        "",
+        "Still read, with a deprecation warning that names the new variable; when both",
+        "are set the new one wins.",
+        "",
+    ]
+    lines.extend(f"- `{former}`, now `{new}`" for former, new in sorted(old))
+    return [*lines, ""]
+
+
 def _walk(parser: argparse.ArgumentParser, path: str) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
     for action in parser._actions:  # argparse has no public walk
@@ -164,6 +179,7 @@ def render() -> str:
     lines = [HEADER]
     for name, cls, fields in areas():
         lines.extend(_area(name, cls, fields))
+    lines.extend(_former_names())
     lines.extend(_command_line())
     return "\n".join(lines).rstrip("\n") + "\n"
 

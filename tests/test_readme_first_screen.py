@@ -72,7 +72,7 @@ def _serve(workdir: Path, upstream: FakeUpstream) -> tuple[subprocess.Popen[byte
         PIP_CONFIG_FILE="/dev/null",
         PIP_INDEX_URL=upstream.url,
         PYCUSTOMS_DATA_DIR=str(workdir / "server-data"),
-        PYCUSTOMS_DOWNLOAD_SPARE_MIB="0",
+        PYCUSTOMS_SERVE_DOWNLOAD_SPARE_MIB="0",
     )
     with (workdir / "server.log").open("wb") as log:
         proc = subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def test_merge_order(
         (in_tmp / "pyproject.toml").write_text(f"[tool.pycustoms.serve]\nport = {pyproject}\n")
     if own is not None:
         (in_tmp / "pycustoms.toml").write_text(f"[serve]\nport = {own}\n")
-    environ = {"PYCUSTOMS_PORT": env} if env is not None else {}
+    environ = {"PYCUSTOMS_SERVE_PORT": env} if env is not None else {}
     config = load_server_config(environ=environ, overrides={"port": flag})
     assert config.serve.port == expected
 
@@ -156,6 +157,36 @@ def test_a_bad_variable_is_named() -> None:
         load_upstream_settings({}, {"PYCUSTOMS_UPSTREAM_RETRIES": "three"})
 
 
+def test_a_former_serve_variable_is_read_with_a_warning_naming_the_new_one() -> None:
+    with pytest.warns(
+        FutureWarning, match="PYCUSTOMS_PORT is deprecated: use PYCUSTOMS_SERVE_PORT"
+    ):
+        config = load_server_config(environ={"PYCUSTOMS_PORT": "9001"})
+    assert config.serve.port == 9001
+
+
+def test_the_new_serve_variable_is_read_without_a_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        config = load_server_config(environ={"PYCUSTOMS_SERVE_WHEELS_ONLY": "yes"})
+    assert config.serve.wheels_only is True
+
+
+def test_the_new_serve_variable_wins_over_the_former_one() -> None:
+    environ = {"PYCUSTOMS_SERVE_HOST": "127.0.0.2", "PYCUSTOMS_HOST": "127.0.0.3"}
+    with pytest.warns(FutureWarning, match="PYCUSTOMS_HOST is ignored"):
+        config = load_server_config(environ=environ)
+    assert config.serve.host == "127.0.0.2"
+
+
+def test_a_bad_former_variable_is_named_as_written() -> None:
+    with (
+        pytest.warns(FutureWarning),
+        pytest.raises(ConfigError, match=r"PYCUSTOMS_PORT \(environment\)"),
+    ):
+        load_server_config(environ={"PYCUSTOMS_PORT": "eighty"})
+
+
 def test_a_bad_flag_is_named() -> None:
     with pytest.raises(ConfigError, match=r"'--cooldown' \(command line\)"):
         load_release_policy({}, {}, {"cooldown": "soon"})
@@ -163,7 +194,7 @@ def test_a_bad_flag_is_named() -> None:
 
 def test_webhooks_are_read_by_the_one_loader_and_a_bad_value_is_an_error() -> None:
     """Before: the webhooks module read its variables by hand and dropped a bad value."""
-    env = {"PYCUSTOMS_WEBHOOKS": "https://a.example/h, https://b.example/h"}
+    env = {"PYCUSTOMS_SERVE_WEBHOOKS": "https://a.example/h, https://b.example/h"}
     settings = WebhookSettings.load({"serve": {"slack-webhooks": ["https://s.example/x"]}}, env)
     assert settings.generic == ("https://a.example/h", "https://b.example/h")
     assert settings.slack == ("https://s.example/x",)
@@ -185,11 +216,11 @@ def test_the_cli_exits_2_naming_a_bad_variable(
 
 
 def test_seconds_are_seconds_in_a_variable_as_in_a_file() -> None:
-    """Before: `PYCUSTOMS_PAGE_TTL=300` was 300 days (a bare number went through the
+    """Before: `PYCUSTOMS_SERVE_PAGE_TTL=300` was 300 days (a bare number went through the
     duration parser, whose unit is days) while `page-ttl = 300` was 300 seconds."""
-    from_env = load_server_config(environ={"PYCUSTOMS_PAGE_TTL": "300"})
+    from_env = load_server_config(environ={"PYCUSTOMS_SERVE_PAGE_TTL": "300"})
     assert from_env.serve.page_ttl == 300.0
-    from_env = load_server_config(environ={"PYCUSTOMS_SCAN_TIMEOUT": "120"})
+    from_env = load_server_config(environ={"PYCUSTOMS_SERVE_SCAN_TIMEOUT": "120"})
     assert from_env.serve.scan_timeout == 120.0
 
 
@@ -272,10 +303,10 @@ def test_every_variable_and_key_is_declared_once() -> None:
 
 def test_a_negative_count_names_its_key_and_variable() -> None:
     """Before: one message listed five keys without saying which one was wrong."""
-    with pytest.raises(ConfigError, match=r"PYCUSTOMS_PRESCAN \(environment\).*zero or more"):
-        load_server_config(environ={"PYCUSTOMS_PRESCAN": "-1"})
-    with pytest.raises(ConfigError, match=r"PYCUSTOMS_PAGE_TTL \(environment\)"):
-        load_server_config(environ={"PYCUSTOMS_PAGE_TTL": "-5"})
+    with pytest.raises(ConfigError, match=r"PYCUSTOMS_SERVE_PRESCAN \(environment\).*zero or more"):
+        load_server_config(environ={"PYCUSTOMS_SERVE_PRESCAN": "-1"})
+    with pytest.raises(ConfigError, match=r"PYCUSTOMS_SERVE_PAGE_TTL \(environment\)"):
+        load_server_config(environ={"PYCUSTOMS_SERVE_PAGE_TTL": "-5"})
 
 
 def test_bounded_parsers() -> None:

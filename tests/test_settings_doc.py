@@ -35,8 +35,8 @@ def test_every_declared_flag_exists_and_names_its_variable(generator: dict[str, 
 def test_the_reference_names_every_variable_once(generator: dict[str, object]) -> None:
     text = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     for variable in (
-        "PYCUSTOMS_PORT",
-        "PYCUSTOMS_WEBHOOKS",
+        "PYCUSTOMS_SERVE_PORT",
+        "PYCUSTOMS_SERVE_WEBHOOKS",
         "PYCUSTOMS_DEEP",
         "PYCUSTOMS_COOLDOWN",
     ):

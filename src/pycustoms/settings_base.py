@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -42,17 +43,22 @@ class Field:
     key: str  # dotted TOML path below the pycustoms table
     parse: Callable[[Any], Any]
     help: str
-    # The variable's name after `PYCUSTOMS_` when it is not derived from the key
-    # (the server's variables predate the `serve.` table: `PYCUSTOMS_PORT`).
-    variable: str = ""
+    # A former name of the variable, after `PYCUSTOMS_` (the server's variables predate
+    # the `serve.` table: `PYCUSTOMS_PORT`, now `PYCUSTOMS_SERVE_PORT`). Still read, with
+    # a deprecation warning naming the new one; the new one wins when both are set.
+    old_variable: str = ""
     # The command-line flag that sets it, where one does (`--port`).
     flag: str = ""
 
     @property
     def env(self) -> str:
         """The `PYCUSTOMS_*` variable for this key."""
-        name = self.variable or self.key.replace(".", "_").replace("-", "_").upper()
-        return ENV_PREFIX + name
+        return ENV_PREFIX + self.key.replace(".", "_").replace("-", "_").upper()
+
+    @property
+    def old_env(self) -> str:
+        """The deprecated `PYCUSTOMS_*` variable still read for this key, or `""`."""
+        return ENV_PREFIX + self.old_variable if self.old_variable else ""
 
 
 class RawConfig(dict[str, Any]):
@@ -139,9 +145,32 @@ def in_file(raw: Mapping[str, Any]) -> Callable[[Field], str]:
     return lambda f: f"{f.key!r} in {origin(f.key)}"
 
 
-def in_environment(f: Field) -> str:
-    """Name a setting by its variable."""
-    return f"{f.env} (environment)"
+class FromEnvironment:
+    """The environment layer of `load_fields`: each setting's variable, or its deprecated
+    former name (with a warning naming the new one) when only that is set."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.used: dict[str, str] = {}  # attribute -> the variable its value came from
+
+    def get(self, f: Field) -> str | None:
+        """The text of *f*'s variable, or of its former name, or `None`."""
+        value = self.environ.get(f.env)
+        old = self.environ.get(f.old_env) if f.old_env else None
+        if old is not None:
+            ignored = f"; {f.old_env} is ignored, {f.env} is set too" if value is not None else ""
+            warnings.warn(
+                f"{f.old_env} is deprecated: use {f.env}{ignored}", FutureWarning, stacklevel=4
+            )
+        if value is None and old is not None:
+            self.used[f.attr] = f.old_env
+            return old
+        self.used[f.attr] = f.env
+        return value
+
+    def where(self, f: Field) -> str:
+        """Name a setting by the variable its value came from."""
+        return f"{self.used.get(f.attr, f.env)} (environment)"
 
 
 def in_flags(f: Field) -> str:
@@ -162,12 +191,12 @@ def load_fields(
     *environ* defaults to `os.environ`; *overrides* maps attributes to flag values
     (`None`: the flag was not given).
     """
-    env = os.environ if environ is None else environ
+    env = FromEnvironment(os.environ if environ is None else environ)
     flags = overrides or {}
     result = base
     for changes in (
         parse_layer(specs, lambda f: lookup(raw, f.key), in_file(raw)),
-        parse_layer(specs, lambda f: env.get(f.env), in_environment),
+        parse_layer(specs, env.get, env.where),
         parse_layer(specs, lambda f: flags.get(f.attr), in_flags),
     ):
         result = replace(result, **changes)  # type: ignore[type-var]

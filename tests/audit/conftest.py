@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,28 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[
     code = main(["audit", "--format", "json", *argv])
     report = load(capsys.readouterr().out, "audit")
     return code, report
+
+
+# The sha256 the hashed requirements below pin (any value: the audit runs with --no-index).
+DIGEST = "ab" * 32
+
+
+@pytest.fixture
+def requirements(env: Path) -> Path:
+    """Pinned with hashes: a release with a known vulnerability, a malicious one, and an
+    unpinned requirement."""
+    path = env / "requirements.txt"
+    path.write_text(
+        "# pinned with hashes\n"
+        f"demo==1.1 --hash=sha256:{DIGEST}\n"
+        f"evil-pkg==0.1 --hash=sha256:{DIGEST}\n"
+        "attrs>=23\n"
+    )
+    return path
+
+
+def blocked_document(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    """Run `pycustoms ARGV`, which must exit 1 (findings), and parse its JSON output."""
+    assert main(list(argv)) == 1
+    document: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return document

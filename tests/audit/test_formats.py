@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pycustoms.cli import main
-
-DIGEST = "ab" * 32
+from tests.audit.conftest import DIGEST, blocked_document
 
 
 def _render(capsys: pytest.CaptureFixture[str], fmt: str, *argv: str) -> dict[str, Any]:
-    assert main(["audit", "--format", fmt, "--no-index", *argv]) == 1
-    document: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return document
-
-
-@pytest.fixture
-def requirements(env: Path) -> Path:
-    path = env / "requirements.txt"
-    path.write_text(
-        "# pinned with hashes\n"
-        f"demo==1.1 --hash=sha256:{DIGEST}\n"
-        f"evil-pkg==0.1 --hash=sha256:{DIGEST}\n"
-        "attrs>=23\n"
-    )
-    return path
+    return blocked_document(capsys, "audit", "--format", fmt, "--no-index", *argv)
 
 
 def test_sarif_rules_and_locations(requirements: Path, capsys: pytest.CaptureFixture[str]) -> None:

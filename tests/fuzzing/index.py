@@ -26,9 +26,9 @@ JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 OLD = datetime.now(UTC) - timedelta(days=400)  # past any cooldown
 # Names, prescans and provenance have tests of their own: here every request is a download.
 SERVER_ENV = {
-    "PYCUSTOMS_NAMES_CHECK": "0",
-    "PYCUSTOMS_PRESCAN": "0",
-    "PYCUSTOMS_SCAN_TIMEOUT": "120",
+    "PYCUSTOMS_SERVE_NAMES_CHECK": "0",
+    "PYCUSTOMS_SERVE_PRESCAN": "0",
+    "PYCUSTOMS_SERVE_SCAN_TIMEOUT": "120",
 }
 
 

@@ -189,7 +189,7 @@ def test_runs_as_an_unprivileged_user_that_owns_the_data_volume() -> None:
         pair.split("=", 1) for s in STEPS if s.keyword == "ENV" for pair in shlex.split(s.args)
     )
     assert env["PYCUSTOMS_DATA_DIR"] == "/data"
-    assert _one("EXPOSE") == env["PYCUSTOMS_PORT"]
+    assert _one("EXPOSE") == env["PYCUSTOMS_SERVE_PORT"]
 
 
 def test_installs_only_from_the_hashed_locks() -> None:
@@ -211,7 +211,7 @@ def test_healthcheck_asks_health_and_entrypoint_serves() -> None:
     command = json.loads(health[health.index("CMD ") + 4 :])
     assert command[:2] == ["python", "-c"]
     assert "/health'" in command[2]
-    assert "PYCUSTOMS_PORT" in command[2]
+    assert "PYCUSTOMS_SERVE_PORT" in command[2]
     assert json.loads(_one("ENTRYPOINT")) == ["pycustoms", "serve", "--host", "0.0.0.0"]
 
 
@@ -237,13 +237,13 @@ def _free_port() -> int:
 def _serving(image: Image, upstream: FakeUpstream) -> Iterator[tuple[str, dict[str, str]]]:
     """The image's ENTRYPOINT, running: its URL and environment."""
     port = _free_port()
-    # As `docker run -e PYCUSTOMS_UPSTREAM=... -p PORT:PORT`; the spare download file
+    # As `docker run -e PYCUSTOMS_SERVE_UPSTREAM=... -p PORT:PORT`; the spare download file
     # (256 MiB written at start-up) is turned off, as in the other server tests.
     env = {
         **image.env,
-        "PYCUSTOMS_UPSTREAM": upstream.url,
-        "PYCUSTOMS_PORT": str(port),
-        "PYCUSTOMS_DOWNLOAD_SPARE_MIB": "0",
+        "PYCUSTOMS_SERVE_UPSTREAM": upstream.url,
+        "PYCUSTOMS_SERVE_PORT": str(port),
+        "PYCUSTOMS_SERVE_DOWNLOAD_SPARE_MIB": "0",
     }
     argv = [a if a != "0.0.0.0" else "127.0.0.1" for a in image.entrypoint]
     log_path = image.root / "server.log"
@@ -292,7 +292,7 @@ def test_image_builds_installs_and_serves(tmp_path: Path, fake_upstream: FakeUps
     assert list((venv / "lib").glob("python3*/site-packages/pycustoms/**/*.yar"))
 
     # The health check reports a server that does not answer.
-    down = _healthcheck(image.healthcheck, {**image.env, "PYCUSTOMS_PORT": str(_free_port())})
+    down = _healthcheck(image.healthcheck, {**image.env, "PYCUSTOMS_SERVE_PORT": str(_free_port())})
     assert down.returncode != 0
     assert "Connection refused" in down.stderr
 
@@ -330,7 +330,7 @@ def test_healthcheck_passes_on_a_running_server(
         assert httpx.get(server.url + "/health", timeout=10).status_code == 200
         env = {
             "PATH": str(interpreter_dir(tmp_path / "bin")),
-            "PYCUSTOMS_PORT": str(server.port),
+            "PYCUSTOMS_SERVE_PORT": str(server.port),
         }
         proc = _healthcheck(command, env)
         assert proc.returncode == 0, proc.stderr

@@ -17,10 +17,10 @@ from pycustoms.analyzers.provenance import (
     analyze_continuity,
     load_provenance_policy,
 )
-from pycustoms.analyzers.provenance.pipeline import continuity_findings
 from pycustoms.db import Database
 from pycustoms.db.provenance import publisher_history, record_provenance
 from pycustoms.errors import ConfigError
+from pycustoms.provenance_pipeline import continuity_findings
 from pycustoms.rules import catalogue
 from pycustoms.types import Severity
 

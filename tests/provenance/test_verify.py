@@ -11,7 +11,6 @@ from sigstore.models import TrustedRoot
 
 from pycustoms.analyzers.provenance.identity import der_utf8
 from pycustoms.analyzers.provenance.model import Publisher, Status
-from pycustoms.analyzers.provenance.pipeline import check_file
 from pycustoms.analyzers.provenance.trust import (
     TrustRootError,
     load_trust_root,
@@ -20,6 +19,7 @@ from pycustoms.analyzers.provenance.trust import (
     shipped_root_path,
 )
 from pycustoms.analyzers.provenance.verify import verify_provenance
+from pycustoms.provenance_pipeline import check_file
 from tests.provenance.helpers import (
     GITHUB_FILE,
     GITHUB_REPO,

@@ -135,7 +135,7 @@ def console_setup(tmp: Path) -> Iterator[Setup]:
         "install": _token(data, "ci", None),
     }
     server = ServerProcess(
-        upstream.url, data, config=data / "pycustoms.toml", env={"PYCUSTOMS_PRESCAN": "0"}
+        upstream.url, data, config=data / "pycustoms.toml", env={"PYCUSTOMS_SERVE_PRESCAN": "0"}
     )
     try:
         yield Setup(server, upstream, receiver, tokens, data)

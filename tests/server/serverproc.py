@@ -103,7 +103,7 @@ class ServerProcess:
             command,
             cwd=data_dir,
             # No spare download file unless a test asks: each would write 256 MiB.
-            env=clean_env(**{"PYCUSTOMS_DOWNLOAD_SPARE_MIB": "0", **dict(env or {})}),
+            env=clean_env(**{"PYCUSTOMS_SERVE_DOWNLOAD_SPARE_MIB": "0", **dict(env or {})}),
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

@@ -74,7 +74,7 @@ def test_malware_report_hides_the_release_and_pip_gets_the_previous(
     config = tmp_path / "pycustoms.toml"
     config.write_text('[serve]\nblock-vulnerabilities = "high"\n')
     data = tmp_path / "data"
-    server = ServerProcess(upstream.url, data, config=config, env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(upstream.url, data, config=config, env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         page = httpx.get(server.index + "malpkg/", headers=JSON).json()
         assert page["versions"] == ["1.0", "1.1"]  # cached now: the import must invalidate it

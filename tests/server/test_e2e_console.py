@@ -175,7 +175,7 @@ def test_a_block_on_a_release_nobody_fetched_applies_at_once_on_every_replica(
         setup.upstream.url,
         setup.data,
         config=setup.data / "pycustoms.toml",
-        env={"PYCUSTOMS_PRESCAN": "0"},
+        env={"PYCUSTOMS_SERVE_PRESCAN": "0"},
     )
     try:
         json_page = {"Accept": "application/vnd.pypi.simple.v1+json"}

@@ -43,7 +43,7 @@ OLD = datetime.now(UTC) - timedelta(days=60)
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 # No pre-scans (each test chooses what is fetched) and no streamed scans (so that a
 # cold download is fetched first, then scanned: the scan is a phase a kill can hit).
-ENV = {"PYCUSTOMS_PRESCAN": "0", "PYCUSTOMS_STREAM_SCANS": "0"}
+ENV = {"PYCUSTOMS_SERVE_PRESCAN": "0", "PYCUSTOMS_SERVE_STREAM_SCANS": "0"}
 MODULES = 2000  # source modules in a test wheel: a scan takes ~1 s (0.1 s with 200)
 
 
@@ -256,7 +256,7 @@ def test_kill_9_during_scans(tmp_path: Path) -> None:
         upstream.add_file(project, "1.0", wheel.name, wheel.read_bytes(), uploaded=OLD)
     upstream.start()
     data = tmp_path / "data"
-    env = {**ENV, "PYCUSTOMS_SCAN_WORKERS": "2"}  # both scans at once
+    env = {**ENV, "PYCUSTOMS_SERVE_SCAN_WORKERS": "2"}  # both scans at once
     server = ServerProcess(upstream.url, data, env=env)
     try:
         paths = {p: _file_path(server, p, w.name) for p, w in wheels.items()}

@@ -22,7 +22,7 @@ from tests.server.test_e2e_local import _wheelhouse
 pytestmark = pytest.mark.slow
 OLD = datetime.now(UTC) - timedelta(days=400)
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
-ADVICE = "PYCUSTOMS_TRUSTED_FOR_AGE=1"
+ADVICE = "PYCUSTOMS_SERVE_TRUSTED_FOR_AGE=1"
 WARNED = "neither in its pages nor in a JSON API"  # the warning about an upstream, once
 
 
@@ -51,7 +51,7 @@ def test_untimed_files_count_from_first_seen_and_every_refusal_is_logged(
 ) -> None:
     upstream, wheels = _untimed(tmp_path, "stillpkg", "otherpkg")
     wheel = wheels["stillpkg"]
-    env = {"PYCUSTOMS_COOLDOWN": "PT4S", "PYCUSTOMS_PRESCAN": "0"}
+    env = {"PYCUSTOMS_COOLDOWN": "PT4S", "PYCUSTOMS_SERVE_PRESCAN": "0"}
     server = ServerProcess(upstream.url, tmp_path / "data", env=env)
     try:
         assert _files(server, "stillpkg") == []  # first seen now: inside the cooldown
@@ -89,7 +89,10 @@ def test_untimed_files_count_from_first_seen_and_every_refusal_is_logged(
 def test_trusted_for_age_flag_serves_untimed_files_without_a_cooldown(tmp_path: Path) -> None:
     upstream, _ = _untimed(tmp_path, "mirrored")
     server = ServerProcess(
-        upstream.url, tmp_path / "data", args=("--trusted-for-age",), env={"PYCUSTOMS_PRESCAN": "0"}
+        upstream.url,
+        tmp_path / "data",
+        args=("--trusted-for-age",),
+        env={"PYCUSTOMS_SERVE_PRESCAN": "0"},
     )
     try:
         assert len(_files(server, "mirrored")) == 1  # the default cooldown (7 days) is not applied
@@ -105,7 +108,7 @@ def test_serve_help_names_the_flag_and_its_variable() -> None:
         capture_output=True, text=True, env=clean_env(COLUMNS="200"), timeout=60, check=True,
     )  # fmt: skip
     assert "--trusted-for-age" in proc.stdout
-    assert "PYCUSTOMS_TRUSTED_FOR_AGE" in proc.stdout
+    assert "PYCUSTOMS_SERVE_TRUSTED_FOR_AGE" in proc.stdout
 
 
 def test_local_directory_upstream_is_warned_about_at_start_up(tmp_path: Path) -> None:
@@ -187,7 +190,7 @@ def test_upstream_error_hints_name_no_flag_the_command_lacks(
     tmp_path: Path, fake_upstream: FakeUpstream
 ) -> None:
     fake_upstream.add_release("flaky", "1.0", uploaded=OLD)
-    env = {"PYCUSTOMS_UPSTREAM_RETRIES": "0", "PYCUSTOMS_PRESCAN": "0"}
+    env = {"PYCUSTOMS_UPSTREAM_RETRIES": "0", "PYCUSTOMS_SERVE_PRESCAN": "0"}
     server = ServerProcess(fake_upstream.url, tmp_path / "data", env=env)
     try:
         fake_upstream.fail_next(500, 500)

@@ -68,10 +68,10 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     env = {
         "PYCUSTOMS_UPSTREAM_TIMEOUT": str(TIMEOUT),
         "PYCUSTOMS_UPSTREAM_RETRIES": "1",
-        "PYCUSTOMS_PAGE_TTL": "0",  # every request revalidates: pages follow the upstream
-        "PYCUSTOMS_PRESCAN": "0",
-        "PYCUSTOMS_SCAN_WORKERS": "1",
-        "PYCUSTOMS_DOWNLOAD_SPARE_MIB": str(SPARE_MIB),
+        "PYCUSTOMS_SERVE_PAGE_TTL": "0",  # every request revalidates: pages follow the upstream
+        "PYCUSTOMS_SERVE_PRESCAN": "0",
+        "PYCUSTOMS_SERVE_SCAN_WORKERS": "1",
+        "PYCUSTOMS_SERVE_DOWNLOAD_SPARE_MIB": str(SPARE_MIB),
     }
     try:
         server = ServerProcess(upstream.url, root / "data", env=env)

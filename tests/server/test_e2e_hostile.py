@@ -56,7 +56,7 @@ def test_1_one_file_under_two_names_gets_no_clean_verdict(
     both = sdist.read_bytes() + wheel.read_bytes()
     upstream.add_file("poly", "1.0", "poly-1.0.tar.gz", both, uploaded=OLD)
     upstream.add_file("poly", "1.0", "poly-1.0-py3-none-any.whl", both, uploaded=OLD)
-    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         entries = {e["filename"]: e for e in _files(server, "poly")}
         first = httpx.get(_url(server, "poly", entries["poly-1.0.tar.gz"]), timeout=60)
@@ -75,7 +75,7 @@ def test_4_upstream_credentials_never_leave_the_server(
 ) -> None:
     upstream.add_release("credpkg", "1.0", uploaded=OLD, sdist=False)
     secret_upstream = upstream.url.replace("http://", "http://mirror-user:s3cr3t-pass@")
-    server = ServerProcess(secret_upstream, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(secret_upstream, tmp_path / "data", env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         upstream.fail_next(500, 500, 500, 500, 500, 500)
         failed = httpx.get(server.index + "otherpkg/", headers=JSON)
@@ -126,7 +126,7 @@ def test_5_file_urls_stay_on_the_upstream_origin(upstream: FakeUpstream, tmp_pat
     ssrf = upstream.add_release("ssrf", "1.0", uploaded=OLD, sdist=False)[0]
     port = internal.server_address[1]
     upstream.relink(ssrf.filename, f"http://127.0.0.1:{port}/admin/{ssrf.filename}")
-    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         for project in ("localread", "ssrf"):
             entry = _files(server, project)[0]
@@ -145,7 +145,7 @@ def test_5_file_urls_stay_on_the_upstream_origin(upstream: FakeUpstream, tmp_pat
 def test_6_hostile_hash_values_never_reach_the_page(upstream: FakeUpstream, tmp_path: Path) -> None:
     item = upstream.add_release("xsspkg", "1.0", uploaded=OLD, sdist=False)[0]
     upstream.tamper(item.filename, '"><script>alert(1)</script>')
-    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         html = httpx.get(server.index + "xsspkg/").text
         assert "<script>" not in html
@@ -158,7 +158,9 @@ def test_6_hostile_hash_values_never_reach_the_page(upstream: FakeUpstream, tmp_
 def test_7_required_tokens_cover_the_root_and_blocked_pages(
     upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_REQUIRE_TOKENS": "1"})
+    server = ServerProcess(
+        upstream.url, tmp_path / "data", env={"PYCUSTOMS_SERVE_REQUIRE_TOKENS": "1"}
+    )
     try:
         assert httpx.get(server.index).status_code == 401
         blocked = httpx.get(server.url + "/blocked/names-typosquat/reqeusts/" + "0" * 64 + "/x.whl")

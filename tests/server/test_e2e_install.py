@@ -77,7 +77,7 @@ def token(data_dir: Path) -> str:
 @pytest.fixture(scope="module")
 def server(upstream: FakeUpstream, data_dir: Path, token: str) -> Iterator[ServerProcess]:
     # shadowpkg exists upstream: an admin declared it internal, so a private upload may shadow it.
-    env = {"PYCUSTOMS_SCAN_WORKERS": "1", "PYCUSTOMS_INTERNAL_NAMES": "shadowpkg"}
+    env = {"PYCUSTOMS_SERVE_SCAN_WORKERS": "1", "PYCUSTOMS_INTERNAL_NAMES": "shadowpkg"}
     proc = ServerProcess(upstream.url, data_dir, env=env)
     yield proc
     proc.stop()

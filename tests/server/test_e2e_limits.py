@@ -38,7 +38,7 @@ def server(
     upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
     data = tmp_path_factory.mktemp("data")
-    env = {"PYCUSTOMS_SCAN_WORKERS": "1", "PYCUSTOMS_MAX_UPLOAD_MIB": "256"}
+    env = {"PYCUSTOMS_SERVE_SCAN_WORKERS": "1", "PYCUSTOMS_SERVE_MAX_UPLOAD_MIB": "256"}
     proc = ServerProcess(upstream.url, data, env=env)
     yield proc
     proc.stop()
@@ -103,7 +103,7 @@ def test_12_an_upload_over_the_limit_is_refused_with_413(
     upstream: FakeUpstream, publisher: str, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    small = ServerProcess(upstream.url, data, env={"PYCUSTOMS_MAX_UPLOAD_MIB": "1"})
+    small = ServerProcess(upstream.url, data, env={"PYCUSTOMS_SERVE_MAX_UPLOAD_MIB": "1"})
     try:
         token = subprocess.run(
             [sys.executable, "-m", "pycustoms", "token", "create", "up", "--publish", "bigpkg",

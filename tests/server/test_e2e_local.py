@@ -42,7 +42,7 @@ def test_local_directory_upstream(tmp_path: Path) -> None:
         assert document["files"] == []  # no upload time: too new unless trusted
     finally:
         strict.stop()
-    trusted = ServerProcess(url, tmp_path / "trusted", env={"PYCUSTOMS_TRUSTED_FOR_AGE": "1"})
+    trusted = ServerProcess(url, tmp_path / "trusted", env={"PYCUSTOMS_SERVE_TRUSTED_FOR_AGE": "1"})
     try:
         document = httpx.get(trusted.index + "localpkg/", headers=JSON).json()
         (entry,) = document["files"]

@@ -59,7 +59,7 @@ def test_metadata_served_is_the_wheels_own(upstream: FakeUpstream, tmp_path: Pat
     advertised = upstream_page["files"][0]["core-metadata"]["sha256"]
     assert advertised != hashlib.sha256(METADATA).hexdigest()
 
-    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         # Before the wheel is scanned, no metadata file is promised.
         before = _wheel_entry(server)
@@ -92,7 +92,7 @@ def test_metadata_served_is_the_wheels_own(upstream: FakeUpstream, tmp_path: Pat
 
 def test_an_sdist_has_no_metadata_file(upstream: FakeUpstream, tmp_path: Path) -> None:
     upstream.add_release("sdistonly", "1.0", uploaded=OLD, wheel=False)
-    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         files = httpx.get(server.index + "sdistonly/", headers=JSON).json()["files"]
         url = str(httpx.URL(server.index + "sdistonly/").join(files[0]["url"]))

@@ -36,7 +36,7 @@ def test_reload_tokens_and_internal_names(tmp_path: Path) -> None:
     config = tmp_path / "pycustoms.toml"
     config.write_text('[internal]\nnames = ["acme-billing"]\n')
     data = tmp_path / "data"
-    server = ServerProcess(upstream.url, data, config=config, env={"PYCUSTOMS_PAGE_TTL": "0"})
+    server = ServerProcess(upstream.url, data, config=config, env={"PYCUSTOMS_SERVE_PAGE_TTL": "0"})
     try:
         page = server.index + "coolpkg/"
         assert httpx.get(page, headers=JSON).json()["versions"] == ["1.0"]

@@ -72,7 +72,7 @@ def admin(data_dir: Path) -> str:
 @pytest.fixture(scope="module")
 def server(upstream: FakeUpstream, data_dir: Path, admin: str) -> Iterator[ServerProcess]:
     # Two scan workers and a streamed scan: prefetches and downloads run in parallel.
-    env = {"PYCUSTOMS_SCAN_WORKERS": "2", "PYCUSTOMS_STREAM_SCANS": "1"}
+    env = {"PYCUSTOMS_SERVE_SCAN_WORKERS": "2", "PYCUSTOMS_SERVE_STREAM_SCANS": "1"}
     proc = ServerProcess(upstream.url, data_dir, env=env)
     yield proc
     proc.stop()

@@ -24,7 +24,7 @@ OLD = datetime.now(UTC) - timedelta(days=60)
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 NAME = "circleci-sign-publish-example"
 ATTESTED = "circleci_sign_publish_example-0.0.1.dev137-py3-none-any.whl"
-ENV = {"PYCUSTOMS_PRESCAN": "0"}
+ENV = {"PYCUSTOMS_SERVE_PRESCAN": "0"}
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def pair(postgres_url: str, tmp_path: Path) -> Iterator[Pair]:
     upstream.start()
     _cli(postgres_url, "db", "upgrade")
     admin = _cli(postgres_url, "token", "create", "root", "--role", "admin")
-    env = {"PYCUSTOMS_DATABASE_URL": postgres_url, "PYCUSTOMS_PRESCAN": "0"}
+    env = {"PYCUSTOMS_DATABASE_URL": postgres_url, "PYCUSTOMS_SERVE_PRESCAN": "0"}
     replicas: list[ServerProcess] = []
     try:
         for name in ("a", "b"):

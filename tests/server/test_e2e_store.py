@@ -49,7 +49,7 @@ def test_kill_9_during_download_leaves_no_partial_blob(tmp_path: Path) -> None:
     upstream.add_file("bigpkg", "1.0", wheel.name, wheel.read_bytes(), uploaded=OLD)
     upstream.start()
     data = tmp_path / "data"
-    server = ServerProcess(upstream.url, data, env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(upstream.url, data, env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         url = _file_url(server, "bigpkg")
 
@@ -71,7 +71,7 @@ def test_kill_9_during_download_leaves_no_partial_blob(tmp_path: Path) -> None:
         assert _blobs(data) == []  # nothing under a hash
         assert any(p.is_file() for p in tmp_dir.iterdir())  # the partial is only in tmp/
         SlowUpstream.pause = 0.0
-        again = ServerProcess(upstream.url, data, env={"PYCUSTOMS_PRESCAN": "0"})
+        again = ServerProcess(upstream.url, data, env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
         try:
             # Recovered at start (a spare download file, if the server keeps one, is not a
             # leftover: it is written anew after the recovery).
@@ -125,7 +125,7 @@ def _descendants(pid: int) -> set[int]:
 def test_kill_9_of_the_server_ends_its_scan_workers(tmp_path: Path) -> None:
     upstream = SlowUpstream(tmp_path / "up")
     upstream.start()
-    env = {"PYCUSTOMS_SCAN_WORKERS": "2", "PYCUSTOMS_STREAM_SCANS": "1"}
+    env = {"PYCUSTOMS_SERVE_SCAN_WORKERS": "2", "PYCUSTOMS_SERVE_STREAM_SCANS": "1"}
     server = ServerProcess(upstream.url, tmp_path / "data", env=env)
     try:
         # Resource tracker, fork server, 2 scan workers and 1 streaming worker.
@@ -147,7 +147,7 @@ def test_concurrent_requests_share_one_fetch_and_tampered_file_is_refused(tmp_pa
     tampered = upstream.add_release("tamperpkg", "1.0", uploaded=OLD, sdist=False)[0]
     upstream.tamper("tamperpkg-1.0-py3-none-any.whl", "0" * 64)
     upstream.start()
-    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_PRESCAN": "0"})
+    server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
         url = _file_url(server, "sharedpkg")
         with ThreadPoolExecutor(8) as pool:
@@ -173,7 +173,7 @@ def test_concurrent_requests_share_one_fetch_and_tampered_file_is_refused(tmp_pa
 def test_cut_download_and_trickled_malware_while_scanning_as_bytes_arrive(
     tmp_path: Path, streams: str, spare: str
 ) -> None:
-    # PYCUSTOMS_STREAM_SCANS=1 scans wheels as they download, 0 after: same answers.
+    # PYCUSTOMS_SERVE_STREAM_SCANS=1 scans wheels as they download, 0 after: same answers.
     # With a 16 MiB spare download file, the 8 MiB wheel is written over the spare.
     upstream = SlowUpstream(tmp_path / "up")
     wheel = _big_wheel(tmp_path)
@@ -193,9 +193,9 @@ def test_cut_download_and_trickled_malware_while_scanning_as_bytes_arrive(
     upstream.start()
     data = tmp_path / "data"
     env = {
-        "PYCUSTOMS_PRESCAN": "0",
-        "PYCUSTOMS_STREAM_SCANS": streams,
-        "PYCUSTOMS_DOWNLOAD_SPARE_MIB": spare,
+        "PYCUSTOMS_SERVE_PRESCAN": "0",
+        "PYCUSTOMS_SERVE_STREAM_SCANS": streams,
+        "PYCUSTOMS_SERVE_DOWNLOAD_SPARE_MIB": spare,
     }
     server = ServerProcess(upstream.url, data, env=env)
     tmp_dir = data / "store" / "tmp"

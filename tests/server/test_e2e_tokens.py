@@ -53,7 +53,7 @@ def test_required_tokens_pip_basic_auth_and_environment_header(tmp_path: Path) -
         [sys.executable, "-m", "pycustoms", "token", "create", "ci", "--data-dir", str(data)],
         capture_output=True, text=True, env=clean_env(), cwd=data, check=True,
     ).stdout.strip()  # fmt: skip
-    server = ServerProcess(upstream.url, data, env={"PYCUSTOMS_REQUIRE_TOKENS": "1"})
+    server = ServerProcess(upstream.url, data, env={"PYCUSTOMS_SERVE_REQUIRE_TOKENS": "1"})
     try:
         refused = _pip(server.index, tmp_path / "anon", "tokpkg")
         assert refused.returncode != 0

@@ -72,8 +72,8 @@ def cluster(postgres_url: str, redis_server: LocalRedis, tmp_path: Path) -> Iter
     _cli(postgres_url, "db", "upgrade")
     env = {
         "PYCUSTOMS_DATABASE_URL": postgres_url,
-        "PYCUSTOMS_BROKER_URL": redis_server.url,
-        "PYCUSTOMS_PRESCAN": "0",
+        "PYCUSTOMS_SERVE_BROKER_URL": redis_server.url,
+        "PYCUSTOMS_SERVE_PRESCAN": "0",
     }
     workers: list[WorkerProcess] = []
     replicas: list[ServerProcess] = []

@@ -89,7 +89,7 @@ def test_unknown_upload_time_is_too_new_unless_trusted(tmp_path: Path) -> None:
     page = ProjectPage(ProjectName("demo"), (_file("1.0", None),))
     strict = filter_page(page, _config(tmp_path), NOW, verdicts={})
     assert _hidden(strict) == {"demo-1.0-py3-none-any.whl": UPLOAD_TIME_UNKNOWN}
-    trusted = _config(tmp_path, TRUSTED_FOR_AGE="1")
+    trusted = _config(tmp_path, SERVE_TRUSTED_FOR_AGE="1")
     times = {"demo-1.0-py3-none-any.whl": NOW - timedelta(days=9)}
     kept = filter_page(page, trusted, NOW, verdicts={}, upload_times=times)
     assert kept.hidden == {}
@@ -148,7 +148,7 @@ def test_names_check_blocks_squats_and_quarantines_the_page(tmp_path: Path) -> N
     result = filter_page(page, config, NOW, verdicts={}, blocked=block)
     assert result.status is ProjectStatus.QUARANTINED
     assert result.blocked == block
-    assert _config(tmp_path, NAMES_CHECK="0").serve.names_check is False
+    assert _config(tmp_path, SERVE_NAMES_CHECK="0").serve.names_check is False
 
 
 @pytest.mark.parametrize("value", ["not a date", "2026-13-01"])

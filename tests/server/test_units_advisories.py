@@ -102,10 +102,12 @@ def test_block_vulnerabilities_setting(tmp_path: Path) -> None:
     assert load_server_config(config_file=path, environ={}).serve.block_vulnerabilities == (
         Severity.HIGH
     )
-    env = {"PYCUSTOMS_BLOCK_VULNERABILITIES": "off"}
+    env = {"PYCUSTOMS_SERVE_BLOCK_VULNERABILITIES": "off"}
     assert load_server_config(config_file=path, environ=env).serve.block_vulnerabilities is None
     with pytest.raises(ConfigError, match="BLOCK_VULNERABILITIES"):
-        load_server_config(config_file=path, environ={"PYCUSTOMS_BLOCK_VULNERABILITIES": "bad"})
+        load_server_config(
+            config_file=path, environ={"PYCUSTOMS_SERVE_BLOCK_VULNERABILITIES": "bad"}
+        )
 
 
 def test_wheel_metadata_is_read_safely(tmp_path: Path) -> None:

@@ -10,9 +10,8 @@ import httpx
 import pytest
 
 from pycustoms import __version__
-from pycustoms.upstream import ClientOptions, UpstreamClient
 from pycustoms.upstream.cache import HttpCache
-from pycustoms.upstream.client import MIN_BYTES_PER_SECOND, Pace
+from pycustoms.upstream.client import MIN_BYTES_PER_SECOND, ClientOptions, Pace, UpstreamClient
 from pycustoms.upstream.errors import (
     HashMismatchError,
     NotFoundError,

@@ -42,7 +42,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "worker": (
         "pycustoms.cli.worker",
-        "run scan jobs from the queue that `serve --broker-url` replicas fill (Celery on Redis)",
+        "run scan jobs from the queue that `serve --broker-url` replicas fill",
     ),
     "token": ("pycustoms.cli.token", "manage tokens of the firewall index"),
     "audit": (

@@ -29,7 +29,12 @@ from pycustoms.audit.inputs.environment import read_environment
 from pycustoms.audit.model import FILE_FORMATS, AuditReport, InputFormat
 from pycustoms.audit.pipeline import AuditOptions, run_audit
 from pycustoms.audit.provenance import AuditProvenance
-from pycustoms.audit.settings import VULN_SOURCES, AuditSettings, load_audit_settings
+from pycustoms.audit.settings import (
+    AUDIT_FIELDS,
+    VULN_SOURCES,
+    AuditSettings,
+    load_audit_settings,
+)
 from pycustoms.cli.common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
@@ -37,11 +42,13 @@ from pycustoms.cli.common import (
     add_allow_unverified,
     add_common_options,
     add_data_options,
+    add_field_option,
     add_index_options,
     env_default,
     env_flag,
     env_help,
     errors,
+    field_of,
     file_scanner,
     load_policy,
     open_client,
@@ -106,22 +113,19 @@ def register(subparsers: Any) -> None:
         default=env_default("AUDIT_INPUT_FORMAT"),
         help=env_help("format of the FILEs (default: from the file name)", "AUDIT_INPUT_FORMAT"),
     )
-    parser.add_argument(
-        "--vuln-source",
+    add_field_option(
+        parser,
+        field_of(AUDIT_FIELDS, "--vuln-source"),
+        "repeatable; default: offline",
         action="append",
         choices=VULN_SOURCES,
-        default=None,
-        help=env_help("vulnerability source; repeatable (default: offline)", "AUDIT_VULN_SOURCES"),
     )
-    parser.add_argument("--osv-url", default=None, help=env_help("OSV API URL", "AUDIT_OSV_URL"))
-    parser.add_argument(
-        "--severity-threshold",
+    add_field_option(parser, field_of(AUDIT_FIELDS, "--osv-url"))
+    add_field_option(
+        parser,
+        field_of(AUDIT_FIELDS, "--severity-threshold"),
+        "default: low",
         choices=[s.label for s in Severity],
-        default=None,
-        help=env_help(
-            "vulnerabilities at or above this fail the audit (default: low)",
-            "AUDIT_SEVERITY_THRESHOLD",
-        ),
     )
     add_allow_unverified(parser, "exit normally when some checks could not run (marked)")
     parser.add_argument(
@@ -151,8 +155,8 @@ def register(subparsers: Any) -> None:
             "AUDIT_FIX_HASHES",
         ),
     )
-    add_index_options(parser, index_help="simple-API URL")
-    add_data_options(parser, "data directory", database_url=True)
+    add_index_options(parser)
+    add_data_options(parser, database_url=True)
     parser.add_argument(
         "--trusted-host",
         action="append",

@@ -111,8 +111,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "CHECK_UPSTREAM",
         ),
     )
-    add_index_options(parser, offline_help="with --upstream, use only the on-disk cache")
-    add_data_options(parser, "cache and database directory")
+    add_index_options(parser, offline=True, offline_note="with --upstream")
+    add_data_options(parser)
     add_allow_unverified(
         parser,
         "when the index cannot be asked about a name, judge it by name alone (marked "

@@ -14,8 +14,9 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.console import Console
 
 from pycustoms.config import ENV_PREFIX, Policy, load_config
+from pycustoms.config import FIELDS as CONFIG_FIELDS
 from pycustoms.errors import UsageError
-from pycustoms.settings_base import env_bool
+from pycustoms.settings_base import Field, env_bool
 from pycustoms.types import Verdict
 
 if TYPE_CHECKING:
@@ -50,6 +51,33 @@ def env_help(text: str, name: str) -> str:
     return f"{text} [env: {ENV_PREFIX}{name}]"
 
 
+def field_of(fields: tuple[Field, ...], flag: str) -> Field:
+    """The declared setting of *fields* whose command-line flag is *flag*."""
+    for spec in fields:
+        if spec.flag == flag:
+            return spec
+    raise LookupError(f"no setting declares the flag {flag}")  # a programming error
+
+
+def add_field_option(
+    parser: argparse.ArgumentParser, spec: Field, note: str = "", **kwargs: Any
+) -> argparse.Action:
+    """Add the flag of the declared setting *spec*: its name, help and variable come
+    from the declaration (the one place), *note* adds what this command makes of it.
+
+    The value stays `None` unless the flag is given, so that the files and the
+    variable apply through the area's loader, which parses the flag's text with the
+    same parser as theirs.
+    """
+    if not spec.flag:
+        raise LookupError(f"the setting {spec.key!r} declares no flag")
+    text = f"{spec.help} ({note})" if note else spec.help
+    kwargs.setdefault("default", None)
+    return parser.add_argument(
+        spec.flag, help=f"{text} [env: {spec.env}]".replace("%", "%%"), **kwargs
+    )
+
+
 def add_config_option(
     parser: argparse.ArgumentParser,
     text: str = "configuration file (default: ./pycustoms.toml if present)",
@@ -82,36 +110,30 @@ def add_output_options(
 
 
 def add_index_options(
-    parser: argparse.ArgumentParser,
-    *,
-    index_help: str = "simple-API URL (default: the index pip is configured with)",
-    offline_help: str | None = None,
+    parser: argparse.ArgumentParser, *, offline: bool = False, offline_note: str = ""
 ) -> None:
-    """Add --index-url and, given its help, --offline; the upstream settings read their variables.
+    """Add --index-url and, if asked, --offline, from the upstream settings' declarations.
 
     Both default to `None` so that configuration files and `PYCUSTOMS_INDEX_URL` /
     `PYCUSTOMS_OFFLINE` apply unless the flag is given (see `upstream_settings`).
     """
-    parser.add_argument("--index-url", default=None, help=env_help(index_help, "INDEX_URL"))
-    if offline_help is not None:
-        parser.add_argument(
-            "--offline",
-            action="store_const",
-            const=True,
-            default=None,
-            help=env_help(offline_help, "OFFLINE"),
-        )
+    from pycustoms.upstream.settings import UPSTREAM_FIELDS  # noqa: PLC0415 - see upstream_settings
+
+    add_field_option(parser, field_of(UPSTREAM_FIELDS, "--index-url"))
+    if offline:
+        spec = field_of(UPSTREAM_FIELDS, "--offline")
+        add_field_option(parser, spec, offline_note, action="store_const", const=True)
 
 
 def add_data_options(
-    parser: argparse.ArgumentParser, data_help: str, *, database_url: bool = False
+    parser: argparse.ArgumentParser, data_note: str = "", *, database_url: bool = False
 ) -> None:
-    """Add --data-dir and, if asked, --database-url (read by the upstream settings)."""
-    parser.add_argument("--data-dir", default=None, help=env_help(data_help, "DATA_DIR"))
+    """Add --data-dir and, if asked, --database-url, from the upstream settings' declarations."""
+    from pycustoms.upstream.settings import UPSTREAM_FIELDS  # noqa: PLC0415 - see upstream_settings
+
+    add_field_option(parser, field_of(UPSTREAM_FIELDS, "--data-dir"), data_note)
     if database_url:
-        parser.add_argument(
-            "--database-url", default=None, help=env_help("SQLAlchemy URL", "DATABASE_URL")
-        )
+        add_field_option(parser, field_of(UPSTREAM_FIELDS, "--database-url"))
 
 
 def add_server_options(parser: argparse.ArgumentParser, server_help: str, token_help: str) -> None:
@@ -155,11 +177,8 @@ def add_common_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]
     """Add --config, --format, --output, --fail-on, -v and -q to *parser*."""
     add_config_option(parser)
     add_output_options(parser, formats)
-    parser.add_argument(
-        "--fail-on",
-        choices=("warn", "block"),
-        default=None,
-        help=env_help("exit 1 when a verdict reaches this (default: block)", "FAIL_ON"),
+    add_field_option(
+        parser, field_of(CONFIG_FIELDS, "--fail-on"), "default: block", choices=("warn", "block")
     )
     add_verbosity_options(
         parser,

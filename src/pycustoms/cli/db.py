@@ -13,17 +13,20 @@ from pycustoms.cli.common import (
     EXIT_INCOMPLETE,
     add_config_option,
     add_data_options,
+    add_field_option,
     add_index_options,
     add_verbosity_options,
     env_default,
     env_help,
     errors,
+    field_of,
     open_database,
     stderr,
     upstream_settings,
 )
 from pycustoms.config import load_config
 from pycustoms.report.document import document
+from pycustoms.vulns.settings import VULNS_FIELDS
 
 if TYPE_CHECKING:
     from pycustoms.vulns.interface import Query
@@ -75,7 +78,7 @@ def register(subparsers: Any) -> None:
     )
     importer.add_argument("path", type=Path, metavar="PATH")
     add_config_option(importer)
-    add_data_options(importer, "cache and database directory", database_url=True)
+    add_data_options(importer, database_url=True)
     add_verbosity_options(importer)
     importer.set_defaults(handler=run_import)
     status = sub.add_parser("status", help="print the advisory database's coverage, origin and age")
@@ -86,14 +89,14 @@ def register(subparsers: Any) -> None:
         help=env_help("output format (default: human)", "FORMAT"),
     )
     add_config_option(status)
-    add_data_options(status, "cache and database directory", database_url=True)
+    add_data_options(status, database_url=True)
     add_verbosity_options(status)
     status.set_defaults(handler=run_status)
     upgrade = sub.add_parser(
         "upgrade", help="apply the pending schema migrations (SQLite or PostgreSQL) and exit"
     )
     add_config_option(upgrade)
-    add_data_options(upgrade, "cache and database directory", database_url=True)
+    add_data_options(upgrade, database_url=True)
     add_verbosity_options(upgrade)
     upgrade.set_defaults(handler=run_upgrade)
 
@@ -114,16 +117,12 @@ def _register_update(sub: Any) -> None:
         metavar="FILE",
         help="lock or requirements files whose releases json-api asks about",
     )
-    update.add_argument(
-        "--source",
+    add_field_option(
+        update,
+        field_of(VULNS_FIELDS, "--source"),
+        "repeatable; default: osv, pypa, json-api; variable: a comma-separated list",
         action="append",
-        default=None,
         metavar="SOURCE",
-        help=env_help(
-            "source to try, repeatable, in order (default: osv, pypa, json-api; variable: a "
-            "comma-separated list)",
-            "VULNS_UPDATE_SOURCES",
-        ),
     )
     update.add_argument(
         "--env",
@@ -137,23 +136,10 @@ def _register_update(sub: Any) -> None:
             "DB_UPDATE_ENV",
         ),
     )
-    update.add_argument(
-        "--min-records",
-        type=int,
-        default=None,
-        metavar="N",
-        help=env_help(
-            "fewest PyPI advisories an archive must hold to count as whole (default: 1000)",
-            "VULNS_ARCHIVE_MIN_RECORDS",
-        ),
-    )
-    add_index_options(
-        update,
-        index_help="simple-API URL whose JSON API json-api asks (default: pip's index)",
-        offline_help="do not ask the index (json-api is skipped)",
-    )
+    add_field_option(update, field_of(VULNS_FIELDS, "--min-records"), "default: 1000", metavar="N")
+    add_index_options(update, offline=True, offline_note="json-api is skipped")
     add_config_option(update)
-    add_data_options(update, "cache and database directory", database_url=True)
+    add_data_options(update, database_url=True)
     add_verbosity_options(update)
     update.set_defaults(handler=run_update)
 

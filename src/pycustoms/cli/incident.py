@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--since", type=_when, help="only installs at or after this time")
     parser.add_argument("--until", type=_when, help="only installs at or before this time")
     add_server_options(parser, "ask this server", "reader token for --server")
-    add_data_options(parser, "the server's data directory", database_url=True)
+    add_data_options(parser, "the server's", database_url=True)
     add_config_option(parser)
     add_output_options(parser, ("markdown", "json"), output_help="write to this file")
     add_verbosity_options(parser)

@@ -13,13 +13,16 @@ import re
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from pycustoms.analyzers.release.settings import RELEASE_FIELDS
 from pycustoms.cli.common import (
     add_common_options,
     add_data_options,
+    add_field_option,
     add_index_options,
     env_default,
     env_flag,
     env_help,
+    field_of,
     file_scanner,
     load_policy,
     open_client,
@@ -35,8 +38,8 @@ from pycustoms.types import Capability, normalize_name
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from pycustoms.inspection import Inspection
     from pycustoms.upstream.client import UpstreamClient
-    from pycustoms.upstream.inspection import Inspection
     from pycustoms.upstream.models import ProjectPage
 
 FORMATS = ("human", "json")
@@ -52,7 +55,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("requirement", metavar="NAME[==VERSION]")
     add_common_options(parser, FORMATS)
-    add_index_options(parser, offline_help="use only the on-disk cache")
+    add_index_options(parser, offline=True)
     parser.add_argument(
         "--refresh",
         action="store_true",
@@ -65,12 +68,8 @@ def register(subparsers: Any) -> None:
         default=env_flag("DEEP"),
         help=env_help("download, verify and scan every file; diff capabilities", "DEEP"),
     )
-    parser.add_argument(
-        "--cooldown",
-        default=None,
-        help=env_help("minimum release age, e.g. P7D or 7 (days)", "COOLDOWN"),
-    )
-    add_data_options(parser, "cache and database directory")
+    add_field_option(parser, field_of(RELEASE_FIELDS, "--cooldown"), "e.g. P7D or 7")
+    add_data_options(parser)
     parser.add_argument(
         "--at",
         default=env_default("AT"),
@@ -116,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     """Inspect one release and render the result; exit 0, 1 (fails policy), 2 or 3."""
     # Imported here, not at the top: see the module docstring.
     from pycustoms.analyzers.release import load_release_policy  # noqa: PLC0415
+    from pycustoms.inspection import inspect_release  # noqa: PLC0415
     from pycustoms.policy import fails  # noqa: PLC0415
-    from pycustoms.upstream.inspection import inspect_release  # noqa: PLC0415
 
     name, version = _split(args.requirement)
     policy = load_policy(args)
@@ -163,8 +162,8 @@ def _clock(at: str | None) -> datetime:
 def _provenance(client: UpstreamClient, db: Any, raw: Any, data: Any, now: datetime) -> Any:
     """The provenance hook: verify PEP 740 attestations offline, hold publishers to history."""
     from pycustoms.analyzers.provenance import load_provenance_policy  # noqa: PLC0415
-    from pycustoms.analyzers.provenance.pipeline import inspect_check  # noqa: PLC0415
     from pycustoms.analyzers.provenance.trust import load_trust_root  # noqa: PLC0415
+    from pycustoms.provenance_pipeline import inspect_check  # noqa: PLC0415
 
     def fallback(reason: str) -> None:
         stderr().print(

@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         help="re-judge the firewall's stored files with the current rules",
         description="Scan every stored file again; new blocks become incidents if installed.",
     )
-    add_data_options(parser, "the server's data directory", database_url=True)
+    add_data_options(parser, "the server's", database_url=True)
     add_config_option(parser)
     add_verbosity_options(parser)
     parser.set_defaults(handler=run)

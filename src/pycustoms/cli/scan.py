@@ -13,16 +13,18 @@ from pycustoms.archive import expand_targets
 from pycustoms.cli.common import (
     EXIT_INCOMPLETE,
     add_common_options,
+    add_field_option,
     env_default,
     env_flag,
     env_help,
     errors,
     exit_code,
+    field_of,
     load_policy,
     open_output,
     stderr,
 )
-from pycustoms.config import Policy
+from pycustoms.config import FIELDS, Policy
 from pycustoms.errors import UsageError
 from pycustoms.mirrors import local_mirror_wheels
 from pycustoms.report import FORMATS, render
@@ -60,18 +62,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="also scan every wheel in the local file:// indexes pip is configured with",
     )
-    parser.add_argument(
-        "--warn-score",
-        type=int,
-        default=None,
-        help=env_help("score at which a verdict becomes warn", "WARN_SCORE"),
-    )
-    parser.add_argument(
-        "--block-score",
-        type=int,
-        default=None,
-        help=env_help("score at which a verdict becomes block", "BLOCK_SCORE"),
-    )
+    add_field_option(parser, field_of(FIELDS, "--warn-score"), type=int)
+    add_field_option(parser, field_of(FIELDS, "--block-score"), type=int)
     parser.add_argument(
         "--secrets",
         action="store_true",

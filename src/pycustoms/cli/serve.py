@@ -8,16 +8,19 @@ import signal
 import socket
 from typing import Any
 
+from pycustoms.analyzers.release.settings import RELEASE_FIELDS
 from pycustoms.cli.common import (
     EXIT_CLEAN,
     add_config_option,
     add_data_options,
+    add_field_option,
     add_verbosity_options,
-    env_help,
+    field_of,
     stderr,
 )
 from pycustoms.errors import PycustomsError
 from pycustoms.redact import install_log_filter, redact
+from pycustoms.server.settings import SERVE_FIELDS
 
 
 def register(subparsers: Any) -> None:
@@ -28,53 +31,25 @@ def register(subparsers: Any) -> None:
         description="Serve a filtered, scanning mirror of one upstream index. Point pip "
         "(--index-url http://HOST:PORT/simple/), uv or poetry at it; see docs/serve.md.",
     )
-    parser.add_argument(
-        "--host", default=None, help=env_help("address to listen on (default 127.0.0.1)", "HOST")
-    )
-    parser.add_argument(
-        "--port", type=int, default=None, help=env_help("TCP port (default 8080)", "PORT")
-    )
-    parser.add_argument(
-        "--upstream",
-        default=None,
-        help=env_help("upstream simple-API URL or file:// directory (default: pip's)", "UPSTREAM"),
-    )
-    add_data_options(parser, "database, blobs and cache", database_url=True)
+    add_field_option(parser, field_of(SERVE_FIELDS, "--host"), "default 127.0.0.1")
+    add_field_option(parser, field_of(SERVE_FIELDS, "--port"), "default 8080", type=int)
+    add_field_option(parser, field_of(SERVE_FIELDS, "--upstream"))
+    add_data_options(parser, database_url=True)
     add_config_option(parser)
-    parser.add_argument(
-        "--cooldown",
-        default=None,
-        help=env_help("minimum release age, e.g. P7D (default) or 0 to turn off", "COOLDOWN"),
+    add_field_option(parser, field_of(RELEASE_FIELDS, "--cooldown"), "default: P7D")
+    add_field_option(
+        parser,
+        field_of(SERVE_FIELDS, "--trusted-for-age"),
+        "for a curated mirror; otherwise a file's age counts from when this index first saw it",
+        action="store_const",
+        const=True,
     )
-    parser.add_argument(
-        "--trusted-for-age",
-        action="store_true",
-        default=None,
-        help=env_help(
-            "the upstream carries only files old enough to install (a curated mirror): files "
-            "it gives no upload time for are served without a cooldown, instead of counting "
-            "from when this index first saw them",
-            "TRUSTED_FOR_AGE",
-        ),
+    add_field_option(
+        parser,
+        field_of(SERVE_FIELDS, "--broker-url"),
+        "scans go to `pycustoms worker` processes instead of this process's own pool",
     )
-    parser.add_argument(
-        "--broker-url",
-        default=None,
-        help=env_help(
-            "Redis URL of the scan queue (redis://HOST:PORT/DB): scans go to `pycustoms "
-            "worker` processes instead of this process's own pool",
-            "BROKER_URL",
-        ),
-    )
-    parser.add_argument(
-        "--store-url",
-        default=None,
-        help=env_help(
-            "S3-compatible object store for the files (s3://BUCKET/PREFIX; endpoint and "
-            "credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
-            "STORE_URL",
-        ),
-    )
+    add_field_option(parser, field_of(SERVE_FIELDS, "--store-url"))
     add_verbosity_options(parser, "show tracebacks and access logs")
     parser.set_defaults(handler=run)
 

@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
         ("show", "print which root is in use, its sha256 and how recent it is"),
     ):
         sub = actions.add_parser(name, help=summary, description=summary)
-        add_data_options(sub, "data directory")
+        add_data_options(sub)
         sub.add_argument("--config", type=Path, default=None, help="configuration file")
         add_verbosity_options(sub)
         if name == "update":

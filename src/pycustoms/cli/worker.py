@@ -8,7 +8,14 @@ import socket
 import uuid
 from typing import Any
 
-from pycustoms.cli.common import EXIT_CLEAN, EXIT_INCOMPLETE, env_default, env_help, stderr
+from pycustoms.cli.common import (
+    EXIT_CLEAN,
+    EXIT_INCOMPLETE,
+    add_verbosity_options,
+    env_default,
+    env_help,
+    stderr,
+)
 from pycustoms.errors import UsageError
 from pycustoms.redact import redact
 
@@ -25,8 +32,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--broker-url",
-        default=env_default("BROKER_URL"),
-        help=env_help("Redis URL of the scan queue (redis://HOST:PORT/DB)", "BROKER_URL"),
+        default=env_default("SERVE_BROKER_URL"),
+        help=env_help(
+            "Redis URL of the scan queue (redis://HOST:PORT/DB); the variable is the one "
+            "the `serve` replicas read",
+            "SERVE_BROKER_URL",
+        ),
     )
     parser.add_argument(
         "--concurrency",
@@ -43,6 +54,7 @@ def register(subparsers: Any) -> None:
             "WORKER_VISIBILITY_TIMEOUT",
         ),
     )
+    add_verbosity_options(parser, "show tracebacks and Celery's own log")
     parser.set_defaults(handler=run)
 
 
@@ -55,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if not url or not url.startswith(("redis://", "rediss://", "unix://")):
         raise UsageError(
             "give the scan queue's Redis URL: --broker-url redis://HOST:PORT/DB "
-            "(or PYCUSTOMS_BROKER_URL)"
+            "(or PYCUSTOMS_SERVE_BROKER_URL)"
         )
     if args.concurrency < 0 or args.visibility_timeout <= 0:
         raise UsageError("--concurrency must be 0 or more and --visibility-timeout positive")
@@ -63,9 +75,11 @@ def run(args: argparse.Namespace) -> int:
     app = make_app(url, visibility_timeout=args.visibility_timeout)
     concurrency = args.concurrency or max(1, os.cpu_count() or 1)
     name = f"pycustoms-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-    stderr().print(
-        f"pycustoms worker {name}: {concurrency} scan processes on {redact(url)}", markup=False
-    )
+    if not args.quiet:
+        stderr().print(
+            f"pycustoms worker {name}: {concurrency} scan processes on {redact(url)}",
+            markup=False,
+        )
     try:
         app.worker_main(
             [
@@ -74,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 "--concurrency", str(concurrency),
                 "--pool", "prefork",
                 "--hostname", name,
-                "--loglevel", "WARNING",
+                "--loglevel", "INFO" if args.verbose else "WARNING",
                 "--without-gossip",
                 "--without-mingle",
             ]

@@ -36,7 +36,8 @@ class WebhookSettings:
     def load(
         cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
     ) -> WebhookSettings:
-        """From the raw configuration, then `PYCUSTOMS_WEBHOOKS` / `PYCUSTOMS_SLACK_WEBHOOKS`."""
+        """From the raw configuration, then `PYCUSTOMS_SERVE_WEBHOOKS` and
+        `PYCUSTOMS_SERVE_SLACK_WEBHOOKS` (their former names without `SERVE_` too)."""
         return load_fields(cls(), WEBHOOK_FIELDS, raw, environ)
 
 

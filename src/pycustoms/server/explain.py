@@ -35,7 +35,7 @@ def untimed_advice(config: ServerConfig) -> str:
     )
     return (
         f"{held}. If this upstream carries only files you already trust (a curated mirror), "
-        "declare it trusted for age: --trusted-for-age, PYCUSTOMS_TRUSTED_FOR_AGE=1 or "
+        "declare it trusted for age: --trusted-for-age, PYCUSTOMS_SERVE_TRUSTED_FOR_AGE=1 or "
         "`trusted-for-age = true` under [serve] serves such files without a cooldown; or "
         "exempt single projects with serve.cooldown-exempt"
     )

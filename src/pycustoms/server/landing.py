@@ -7,20 +7,20 @@ force, and how to point pip, uv and poetry at it, with this server's own URL
 
 from __future__ import annotations
 
-import html
 import re
+
+from markupsafe import Markup
 
 from pycustoms.analyzers.release.settings import format_duration
 from pycustoms.server.responses import NOSNIFF, SERVER, Scope, Send, header, send_bytes
 from pycustoms.server.settings import ServerConfig
+from pycustoms.server.templating import environment, text
 
 # A Host header is the client's to choose: only a plain host[:port] is echoed back.
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;"
-    "line-height:1.5}pre{background:#f4f4f4;padding:.6rem;overflow-x:auto}"
-    "code{font-family:ui-monospace,monospace}"
-)
+_PAGE = environment().get_template("landing.html")
+# Allowed by `style-src 'unsafe-inline'`: the page has no script and echoes only escaped text.
+_STYLE = Markup(text("landing.css").strip())  # noqa: S704 - a file of the package
 
 
 def base_url(scope: Scope, config: ServerConfig) -> str:
@@ -61,14 +61,8 @@ def _policy(config: ServerConfig) -> list[str]:
 
 
 def render_landing(url: str, config: ServerConfig, *, console: bool) -> bytes:
-    """The landing page for an index at *url*."""
-    esc = html.escape
+    """The landing page for an index at *url* (`templates/landing.html`)."""
     simple = f"{url}/simple/"
-    items = "".join(f"<li>{esc(text)}</li>" for text in _policy(config))
-    links = [f'<a href="{esc(simple)}">{esc(simple)}</a> (the index)']
-    if console:
-        links.append(f'<a href="{esc(url)}/console/">console</a> (approvals, findings, installs)')
-    links.append(f'<a href="{esc(url)}/health">health</a> (JSON status)')
     usage = (
         f"# pip, once\npip install --index-url {simple} PACKAGE\n"
         f"# pip, always (pip.conf or PIP_INDEX_URL)\npip config set global.index-url {simple}\n"
@@ -77,21 +71,8 @@ def render_landing(url: str, config: ServerConfig, *, console: bool) -> bytes:
         "default = true\n"
         f"# poetry\npoetry source add --priority=primary pycustoms {simple}\n"
     )
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>pycustoms firewall index</title>"
-        f"<style>{_STYLE}</style></head><body>"
-        "<h1>pycustoms firewall index</h1>"
-        "<p>This is a package index for Python installers (PEP 503/691) that stands in "
-        "front of an upstream index: it lists the upstream's projects under the policy "
-        "below and serves only files it has scanned.</p>"
-        f"<h2>What it holds back</h2><ul>{items}</ul>"
-        "<h2>Install through it</h2>"
-        f"<pre><code>{esc(usage)}</code></pre>"
-        "<p>Remove any <code>extra-index-url</code> from pip's configuration: an extra "
-        "index is asked directly, past this one.</p>"
-        f"<h2>Links</h2><ul>{''.join(f'<li>{link}</li>' for link in links)}</ul>"
-        "</body></html>\n"
+    page = _PAGE.render(
+        css=_STYLE, url=url, simple=simple, policy=_policy(config), usage=usage, console=console
     )
     return page.encode()
 

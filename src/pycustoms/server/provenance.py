@@ -35,16 +35,16 @@ from packaging.version import Version
 from sqlalchemy.exc import SQLAlchemyError
 
 from pycustoms.analyzers.provenance.model import FileProvenance, Status
-from pycustoms.analyzers.provenance.pipeline import (
-    SEED_RELEASES,
-    check_file,
-    continuity_findings,
-)
 from pycustoms.analyzers.provenance.settings import Mode, ProvenancePolicy
 from pycustoms.analyzers.provenance.trust import TrustRootError, load_trust_root
 from pycustoms.db.provenance import project_provenance, provenance_token, record_provenance
 from pycustoms.db.session import Database
 from pycustoms.errors import PycustomsError
+from pycustoms.provenance_pipeline import (
+    SEED_RELEASES,
+    check_file,
+    continuity_findings,
+)
 from pycustoms.server.filtering import Block
 from pycustoms.types import Finding, ProjectName, Severity
 from pycustoms.upstream.models import IndexFile, ProjectPage

@@ -257,8 +257,7 @@ SERVE_FIELDS: tuple[Field, ...] = (
         parse_text,
         "Redis URL of the scan queue that `pycustoms worker` processes take jobs from "
         "(redis://HOST:PORT/DB); unset: this process scans in its own pool",
-        "BROKER_URL",
-        "--broker-url",
+        flag="--broker-url",
     ),
     Field(
         "store_url",
@@ -266,8 +265,7 @@ SERVE_FIELDS: tuple[Field, ...] = (
         parse_text,
         "S3-compatible object store for the files (s3://BUCKET/PREFIX; endpoint and "
         "credentials from the AWS environment); unset: the data directory's local store",
-        "STORE_URL",
-        "--store-url",
+        flag="--store-url",
     ),
 )
 assert {f.name for f in fields(ServeSettings)} == {f.attr for f in SERVE_FIELDS}

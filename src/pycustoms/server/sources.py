@@ -24,10 +24,10 @@ from pycustoms.retry import Backoff, retry_call
 from pycustoms.server.origins import FileOrigins, default_files_hosts
 from pycustoms.storage import BlobWriter
 from pycustoms.types import ProjectName
-from pycustoms.upstream import ClientOptions, ProjectPage, UpstreamClient
 from pycustoms.upstream.cache import HttpCache
-from pycustoms.upstream.client import USER_AGENT, Pace
+from pycustoms.upstream.client import USER_AGENT, ClientOptions, Pace, UpstreamClient
 from pycustoms.upstream.errors import UpstreamError
+from pycustoms.upstream.models import ProjectPage
 
 _CHUNK = 1 << 20
 

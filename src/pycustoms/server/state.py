@@ -34,7 +34,7 @@ from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.sources import UpstreamSource
 from pycustoms.storage import BlobWriter, LocalBlobStore
 from pycustoms.types import ProjectName
-from pycustoms.upstream import ClientOptions
+from pycustoms.upstream.client import ClientOptions
 from pycustoms.upstream.errors import UpstreamError
 from pycustoms.upstream.models import FileKind, IndexFile
 from pycustoms.workers.client import RemoteScans

@@ -1,14 +1,6 @@
-"""Sources of facts from an upstream index: the client, its cache and pip's configuration."""
+"""Sources of facts from an upstream index: the client, its cache and pip's configuration.
 
-from pycustoms.upstream.client import ClientOptions, UpstreamClient
-from pycustoms.upstream.models import IndexFile, ProjectInfo, ProjectPage, ProjectStatus, Role
-
-__all__ = [
-    "ClientOptions",
-    "IndexFile",
-    "ProjectInfo",
-    "ProjectPage",
-    "ProjectStatus",
-    "Role",
-    "UpstreamClient",
-]
+Nothing is imported here: the pure analyzers read `upstream.models` (and the names
+analyzer pip's configuration) without loading the HTTP client; import
+`pycustoms.upstream.client` where the index is asked.
+"""

@@ -6,6 +6,10 @@ the running environment, the file named by `PIP_CONFIG_FILE`, then the
 section overrides `[global]`. With no setting anywhere, pip's own built-in
 default is asked from the installed pip (`pip_default_index`), so that no index
 host name is written into pycustoms.
+
+This is the one reader of pip's configuration: the index the upstream client asks
+(`discover`) and the hosts the names checks trust (`configured_index_urls`, read
+by `pycustoms.analyzers.names.trust`) both come from here.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class PipIndexes:
 def pip_default_index() -> str:
     """The simple-API URL pip uses when nothing is configured, read from the installed pip.
 
-    This is the only place pycustoms touches pip's private modules.
+    This module is the only place pycustoms touches pip's private modules.
     """
     try:
         from pip._internal.models.index import PyPI  # noqa: PLC0415 - private, isolated here
@@ -79,6 +83,58 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part for part in value.split() if part)
 
 
+def _read(path: Path) -> configparser.ConfigParser | None:
+    """One pip configuration file, or `None` if there is none at *path*."""
+    if not path.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"pip configuration {path} cannot be read ({exc})") from None
+    return parser
+
+
+def pip_default_hosts() -> tuple[str, ...]:
+    """The host of pip's built-in default index and the file host its pages link to,
+    from the installed pip (empty when pip is not installed)."""
+    try:
+        from pip._internal.models.index import PyPI  # noqa: PLC0415 - private, isolated here
+    except ImportError:
+        return ()
+    hosts = (getattr(PyPI, "netloc", ""), getattr(PyPI, "file_storage_domain", ""))
+    return tuple(h.lower() for h in hosts if isinstance(h, str) and h)
+
+
+def configured_index_urls(
+    environ: Mapping[str, str] | None = None, files: Sequence[Path] | None = None
+) -> tuple[tuple[str, ...], bool]:
+    """Every index URL pip's configuration names anywhere, and whether any is an
+    `index-url` (rather than only extra indexes).
+
+    Unlike `discover`, nothing is overridden: `index-url` and `extra-index-url` of
+    every section of every file, then `PIP_INDEX_URL` / `PIP_EXTRA_INDEX_URL`. These
+    are the hosts the person running pip has chosen to trust.
+    """
+    env = os.environ if environ is None else environ
+    urls: list[str] = []
+    has_index = False
+    for variable, primary in (("PIP_INDEX_URL", True), ("PIP_EXTRA_INDEX_URL", False)):
+        if value := env.get(variable):
+            urls += _split(value)
+            has_index = has_index or primary
+    for path in config_files(env) if files is None else files:
+        parser = _read(path)
+        if parser is None:
+            continue
+        for section in parser.sections():
+            for option, primary in (("index-url", True), ("extra-index-url", False)):
+                if value := parser.get(section, option, fallback=None):
+                    urls += _split(value)
+                    has_index = has_index or primary
+    return tuple(dict.fromkeys(urls)), has_index
+
+
 def discover(
     environ: Mapping[str, str] | None = None, files: Sequence[Path] | None = None
 ) -> PipIndexes:
@@ -88,13 +144,9 @@ def discover(
     extras: tuple[str, ...] = ()
     origin = "pip default"
     for path in config_files(env) if files is None else files:
-        if not path.is_file():
+        parser = _read(path)
+        if parser is None:
             continue
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"pip configuration {path} cannot be read ({exc})") from None
         for section in ("global", "install"):
             if not parser.has_section(section):
                 continue

@@ -84,7 +84,7 @@ UPSTREAM_FIELDS: tuple[Field, ...] = (
         "data_dir",
         "data-dir",
         parse_text,
-        "directory for the cache and database",
+        "data directory: the database, the cache and stored files",
         flag="--data-dir",
     ),
     Field(

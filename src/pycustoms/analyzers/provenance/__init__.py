@@ -1,8 +1,9 @@
 """Provenance analyzer: PEP 740 verification and publisher continuity.
 
 `verify` (sigstore, imported on demand) checks one file's provenance offline;
-`continuity` turns checked files and the project's recorded history into findings;
-`pipeline` is the glue the CLI, the audit and the server call.
+`continuity` turns checked files and the project's recorded history into findings.
+The glue that fetches documents and reads and records the history in the database
+is `pycustoms.provenance_pipeline`, outside the pure analyzers.
 """
 
 from pycustoms.analyzers.provenance.continuity import RULES, analyze_continuity

@@ -230,8 +230,8 @@ class Console:
             hint = (
                 "The upstream publishes no upload times, so the cooldown cannot be checked "
                 "and its files are hidden. If this upstream is a mirror you trust, set "
-                "serve.trusted-for-age (PYCUSTOMS_TRUSTED_FOR_AGE): the time this index first "
-                "saw a file then stands in for its upload time."
+                "serve.trusted-for-age (PYCUSTOMS_SERVE_TRUSTED_FOR_AGE): the time this "
+                "index first saw a file then stands in for its upload time."
             )
         blocked = page.blocked
         return {

@@ -1,8 +1,9 @@
 """Rendering the console's pages: the Jinja environment, its filters and the page headers.
 
 Kept apart from the routes (`html.py`) so that the error handlers (`problems.py`)
-render the same pages without importing the routes. The stylesheet is inline and
-allowed by its hash in the Content-Security-Policy: no `'unsafe-inline'`, no script.
+render the same pages without importing the routes. The templates are files of the
+package (`pycustoms/templates/console/`). The stylesheet is inline and allowed by its
+hash in the Content-Security-Policy: no `'unsafe-inline'`, no script.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.responses import HTMLResponse
-from jinja2 import DictLoader, Environment, select_autoescape
 from markupsafe import Markup, escape
 
 from pycustoms.server.console.access import Principal, Role
 from pycustoms.server.console.charts import day_chart, meter
-from pycustoms.server.console.templates import CSS, TEMPLATES
+from pycustoms.server.templating import environment, text
+
+CSS = text("console/console.css")
 
 _STYLE = "sha256-" + base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
 CSP = (
@@ -77,10 +79,7 @@ def when(value: str | datetime | None, placeholder: str = "-") -> Markup:
     )
 
 
-_JINJA = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True))
-_JINJA.filters["when"] = when
-_JINJA.globals["day_chart"] = day_chart
-_JINJA.globals["meter"] = meter
+_JINJA = environment(filters={"when": when}, globals_={"day_chart": day_chart, "meter": meter})
 
 
 def _user(who: Principal | None) -> dict[str, Any] | None:
@@ -104,7 +103,7 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """The page *name* for *who* (`None` on error pages before sign-in)."""
-    body = _JINJA.get_template(name).render(
+    body = _JINJA.get_template(f"console/{name}.html").render(
         css=Markup(CSS),  # noqa: S704 - a constant; its hash is in the CSP
         who=_user(who),
         flash=flash,

@@ -1,4 +1,5 @@
-"""Glue between sources and the provenance analyzer, for `inspect`, `audit` and the server.
+"""The provenance pipeline: sources and the database around the pure provenance analyzer,
+for `inspect`, `audit`, `provenance` and the server.
 
     documents (index integrity API) -> verify (offline, trusted root) -> FileProvenance
     FileProvenance + history (database) -> analyze_continuity -> findings

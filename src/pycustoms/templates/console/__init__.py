@@ -1,0 +1,1 @@
+"""The console's templates (`*.html`) and its stylesheet (`console.css`)."""
