@@ -197,7 +197,7 @@ def server_cpu(pid: int) -> float:
     """User plus system CPU seconds *pid* has used, all threads (0 if it is gone).
 
     Latency on a shared machine moves with whatever else runs; CPU time per request
-    does not, so the report gives both.
+    moves far less (a busy host still slows each instruction), so the report gives both.
     """
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -659,7 +659,8 @@ def report(results: Results, clients: int, files: int, duration: float) -> tuple
     memory.append(
         f"\nServer process CPU (all threads, not its scan workers): {cpu_used:.0f} s over "
         f"{results.seconds:.0f} s, {cpu_used * 1000 / max(1, total):.3f} ms per request "
-        "(CPU per request does not move with other work on the machine; latency does)."
+        "(it moves far less than latency with other work on the machine, but a busy host "
+        "slows every instruction and shows in it too)."
     )
     p99 = cached.percentile(99) * 1000
     checks = [
