@@ -65,6 +65,7 @@ def areas() -> tuple[tuple[str, type, tuple[Field, ...]], ...]:
     from pycustoms.server.settings import SERVE_FIELDS, ServeSettings  # noqa: PLC0415
     from pycustoms.upstream.settings import UPSTREAM_FIELDS, UpstreamSettings  # noqa: PLC0415
     from pycustoms.vulns.settings import VULNS_FIELDS, VulnsSettings  # noqa: PLC0415
+    from pycustoms.workers.settings import WORKER_FIELDS, WorkerSettings  # noqa: PLC0415
 
     return (
         ("Policy", Policy, FIELDS),
@@ -75,6 +76,7 @@ def areas() -> tuple[tuple[str, type, tuple[Field, ...]], ...]:
         ("Vulnerability database", VulnsSettings, VULNS_FIELDS),
         ("Server", ServeSettings, SERVE_FIELDS),
         ("Incident webhooks", WebhookSettings, WEBHOOK_FIELDS),
+        ("Scan workers", WorkerSettings, WORKER_FIELDS),
     )
 
 

@@ -11,13 +11,18 @@ from typing import Any
 from pycustoms.cli.common import (
     EXIT_CLEAN,
     EXIT_INCOMPLETE,
+    add_config_option,
+    add_field_option,
     add_verbosity_options,
-    env_default,
-    env_help,
+    field_of,
     stderr,
 )
+from pycustoms.config import load_config
 from pycustoms.errors import UsageError
 from pycustoms.redact import redact
+from pycustoms.server.settings import SERVE_FIELDS, ServeSettings
+from pycustoms.settings_base import load_fields
+from pycustoms.workers.settings import WORKER_FIELDS, WorkerSettings
 
 
 def register(subparsers: Any) -> None:
@@ -30,30 +35,14 @@ def register(subparsers: Any) -> None:
         "A job is acknowledged only once scanned: a worker killed mid-scan leaves it to be "
         "run again. See docs/scale.md.",
     )
-    parser.add_argument(
-        "--broker-url",
-        default=env_default("SERVE_BROKER_URL"),
-        help=env_help(
-            "Redis URL of the scan queue (redis://HOST:PORT/DB); the variable is the one "
-            "the `serve` replicas read",
-            "SERVE_BROKER_URL",
-        ),
+    add_field_option(
+        parser,
+        field_of(SERVE_FIELDS, "--broker-url"),
+        "the same setting the `serve` replicas read",
     )
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=int(env_default("WORKER_CONCURRENCY", 0)),
-        help=env_help("scan processes (default: one per core)", "WORKER_CONCURRENCY"),
-    )
-    parser.add_argument(
-        "--visibility-timeout",
-        type=float,
-        default=float(env_default("WORKER_VISIBILITY_TIMEOUT", 300)),
-        help=env_help(
-            "seconds after which a job taken by a worker that died is run again (default 300)",
-            "WORKER_VISIBILITY_TIMEOUT",
-        ),
-    )
+    add_field_option(parser, field_of(WORKER_FIELDS, "--concurrency"), "default: 0")
+    add_field_option(parser, field_of(WORKER_FIELDS, "--visibility-timeout"), "default: 300")
+    add_config_option(parser)
     add_verbosity_options(parser, "show tracebacks and Celery's own log")
     parser.set_defaults(handler=run)
 
@@ -63,17 +52,25 @@ def run(args: argparse.Namespace) -> int:
     from pycustoms.cli.serve import _configure_logging  # noqa: PLC0415
     from pycustoms.workers.broker import QUEUE, make_app  # noqa: PLC0415
 
-    url = args.broker_url
+    raw = load_config(config_file=args.config).raw
+    url = load_fields(
+        ServeSettings(), (field_of(SERVE_FIELDS, "--broker-url"),), raw, None,
+        {"broker_url": args.broker_url},
+    ).broker_url  # fmt: skip
+    settings = load_fields(
+        WorkerSettings(), WORKER_FIELDS, raw, None,
+        {"concurrency": args.concurrency, "visibility_timeout": args.visibility_timeout},
+    )  # fmt: skip
     if not url or not url.startswith(("redis://", "rediss://", "unix://")):
         raise UsageError(
             "give the scan queue's Redis URL: --broker-url redis://HOST:PORT/DB "
             "(or PYCUSTOMS_SERVE_BROKER_URL)"
         )
-    if args.concurrency < 0 or args.visibility_timeout <= 0:
+    if settings.concurrency < 0 or settings.visibility_timeout <= 0:
         raise UsageError("--concurrency must be 0 or more and --visibility-timeout positive")
     _configure_logging()
-    app = make_app(url, visibility_timeout=args.visibility_timeout)
-    concurrency = args.concurrency or max(1, os.cpu_count() or 1)
+    app = make_app(url, visibility_timeout=settings.visibility_timeout)
+    concurrency = settings.concurrency or max(1, os.cpu_count() or 1)
     name = f"pycustoms-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     if not args.quiet:
         stderr().print(
