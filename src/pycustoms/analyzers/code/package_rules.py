@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from pycustoms.analyzers.code import FileReport
+from pycustoms.analyzers.code.behaviours import BEHAVIOURS
 from pycustoms.analyzers.code.context import ExecContext, in_test_dir
 from pycustoms.analyzers.code.metadata import MetadataCollector
 from pycustoms.analyzers.code.metadata_rules import metadata_findings
@@ -131,33 +132,6 @@ RULES += (
         C.NETWORK,
     ),
 )
-
-# Threat rules grouped by the behaviour they name: `_combined` counts behaviours, not rules
-# (a reverse shell found twice, by its socket and by its command line, is one behaviour).
-# Modifiers (gating on the environment, sleeping first, obfuscation) are not behaviours.
-_BEHAVIOURS: dict[str, str] = {
-    f"code/{rule}": behaviour
-    for behaviour, rules in {
-        "a reverse shell": "reverse-shell reverse-shell-command",
-        "a download to run": "download-command powershell-download-cradle "
-        "powershell-hidden-encoded lolbin-download shell-download-exec download-execute",
-        "execution of hidden or fetched code": "exec-remote-code exec-decoded-payload "
-        "exec-obfuscated-string exec-file-content exec-encoded-blob",
-        "data sent out": "exfiltration host-info-exfiltration dns-exfiltration "
-        "credential-exfil webhook-credential-sender",
-        "install-time network access": "install-time-network install-time-beacon",
-        "an install-time command": "install-time-command",
-        "credential or wallet theft": "stealer-target-access browser-credential-store "
-        "credential-file-access credential-file-sweep",
-        "persistence": "persistence",
-        "a suspicious endpoint": "suspicious-endpoint request-catcher-endpoint "
-        "paste-site-endpoint tunnel-endpoint webhook-exfil-endpoint raw-ip-url",
-        "surveillance": "surveillance",
-        "a shellcode loader": "shellcode-loader",
-        "cloud credential access": "cloud-metadata-access",
-    }.items()
-    for rule in rules.split()
-}
 
 # setuptools' cli-64.exe/gui-arm64.exe and distlib's t32.exe/w64-arm.exe style stubs.
 _LAUNCHER = re.compile(r"(?:cli|gui|t|w)(?:-?(?:32|64|arm64))?(?:-arm)?\.exe")
@@ -559,7 +533,7 @@ def _combined(facts: PackageFacts) -> Iterable[Finding]:
             by_rule.setdefault(f.rule, []).append(f)
         behaviours: dict[str, Finding] = {}  # the most severe finding of each behaviour
         for f in report.findings:
-            behaviour = _BEHAVIOURS.get(f.rule)
+            behaviour = BEHAVIOURS.get(f.rule)
             if behaviour is None or f.severity < Severity.MEDIUM:
                 continue
             if behaviour not in behaviours or f.severity > behaviours[behaviour].severity:
