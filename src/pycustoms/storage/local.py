@@ -36,7 +36,7 @@ def hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _LocalWriter(BlobWriter):
+class LocalWriter(BlobWriter):
     """Writes to a new temporary file, or over a pre-written spare (then cut to length)."""
 
     def __init__(self, store: LocalBlobStore, *, inline_hash: bool, spare: Path | None) -> None:
@@ -100,6 +100,15 @@ class _LocalWriter(BlobWriter):
     def share(self) -> str:
         return str(self._tmp)
 
+    def _final_digest(self, digest: str | None) -> str:
+        """The staged bytes' sha256: *digest* when the caller hashed them, else the one
+        kept while writing, else read back from the file."""
+        if digest is not None:
+            return digest
+        if self._digest is not None:
+            return self._digest.hexdigest()
+        return hash_file(self._tmp)
+
     def commit(self, sha256: str, *, digest: str | None = None) -> None:
         self._close()
         if self._tmp.stat().st_size != self.size:  # never publish bytes nobody hashed
@@ -107,12 +116,7 @@ class _LocalWriter(BlobWriter):
             raise HashMismatchError(
                 f"the staged file is not the {self.size} bytes downloaded; it was discarded"
             )
-        if digest is not None:
-            actual = digest
-        elif self._digest is not None:
-            actual = self._digest.hexdigest()
-        else:
-            actual = hash_file(self._tmp)
+        actual = self._final_digest(digest)
         if actual != sha256.lower():
             self.abort()
             # The actual digest is not put in the message: it reaches clients, and for a
@@ -162,8 +166,8 @@ class LocalBlobStore(BlobStore):
         target = self.blob_path(sha256)
         return target if target.is_file() else None
 
-    def writer(self, *, inline_hash: bool = True, expected: int | None = None) -> _LocalWriter:
-        return _LocalWriter(self, inline_hash=inline_hash, spare=self.spare.take(expected))
+    def writer(self, *, inline_hash: bool = True, expected: int | None = None) -> LocalWriter:
+        return LocalWriter(self, inline_hash=inline_hash, spare=self.spare.take(expected))
 
     def close(self) -> None:
         """Stop writing spares and remove the one left (see `spare.SpareFile`)."""

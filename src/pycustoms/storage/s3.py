@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pycustoms.errors import PycustomsError
-from pycustoms.storage.local import LocalBlobStore, _LocalWriter, hash_file
+from pycustoms.storage.local import LocalBlobStore, LocalWriter
 from pycustoms.upstream.errors import HashMismatchError
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -128,7 +128,7 @@ def download_checked(url: str, target: Path, digest: Any, s3: Any = None) -> Non
         raise _store_error("send the job's file", exc) from None
 
 
-class _S3Writer(_LocalWriter):
+class _S3Writer(LocalWriter):
     """Staged in a local file like the local store's writer; published to the bucket."""
 
     def __init__(self, store: S3BlobStore, *, inline_hash: bool, spare: Path | None) -> None:
@@ -145,12 +145,7 @@ class _S3Writer(_LocalWriter):
 
     def commit(self, sha256: str, *, digest: str | None = None) -> None:
         self._close()
-        if digest is not None:
-            actual = digest
-        elif self._digest is not None:
-            actual = self._digest.hexdigest()
-        else:
-            actual = hash_file(self._tmp)
+        actual = self._final_digest(digest)
         if actual != sha256.lower() or self._tmp.stat().st_size != self.size:
             self.abort()
             raise HashMismatchError(
@@ -213,7 +208,7 @@ class S3BlobStore(LocalBlobStore):
         found = super().path(sha256)
         if found is not None:
             return found
-        writer = _LocalWriter(self, inline_hash=True, spare=None)
+        writer = LocalWriter(self, inline_hash=True, spare=None)
         try:
             key = self.location.blob_key(sha256)
             body = self._s3.get_object(Bucket=self.location.bucket, Key=key)["Body"]
