@@ -42,6 +42,23 @@ def _from_totals(db: Database) -> dict[str, tuple[int, int, datetime]]:
     return {env: (int(n), projects, utc(last)) for env, n, projects, last in rows}
 
 
+def _versions_from_events(db: Database, project: str) -> dict[str, tuple[int, int, datetime]]:
+    e = InstallEventRow
+    query = (
+        select(e.version, func.count(), func.count(func.distinct(e.environment)), func.max(e.at))
+        .where(e.project == project)
+        .group_by(e.version)
+    )
+    with db.session() as session:
+        return {v or "": (n, envs, utc(last)) for v, n, envs, last in session.execute(query)}
+
+
+def _versions_from_totals(db: Database, project: str) -> dict[str, tuple[int, int, datetime]]:
+    with db.session() as session:
+        rows = session.execute(data.package_installs_query(project)).all()
+    return {v: (int(n), envs, utc(last)) for v, n, envs, last in rows}
+
+
 def _write(db: Database, count: int, start: datetime) -> None:
     log = InstallLog(db)
     for i in range(count):
@@ -49,7 +66,8 @@ def _write(db: Database, count: int, start: datetime) -> None:
             InstallEvent(
                 at=start + timedelta(seconds=(i * 7919) % count), environment=f"env-{i % 7}",
                 client=None, installer="pip", installer_version=None,
-                project=("alpha", "beta", "gamma")[i % 3 if i % 7 else 0], version="1.0",
+                project=("alpha", "beta", "gamma")[i % 3 if i % 7 else 0],
+                version=("1.0", "2.0", None)[i % 3],
                 filename="x-1.0.whl", sha256=f"{i % 5:064x}",
             )
         )  # fmt: skip
@@ -72,6 +90,11 @@ def _check(db: Database) -> None:
     assert expected["env-3"][1] == 4  # alpha, beta, gamma and delta
     assert expected["env-3"][2] == T0 + timedelta(days=1)
     assert expected["env-0"][1] == 1  # only alpha
+    for project in ("alpha", "beta", "delta", "nothing"):
+        assert _versions_from_totals(db, project) == _versions_from_events(db, project)
+    assert set(_versions_from_totals(db, "alpha")) == {"1.0", "2.0", ""}
+    installs = {i["version"]: i for i in data.package(db, "alpha")["installs"]}
+    assert installs[None]["count"] == _versions_from_events(db, "alpha")[""][0]
     overview = {item["environment"]: item for item in data.environments(db)}
     assert overview["env-3"]["installs"] == expected["env-3"][0]
     assert overview["env-3"]["projects"] == 4

@@ -38,3 +38,10 @@ def test_the_environment_list_reads_the_totals_not_the_events(db: Database) -> N
     plan = _plan(db, data.environments_query())
     assert "environment_totals" in plan, plan
     assert "install_events" not in plan, plan
+
+
+def test_a_projects_installs_read_the_totals_by_their_key(db: Database) -> None:
+    plan = _plan(db, data.package_installs_query("requests"))
+    assert "environment_totals" in plan, plan
+    assert "install_events" not in plan, plan
+    assert "SCAN" not in plan, plan  # a search on the primary key's project prefix

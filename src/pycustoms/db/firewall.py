@@ -3,8 +3,8 @@
 They share `Base` with `db.models`; the schema is created by migration 0003
 (branch `firewall`); 0005 adds first-seen times and the metadata of scanned wheels;
 0007 and 0008 index `install_events` for the incident query; 0016 sums it into
-`install_totals` by trigger on PostgreSQL; 0017 sums it per environment and
-project into `environment_totals` by trigger on both engines.
+`install_totals` by trigger on PostgreSQL; 0017 sums it per project, version
+and environment into `environment_totals` by trigger on both engines.
 """
 
 from __future__ import annotations
@@ -82,17 +82,19 @@ class InstallTotalRow(Base):
 
 
 class EnvironmentTotalRow(Base):
-    """Installs of one project in one environment: count and last install.
+    """Installs of one release of a project in one environment: count and last install.
 
     Kept by a trigger on `install_events` on both engines (migration 0017), never
-    written by the application. The environment overview (console, admin API)
-    reads it: one row per environment and project, however many events.
+    written by the application. The environment overview and a project's installs
+    per version (console, admin API) read it: one row per project, version and
+    environment, however many events. The version is '' when unknown.
     """
 
     __tablename__ = "environment_totals"
 
-    environment: Mapped[str] = mapped_column(String(256), primary_key=True)
     project: Mapped[str] = mapped_column(String(256), primary_key=True)
+    version: Mapped[str] = mapped_column(String(128), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(256), primary_key=True)
     installs: Mapped[int] = mapped_column(BigInteger)
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -75,9 +75,20 @@ def verdict(db: Database, sha256: str) -> dict[str, Any] | None:
         return _verdict(row, session.get(QuarantineDecisionRow, sha256))
 
 
+def package_installs_query(project: str) -> Select[str, int, int, datetime]:
+    """Installs, environments and last install of each version of *project* (read from
+    the totals of migration 0017; the version is '' when unknown)."""
+    t = EnvironmentTotalRow
+    return (
+        select(t.version, func.sum(t.installs), func.count(), func.max(t.last_at))
+        .where(t.project == project)
+        .group_by(t.version)
+    )
+
+
 def package(db: Database, project: str) -> dict[str, Any]:
     """Files (verdicts), blocks, incidents and installs per version of *project*."""
-    v, e = ScanVerdictRow, InstallEventRow
+    v = ScanVerdictRow
     pattern = project.replace("-", "_") + "-%"  # `_` matches any of `-_.` in LIKE
     with db.session() as session:
         rows = session.execute(
@@ -86,13 +97,7 @@ def package(db: Database, project: str) -> dict[str, Any]:
             .where(v.filename.like(pattern))
         )
         files = [_verdict(r, d) for r, d in rows if (release_of(r.filename) or ("",))[0] == project]
-        installs = session.execute(
-            select(
-                e.version, func.count(), func.count(func.distinct(e.environment)), func.max(e.at)
-            )
-            .where(e.project == project)
-            .group_by(e.version)
-        ).all()
+        installs = session.execute(package_installs_query(project)).all()
         blocks = session.scalars(
             select(ReleaseBlockRow).where(ReleaseBlockRow.project == project)
         ).all()
@@ -101,7 +106,7 @@ def package(db: Database, project: str) -> dict[str, Any]:
         "project": project,
         "files": sorted(files, key=lambda f: (f["version"], f["filename"])),
         "installs": [
-            {"version": ver, "count": n, "environments": envs, "last": iso(last)}
+            {"version": ver or None, "count": int(n), "environments": envs, "last": iso(last)}
             for ver, n, envs, last in installs
         ],
         "blocks": [
@@ -168,7 +173,12 @@ def environments_query(limit: int = 1000) -> Select[str, int, int, datetime]:
     from the per-project totals of migration 0017, not the events)."""
     t = EnvironmentTotalRow
     return (
-        select(t.environment, func.sum(t.installs), func.count(), func.max(t.last_at))
+        select(
+            t.environment,
+            func.sum(t.installs),
+            func.count(func.distinct(t.project)),
+            func.max(t.last_at),
+        )
         .group_by(t.environment)
         .order_by(func.max(t.last_at).desc())
         .limit(limit)

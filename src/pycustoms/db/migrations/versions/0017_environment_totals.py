@@ -6,8 +6,9 @@ covering index instead of the table, but it still reads one index entry per
 event: asked a few times a second while the index serves installs
 (benchmarks/load.py), its cost grew with the log until it took a third of a core
 and the requests served per second fell by a quarter within ten minutes.
-`environment_totals` holds one row per environment and project, so the list
-reads a few thousand rows at most whatever the number of events.
+`environment_totals` holds one row per project, version and environment, so the
+list (and a project's installs per version, asked as often by the same clients)
+reads those rows, not the events.
 
 A trigger keeps the table on both engines, so that every writer of
 `install_events` (the install log, imports, a restore) updates it in the same
@@ -31,14 +32,18 @@ down_revision: str | None = "0016"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
-_GROUPED = "SELECT environment, project, count(*), max(at) FROM {source} GROUP BY 1, 2"
+_KEY = "project, version, environment"
+_GROUPED = (
+    "SELECT project, coalesce(version, ''), environment, count(*), max(at)"
+    " FROM {source} GROUP BY 1, 2, 3"
+)
 
 _PG_FUNCTION = f"""
 CREATE FUNCTION environment_totals_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO environment_totals (environment, project, installs, last_at)
-  {_GROUPED.format(source="new_events")} ORDER BY 1, 2
-  ON CONFLICT (environment, project) DO UPDATE SET
+  INSERT INTO environment_totals ({_KEY}, installs, last_at)
+  {_GROUPED.format(source="new_events")} ORDER BY 1, 2, 3
+  ON CONFLICT ({_KEY}) DO UPDATE SET
     installs = environment_totals.installs + excluded.installs,
     last_at = greatest(environment_totals.last_at, excluded.last_at);
   RETURN NULL;
@@ -51,9 +56,9 @@ EXECUTE FUNCTION environment_totals_add()
 """
 _SQLITE_TRIGGER = """
 CREATE TRIGGER environment_totals_add AFTER INSERT ON install_events BEGIN
-  INSERT INTO environment_totals (environment, project, installs, last_at)
-  VALUES (NEW.environment, NEW.project, 1, NEW.at)
-  ON CONFLICT (environment, project) DO UPDATE SET
+  INSERT INTO environment_totals (project, version, environment, installs, last_at)
+  VALUES (NEW.project, coalesce(NEW.version, ''), NEW.environment, 1, NEW.at)
+  ON CONFLICT (project, version, environment) DO UPDATE SET
     installs = installs + 1,
     last_at = max(last_at, excluded.last_at);
 END
@@ -64,14 +69,15 @@ def upgrade() -> None:
     """Create the totals, sum the existing events in and keep them by trigger."""
     op.create_table(
         "environment_totals",
-        sa.Column("environment", sa.String(256), nullable=False),
         sa.Column("project", sa.String(256), nullable=False),
+        sa.Column("version", sa.String(128), nullable=False),
+        sa.Column("environment", sa.String(256), nullable=False),
         sa.Column("installs", sa.BigInteger(), nullable=False),
         sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("environment", "project"),
+        sa.PrimaryKeyConstraint("project", "version", "environment"),
     )
     op.execute(
-        "INSERT INTO environment_totals (environment, project, installs, last_at) "
+        f"INSERT INTO environment_totals ({_KEY}, installs, last_at) "
         + _GROUPED.format(source="install_events")
     )
     if op.get_bind().dialect.name == "postgresql":
