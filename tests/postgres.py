@@ -25,6 +25,8 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.ports import free_port
+
 # Debian installs the server outside PATH, one directory per major version.
 _DEBIAN_BINDIRS = "/usr/lib/postgresql"
 _UNPRIVILEGED = "nobody"
@@ -50,12 +52,6 @@ def find_bindir() -> Path:
         "PostgreSQL's server is not installed (Debian: apt-get install postgresql; "
         f"looked in {_DEBIAN_BINDIRS}/*/bin and PATH)"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LocalPostgres:
@@ -125,7 +121,7 @@ class LocalPostgres:
 
     def _start(self, port: int | None) -> None:
         for _attempt in range(5):
-            self.port = port or _free_port()
+            self.port = port or free_port()
             log = self.log_path.open("ab")
             self.proc = subprocess.Popen(
                 [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port)],

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.ports import free_port
+
 
 class RedisUnavailableError(RuntimeError):
     """`redis-server` is not installed (the reason says which package)."""
@@ -31,12 +33,6 @@ def find_server() -> Path:
             "looked for redis-server on PATH)"
         )
     return Path(found)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LocalRedis:
@@ -61,7 +57,7 @@ class LocalRedis:
 
     def _start(self, port: int | None) -> None:
         for _attempt in range(5):
-            self.port = port or _free_port()
+            self.port = port or free_port()
             log = self.log_path.open("ab")
             # No config file: everything on the command line. No RDB snapshots and no
             # append-only file: nothing outlives the test.

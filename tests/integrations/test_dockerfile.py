@@ -19,7 +19,6 @@ import hashlib
 import json
 import re
 import shlex
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -40,6 +39,7 @@ from tests.integrations.offline_install import (
     offline_env,
     provide,
 )
+from tests.ports import free_port
 from tests.server.serverproc import ServerProcess
 
 DOCKERFILE = ROOT / "Dockerfile"
@@ -227,16 +227,10 @@ def _build(work: Path) -> Image:
     return play(DOCKERFILE, work / "root", env)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def _serving(image: Image, upstream: FakeUpstream) -> Iterator[tuple[str, dict[str, str]]]:
     """The image's ENTRYPOINT, running: its URL and environment."""
-    port = _free_port()
+    port = free_port()
     # As `docker run -e PYCUSTOMS_SERVE_UPSTREAM=... -p PORT:PORT`; the spare download file
     # (256 MiB written at start-up) is turned off, as in the other server tests.
     env = {
@@ -292,7 +286,7 @@ def test_image_builds_installs_and_serves(tmp_path: Path, fake_upstream: FakeUps
     assert list((venv / "lib").glob("python3*/site-packages/pycustoms/**/*.yar"))
 
     # The health check reports a server that does not answer.
-    down = _healthcheck(image.healthcheck, {**image.env, "PYCUSTOMS_SERVE_PORT": str(_free_port())})
+    down = _healthcheck(image.healthcheck, {**image.env, "PYCUSTOMS_SERVE_PORT": str(free_port())})
     assert down.returncode != 0
     assert "Connection refused" in down.stderr
 

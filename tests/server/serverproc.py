@@ -6,7 +6,6 @@ Shared by the end-to-end tests.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,13 @@ from pathlib import Path
 
 import httpx
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 # The installers the tests drive: the pinned ones of the venv, unless `make test-newest`
 # points these at a venv holding the newest pip and uv from the index.
 PIP_PYTHON = os.environ.get("PYCUSTOMS_TEST_PIP_PYTHON") or sys.executable
 UV = os.environ.get("PYCUSTOMS_TEST_UV") or str(Path(sys.executable).with_name("uv"))
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def clean_env(**extra: str) -> dict[str, str]:

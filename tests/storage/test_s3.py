@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 
 from pycustoms.storage.s3 import S3BlobStore, S3Location, StoreError, redact_credentials
 from pycustoms.upstream.errors import HashMismatchError
+from tests.ports import free_port
 
 SHA = "ab" + "c" * 62
 
@@ -55,12 +55,6 @@ def test_credentials_never_appear_in_messages() -> None:
 # --- against a real S3 server -------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def seaweed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """`weed server -s3` in a temporary directory; its S3 endpoint URL."""
@@ -70,7 +64,7 @@ def seaweed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             "no `weed` binary on PATH (SeaweedFS; Debian's seaweedfs-bin is not in bookworm): "
             "the S3 store is tested against a real server only"
         )
-    s3_port, master, volume, filer = (_free_port() for _ in range(4))
+    s3_port, master, volume, filer = (free_port() for _ in range(4))
     proc = subprocess.Popen(
         [weed, "server", "-dir", str(tmp_path), "-ip", "127.0.0.1", "-s3",
          f"-s3.port={s3_port}", f"-master.port={master}", f"-volume.port={volume}",
@@ -129,7 +123,7 @@ def test_writes_are_published_only_once_checked(seaweed: str, tmp_path: Path) ->
 def test_an_unreachable_store_is_an_error_without_credentials(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIANOTREAL")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "supersecretvalue")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
