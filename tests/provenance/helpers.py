@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pycustoms.analyzers.provenance.trust import TrustRoot, parse_trust_root, shipped_root_path
+from pycustoms.analyzers.provenance.trust import TrustRoot, parse_trust_root
+from pycustoms.trustroot import shipped_root_path
 
 ASSETS = Path(__file__).with_name("assets")
 GITHUB_FILE = "pypi_attestations-0.0.19.tar.gz"

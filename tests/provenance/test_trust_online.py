@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from pycustoms.analyzers.provenance.model import Status
-from pycustoms.analyzers.provenance.trust import load_trust_root, updated_root_path
 from pycustoms.cli import main
 from pycustoms.provenance_pipeline import check_file
+from pycustoms.trustroot import load_trust_root, updated_root_path
 from tests.provenance.helpers import GITHUB_FILE, provenance, sha
 
 pytestmark = pytest.mark.online

@@ -13,13 +13,12 @@ from pycustoms.analyzers.provenance.identity import der_utf8
 from pycustoms.analyzers.provenance.model import Publisher, Status
 from pycustoms.analyzers.provenance.trust import (
     TrustRootError,
-    load_trust_root,
     parse_trust_root,
     serialize_trusted_root,
-    shipped_root_path,
 )
 from pycustoms.analyzers.provenance.verify import verify_provenance
 from pycustoms.provenance_pipeline import check_file
+from pycustoms.trustroot import load_trust_root, shipped_root_path
 from tests.provenance.helpers import (
     GITHUB_FILE,
     GITHUB_REPO,

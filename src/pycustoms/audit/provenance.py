@@ -15,11 +15,11 @@ from pathlib import Path
 
 from pycustoms.analyzers.provenance.model import FileProvenance, Status
 from pycustoms.analyzers.provenance.settings import Mode, ProvenancePolicy
-from pycustoms.analyzers.provenance.trust import load_trust_root
 from pycustoms.db.provenance import project_provenance
 from pycustoms.db.session import Database
 from pycustoms.errors import PycustomsError
 from pycustoms.provenance_pipeline import check_file, continuity_findings
+from pycustoms.trustroot import load_trust_root
 from pycustoms.types import Finding
 from pycustoms.upstream.client import UpstreamClient
 from pycustoms.upstream.models import IndexFile

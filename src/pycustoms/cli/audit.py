@@ -17,7 +17,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from pycustoms.analyzers.names.trust import pip_trusted_hosts
 from pycustoms.analyzers.provenance.settings import load_provenance_policy
 from pycustoms.analyzers.release import load_release_policy
 from pycustoms.audit.fixhashes import FileFix, fix_files
@@ -65,6 +64,7 @@ from pycustoms.policy import fails
 from pycustoms.report.document import document
 from pycustoms.types import Severity
 from pycustoms.upstream.parse import now_utc
+from pycustoms.upstream.pipconf import pip_trusted_hosts
 from pycustoms.upstream.settings import UpstreamSettings
 from pycustoms.vulns.interface import VulnerabilitySource
 from pycustoms.vulns.osv import OsvSource

@@ -11,8 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pycustoms.analyzers.names.hosts import check_index_url, redact
-from pycustoms.analyzers.names.indexconf import IndexOption, read_index_options
-from pycustoms.analyzers.names.trust import pip_trusted_hosts
+from pycustoms.analyzers.names.indexconf import IndexOption, index_options_from_text
 from pycustoms.cli.common import (
     add_common_options,
     env_default,
@@ -23,14 +22,24 @@ from pycustoms.cli.common import (
     write_report,
 )
 from pycustoms.config import Policy
-from pycustoms.errors import UsageError
+from pycustoms.errors import TargetError, UsageError
 from pycustoms.policy import decide
 from pycustoms.report.console import data_console
 from pycustoms.report.document import document, verdict_json
 from pycustoms.types import Verdict
+from pycustoms.upstream.pipconf import pip_trusted_hosts
 
 FORMATS = ("human", "json")
 _STYLE = {"allow": "green", "warn": "yellow", "block": "bold red"}
+
+
+def read_index_options(path: Path) -> list[IndexOption]:
+    """Read *path* and return its index options; raise `TargetError` if it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TargetError(f"cannot read {path}: {exc}; check the path") from None
+    return index_options_from_text(text, str(path))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

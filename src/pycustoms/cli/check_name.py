@@ -28,7 +28,6 @@ from pycustoms.analyzers.names import (
 )
 from pycustoms.analyzers.names.hosts import check_index_url
 from pycustoms.analyzers.names.indexconf import index_options_from_requirements
-from pycustoms.analyzers.names.trust import pip_trusted_hosts
 from pycustoms.cli.common import (
     EXIT_INCOMPLETE,
     add_allow_unverified,
@@ -52,6 +51,7 @@ from pycustoms.policy import decide
 from pycustoms.report.console import data_console
 from pycustoms.report.document import document, verdict_json
 from pycustoms.types import Decision, ProjectName, Verdict, normalize_name
+from pycustoms.upstream.pipconf import pip_trusted_hosts
 
 if TYPE_CHECKING:
     from pycustoms.upstream.client import UpstreamClient

@@ -162,8 +162,8 @@ def _clock(at: str | None) -> datetime:
 def _provenance(client: UpstreamClient, db: Any, raw: Any, data: Any, now: datetime) -> Any:
     """The provenance hook: verify PEP 740 attestations offline, hold publishers to history."""
     from pycustoms.analyzers.provenance import load_provenance_policy  # noqa: PLC0415
-    from pycustoms.analyzers.provenance.trust import load_trust_root  # noqa: PLC0415
     from pycustoms.provenance_pipeline import inspect_check  # noqa: PLC0415
+    from pycustoms.trustroot import load_trust_root  # noqa: PLC0415
 
     def fallback(reason: str) -> None:
         stderr().print(

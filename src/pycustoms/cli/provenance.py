@@ -120,9 +120,9 @@ def _expected(args: argparse.Namespace, found: Publisher | None) -> Publisher | 
 def run(args: argparse.Namespace) -> int:
     """Verify one file; render; exit 0, 1 or 3."""
     from pycustoms.analyzers.provenance.model import Status  # noqa: PLC0415
-    from pycustoms.analyzers.provenance.trust import load_trust_root  # noqa: PLC0415
     from pycustoms.config import load_config  # noqa: PLC0415
     from pycustoms.provenance_pipeline import check_file  # noqa: PLC0415
+    from pycustoms.trustroot import load_trust_root  # noqa: PLC0415
 
     path: Path = args.file
     try:

@@ -57,7 +57,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Show or update the trusted root."""
-    from pycustoms.analyzers.provenance import trust  # noqa: PLC0415
+    from pycustoms import trustroot as trust  # noqa: PLC0415
 
     data = _data_dir(args)
     if args.action == "update":

@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pycustoms.analyzers.provenance.model import FileProvenance, Status
 from pycustoms.analyzers.provenance.settings import Mode, ProvenancePolicy
-from pycustoms.analyzers.provenance.trust import TrustRootError, load_trust_root
+from pycustoms.analyzers.provenance.trust import TrustRootError
 from pycustoms.db.provenance import project_provenance, provenance_token, record_provenance
 from pycustoms.db.session import Database
 from pycustoms.errors import PycustomsError
@@ -46,6 +46,7 @@ from pycustoms.provenance_pipeline import (
     continuity_findings,
 )
 from pycustoms.server.filtering import Block
+from pycustoms.trustroot import load_trust_root
 from pycustoms.types import Finding, ProjectName, Severity
 from pycustoms.upstream.models import IndexFile, ProjectPage
 

@@ -8,8 +8,8 @@ default is asked from the installed pip (`pip_default_index`), so that no index
 host name is written into pycustoms.
 
 This is the one reader of pip's configuration: the index the upstream client asks
-(`discover`) and the hosts the names checks trust (`configured_index_urls`, read
-by `pycustoms.analyzers.names.trust`) both come from here.
+(`discover`) and the hosts the names checks trust (`pip_trusted_hosts`) both come
+from here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pycustoms.analyzers.names.hosts import hosts_of
 from pycustoms.errors import ConfigError
 
 
@@ -133,6 +134,23 @@ def configured_index_urls(
                     urls += _split(value)
                     has_index = has_index or primary
     return tuple(dict.fromkeys(urls)), has_index
+
+
+def pip_trusted_hosts(
+    environ: Mapping[str, str] | None = None, files: Sequence[Path] | None = None
+) -> list[str]:
+    """Hosts of the indexes pip is configured with, else of pip's default index.
+
+    Environment variables (`PIP_INDEX_URL`, `PIP_EXTRA_INDEX_URL`) and pip's
+    configuration files both count. The default index (and its file host) is
+    added when no `index-url` is configured, as pip itself would use it. *files*
+    replaces pip's list of configuration files (tests).
+    """
+    urls, has_index = configured_index_urls(environ, files)
+    hosts = hosts_of(urls)
+    if not has_index:
+        hosts += pip_default_hosts()
+    return list(dict.fromkeys(hosts))
 
 
 def discover(

@@ -2,7 +2,7 @@
 
 `check_index_url` judges one URL against the hosts the user trusts. Trusted hosts
 are always passed in: the CLI reads them from pip's own configuration at run
-time (see `pycustoms.analyzers.names.trust`), so no index host is written here.
+time (`pycustoms.upstream.pipconf.pip_trusted_hosts`), so no index host is written here.
 """
 
 from __future__ import annotations
@@ -191,3 +191,13 @@ def check_index_url(
                     )
                     break
     return found
+
+
+def hosts_of(urls: Iterable[str]) -> list[str]:
+    """The lower-case host names of the http(s) URLs among *urls*."""
+    hosts: list[str] = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            hosts.append(parts.hostname.lower())
+    return hosts

@@ -1,8 +1,8 @@
 """Find index URLs in the files installers read: requirements, pip.conf, uv.toml, pyproject.
 
 Parsing is pure (text in, `IndexOption`s out) so that the audit, the scanner and
-the server can run `check_index_url` on whatever they already hold;
-`read_index_options` is the one helper that reads a file.
+the server can run `check_index_url` on whatever they already hold; reading a
+named file is the caller's (`cli/check_index.py`).
 """
 
 from __future__ import annotations
@@ -165,12 +165,3 @@ def index_options_from_text(text: str, source: str) -> list[IndexOption]:
     if name.endswith((".conf", ".ini", ".cfg")):
         return index_options_from_pip_conf(text, source)
     return index_options_from_requirements(text, source)
-
-
-def read_index_options(path: Path) -> list[IndexOption]:
-    """Read *path* and return its index options; raise `TargetError` if it cannot be read."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TargetError(f"cannot read {path}: {exc}; check the path") from None
-    return index_options_from_text(text, str(path))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pycustoms.analyzers.names.trust import hosts_of, pip_trusted_hosts
-from pycustoms.upstream.pipconf import pip_default_hosts
+from pycustoms.analyzers.names.hosts import hosts_of
+from pycustoms.upstream.pipconf import pip_default_hosts, pip_trusted_hosts
 
 
 def test_hosts_of_keeps_http_hosts_only() -> None:
