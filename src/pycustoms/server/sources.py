@@ -13,6 +13,7 @@ import ssl
 import threading
 import urllib.request
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
@@ -25,7 +26,7 @@ from pycustoms.server.origins import FileOrigins, default_files_hosts
 from pycustoms.storage import BlobWriter
 from pycustoms.types import ProjectName
 from pycustoms.upstream.cache import HttpCache
-from pycustoms.upstream.client import USER_AGENT, ClientOptions, Pace, UpstreamClient
+from pycustoms.upstream.client import USER_AGENT, ClientOptions, UpstreamClient, paced
 from pycustoms.upstream.errors import UpstreamError
 from pycustoms.upstream.models import ProjectPage
 
@@ -75,7 +76,7 @@ def _stream_direct(
 ) -> None:
     """GET *url* with `http.client` into *writer*, following up to five allowed redirects.
 
-    The body is read as it arrives (`read1`), so that `Pace` sees every read.
+    The body is read as it arrives (`read1`), so that the pace (`paced`) sees every read.
     """
     for _ in range(6):
         origins.check(url)
@@ -104,13 +105,9 @@ def _stream_direct(
                 continue
             if response.status != 200:
                 raise UpstreamError(f"the upstream answered HTTP {response.status} for {url}")
-            pace = Pace(timeout)
-            total = 0
-            while chunk := response.read1(_CHUNK):
-                pace.add(len(chunk))
-                total += len(chunk)
-                if total > cap:
-                    raise UpstreamError(f"{url} is larger than the download limit")
+            body = iter(partial(response.read1, _CHUNK), b"")
+            too_large = f"{url} is larger than the download limit"
+            for chunk in paced(body, timeout, cap, partial(UpstreamError, too_large)):
                 writer.write(chunk)
             if response.length:  # http.client reads a cut Content-Length body as complete
                 raise ConnectionError(f"the body ended {response.length} bytes short")
@@ -214,11 +211,10 @@ class UpstreamSource:
         with self._http.stream("GET", url) as response:
             if response.status_code != 200:
                 raise UpstreamError(f"the upstream answered HTTP {response.status_code} for {url}")
-            total = 0
-            pace = Pace(self._options.timeout)
-            for chunk in response.iter_bytes():  # as they arrive: the pace sees each read
-                pace.add(len(chunk))
-                total += len(chunk)
-                if total > cap:
-                    raise UpstreamError(f"{url} is larger than the download limit")
+            for chunk in paced(
+                response.iter_bytes(),  # as they arrive: the pace sees each read
+                self._options.timeout,
+                cap,
+                lambda: UpstreamError(f"{url} is larger than the download limit"),
+            ):
                 writer.write(chunk)

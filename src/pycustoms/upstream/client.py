@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -122,6 +122,21 @@ class Pace:
             )
         self._since += elapsed
         self._count = 0
+
+
+def paced(
+    chunks: Iterable[bytes], window: float, limit: int, too_large: Callable[[], Exception]
+) -> Iterator[bytes]:
+    """*chunks* as they arrive, cut off when they come too slowly (`Pace` over *window*)
+    or add up to more than *limit* bytes (`too_large()` is raised)."""
+    pace = Pace(window)
+    total = 0
+    for chunk in chunks:
+        pace.add(len(chunk))
+        total += len(chunk)
+        if total > limit:
+            raise too_large()
+        yield chunk
 
 
 class UpstreamClient:
@@ -343,16 +358,15 @@ class UpstreamClient:
 
     def _stream(self, file: IndexFile, partial: Path) -> str:
         def attempt() -> str:
-            total = 0
             digest = hashlib.sha256()
             with self._http.stream("GET", file.url) as response, partial.open("wb") as out:
                 _raise_for_status(response, file.url, file.filename)
-                pace = Pace(self.options.timeout)
-                for chunk in response.iter_bytes():  # as they arrive: the pace sees each read
-                    pace.add(len(chunk))
-                    total += len(chunk)
-                    if total > self.options.max_file_bytes:
-                        raise UpstreamError(f"{file.filename} is larger than the download limit")
+                for chunk in paced(
+                    response.iter_bytes(),  # as they arrive: the pace sees each read
+                    self.options.timeout,
+                    self.options.max_file_bytes,
+                    lambda: UpstreamError(f"{file.filename} is larger than the download limit"),
+                ):
                     digest.update(chunk)
                     out.write(chunk)
             return digest.hexdigest()
@@ -412,18 +426,17 @@ class UpstreamClient:
                         time.time(),
                     )
                 _raise_for_status(response, url, what)
-                chunks: list[bytes] = []
-                size = 0
-                pace = Pace(self.options.timeout)
-                for chunk in response.iter_bytes():  # as they arrive: the pace sees each read
-                    pace.add(len(chunk))
-                    size += len(chunk)
-                    if size > limit:
-                        raise IndexFormatError(f"{url} is larger than {limit} bytes; refused")
-                    chunks.append(chunk)
+                body = b"".join(
+                    paced(
+                        response.iter_bytes(),  # as they arrive: the pace sees each read
+                        self.options.timeout,
+                        limit,
+                        lambda: IndexFormatError(f"{url} is larger than {limit} bytes; refused"),
+                    )
+                )
                 return CachedResponse(
                     str(response.url),
-                    b"".join(chunks),
+                    body,
                     response.headers.get("content-type", ""),
                     response.headers.get("etag"),
                     response.headers.get("last-modified"),
