@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.plugins.fake_upstream", "tests.plugins.postgres", "tests.plugins.redis"]
+pytest_plugins = [
+    "tests.plugins.fake_upstream",
+    "tests.plugins.postgres",
+    "tests.plugins.redis",
+    "tests.plugins.seaweed",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,23 +1,20 @@
-"""The S3 store: key layout and credential redaction without a server; against a real
-SeaweedFS (`weed server -s3`) when a `weed` binary is on PATH (no mock S3 stands in).
+"""The S3 store: key layout and credential redaction without a server; writes, reads
+and the commands that read stored files against a real SeaweedFS (`weed server -s3`,
+`tests/seaweed.py`; no mock S3 stands in).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
 from pycustoms.storage.s3 import S3BlobStore, S3Location, StoreError, redact_credentials
 from pycustoms.upstream.errors import HashMismatchError
 from tests.ports import free_port
+from tests.seaweed import LocalSeaweed
 
 SHA = "ab" + "c" * 62
 
@@ -55,44 +52,7 @@ def test_credentials_never_appear_in_messages() -> None:
 # --- against a real S3 server -------------------------------------------------------------
 
 
-@pytest.fixture
-def seaweed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """`weed server -s3` in a temporary directory; its S3 endpoint URL."""
-    weed = shutil.which("weed")
-    if weed is None:
-        pytest.skip(
-            "no `weed` binary on PATH (SeaweedFS; Debian's seaweedfs-bin is not in bookworm): "
-            "the S3 store is tested against a real server only"
-        )
-    s3_port, master, volume, filer = (free_port() for _ in range(4))
-    proc = subprocess.Popen(
-        [weed, "server", "-dir", str(tmp_path), "-ip", "127.0.0.1", "-s3",
-         f"-s3.port={s3_port}", f"-master.port={master}", f"-volume.port={volume}",
-         f"-filer.port={filer}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    endpoint = f"http://127.0.0.1:{s3_port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "any")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "anysecret")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                boto3.client("s3").create_bucket(Bucket="pycustoms-test")
-                break
-            except Exception:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.5)
-        yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(20)
-
-
-def test_writes_are_published_only_once_checked(seaweed: str, tmp_path: Path) -> None:
+def test_writes_are_published_only_once_checked(seaweed: LocalSeaweed, tmp_path: Path) -> None:
     store = S3BlobStore(S3Location("pycustoms-test", "t"), tmp_path / "cache")
     body = os.urandom(3 << 20)
     sha = hashlib.sha256(body).hexdigest()

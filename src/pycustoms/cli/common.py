@@ -136,6 +136,25 @@ def add_data_options(
         add_field_option(parser, field_of(UPSTREAM_FIELDS, "--database-url"))
 
 
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    """Add --store-url: the shared object store the `serve` replicas write files to."""
+    from pycustoms.server.settings import SERVE_FIELDS  # noqa: PLC0415 - only these commands
+
+    add_field_option(
+        parser, field_of(SERVE_FIELDS, "--store-url"), "the same setting `serve` reads"
+    )
+
+
+def store_url_of(args: argparse.Namespace, raw: Mapping[str, Any]) -> str | None:
+    """--store-url, else `serve.store-url` of the variables and files (`None`: local store)."""
+    from pycustoms.server.settings import SERVE_FIELDS, ServeSettings  # noqa: PLC0415
+    from pycustoms.settings_base import load_fields  # noqa: PLC0415
+
+    spec = field_of(SERVE_FIELDS, "--store-url")
+    loaded = load_fields(ServeSettings(), (spec,), raw, None, {"store_url": args.store_url})
+    return loaded.store_url
+
+
 def add_server_options(parser: argparse.ArgumentParser, server_help: str, token_help: str) -> None:
     """Add --server and --token (`PYCUSTOMS_SERVER`, `PYCUSTOMS_TOKEN`)."""
     parser.add_argument(

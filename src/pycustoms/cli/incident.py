@@ -7,8 +7,11 @@ database of a data directory. Exit 1 when some environment is affected.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pycustoms.cli.common import (
@@ -18,9 +21,11 @@ from pycustoms.cli.common import (
     add_data_options,
     add_output_options,
     add_server_options,
+    add_store_option,
     add_verbosity_options,
     open_database,
     open_output,
+    store_url_of,
     upstream_settings,
 )
 from pycustoms.cli.readers import database_label
@@ -29,6 +34,8 @@ from pycustoms.redact import redact
 
 if TYPE_CHECKING:
     import httpx
+
+    from pycustoms.storage import LocalBlobStore
 
 
 def _when(text: str) -> datetime:
@@ -53,6 +60,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--until", type=_when, help="only installs at or before this time")
     add_server_options(parser, "ask this server", "reader token for --server")
     add_data_options(parser, "the server's", database_url=True)
+    add_store_option(parser)
     add_config_option(parser)
     add_output_options(parser, ("markdown", "json"), output_help="write to this file")
     add_verbosity_options(parser)
@@ -106,17 +114,27 @@ def _local(args: argparse.Namespace) -> dict[str, Any]:
     specs = [parse_spec(s, args.since, args.until) for s in args.specs]
     loaded = load_config(config_file=args.config)
     settings = upstream_settings(args, loaded.raw)
+    store_url = store_url_of(args, loaded.raw)
     # Only a store the server made is read: opening one creates its folders, and a
-    # reading command must leave a data directory as it found it.
+    # reading command must leave a data directory as it found it. A shared store
+    # (S3) is read through a cache of its own that goes when the command ends.
     folder = settings.data_path() / "store"
-    store = store_of(settings.data_path()) if folder.is_dir() else None
+    store: LocalBlobStore | None = None
+    with contextlib.ExitStack() as stack:
+        if store_url:
+            cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pycustoms-")))
+            store = store_of(cache, store_url)
+        elif folder.is_dir():
+            store = store_of(settings.data_path())
 
-    def findings_of(sha: str, filename: str) -> Any:
-        blob = None if store is None else store.path(sha)
-        return None if blob is None else scan_blob(blob, filename, loaded.policy).verdict.findings
+        def findings_of(sha: str, filename: str) -> Any:
+            blob = None if store is None else store.path(sha)
+            if blob is None:
+                return None
+            return scan_blob(blob, filename, loaded.policy).verdict.findings
 
-    with open_database(settings, must_exist=True) as db:
-        doc = to_dict(incident_report(db, specs, findings_of))
+        with open_database(settings, must_exist=True) as db:
+            doc = to_dict(incident_report(db, specs, findings_of))
     doc["read_from"] = {"database": database_label(settings.database())}
     return doc
 

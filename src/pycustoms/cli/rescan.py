@@ -16,9 +16,11 @@ from pycustoms.cli.common import (
     EXIT_FINDINGS,
     add_config_option,
     add_data_options,
+    add_store_option,
     add_verbosity_options,
     open_database,
     stderr,
+    store_url_of,
     upstream_settings,
 )
 
@@ -31,6 +33,7 @@ def register(subparsers: Any) -> None:
         description="Scan every stored file again; new blocks become incidents if installed.",
     )
     add_data_options(parser, "the server's", database_url=True)
+    add_store_option(parser)
     add_config_option(parser)
     add_verbosity_options(parser)
     parser.set_defaults(handler=run)
@@ -46,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_config(config_file=args.config)
     settings = upstream_settings(args, loaded.raw)
     with open_database(settings, must_exist=True) as db:
-        result = rescan(db, store_of(settings.data_path()), loaded.policy)
+        store = store_of(settings.data_path(), store_url_of(args, loaded.raw))
+        result = rescan(db, store, loaded.policy)
     hooks = webhooks.WebhookSettings.load(loaded.raw)
     for summary in result.incidents:
         webhooks.send(hooks, summary)

@@ -20,7 +20,7 @@ from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
 from pycustoms.db.session import Database
 from pycustoms.incident.retro import BlockRequest, block_release
 from pycustoms.incident.stored import release_of, scan_blob
-from pycustoms.storage import LocalBlobStore
+from pycustoms.storage import LocalBlobStore, open_store
 from pycustoms.types import Decision
 
 
@@ -89,6 +89,6 @@ def rescan(
     return result
 
 
-def store_of(data_dir: Path) -> LocalBlobStore:
-    """The blob store inside a server's data directory."""
-    return LocalBlobStore(data_dir / "store")
+def store_of(data_dir: Path, store_url: str | None = None) -> LocalBlobStore:
+    """The blob store a server with *data_dir* (and *store_url*, if it has one) writes."""
+    return open_store(store_url, data_dir / "store")

