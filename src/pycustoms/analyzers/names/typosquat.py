@@ -29,6 +29,11 @@ from pycustoms.analyzers.names.model import (
 )
 from pycustoms.analyzers.names.twoedits import two_edit_candidates
 
+# Words of this many letters (up to nine; longer ones have `word_points`) take a
+# point for a slip deep inside them.
+INNER_MIN = 6
+INNER_SLIPS = frozenset({Technique.EXTRA_LETTER, Technique.ADJACENT_SWAP, Technique.DOUBLED_LETTER})
+
 __all__ = ["classify_edit", "find_typosquat", "make_match", "typosquat_candidates"]
 
 
@@ -75,7 +80,19 @@ def _edit_adjustment(name: str, target: str, technique: Technique, pairs: frozen
     # In a word this long even an arbitrary letter is a slip (`customtkinber`).
     arbitrary = technique in ARBITRARY_EDITS and len(word) >= LONG_WORD
     unworded = rare_pair(name, target, pairs, i)
-    return word_points(word) + (1 if arbitrary else 0) + (1 if unworded else 0)
+    inner = technique in INNER_SLIPS and _inner_slip(word, i - (target.rfind("-", 0, i) + 1))
+    return word_points(word) + (1 if arbitrary or inner else 0) + (1 if unworded else 0)
+
+
+def _inner_slip(word: str, at: int) -> bool:
+    """True for a slip deep inside a mid-length word (`pygaome`, `seleinium`).
+
+    Another word of the same length mostly shares a stem and changes the ending
+    (`djanga`, `pycrypte`) or the start (`finops`), or changes or drops a letter
+    inside (`stride` of `stripe`, `botte`): only a letter added or moved after
+    the first two and before the last counts (`INNER_SLIPS`).
+    """
+    return INNER_MIN <= len(word) < 10 and 2 <= at <= len(word) - 2
 
 
 def _separator_adjustment(name: str, target: str) -> int:
