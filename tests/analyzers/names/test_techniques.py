@@ -152,3 +152,17 @@ def test_letter_dropped_before_the_last_with_repeated_letters(index: NameIndex) 
     assert _alerts("tensorrflw", index)
     # Two letters left out, with nothing repeated, is still an abbreviation.
     assert not _alerts("smpljson", index)
+
+
+def test_three_or_more_words_reordered(index: NameIndex) -> None:
+    """Reordering three or more words weighs a point more than swapping two."""
+    report = analyze_name("sdk-python-aliyun-kms", index=index)
+    assert report.imitates == "aliyun-python-sdk-kms"
+    assert report.technique is Technique.REORDERED_WORDS
+    assert report.match is not None
+    assert report.match.points == 6  # 2 (rank 2,410) + 3 (reordered) + 1 (four words)
+    assert _alerts("sdk-python-aliyun-kms", index)
+    # Two words swapped is how honest names read too (`cache-requests`): a medium.
+    swapped = analyze_name("cache-requests", index=index)
+    assert swapped.imitates == "requests-cache"
+    assert not _alerts("cache-requests", index)

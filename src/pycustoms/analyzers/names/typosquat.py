@@ -32,6 +32,8 @@ from pycustoms.analyzers.names.twoedits import two_edit_candidates
 # Words of this many letters (up to nine; longer ones have `word_points`) take a
 # point for a slip deep inside them.
 INNER_MIN = 6
+# Reordering this many words or more weighs a point more.
+MANY_WORDS = 3
 INNER_SLIPS = frozenset({Technique.EXTRA_LETTER, Technique.ADJACENT_SWAP, Technique.DOUBLED_LETTER})
 
 __all__ = ["classify_edit", "find_typosquat", "make_match", "typosquat_candidates"]
@@ -160,8 +162,18 @@ def _same_letters(name: str, folded: str, index: NameIndex) -> list[NameMatch]:
     if target is None:
         target = index.glued.get(flat)
     if target is not None and target != name:
+        # Three or more words in another order are seldom an honest coincidence
+        # (`python-aliyun-sdk-ecs`); two words swapped often are (`log-json`).
+        many = len(parts) >= MANY_WORDS
         found.append(
-            make_match(name, target, rank[target], Technique.REORDERED_WORDS, "words reordered")
+            make_match(
+                name,
+                target,
+                rank[target],
+                Technique.REORDERED_WORDS,
+                "words reordered",
+                adjust=1 if many else 0,
+            )
         )
     return found
 
