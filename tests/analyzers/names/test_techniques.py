@@ -166,3 +166,15 @@ def test_three_or_more_words_reordered(index: NameIndex) -> None:
     swapped = analyze_name("cache-requests", index=index)
     assert swapped.imitates == "requests-cache"
     assert not _alerts("cache-requests", index)
+
+
+def test_misspelt_name_with_a_version_or_year(index: NameIndex) -> None:
+    """A version or a year after a misspelt name is bait even when the slip changed the ending."""
+    report = analyze_name("reqiuest-2025", index=index)
+    assert report.imitates == "requests"
+    assert report.technique is Technique.COMBOSQUAT
+    assert _alerts("reqiuest-2025", index)
+    # The same misspelt part with a lure word needs an unchanged ending ...
+    assert not _alerts("reqiuest-utils", index)
+    # ... and a year never makes a popular name's suffix (`yfinance`) a misspelling.
+    assert not _alerts("finance-2024", index)

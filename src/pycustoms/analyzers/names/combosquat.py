@@ -217,11 +217,15 @@ def _misspelt(name: str, parts: list[str], index: NameIndex) -> list[NameMatch |
             continue
         if core in _AFFIX_WORDS:
             continue
+        # A version or a year after a misspelt name (`pnadas-2024`) is bait, not
+        # a description: a warning-weight slip and any ending suffice.
+        dated = all(_VERSION_TAG.match(w) for w in extra)
         typo = find_typosquat(core, index)
-        if typo is None or typo.technique in _NOT_MISSPELT or typo.points < MISSPELT_MIN_POINTS:
+        least = MISSPELT_MIN_POINTS - (1 if dated else 0)
+        if typo is None or typo.technique in _NOT_MISSPELT or typo.points < least:
             continue
         flat_target = collapse(typo.target)
-        if flat_target[0] != core[0] or flat_target[-1] != core[-1]:
+        if flat_target[0] != core[0] or (flat_target[-1] != core[-1] and not dated):
             # Another start or ending is another word: `finance` (`yfinance`),
             # `network` (`networkx`), `validator` (`validators`), `schemas`.
             continue
