@@ -142,6 +142,10 @@ def test_letter_added_inside_a_mid_length_word(index: NameIndex) -> None:
     assert stride.imitates == "stripe"
     assert not _alerts("stride", index)
     assert not _alerts("djanga", index)
+    # A swap inside already weighs 4 and gains nothing: `shapley` warns, never blocks.
+    shapley = analyze_name("shapley", index=index)
+    assert shapley.imitates == "shapely"
+    assert [f.severity for f in shapley.findings] == [Severity.HIGH]
 
 
 def test_letter_dropped_before_the_last_with_repeated_letters(index: NameIndex) -> None:

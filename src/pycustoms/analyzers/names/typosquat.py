@@ -34,7 +34,9 @@ from pycustoms.analyzers.names.twoedits import two_edit_candidates
 INNER_MIN = 6
 # Reordering this many words or more weighs a point more.
 MANY_WORDS = 3
-INNER_SLIPS = frozenset({Technique.EXTRA_LETTER, Technique.ADJACENT_SWAP, Technique.DOUBLED_LETTER})
+# Only an added letter: swaps and doubled letters already weigh 4, and one
+# more point would block honest words (`shapley` of `shapely`).
+INNER_SLIPS = frozenset({Technique.EXTRA_LETTER})
 
 __all__ = ["classify_edit", "find_typosquat", "make_match", "typosquat_candidates"]
 
@@ -91,8 +93,8 @@ def _inner_slip(word: str, at: int) -> bool:
 
     Another word of the same length mostly shares a stem and changes the ending
     (`djanga`, `pycrypte`) or the start (`finops`), or changes or drops a letter
-    inside (`stride` of `stripe`, `botte`): only a letter added or moved after
-    the first two and before the last counts (`INNER_SLIPS`).
+    inside (`stride` of `stripe`, `botte`): only a letter added after the first
+    two and before the last counts (`INNER_SLIPS`).
     """
     return INNER_MIN <= len(word) < 10 and 2 <= at <= len(word) - 2
 
