@@ -15,6 +15,7 @@ import re
 from pycustoms.analyzers.names.forms import PREFIXES, collapse, strip_affixes, words
 from pycustoms.analyzers.names.index import NameIndex
 from pycustoms.analyzers.names.model import NameMatch, Technique, rank_points
+from pycustoms.analyzers.names.typosquat import find_typosquat
 
 # Words squatters bolt onto a popular name to look like a helper, a fix, a faster
 # version, or a bait for one community. A legitimate extension usually names
@@ -179,10 +180,67 @@ def _glued(name: str, index: NameIndex) -> list[NameMatch | None]:
     return found
 
 
+# A misspelt popular name is judged as a typosquat first; only a word this long
+# is looked at, so that a short word is not read as a slip of a popular name.
+_MIN_MISSPELT = 6
+# The misspelt part must weigh more than a warning on its own (`matplatlib`):
+# a lighter slip is most often an ordinary word (`decker` of `docker`).
+MISSPELT_MIN_POINTS = 7
+# A plural or an affix is how honest extensions name themselves (`clicks-util`).
+_NOT_MISSPELT = frozenset({Technique.AFFIX, Technique.PLURAL})
+# Combosquat points are on a scale one lower than typosquat points (the
+# analyzer adds `COMBO_OFFSET`); a misspelt core keeps its typosquat severity.
+COMBO_SCALE_OFFSET = 1
+
+
+def _misspelt(name: str, parts: list[str], index: NameIndex) -> list[NameMatch | None]:
+    """`matplatlib-plus`: a typosquat of a popular name with lure words added.
+
+    The words added must all be lures (or versions and years): the lure does
+    not hide the slip. The part must score `MISSPELT_MIN_POINTS` on its own and
+    keep its target's first and last letters; the whole keeps the part's
+    severity, capped at warn like every combosquat (a brand-new project raises
+    it). Popular words are left to `_separated`.
+    """
+    found: list[NameMatch | None] = []
+    count = len(parts)
+    for start, stop in ((0, count - 1), (1, count), (1, count - 1)):
+        extra = parts[:start] + parts[stop:]
+        core = "-".join(parts[start:stop])
+        if not extra or not core or len(extra) > MAX_EXTRA_WORDS:
+            continue
+        if len(collapse(core)) < _MIN_MISSPELT or collapse(core) in index.collapsed:
+            continue
+        if not all(is_lure(w, alone=len(extra) == 1) for w in extra):
+            continue
+        if all(w in _AFFIX_WORDS for w in extra):
+            continue
+        if core in _AFFIX_WORDS:
+            continue
+        # A version or a year after a misspelt name (`pnadas-2024`) is bait, not
+        # a description: a warning-weight slip and any ending suffice.
+        dated = all(_VERSION_TAG.match(w) for w in extra)
+        typo = find_typosquat(core, index)
+        least = MISSPELT_MIN_POINTS - (1 if dated else 0)
+        if typo is None or typo.technique in _NOT_MISSPELT or typo.points < least:
+            continue
+        flat_target = collapse(typo.target)
+        if flat_target[0] != core[0] or (flat_target[-1] != core[-1] and not dated):
+            # Another start or ending is another word: `finance` (`yfinance`),
+            # `network` (`networkx`), `validator` (`validators`), `schemas`.
+            continue
+        detail = f"'{core}' ({typo.technique.value} of '{typo.target}') + '{'-'.join(extra)}'"
+        points = typo.points - COMBO_SCALE_OFFSET
+        found.append(
+            NameMatch(name, typo.target, typo.target_rank, Technique.COMBOSQUAT, detail, points)
+        )
+    return found
+
+
 def _candidates(name: str, index: NameIndex) -> list[NameMatch | None]:
     parts = words(name)
     if len(parts) > 1:
-        return _separated(name, parts, index)
+        return [*_separated(name, parts, index), *_misspelt(name, parts, index)]
     return _glued(name, index)
 
 

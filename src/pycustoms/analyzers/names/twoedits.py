@@ -45,6 +45,10 @@ _DIGIT_SLIPS = frozenset({Technique.KEYBOARD_NEIGHBOUR, Technique.VISUAL_LOOKALI
 AFFIX_COST = -1
 # A plural and a slip are compared with names of this many letters or more.
 PLURAL_MIN_LENGTH = 10
+# A dropped plural `-s` and a slip: popular names of this many letters or more
+# (`requests`); a shorter stem and a slip are another word (`tool` of `tools`).
+SINGULAR_MIN_LENGTH = 8
+_SINGULAR_WORDING = frozenset({Technique.SUBSTITUTION, Technique.DROPPED_LETTER})
 # Two free-standing slips in an eight- or nine-letter word read as another word
 # often (`multifit`, `conifer`); from ten letters on almost never
 # (`tensofllow`). Measured on every current project name: see docs/names.md.
@@ -95,7 +99,9 @@ def _letter_slip(name: str, target: str) -> tuple[Technique, str] | None:
     if edit is None or edit[0] is Technique.SEPARATOR:
         return None
     i = edit_position(name, target)
-    if i == 0 or i >= min(len(name), len(target)) - 1:
+    # The last letter of the longer string: a letter dropped just before the
+    # ending leaves the ending alone (`selenim`).
+    if i == 0 or i >= max(len(name), len(target)) - 1:
         return None
     if not _on_letters(edit[0], target[i : i + 1], name[i : i + 1]):
         return None
@@ -138,6 +144,32 @@ def _plural_and_edit(name: str, index: NameIndex) -> list[NameMatch | None]:
                 changes = (Technique.PLURAL, edit[0])
                 detail = f"plural '-{ending}' and {edit[1]}"
                 found.append(_match(name, near, index.rank[near], changes, detail))
+    return found
+
+
+def _singular_and_edit(name: str, index: NameIndex) -> list[NameMatch | None]:
+    """`reqeuest`: the plural `-s` of a popular name dropped, and one slip in the rest.
+
+    The slip must sit inside the singular stem (never its first or last letter),
+    in a popular name of at least `SINGULAR_MIN_LENGTH` letters, and add or
+    move a letter: a changed letter with the `-s` gone is mostly another word
+    (`pigment`, `watchfire`), a dropped one an abbreviation (`pygent`, `narwal`).
+    """
+    if name.endswith("s") or len(name) < SINGULAR_MIN_LENGTH - 2:
+        return []
+    found: list[NameMatch | None] = []
+    plural = name + "s"
+    for near in index.neighbours(plural):
+        if not near.endswith("s") or near.endswith("ss") or "-" in near:
+            continue
+        if len(near) < SINGULAR_MIN_LENGTH:
+            continue
+        edit = _letter_slip(name, near[:-1])
+        if edit is None or edit[0] in _SINGULAR_WORDING:
+            continue
+        changes = (Technique.PLURAL, edit[0])
+        detail = f"plural '-s' dropped and {edit[1]}"
+        found.append(_match(name, near, index.rank[near], changes, detail))
     return found
 
 
@@ -254,6 +286,7 @@ def two_edit_candidates(
     found = [
         *_repeated_and_edit(name, folded, index),
         *_plural_and_edit(name, index),
+        *_singular_and_edit(name, index),
         *_dropped_affix_and_edit(name, index, nearby),
         *_two_slips(name, index, nearby),
     ]

@@ -29,6 +29,15 @@ from pycustoms.analyzers.names.model import (
 )
 from pycustoms.analyzers.names.twoedits import two_edit_candidates
 
+# Words of this many letters (up to nine; longer ones have `word_points`) take a
+# point for a slip deep inside them.
+INNER_MIN = 6
+# Reordering this many words or more weighs a point more.
+MANY_WORDS = 3
+# Only an added letter: swaps and doubled letters already weigh 4, and one
+# more point would block honest words (`shapley` of `shapely`).
+INNER_SLIPS = frozenset({Technique.EXTRA_LETTER})
+
 __all__ = ["classify_edit", "find_typosquat", "make_match", "typosquat_candidates"]
 
 
@@ -75,7 +84,19 @@ def _edit_adjustment(name: str, target: str, technique: Technique, pairs: frozen
     # In a word this long even an arbitrary letter is a slip (`customtkinber`).
     arbitrary = technique in ARBITRARY_EDITS and len(word) >= LONG_WORD
     unworded = rare_pair(name, target, pairs, i)
-    return word_points(word) + (1 if arbitrary else 0) + (1 if unworded else 0)
+    inner = technique in INNER_SLIPS and _inner_slip(word, i - (target.rfind("-", 0, i) + 1))
+    return word_points(word) + (1 if arbitrary or inner else 0) + (1 if unworded else 0)
+
+
+def _inner_slip(word: str, at: int) -> bool:
+    """True for a slip deep inside a mid-length word (`pygaome`, `seleinium`).
+
+    Another word of the same length mostly shares a stem and changes the ending
+    (`djanga`, `pycrypte`) or the start (`finops`), or changes or drops a letter
+    inside (`stride` of `stripe`, `botte`): only a letter added after the first
+    two and before the last counts (`INNER_SLIPS`).
+    """
+    return INNER_MIN <= len(word) < 10 and 2 <= at <= len(word) - 2
 
 
 def _separator_adjustment(name: str, target: str) -> int:
@@ -143,8 +164,18 @@ def _same_letters(name: str, folded: str, index: NameIndex) -> list[NameMatch]:
     if target is None:
         target = index.glued.get(flat)
     if target is not None and target != name:
+        # Three or more words in another order are seldom an honest coincidence
+        # (`python-aliyun-sdk-ecs`); two words swapped often are (`log-json`).
+        many = len(parts) >= MANY_WORDS
         found.append(
-            make_match(name, target, rank[target], Technique.REORDERED_WORDS, "words reordered")
+            make_match(
+                name,
+                target,
+                rank[target],
+                Technique.REORDERED_WORDS,
+                "words reordered",
+                adjust=1 if many else 0,
+            )
         )
     return found
 
