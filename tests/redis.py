@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from tests.ports import free_port
+from tests.procs import stop_process
 
 
 class RedisUnavailableError(RuntimeError):
@@ -113,11 +114,6 @@ class LocalRedis:
 
     def stop(self) -> None:
         """Stop the server, then remove its directory."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        if self.proc is not None:
+            stop_process(self.proc, 10)
         shutil.rmtree(self.root, ignore_errors=True)

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from tests.ports import free_port
+from tests.procs import stop_process
 
 BUCKET = "pycustoms-test"
 # Credentials the S3 API of a fresh SeaweedFS accepts (it checks none until configured).
@@ -105,12 +106,6 @@ class LocalSeaweed:
 
     def stop(self) -> None:
         """Stop the server and delete its directory."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc, 20, after_kill=10)
         with contextlib.suppress(OSError):
             shutil.rmtree(self.root)

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from tests.ports import free_port
+from tests.procs import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 # The installers the tests drive: the pinned ones of the venv, unless `make test-newest`
@@ -129,13 +130,7 @@ class ServerProcess:
 
     def stop(self) -> None:
         """SIGTERM, then wait (the install log is flushed on shutdown)."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, 20)
         self.log.close()
 
     def kill(self) -> None:

@@ -209,13 +209,12 @@ def _misspelt(name: str, parts: list[str], index: NameIndex) -> list[NameMatch |
         core = "-".join(parts[start:stop])
         if not extra or not core or len(extra) > MAX_EXTRA_WORDS:
             continue
-        if len(collapse(core)) < _MIN_MISSPELT or collapse(core) in index.collapsed:
+        flat = collapse(core)
+        if len(flat) < _MIN_MISSPELT or flat in index.collapsed or core in _AFFIX_WORDS:
             continue
         if not all(is_lure(w, alone=len(extra) == 1) for w in extra):
             continue
         if all(w in _AFFIX_WORDS for w in extra):
-            continue
-        if core in _AFFIX_WORDS:
             continue
         # A version or a year after a misspelt name (`pnadas-2024`) is bait, not
         # a description: a warning-weight slip and any ending suffice.
