@@ -62,7 +62,7 @@ test-newest: $(VENV)/.dev
 	$(NEWEST)/bin/uv --version
 	PYCUSTOMS_TEST_PIP_PYTHON=$(abspath $(NEWEST))/bin/python \
 	  PYCUSTOMS_TEST_UV=$(abspath $(NEWEST))/bin/uv \
-	  $(VENV)/bin/pytest -n auto tests/server $(PYTEST_ARGS)
+	  $(VENV)/bin/pytest -n auto -m installer tests $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/scan_corpus.py

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.server import serverproc
+
 pytest_plugins = [
     "tests.plugins.fake_upstream",
     "tests.plugins.postgres",
@@ -18,10 +20,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# What a test module imports to drive an installer: `make test-newest` runs those modules
+# again with the newest pip and uv, found by this mark rather than by a list to keep up.
+_INSTALLER_HELPERS = (serverproc.pip_install, serverproc.PIP_PYTHON, serverproc.UV)
+
+
+def _drives_installers(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    names = vars(module).values() if module is not None else ()
+    return any(value is helper for value in names for helper in _INSTALLER_HELPERS)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--run-online"):
-        return
     skip = pytest.mark.skip(reason="needs the public index; pass --run-online")
     for item in items:
-        if "online" in item.keywords:
+        if _drives_installers(item):
+            item.add_marker(pytest.mark.installer)
+        if "online" in item.keywords and not config.getoption("--run-online"):
             item.add_marker(skip)

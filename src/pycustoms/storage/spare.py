@@ -102,19 +102,19 @@ class SpareFile:
                 continue
             if spare is None:
                 return
-            with self._lock:
-                self._ready = spare
             _log.debug("spare download file of %d bytes ready", self.size)
 
     def _write(self) -> Path | None:
-        """A new spare, written under a temporary name and renamed when whole."""
+        """A new spare, written under a temporary name, renamed when whole and made ready."""
         name = uuid.uuid4().hex
         partial = self.folder / f".{PREFIX}{name}"
         try:
             whole = self._fill(partial)
             if whole:
                 final = self.folder / f"{PREFIX}{name}"
-                partial.replace(final)
+                with self._lock:  # visible under its name only once `take` can have it
+                    partial.replace(final)
+                    self._ready = final
                 return final
         except OSError:
             partial.unlink(missing_ok=True)
