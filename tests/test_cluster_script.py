@@ -1,6 +1,7 @@
-"""`make cluster` (scripts/cluster.py): PostgreSQL, Redis, two workers and two replicas start,
-share one database, one admin token and one scan queue (a file asked of both replicas is
-scanned once, by a worker), and Ctrl-C stops every process and removes the directory."""
+"""`make cluster` (scripts/cluster.py): PostgreSQL, Redis, SeaweedFS, two workers and two
+replicas start, share one database, one admin token, one scan queue (a file asked of both
+replicas is scanned once, by a worker) and one bucket (the file is stored there, not in a
+replica's directory), and Ctrl-C stops every process and removes the directory."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 
 from tests.fake_upstream import FakeUpstream
 from tests.postgres import PostgresUnavailableError, find_bindir
 from tests.redis import RedisUnavailableError, find_server
+from tests.seaweed import BUCKET, ENVIRONMENT, SeaweedUnavailableError, find_weed
 from tests.server.serverproc import ROOT, clean_env, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -29,7 +32,8 @@ def test_cluster_starts_two_replicas_on_one_database_and_stops_them(
     try:
         find_bindir()
         find_server()
-    except (PostgresUnavailableError, RedisUnavailableError) as exc:
+        find_weed()
+    except (PostgresUnavailableError, RedisUnavailableError, SeaweedUnavailableError) as exc:
         pytest.skip(str(exc))
     fake_upstream.add_release("clusterpkg", "1.0", uploaded=OLD, sdist=False)
     ports = [free_port(), free_port()]
@@ -46,8 +50,12 @@ def test_cluster_starts_two_replicas_on_one_database_and_stops_them(
             lines[key.strip()] = value.strip()
             if line.startswith("ready"):
                 break
-        assert "ready; Ctrl-C stops the replicas, the workers, Redis and PostgreSQL" in lines, lines
+        ready = "ready; Ctrl-C stops the replicas, the workers, SeaweedFS, Redis and PostgreSQL"
+        assert ready in lines, lines
         assert lines["broker"].startswith("redis://127.0.0.1:"), lines
+        store, _, endpoint = lines["files"].partition(" at ")
+        assert store == f"s3://{BUCKET}/cluster", lines
+        assert ENVIRONMENT["AWS_SECRET_ACCESS_KEY"] not in "".join(lines.values())
         token = lines["admin token"]
         assert lines["database"].startswith("postgresql+psycopg://")
         for i, port in enumerate(ports):
@@ -74,6 +82,22 @@ def test_cluster_starts_two_replicas_on_one_database_and_stops_them(
             assert hashlib.sha256(answer.content).hexdigest() == sha
         logs = "".join((data / f"worker-{i}.log").read_text() for i in (1, 2))
         assert logs.count(f"scanned {sha} ") == 1, logs
+        # Stored in the bucket both replicas read; what a replica keeps is a read cache.
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint.split(" ")[0],
+            aws_access_key_id=ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            region_name=ENVIRONMENT["AWS_DEFAULT_REGION"],
+        )
+        listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="cluster/blobs/")
+        assert f"cluster/blobs/{sha[:2]}/{sha}" in [o["Key"] for o in listed["Contents"]]
+        for cached in (data / "replica-2").rglob(sha):
+            cached.unlink()
+        url = httpx.URL(f"http://127.0.0.1:{ports[1]}/simple/clusterpkg/").join(item["url"])
+        again = httpx.get(url, timeout=120)
+        assert again.status_code == 200, again.text
+        assert hashlib.sha256(again.content).hexdigest() == sha
         keys = {(data / f"replica-{i}" / "console.key").read_bytes() for i in (1, 2)}
         assert len(keys) == 1  # one signing key: console forms work on either replica
     finally:

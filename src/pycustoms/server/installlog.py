@@ -8,10 +8,11 @@ statement: COPY on PostgreSQL, one executemany on SQLite (`db.bulk`).
 from __future__ import annotations
 
 import logging
+import operator
 import queue
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -50,6 +51,16 @@ class InstallEvent:
     version: str | None
     filename: str
     sha256: str
+
+
+_COLUMNS = tuple(f.name for f in fields(InstallEvent))
+_VALUES = operator.attrgetter(*_COLUMNS)
+
+
+def _row(event: InstallEvent) -> dict[str, object]:
+    """*event* as a row. Not `dataclasses.asdict`: it deep-copies every value (the
+    datetime too), which took over half of the writer thread's time."""
+    return dict(zip(_COLUMNS, _VALUES(event), strict=True))
 
 
 class InstallLog:
@@ -95,7 +106,7 @@ class InstallLog:
         def insert_all() -> None:
             with self._db.engine.begin() as connection:
                 table = InstallEventRow.__table__
-                append_rows(connection, table, [asdict(e) for e in batch])  # type: ignore[arg-type]
+                append_rows(connection, table, [_row(e) for e in batch])  # type: ignore[arg-type]
 
         try:
             retry_call(
