@@ -292,9 +292,9 @@ def test_kill_9_during_scans(tmp_path: Path) -> None:
 # -- the install log -----------------------------------------------------------------------
 
 # How long after its `200` a download's event may still be only in memory. The writer
-# takes each event as soon as it is queued (a batch is whatever is queued by then, at
-# most 500), so the real delay is one SQLite transaction; this bound leaves room for a
-# busy machine.
+# takes each event as soon as it is queued and lingers 0.1 s for more (a batch is at
+# most 500), so the real delay is that plus one SQLite transaction; this bound leaves
+# room for a busy machine.
 WRITE_DELAY = 1.0
 
 

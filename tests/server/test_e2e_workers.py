@@ -6,12 +6,17 @@ A worker killed mid-scan (SIGKILL of its whole process group) leaves the job to
 another, and nothing is served before the scan completes. When Redis goes away
 during a scan, the waiting request is refused (503); while it is gone, a new file
 is refused too (never served unscanned), files already judged are still served
-with their install events written, and scans work again once it is back.
+with their install events written, and scans work again once it is back. A replica
+killed (SIGKILL) while it waits for a scan has served no byte of that file, every
+download it answered before is in the shared install log, and the other replica
+installs the file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -209,3 +214,80 @@ def test_without_redis_new_files_are_refused_and_known_ones_still_served(
     assert eventually(lambda: httpx.get(big, timeout=120).status_code == 200, 60)
     # Every file served, outage or not, is in the install log (written in batches).
     assert eventually(lambda: _events(cluster.db_url, known_sha) == 4, 10)
+
+
+# How long after its `200` a download's event may still be only in the killed replica's
+# memory: the install log lingers 0.1 s for more events, then writes them in one COPY.
+WRITE_DELAY = 1.0
+
+
+def _environments(db_url: str, prefix: str) -> set[str]:
+    db = Database(db_url)
+    try:
+        with db.session() as session:
+            query = select(InstallEventRow.environment).where(
+                InstallEventRow.environment.startswith(prefix)
+            )
+            return set(session.scalars(query))
+    finally:
+        db.close()
+
+
+def test_a_replica_killed_mid_download_serves_no_byte_and_loses_no_answered_event(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    known = _file_url(cluster.a, "onepkg", "1.0")
+    assert httpx.get(known, timeout=60).status_code == 200  # judged: the loop only serves
+    big = _file_url(cluster.a, "bigpkg", "1.0")
+    big_sha = _sha_of(cluster.a, "bigpkg")
+    answered: list[tuple[str, float]] = []
+    received: list[int] = []  # bytes of the cold download that reached the client
+    stop = threading.Event()
+
+    def downloads() -> None:
+        with httpx.Client(timeout=30) as client:
+            for n in range(1_000_000):
+                if stop.is_set():
+                    return
+                env = f"ack-{n}"
+                try:
+                    answer = client.get(known, headers={"X-Pycustoms-Env": env})
+                except httpx.HTTPError:
+                    return  # the replica is gone
+                if answer.status_code == 200:
+                    answered.append((env, time.monotonic()))
+
+    def cold() -> None:
+        try:
+            with httpx.stream("GET", big, timeout=120) as answer:
+                for chunk in answer.iter_bytes():
+                    received.append(len(chunk))
+        except httpx.HTTPError:
+            return
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (downloads, cold)]
+    threads[0].start()
+    try:
+        assert eventually(lambda: len(answered) >= 50, 60), "too few downloads"
+        time.sleep(2 * WRITE_DELAY)  # downloads go on: some are due by the kill, some not
+        threads[1].start()
+        started = eventually(lambda: any(w.started(big_sha) for w in cluster.workers), 60)
+        assert started, [w.output() for w in cluster.workers]
+        killed = time.monotonic()
+        cluster.a.kill()  # mid-download: the cold file is still being scanned
+    finally:
+        stop.set()
+        for thread in threads:
+            if thread.is_alive():
+                thread.join(60)
+    assert sum(received) == 0, "bytes of a file were served before its scan ended"
+    # Every download answered long enough before the kill is in the shared install log.
+    due = {env for env, at in answered if at < killed - WRITE_DELAY}
+    assert due, "no download was answered long enough before the kill"
+    assert eventually(lambda: due <= _environments(cluster.db_url, "ack-"), 10), sorted(
+        due - _environments(cluster.db_url, "ack-")
+    )
+    # The other replica serves the file, once scanned, and installs it.
+    done = pip_install(cluster.b.index, tmp_path / "site", "--no-compile", "bigpkg==1.0")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "site" / "bigpkg" / "m0.py").is_file()
