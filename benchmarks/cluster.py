@@ -1,6 +1,7 @@
 """Benchmark the replica database on PostgreSQL: install-log ingestion and the incident query.
 
     .venv/bin/python -P benchmarks/cluster.py [--events 10000000] [--ingest 200000]
+        [--scans 24] [--replicas 20]
 
 Starts its own PostgreSQL (tests/postgres.py: `initdb` in a temporary directory,
 PostgreSQL's durable defaults: fsync and synchronous commit on) and a database made
@@ -31,8 +32,15 @@ by `Database(url).open()`, so the schema and indexes are exactly the migrated on
    Redis and this submitting process are read from /proc, since on one machine
    they share the cores.
 
+4. Pages and downloads per second with one replica and with two (`pycustoms serve`
+   processes on the same database, --replicas seconds per run, `wrk` from Debian):
+   the same two wrk clients against replica A, then one against each replica, on a
+   cached page and on a scanned file (each download writes an install event). The
+   cores each part used during the run are reported beside the rate: on one machine
+   the clients and PostgreSQL take cores from the web tier.
+
 Prints a table and appends it to benchmarks/RESULTS.md. Phases that are left out
-(--events 0, --ingest 0, --scans 0) are not reported.
+(--events 0, --ingest 0, --scans 0, --replicas 0) are not reported.
 """
 
 from __future__ import annotations
@@ -40,6 +48,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,13 +58,16 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.builders import build_wheel
+from tests.fake_upstream import FakeUpstream
 from tests.postgres import LocalPostgres
 from tests.redis import LocalRedis
+from tests.server.serverproc import ServerProcess
 
 from pycustoms.config import Policy
 from pycustoms.db import Database
@@ -71,6 +84,9 @@ from _common import append_results, percentile
 
 TARGET_INGEST = 20_000.0
 TARGET_P95_MS = 300.0
+TARGET_REPLICAS = 1.6
+WRK = shutil.which("wrk")
+OLD = datetime.now(UTC) - timedelta(days=60)
 CHUNK = 1_000_000
 BATCH = 500  # the install log's batch size
 
@@ -237,6 +253,137 @@ def _cpu_of_session(leader: int) -> float:
     return total / tick
 
 
+def _cpu_of_tree(root: int) -> float:
+    """CPU seconds (user + system) of *root* and its live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])  # field 4 of stat: the parent's pid
+        times[pid] = int(fields[11]) + int(fields[12])
+    total = 0
+    for pid, ticks in times.items():
+        up = pid
+        while up not in (root, 0, 1) and up in parents:
+            up = parents[up]
+        total += ticks if up == root else 0
+    return total / tick
+
+
+def _event_count(url: str) -> int:
+    db = Database(url)
+    try:
+        with db.engine.connect() as connection:
+            return int(
+                connection.exec_driver_sql("SELECT count(*) FROM install_events").scalar_one()
+            )
+    finally:
+        db.close()
+
+
+def _settled_event_count(url: str) -> int:
+    """The install log's row count once the replicas' writers have caught up."""
+    count, deadline = _event_count(url), time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(1.0)  # the writers linger 0.1 s, then write in batches
+        now = _event_count(url)
+        if now == count:
+            break
+        count = now
+    return count
+
+
+def _wrk(url: str, seconds: float, connections: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [WRK, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", url],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _wrk_result(proc: subprocess.Popen[str]) -> tuple[float, int]:
+    """(requests/s, non-2xx answers and socket errors) of a finished `wrk`."""
+    out, _ = proc.communicate()
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if proc.returncode != 0 or rate is None:
+        raise RuntimeError(f"wrk failed:\n{out}")
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    status = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = sum(map(int, socket.groups())) if socket else 0
+    errors += int(status.group(1)) if status else 0
+    return float(rate.group(1)), errors
+
+
+def time_replicas(url: str, postgres_pid: int, seconds: float, workdir: Path) -> list[str]:
+    """Cached pages and scanned downloads per second on one replica, then on two.
+
+    The same two `wrk` clients (one thread, 16 connections each) in both runs: both
+    against replica A, then one against each replica. The replicas share the
+    PostgreSQL database (downloads write install events to it); the CPU each part
+    used during the run is reported beside the rate, since on a 2-core machine the
+    clients and the database take cores from the web tier.
+    """
+    upstream = FakeUpstream(workdir / "up")
+    upstream.add_release("pagepkg", "1.0", uploaded=OLD, sdist=False)
+    upstream.start()
+    env = {"PYCUSTOMS_DATABASE_URL": url, "PYCUSTOMS_SERVE_PRESCAN": "0"}
+    replicas: list[ServerProcess] = []
+    rows = []
+    try:
+        replicas = [ServerProcess(upstream.url, workdir / n, env=env) for n in ("a", "b")]
+        page = httpx.get(
+            replicas[0].index + "pagepkg/",
+            headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+            timeout=60,
+        ).json()
+        file_path = str(
+            httpx.URL(replicas[0].index + "pagepkg/").join(page["files"][0]["url"]).path
+        )
+        for replica in replicas:  # cached page, scanned file: the runs only serve
+            assert httpx.get(replica.index + "pagepkg/", timeout=60).status_code == 200
+            assert httpx.get(replica.url + file_path, timeout=120).status_code == 200
+        for kind, path in (("cached page", "/simple/pagepkg/"), ("download", file_path)):
+            rates = []
+            for targets in ((replicas[0], replicas[0]), (replicas[0], replicas[1])):
+                events_before = _settled_event_count(url)
+                before = [_cpu_of_tree(r.proc.pid) for r in replicas]
+                db_before = _cpu_of_tree(postgres_pid)
+                clients_before = os.times()
+                procs = [_wrk(t.url + path, seconds, 16) for t in targets]
+                results = [_wrk_result(p) for p in procs]
+                clients = os.times()
+                used = [_cpu_of_tree(r.proc.pid) - b for r, b in zip(replicas, before, strict=True)]
+                db_used = _cpu_of_tree(postgres_pid) - db_before
+                wrk_used = (clients.children_user + clients.children_system) - (
+                    clients_before.children_user + clients_before.children_system
+                )
+                events = _settled_event_count(url) - events_before
+                rate = sum(r for r, _ in results)
+                errors = sum(e for _, e in results)
+                rates.append(rate)
+                count = len({id(t) for t in targets})
+                cpu = ", ".join(f"{u / seconds:.2f}" for u in used[:count])
+                rows.append(
+                    f"| {kind}, {count} replica(s), 2 wrk x 16 connections, {seconds:g} s | "
+                    f"{rate:,.0f} requests/s, {errors} errors; cores used: replica(s) {cpu}, "
+                    f"PostgreSQL {db_used / seconds:.2f}, wrk {wrk_used / seconds:.2f}; "
+                    f"{events:,} install events written | - |"
+                )
+            rows.append(
+                f"| {kind}, 2 replicas / 1 replica | {rates[1] / rates[0]:.2f}x | "
+                f">= {TARGET_REPLICAS:.1f}x where the web tier is the bottleneck |"
+            )
+    finally:
+        for replica in replicas:
+            replica.stop()
+        upstream.stop()
+    return rows
+
+
 def time_scans(count: int, workdir: Path) -> list[str]:
     """Scans per second through the queue with one and two workers; table rows."""
 
@@ -300,6 +447,9 @@ def main() -> int:
     parser.add_argument("--ingest", type=int, default=200_000, help="events for the ingest run")
     parser.add_argument("--runs", type=int, default=30, help="warm runs per query")
     parser.add_argument("--scans", type=int, default=24, help="wheels for the worker run")
+    parser.add_argument(
+        "--replicas", type=float, default=20, help="seconds per replica run (0: skip)"
+    )
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
     args = parser.parse_args()
     server = LocalPostgres(durable=True)
@@ -350,6 +500,15 @@ def main() -> int:
                     f"{percentile(warm, 50):.0f} ms, p95 {percentile(warm, 95):.0f} ms | "
                     f"p95 <= {TARGET_P95_MS:.0f} ms |"
                 )
+        if args.replicas:
+            assert server.proc is not None
+            if WRK is None:
+                lines.append(
+                    "| replicas | not measured: no `wrk` (Debian: apt-get install wrk) | - |"
+                )
+            else:
+                with tempfile.TemporaryDirectory(prefix="pycustoms-bench-replicas-") as tmp:
+                    lines += time_replicas(url, server.proc.pid, args.replicas, Path(tmp))
         if args.scans:
             with tempfile.TemporaryDirectory(prefix="pycustoms-bench-scans-") as tmp:
                 lines += time_scans(args.scans, Path(tmp))
@@ -357,6 +516,7 @@ def main() -> int:
         server.stop()
     command = (
         f"benchmarks/cluster.py --events {args.events} --ingest {args.ingest} --scans {args.scans}"
+        f" --replicas {args.replicas:g}"
     )
     body = "\n".join([f"Command: `.venv/bin/python -P {command}`", "", *lines])
     print(body)
