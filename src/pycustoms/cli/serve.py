@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pycustoms.server import memory  # noqa: PLC0415
     from pycustoms.server.app import create_app  # noqa: PLC0415
+    from pycustoms.server.protocol import http_protocol  # noqa: PLC0415 - imports uvicorn
     from pycustoms.server.startup import announce, check_temp_dir  # noqa: PLC0415
 
     memory.limit_arenas()  # before the app starts its threads
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(
         uvicorn.Config(
             app,
-            http="h11",
+            http=http_protocol(),
             lifespan="on",
             access_log=args.verbose,
             log_level="info" if args.verbose else "warning",
