@@ -681,7 +681,7 @@ def report(results: Results, clients: int, files: int, duration: float) -> tuple
     passed = all(ok for _, _, ok in checks)
     head = [
         f"{clients} closed-loop clients for {results.seconds:.0f} s against one `pycustoms "
-        f"serve` (uvicorn h11, default scan workers, names check and install log on, "
+        f"serve` (uvicorn httptools, default scan workers, names check and install log on, "
         f"`--cooldown P0D`): {pages} page and download clients (35 % HTML pages, 35 % JSON "
         f"pages, 30 % downloads of scanned files, over 33 projects and {files} files; an "
         f"install token each), {uploads} upload client(s) (a new private wheel per request) "

@@ -426,7 +426,7 @@ def main() -> None:
             cdn.wait(10)
     report = "\n".join(
         [
-            "Server: `pycustoms serve` (1 process, uvicorn h11), policy filtering on,",
+            "Server: `pycustoms serve` (1 process, uvicorn httptools), policy filtering on,",
             "names check off, install log on; client: an asyncio keep-alive load",
             "generator in one process on the same machine (2 cores shared).",
             "Cold fetches: files come from a sendfile static server (as from a CDN);",
