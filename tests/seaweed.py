@@ -44,6 +44,10 @@ def find_weed() -> Path:
     return Path(found)
 
 
+class _PortTakenError(RuntimeError):
+    """weed exited because one of the ports chosen for it was taken meanwhile."""
+
+
 class LocalSeaweed:
     """SeaweedFS with its S3 gateway, of its own; `stop()` removes it all."""
 
@@ -51,26 +55,43 @@ class LocalSeaweed:
         self.binary = find_weed()
         self.root = Path(tempfile.mkdtemp(prefix="pycustoms-seaweed-"))
         self.log_path = self.root / "weed.log"
+        (self.root / "data").mkdir()
+        # A port chosen free can be taken before weed binds it (by weed's own components
+        # connecting to each other from ephemeral ports, say): start again on new ports.
+        for attempt in range(3):
+            self._start()
+            try:
+                self._wait()
+                return
+            except _PortTakenError:
+                if attempt == 2:
+                    self.stop()
+                    raise
+                stop_process(self.proc, 20, after_kill=10)
+                shutil.rmtree(self.root / "data")  # what it wrote under the old ports
+                (self.root / "data").mkdir()
+            except BaseException:
+                self.stop()
+                raise
+
+    def _start(self) -> None:
         self.port = free_port()
         # Every port it listens on is named: by default the gRPC ports are the HTTP
-        # ports + 10000, beyond 65535 for a high free port.
+        # ports + 10000, beyond 65535 for a high free port. The Iceberg and Lance
+        # catalogue servers (fixed ports 8181 and 9101 by default) are off.
         ports = {name: free_port() for name in ("master", "volume", "filer")}
         grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
         command = [
             str(self.binary), "server", "-dir", str(self.root / "data"), "-ip", "127.0.0.1",
             "-ip.bind", "127.0.0.1", "-master.telemetry=false", "-s3",
             f"-s3.port={self.port}", f"-s3.port.grpc={grpc['s3']}",
+            "-s3.port.iceberg=0", "-s3.port.lance=0",
             *(f"-{name}.port={port}" for name, port in ports.items()),
             *(f"-{name}.port.grpc={port}" for name, port in grpc.items() if name != "s3"),
         ]  # fmt: skip
-        (self.root / "data").mkdir()
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:
+            self._log_from = log.tell()
             self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            self._wait()
-        except BaseException:
-            self.stop()
-            raise
 
     @property
     def endpoint(self) -> str:
@@ -98,8 +119,11 @@ class LocalSeaweed:
                 return
             except Exception as exc:
                 if self.proc.poll() is not None:
-                    tail = self.log_path.read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"weed exited ({self.proc.returncode}):\n{tail}") from exc
+                    with self.log_path.open("rb") as log:
+                        log.seek(self._log_from)
+                        said = log.read().decode(errors="replace")
+                    kind = _PortTakenError if "address already in use" in said else RuntimeError
+                    raise kind(f"weed exited ({self.proc.returncode}):\n{said[-2000:]}") from exc
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
