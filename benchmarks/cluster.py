@@ -239,20 +239,6 @@ def _module(n: int) -> str:
     )
 
 
-def _cpu_of_session(leader: int) -> float:
-    """CPU seconds (user + system) of every live process in *leader*'s session."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == leader:  # field 6 of stat: the session id
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
-
-
 def _cpu_of_tree(root: int) -> float:
     """CPU seconds (user + system) of *root* and its live descendants."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -412,8 +398,8 @@ def time_scans(count: int, workdir: Path) -> list[str]:
                 )  # fmt: skip
             time.sleep(8)  # the workers import and connect; not measured
             remote = RemoteScans(redis.url)
-            before = {p.pid: _cpu_of_session(p.pid) for p in procs}
-            redis_before = _cpu_of_session(redis.proc.pid) if redis.proc else 0.0
+            before = {p.pid: _cpu_of_tree(p.pid) for p in procs}
+            redis_before = _cpu_of_tree(redis.proc.pid) if redis.proc else 0.0
             mine = time.process_time()
             start = time.perf_counter()
             ids = [remote.submit(job) for job in jobs]
@@ -423,8 +409,8 @@ def time_scans(count: int, workdir: Path) -> list[str]:
                 time.sleep(0.02)
             took = time.perf_counter() - start
             mine = time.process_time() - mine
-            used = [_cpu_of_session(p.pid) - before[p.pid] for p in procs]
-            redis_used = (_cpu_of_session(redis.proc.pid) if redis.proc else 0.0) - redis_before
+            used = [_cpu_of_tree(p.pid) - before[p.pid] for p in procs]
+            redis_used = (_cpu_of_tree(redis.proc.pid) if redis.proc else 0.0) - redis_before
             remote.close()
         finally:
             for p in procs:

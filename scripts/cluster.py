@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.postgres import LocalPostgres, PostgresUnavailableError  # noqa: E402
+from tests.procs import stop_process  # noqa: E402
 from tests.redis import LocalRedis, RedisUnavailableError  # noqa: E402
 from tests.seaweed import BUCKET, LocalSeaweed, SeaweedUnavailableError  # noqa: E402
 
@@ -90,16 +91,6 @@ def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not become healthy:\n{log.read_text(errors='replace')}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 class _Stop(Exception):
@@ -182,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     finally:
         for proc in replicas + workers:
-            _stop(proc)
+            stop_process(proc, 20)
         seaweed.stop()
         redis.stop()
         postgres.stop()

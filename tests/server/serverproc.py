@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,30 @@ def eventually(check: Callable[[], object], seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+# How long after its `200` a download's install event may still be only in the server's
+# memory: the install log takes each event as soon as it is queued and lingers 0.1 s for
+# more, then writes the batch in one transaction; the bound leaves room for a busy machine.
+INSTALL_LOG_DELAY = 1.0
+
+
+def download_until(
+    stop: threading.Event, urls: Sequence[str], tag: str, answered: list[tuple[str, float]]
+) -> None:
+    """GET *urls* in turn, each as environment `TAG-N`, until *stop* or the server is gone;
+    append (environment, time answered) for every `200` to *answered*."""
+    with httpx.Client(timeout=30) as client:
+        for n in range(1_000_000):
+            if stop.is_set():
+                return
+            env = f"{tag}-{n}"
+            try:
+                response = client.get(urls[n % len(urls)], headers={"X-Pycustoms-Env": env})
+            except httpx.HTTPError:
+                return  # the server is gone
+            if response.status_code == 200:
+                answered.append((env, time.monotonic()))
 
 
 def pip_install(

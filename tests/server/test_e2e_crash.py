@@ -36,7 +36,12 @@ from pycustoms.server.console.access import create_role_token
 from tests.builders import build_wheel
 from tests.fake_upstream import FakeUpstream
 from tests.samples.malicious import SAMPLES
-from tests.server.serverproc import ServerProcess, eventually
+from tests.server.serverproc import (
+    INSTALL_LOG_DELAY,
+    ServerProcess,
+    download_until,
+    eventually,
+)
 
 pytestmark = pytest.mark.slow
 OLD = datetime.now(UTC) - timedelta(days=60)
@@ -291,15 +296,9 @@ def test_kill_9_during_scans(tmp_path: Path) -> None:
 
 # -- the install log -----------------------------------------------------------------------
 
-# How long after its `200` a download's event may still be only in memory. The writer
-# takes each event as soon as it is queued and lingers 0.1 s for more (a batch is at
-# most 500), so the real delay is that plus one SQLite transaction; this bound leaves
-# room for a busy machine.
-WRITE_DELAY = 1.0
-
 
 def test_kill_9_while_install_events_are_written(tmp_path: Path) -> None:
-    """Every download answered `200` more than WRITE_DELAY before the kill is logged."""
+    """Every download answered `200` more than INSTALL_LOG_DELAY before the kill is logged."""
     upstream = FakeUpstream(tmp_path / "up")
     for i in range(4):
         upstream.add_release(f"logpkg{i}", "1.0", uploaded=OLD, sdist=False)
@@ -315,25 +314,16 @@ def test_kill_9_while_install_events_are_written(tmp_path: Path) -> None:
             assert httpx.get(url, timeout=60).status_code == 200
         answered: list[tuple[str, float]] = []
         stop = threading.Event()
-
-        def download(worker: int) -> None:
-            with httpx.Client(timeout=30) as client:
-                for n in range(1_000_000):
-                    if stop.is_set():
-                        return
-                    env = f"ack-{worker}-{n}"
-                    try:
-                        response = client.get(urls[n % 4], headers={"X-Pycustoms-Env": env})
-                    except httpx.HTTPError:
-                        return  # the server is gone
-                    if response.status_code == 200:
-                        answered.append((env, time.monotonic()))
-
-        workers = [threading.Thread(target=download, args=(w,), daemon=True) for w in range(4)]
+        workers = [
+            threading.Thread(
+                target=download_until, args=(stop, urls, f"ack-{w}", answered), daemon=True
+            )
+            for w in range(4)
+        ]
         for worker in workers:
             worker.start()
         assert eventually(lambda: len(answered) >= 100, 60), "too few downloads"
-        time.sleep(2 * WRITE_DELAY)  # downloads go on: some are due, some are not
+        time.sleep(2 * INSTALL_LOG_DELAY)  # downloads go on: some are due, some are not
         killed = time.monotonic()  # just before: "due" then never takes in a later answer
         server.kill()
         stop.set()
@@ -341,7 +331,7 @@ def test_kill_9_while_install_events_are_written(tmp_path: Path) -> None:
             worker.join(30)
         server = ServerProcess(upstream.url, data, env=ENV)  # recovers the database
         logged = {env for (env,) in _query(data, "SELECT environment FROM install_events")}
-        due = [env for env, at in answered if at < killed - WRITE_DELAY]
+        due = [env for env, at in answered if at < killed - INSTALL_LOG_DELAY]
         assert due, "no download was answered long enough before the kill"
         # Answered yet not logged: how long before the kill (for the message).
         unlogged = sorted(round(killed - at, 3) for env, at in answered if env not in logged)

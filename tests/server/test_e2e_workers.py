@@ -32,7 +32,13 @@ from pycustoms.db import Database
 from pycustoms.db.firewall import InstallEventRow, ScanVerdictRow
 from tests.fake_upstream import FakeUpstream
 from tests.redis import LocalRedis
-from tests.server.serverproc import ServerProcess, eventually, pip_install
+from tests.server.serverproc import (
+    INSTALL_LOG_DELAY,
+    ServerProcess,
+    download_until,
+    eventually,
+    pip_install,
+)
 from tests.server.test_e2e_replicas import _cli, _file_url
 from tests.server.workerproc import WorkerProcess
 
@@ -216,11 +222,6 @@ def test_without_redis_new_files_are_refused_and_known_ones_still_served(
     assert eventually(lambda: _events(cluster.db_url, known_sha) == 4, 10)
 
 
-# How long after its `200` a download's event may still be only in the killed replica's
-# memory: the install log lingers 0.1 s for more events, then writes them in one COPY.
-WRITE_DELAY = 1.0
-
-
 def _environments(db_url: str, prefix: str) -> set[str]:
     db = Database(db_url)
     try:
@@ -244,19 +245,6 @@ def test_a_replica_killed_mid_download_serves_no_byte_and_loses_no_answered_even
     received: list[int] = []  # bytes of the cold download that reached the client
     stop = threading.Event()
 
-    def downloads() -> None:
-        with httpx.Client(timeout=30) as client:
-            for n in range(1_000_000):
-                if stop.is_set():
-                    return
-                env = f"ack-{n}"
-                try:
-                    answer = client.get(known, headers={"X-Pycustoms-Env": env})
-                except httpx.HTTPError:
-                    return  # the replica is gone
-                if answer.status_code == 200:
-                    answered.append((env, time.monotonic()))
-
     def cold() -> None:
         try:
             with httpx.stream("GET", big, timeout=120) as answer:
@@ -265,11 +253,14 @@ def test_a_replica_killed_mid_download_serves_no_byte_and_loses_no_answered_even
         except httpx.HTTPError:
             return
 
-    threads = [threading.Thread(target=f, daemon=True) for f in (downloads, cold)]
+    threads = [
+        threading.Thread(target=download_until, args=(stop, [known], "ack", answered), daemon=True),
+        threading.Thread(target=cold, daemon=True),
+    ]
     threads[0].start()
     try:
         assert eventually(lambda: len(answered) >= 50, 60), "too few downloads"
-        time.sleep(2 * WRITE_DELAY)  # downloads go on: some are due by the kill, some not
+        time.sleep(2 * INSTALL_LOG_DELAY)  # downloads go on: some are due by the kill, some not
         threads[1].start()
         started = eventually(lambda: any(w.started(big_sha) for w in cluster.workers), 60)
         assert started, [w.output() for w in cluster.workers]
@@ -282,7 +273,7 @@ def test_a_replica_killed_mid_download_serves_no_byte_and_loses_no_answered_even
                 thread.join(60)
     assert sum(received) == 0, "bytes of a file were served before its scan ended"
     # Every download answered long enough before the kill is in the shared install log.
-    due = {env for env, at in answered if at < killed - WRITE_DELAY}
+    due = {env for env, at in answered if at < killed - INSTALL_LOG_DELAY}
     assert due, "no download was answered long enough before the kill"
     assert eventually(lambda: due <= _environments(cluster.db_url, "ack-"), 10), sorted(
         due - _environments(cluster.db_url, "ack-")
