@@ -101,13 +101,26 @@ def test_honest_names_with_network_code_are_allowed(name: str, tmp_path: Path) -
 
 
 def test_a_declared_test_alone_does_not_even_warn(tmp_path: Path) -> None:
-    extra = "Summary: Security test, do not install\nAuthor-email: x@yopmail.com\n"
+    extra = "Summary: Security test, do not install\nAuthor-email: ops@acme.example.org\n"
     result = _scan(_wheel(tmp_path, "acme-billing", "VERSION = '1.0'\n", extra))
     assert result.verdict.decision is Decision.ALLOW
-    assert _rules(result) == {
-        "meta/declared-test": Severity.LOW,
-        "meta/throwaway-author": Severity.LOW,
-    }
+    assert _rules(result) == {"meta/declared-test": Severity.LOW}
+
+
+def test_a_declared_test_with_a_throwaway_identity_and_no_code_blocks(tmp_path: Path) -> None:
+    # Nothing to install but a name: a placeholder or a probe's squat (issue 14: a firewall
+    # must not serve them). The same wording with a real author passes (above).
+    extra = "Summary: Security test, do not install\nAuthor-email: x@yopmail.com\n"
+    result = _scan(_wheel(tmp_path, "acme-billing", "VERSION = '1.0'\n", extra))
+    assert result.verdict.decision is Decision.BLOCK
+    assert _rules(result)["meta/placeholder-squat"] is Severity.CRITICAL
+
+
+def test_a_throwaway_identity_with_real_code_is_no_placeholder(tmp_path: Path) -> None:
+    extra = "Summary: Security test, do not install\nAuthor-email: x@yopmail.com\n"
+    code = "".join(f"def helper_{i}(value):\n    return value * {i} + 1\n\n" for i in range(40))
+    result = _scan(_wheel(tmp_path, "acme-billing", code, extra))
+    assert "meta/placeholder-squat" not in _rules(result)
 
 
 PROBE_CALL = """\
@@ -138,10 +151,13 @@ def test_a_dependency_confusion_probe_is_blocked(tmp_path: Path) -> None:
     assert {"meta/declared-test", "meta/implausible-version", "meta/throwaway-author"} <= set(rules)
 
 
-def test_the_same_metadata_without_code_is_allowed(tmp_path: Path) -> None:
+def test_the_same_metadata_without_code_is_a_placeholder(tmp_path: Path) -> None:
+    # No code that acts, but nothing to install either: the name is what it holds.
     result = _scan(build_sdist(tmp_path, "acme-billing", "99.0.0", {"setup.py": PROBE_SETUP}))
-    assert result.verdict.decision is Decision.ALLOW
-    assert WITH_CODE not in _rules(result)
+    assert result.verdict.decision is Decision.BLOCK
+    rules = _rules(result)
+    assert WITH_CODE not in rules
+    assert rules["meta/placeholder-squat"] is Severity.CRITICAL
 
 
 def test_one_signal_with_network_code_warns(tmp_path: Path) -> None:

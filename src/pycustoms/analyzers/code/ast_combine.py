@@ -44,6 +44,7 @@ _CARRIED = T.SECRET_LABELS | {
     T.NAMED_KEY,
 }
 _MAX_SUMMARY = 8
+_HIDDEN = frozenset({T.DECODED, T.BUILT})  # an address decoded or built from char codes
 # Threats that a suspicious peer in the same function makes a payload routine.
 _PAYLOAD_RULES = frozenset(
     {
@@ -148,7 +149,13 @@ def through_helper(
     for kind, index, sink, name in w.summaries.get(helper, ())[:_MAX_SUMMARY]:
         if kind == "net" and index in nodes and suspicious_url(w.literal_text(nodes[index])):
             # The helper's request goes where this call says: a webhook, paste, raw IP...
-            suspicious_peer(w, node, f"{name} (in {helper}()) talks to a suspicious host")
+            if index < len(passed) and passed[index] & _HIDDEN:
+                # ... and the caller hides that address by encoding: see `hidden_address`.
+                w.scope.suspicious_peer = True
+                what = f"{name} (in {helper}()) talks to a suspicious host it hides by encoding"
+                w.hit(R.SUSPICIOUS_HOST, payload(4), node, what, 0.85)
+            else:
+                suspicious_peer(w, node, f"{name} (in {helper}()) talks to a suspicious host")
         if index >= len(passed) or not passed[index]:
             continue
         labels = passed[index]

@@ -44,8 +44,12 @@ def path_labels(text: str) -> Labels:
         out.add(T.STEALER_PATH)
     if T.PERSIST_PATTERN.search(text):
         out.add(T.PERSIST_PATH)
+    if T.HIJACK_PATTERN.search(text):
+        out.update((T.PERSIST_PATH, T.HIJACK_PATH))
     if T.METADATA_PATTERN.search(text):
         out.add(T.METADATA)
+    if T.ACCOUNT_PATTERN.search(text.strip()):
+        out.add(T.ACCOUNT_PATH)
     if T.NONPY_SUFFIX.search(text.strip()):
         out.add(T.NONPY)
     return frozenset(out)
@@ -58,6 +62,8 @@ def read_labels(path: Labels) -> Labels:
         out.add(T.CRED)
     if T.NONPY in path:
         out.add(T.FILEDATA)
+    if T.ACCOUNT_PATH in path:
+        out.add(T.HOSTINFO)
     return frozenset(out)
 
 

@@ -44,6 +44,11 @@ RULES: tuple[Rule, ...] = (
     Rule(W.EXEC_FILE, _H, "exec/eval of a non-Python file",
          "The contents of a data file (text, JSON, image ...) are executed: code hidden where "
          "scanners do not look.", Capability.DYNAMIC_CODE),
+    Rule(W.RUN_WRITTEN, _H, "starts an interpreter on a script it just wrote",
+         "Text carried in the file is written to another file (a temporary one, most often) "
+         "and an interpreter or the shell is started on it: a dropper's second stage, out of "
+         "the analysed file's sight. Critical where it runs on import or at install.",
+         Capability.PROCESS),
     Rule(W.EXEC_BUILT, _H, "exec/eval of an obfuscated string",
          "A string assembled from chr() codes, reversal or char joins is executed.",
          Capability.DYNAMIC_CODE),
@@ -78,6 +83,16 @@ RULES: tuple[Rule, ...] = (
     Rule(W.SUSPICIOUS_HOST, _H, "traffic to a webhook, tunnel, paste or raw-IP host",
          "A network call whose literal URL names a chat webhook, request catcher, tunnel, paste "
          "site or a public raw IP address.", Capability.NETWORK),
+    Rule(W.INSTALL_REFUSED, _L, "install-time code refuses and names another project",
+         "setup.py or a build hook raises with a message that sends the user elsewhere "
+         "(\"you probably meant ...\", \"use ... instead\"): a name held by a package that "
+         "installs nothing. With no working code it is a placeholder (`meta/placeholder-squat`).",
+         Capability.INSTALL_TIME),
+    Rule(W.OOB_PROBE, _H, "report to an out-of-band testing address",
+         "A network call to a collaborator address of an out-of-band testing service (a "
+         "per-test sub-domain of oastify, interactsh, oast.*, dnslog ...): what a probe does "
+         "to learn that, and where, the package ran. Critical wherever it is called from.",
+         Capability.NETWORK),
     Rule(W.DOWNLOAD_CMD, _H, "download or encoded shell command",
          "A process runs curl/wget piped to a shell or saved, a PowerShell download cradle or "
          "-EncodedCommand, certutil/bitsadmin downloads, mshta.", Capability.PROCESS),

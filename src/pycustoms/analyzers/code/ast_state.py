@@ -230,6 +230,10 @@ class WalkState:
         text = self.folder.text(node)
         return (text, True) if text is not None else None
 
+    def bound_value(self, name: str) -> object:
+        """The constant bound to *name* in this scope or the module (`UNKNOWN` if none)."""
+        return self._folded_name(name)
+
     def _folded_name(self, name: str) -> object:
         """What the folder sees for a name: a constant bound in this scope or the module."""
         for scope in (self.scope, self.module):

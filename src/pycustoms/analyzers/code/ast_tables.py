@@ -477,6 +477,27 @@ PERSIST_PATTERN = re.compile(
     r"schtasks|authorized_keys|/etc/rc\.local|sitecustomize\.py|usercustomize\.py)",
     re.IGNORECASE,
 )
+# How install-time code that refuses to install sends the user to another project.
+INSTALL_REDIRECT = re.compile(
+    r"\byou (?:probably |may have |might have )?meant\b|\bdid you mean\b"
+    r"|\bthe (?:package|project) (?:named (?:for )?\S+|for \S+|you want) is\b"
+    r"|\bis not the (?:package|project)\b",
+    re.IGNORECASE,
+)
+# Hijacks that start a command with raised rights: the handlers that Windows'
+# auto-elevating tools look up in the user's hive (a UAC bypass), the logon shell,
+# and a debugger attached to a program's start. Unlike a start-up entry, no honest
+# program writes these. An app's own URL scheme (`Classes\myapp\shell\open`) is not one.
+HIJACK_PATH = "hijack-path"
+HIJACK_PATTERN = re.compile(
+    r"(?:ms-settings|mscfile|exefile)[/\\]+shell[/\\]+open|\\Winlogon\b"
+    r"|Image File Execution Options",
+    re.IGNORECASE,
+)
+# System files that list the host's accounts or name it: reading one is reconnaissance,
+# and what is read is host information (sending it out is a beacon's report).
+ACCOUNT_PATH = "account-path"
+ACCOUNT_PATTERN = re.compile(r"^/etc/(?:passwd|group|hostname|machine-id)$")
 METADATA_PATTERN = re.compile(r"169\.254\.169\.254|metadata\.google\.internal|fd00:ec2::254")
 
 DOWNLOAD_COMMAND = re.compile(
@@ -588,8 +609,11 @@ COMBINE_WORDS = (
 )  # fmt: skip
 ENV_WORDS = ("environ", "getenv")
 PATH_HINT = re.compile(
-    "|".join(p.pattern for p in (CRED_PATTERN, STEALER_PATTERN, PERSIST_PATTERN, METADATA_PATTERN))
-    + r"|\.\w{2,6}\s*$",
+    "|".join(
+        p.pattern
+        for p in (CRED_PATTERN, STEALER_PATTERN, PERSIST_PATTERN, HIJACK_PATTERN, METADATA_PATTERN)
+    )
+    + r"|\.\w{2,6}\s*$|^/etc/\w",
     re.IGNORECASE,
 )
 
@@ -607,7 +631,8 @@ EXTRA_TRIGGERS = (
     "Start Menu", "\\Startup", "autostart", "LaunchAgents", "LaunchDaemons", ".bash_profile",
     ".zprofile", "/.profile", "'.profile", '".profile', "rc.local", "get_credentials",
     "GetAsyncKeyState", "SetWindowsHookEx", "GetClipboardData", "SetClipboard", "screenshot(",
-    "printenv", "nslookup",
+    "printenv", "nslookup", "ms-settings", "mscfile", "exefile", "Winlogon",
+    "Image File Execution",
     # Base64 of a zip or gzip archive: an embedded payload the walker can decode.
     "UEsDB", "H4sI",
     # `run = exec` hides the call's name, and so does a tuple of builtins (`r, s = exec, str`).
@@ -616,10 +641,11 @@ EXTRA_TRIGGERS = (
     # Credential files beyond .ssh/.aws/.pypirc/.npmrc/.netrc (see CRED_PATTERN).
     "git-credentials", ".kube/config", "'.kube'", '".kube"', "docker/config.json", "'.docker'",
     '".docker"', "application_default_credentials", "vault-token", "/etc/shadow", ".azure/",
-    "'.azure'", '".azure"', "bash_history", "zsh_history",
+    "'.azure'", '".azure"', "bash_history", "zsh_history", "/etc/passwd",
     # Where stolen data goes: chat webhooks and bots, catchers, tunnels, drops (see `hosts`).
     "api/webhooks", "api.telegram.org", "hooks.slack.com", "webhook.site", "oastify",
-    "burpcollaborator", "interact.sh", "pipedream.net", "requestbin", "ngrok", "trycloudflare",
+    "burpcollaborator", "interact.sh", ".oast.", "interactsh", "dnslog.cn", "ceye.io",
+    "pipedream.net", "requestbin", "ngrok", "trycloudflare",
     "pastebin.com", "transfer.sh", "/attachments/", "pages.dev", "workers.dev", "onrender.com",
     "pythonanywhere", "duckdns", "anondns", "iplogger", "grabify",
     # Browser, chat and wallet stores beyond those above (see STEALER_PATTERN).

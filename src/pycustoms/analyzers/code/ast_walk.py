@@ -36,6 +36,7 @@ from pycustoms.analyzers.code.ast_ids import (
     GATED,
     HIDDEN_CODE,
     HOST_EXFIL,
+    INSTALL_REFUSED,
     LONG_EXPR,
     PERSIST,
     PYARMOR,
@@ -159,6 +160,14 @@ class AstWalker(WalkState):
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, labels, item.context_expr)
             self.block(node.body)
+        elif isinstance(node, ast.Raise):
+            if self.install and node.exc is not None:
+                message = self.literal_text(node.exc)
+                if T.INSTALL_REDIRECT.search(message):
+                    what = f"install-time code refuses and points elsewhere: {message[:120]!r}"
+                    self.hit(INSTALL_REFUSED, staged(1, 1, 1), node, what, 0.9)
+            for child in ast.iter_child_nodes(node):
+                self._generic(child)
         elif isinstance(node, ast.Return):
             if node.value is not None:
                 labels = self.expr(node.value)

@@ -18,7 +18,7 @@ BEHAVIOURS: dict[str, str] = {
         "execution of hidden or fetched code": "exec-remote-code exec-decoded-payload "
         "exec-obfuscated-string exec-file-content exec-encoded-blob",
         "data sent out": "exfiltration host-info-exfiltration dns-exfiltration "
-        "credential-exfil webhook-credential-sender install-time-exfiltration",
+        "credential-exfil webhook-credential-sender install-time-exfiltration out-of-band-probe",
         "install-time network access": "install-time-network install-time-beacon",
         "an install-time command": "install-time-command",
         "credential or wallet theft": "stealer-target-access browser-credential-store "

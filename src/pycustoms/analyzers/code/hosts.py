@@ -102,6 +102,17 @@ THROWAWAY_TLD = re.compile(
 )
 
 
+# A collaborator address of an out-of-band testing service: a per-test sub-domain (the
+# tester's or attacker's id) under the service's domain. Documentation names the
+# service; only a probe carries its own id. Anything sent there reports to the probe's
+# author that, and where, the package ran.
+OOB_PROBE = re.compile(
+    r"\b[a-z0-9]{8,}\.(?:oastify\.com|burpcollaborator\.net|oast\.[a-z]{2,}"
+    r"|interact\.sh|interactsh\.com|dnslog\.cn|ceye\.io)\b",
+    re.IGNORECASE,
+)
+
+
 def suspicious_host(text: str) -> str | None:
     """The first suspicious host reference in *text* (see the module docstring), or None."""
     for match in SUSPICIOUS_HOST.finditer(text):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ HUGE_LIMIT = 64 * 1024 * 1024  # beyond this, byte patterns only (as for any hug
 MAX_STATEMENT = 256 * 1024  # characters of one kept top-level statement
 MAX_KEPT = 2 * 1024 * 1024  # characters of source kept per module
 _WIDEN = 3  # attempts to widen a window that does not parse
+_TAIL_STATEMENTS = 40  # the module's last statements are kept (within the budget) too
+_TAIL_PRIORITY = 1_000  # after every statement with a trigger word
 _NOT_STARTS = (" ", "\t", "#", ")", "]", "}", "\f")
 _CLAUSES = ("else", "elif", "except", "finally", "case")
 PARTLY = "code/partly-analysed"
@@ -74,6 +77,12 @@ def reduce_source(data: bytes, text: str) -> Reduced | None:
     ]
     order = [(-1, window) for window in imports]
     order += sorted((priority, window) for window, priority in windows.items())
+    # The module's last statements, trigger words or not: where a launcher appended
+    # after padding or an embedded payload sits (`tmp.write(blob)`, `run(f"... {tmp.name}")`).
+    tail = [(start, end) for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)][
+        -_TAIL_STATEMENTS:
+    ]
+    order += [(_TAIL_PRIORITY, window) for window in tail if window not in windows]
     keep = [False] * len(lines)
     kept = skipped = 0
     budget = MAX_KEPT
@@ -90,8 +99,30 @@ def reduce_source(data: bytes, text: str) -> Reduced | None:
         for i in fresh:
             keep[i] = True
         kept += 1
-    body = "\n".join(line if keep[i] else "" for i, line in enumerate(lines))
+    bound = _long_literals(lines, starts)
+    body = "\n".join(line if keep[i] else bound.get(i, "") for i, line in enumerate(lines))
     return Reduced(body, kept, skipped)
+
+
+_OPENS_LONG_LITERAL = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<prefix>[bBrRuU]{0,2})(?P<quote>'''|\"\"\")"
+)
+
+
+def _long_literals(lines: list[str], starts: list[int]) -> dict[int, str]:
+    """A name bound to a triple-quoted literal that spans lines, bound to an empty one.
+
+    Such literals are what is too large to keep (an embedded payload), and the
+    statements that write or run them refer to them by name.
+    """
+    bound: dict[int, str] = {}
+    for index in starts:
+        found = _OPENS_LONG_LITERAL.match(lines[index])
+        if found is None or lines[index].count(found.group("quote")) > 1:
+            continue
+        empty = "b''" if "b" in found.group("prefix").lower() else "''"
+        bound[index] = f"{found.group('name')} = {empty}"
+    return bound
 
 
 def _size(lines: list[str], window: tuple[int, int]) -> int:

@@ -15,16 +15,19 @@ a threat behaviour (`behaviours.THREATS`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from pycustoms.analyzers.code.ast_ids import INSTALL_REFUSED
 from pycustoms.analyzers.code.behaviours import BEHAVIOURS, THREATS
 from pycustoms.analyzers.code.context import ExecContext, installed_path
 from pycustoms.analyzers.code.metadata import PackageMetadata
 from pycustoms.analyzers.code.metadata_signals import (
     DECLARED_TEST,
     IMPLAUSIBLE_VERSION,
+    SHORT_DESCRIPTION,
     SQUATTED_DEPENDENCY,
     STDLIB_DEPENDENCY,
     STEALER_KIT,
@@ -44,8 +47,20 @@ if TYPE_CHECKING:
     from pycustoms.analyzers.code.package_rules import PackageFacts
 
 WITH_CODE = "meta/suspicious-identity-with-code"
+PLACEHOLDER = "meta/placeholder-squat"
 
 RULES: tuple[Rule, ...] = (
+    Rule(
+        PLACEHOLDER,
+        Severity.CRITICAL,
+        "A placeholder or probe that holds a name and ships no working code",
+        "All its importable code together is a few lines, and either it calls itself a "
+        "dummy, placeholder, test or research probe with a throwaway identity (template or "
+        "disposable author, a zero or outranking version), or its install raises and names "
+        "another project (`code/install-refused`). There is nothing to install: what it "
+        "holds is a name, often an internal one that an installer would otherwise resolve "
+        "here (dependency confusion).",
+    ),
     Rule(
         DECLARED_TEST,
         Severity.LOW,
@@ -280,11 +295,75 @@ def metadata_findings(facts: PackageFacts, findings: Sequence[Finding]) -> list[
     meta = facts.metadata.declared()
     found = signals(meta)
     if not found.findings:
-        return []
+        return placeholder(facts, found, meta)
     every = [*findings, *(f for report in facts.reports.values() for f in report.findings)]
     beacon = any(f.rule in _BEACONS and f.severity >= Severity.HIGH for f in every)
     acting = acting_code(facts, findings)
-    return [*found.findings, *combined(meta, found, acting, beacon=beacon, threat=_threat(facts))]
+    return [
+        *found.findings,
+        *combined(meta, found, acting, beacon=beacon, threat=_threat(facts)),
+        *placeholder(facts, found, meta),
+    ]
+
+
+# All importable code together at most this big: a stub, not a library.
+_STUB_BYTES = 1024
+# Source of compiled extensions: a package with these has code beyond its Python stubs.
+_OTHER_SOURCES = (".c", ".cc", ".cpp", ".cxx", ".h", ".pyx", ".pxd", ".rs", ".go", ".f90", ".cu")
+_ZERO_VERSIONS = frozenset({"0", "0.0", "0.0.0", "0.0.1", "0.0.0.1"})
+# How research probes describe themselves. Only weighed for a package with no working
+# code: academic projects say "research purposes" of real code.
+_PROBE_WORDING = re.compile(
+    r"\b(?:telemetry|dependency|security) research (?:package|project|probe)\b"
+    r"|\bresearch purposes? (?:only )?to (?:detect|measure|track)\b",
+    re.IGNORECASE,
+)
+
+
+def placeholder(facts: PackageFacts, found: Signals, meta: PackageMetadata) -> list[Finding]:
+    """`PLACEHOLDER`: a self-declared dummy or probe, throwaway identity, and only a stub."""
+    kinds = {f.rule for f in found.findings}
+    declared = DECLARED_TEST in kinds or bool(
+        _PROBE_WORDING.search(f"{meta.summary}\n{meta.description[:SHORT_DESCRIPTION]}")
+    )
+    throwaway = (
+        THROWAWAY_AUTHOR in kinds
+        or IMPLAUSIBLE_VERSION in kinds
+        or meta.version.strip() in _ZERO_VERSIONS
+    )
+    # An install that refuses and names another project holds the name whoever wrote it.
+    refuses = any(
+        f.rule == INSTALL_REFUSED for report in facts.reports.values() for f in report.findings
+    )
+    if not ((declared and throwaway) or refuses) or any(
+        f.binary or f.path.lower().endswith(_OTHER_SOURCES) for f in facts.files
+    ):
+        return []
+    code = [
+        f
+        for f in facts.files
+        if f.path.lower().endswith((".py", ".pyw"))
+        and f.context in (ExecContext.IMPORT, ExecContext.MODULE)
+    ]
+    size = sum(f.size for f in code)
+    if size > _STUB_BYTES:
+        return []
+    return [
+        Finding(
+            PLACEHOLDER,
+            Severity.CRITICAL,
+            (
+                "its install refuses and names another project"
+                if refuses
+                else "the package calls itself a dummy, test or probe, its identity is a "
+                f"throwaway (version {meta.version or 'none'})"
+            )
+            + f", and all its code is {size} bytes: it holds a name and installs nothing of use",
+            meta.source,
+            snippet=meta.name or None,
+            confidence=0.85,
+        )
+    ]
 
 
 def _threat(facts: PackageFacts) -> bool:

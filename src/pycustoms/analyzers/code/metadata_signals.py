@@ -45,7 +45,7 @@ _TEST_WORDING = re.compile(
     r"|\bmalicious package for\b"
     r"|(?<!been )\bpwned\b"
     r"|\brce (?:test|poc|demo)\b"
-    r"|\bdummy (?:package|project|library|module)\b"
+    r"|\bdummy (?:python )?(?:package|project|library|module)\b"
     r"|\btest package (?:to|that) (?:demonstrate|show|prove|check)",
     re.IGNORECASE,
 )
@@ -136,6 +136,18 @@ _STDLIB = frozenset(
 _DEPENDENCY_SEVERITY = {Severity.CRITICAL: Severity.MEDIUM, Severity.HIGH: Severity.INFO}
 
 
+def _dummy_of(name: str) -> re.Pattern[str]:
+    """`Dummy NAME package`: a placeholder that names what it holds (its own name)."""
+    spelled = "|".join(
+        re.escape(variant) for variant in {name, name.replace("-", "_"), name.replace("_", "-")}
+    )
+    own = rf"(?:{spelled}) " if name else ""
+    return re.compile(
+        rf"\bdummy (?:python )?{own}(?:python )?(?:package|project|library|module)\b",
+        re.IGNORECASE,
+    )
+
+
 def declared_test(meta: PackageMetadata) -> Iterator[Finding]:
     """The name, summary or a short description says it is a test, PoC or placeholder.
 
@@ -148,7 +160,7 @@ def declared_test(meta: PackageMetadata) -> Iterator[Finding]:
         ("summary", meta.summary),
         ("description", short),
     ):
-        found = _TEST_WORDING.search(text)
+        found = _TEST_WORDING.search(text) or _dummy_of(meta.name).search(text)
         if found:
             yield Finding(
                 DECLARED_TEST,

@@ -19,6 +19,7 @@ from pycustoms.analyzers.code.context import ExecContext, in_test_dir
 from pycustoms.analyzers.code.metadata import MetadataCollector
 from pycustoms.analyzers.code.metadata_rules import metadata_findings
 from pycustoms.analyzers.code.py2_fallback import RUN_PREFIX  # names of programs run, not exec'd
+from pycustoms.analyzers.code.sinks.execution import PACKED_MESSAGE
 from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, PackageKind, Severity
 
@@ -28,7 +29,18 @@ INSTALL_BEACON = "code/install-time-beacon"
 COMBINED = "code/combined-threats"
 DROPPER_PACKAGE = "code/dropper-package"
 EARLY_EXFIL = "code/install-time-exfiltration"
+PACKED = "code/packed-pure-code"
 RULES: tuple[Rule, ...] = (
+    Rule(
+        PACKED,
+        Severity.CRITICAL,
+        "Packed code in a pure-Python package",
+        "A source distribution or a `none-any` wheel whose importable or install-time code "
+        "is PyArmor-packed: what it does cannot be analysed, so it is not served (fail "
+        "closed). Vendors who protect their code ship it as platform wheels with the "
+        "runtime, where the finding stays medium.",
+        C.DYNAMIC_CODE,
+    ),
     Rule(
         "code/binary-in-pure-package",
         Severity.MEDIUM,
@@ -647,6 +659,42 @@ def _dropper_package(facts: PackageFacts) -> Iterable[Finding]:
             return
 
 
+# The walker's finding on `__pyarmor__(__name__, __file__, b'...')`, a packed module's
+# body; the runtime's own loader code names `__pyarmor__` without being packed.
+_PACKERS = frozenset({"code/pyarmor-obfuscation"})
+_RUNS = (ExecContext.INSTALL, ExecContext.STARTUP, ExecContext.IMPORT, ExecContext.MODULE)
+
+
+def _packed_pure(facts: PackageFacts) -> Iterable[Finding]:
+    """Code that runs when the pure package is installed or used, packed beyond analysis."""
+    if not facts.pure:
+        return
+    where = {f.path: f.context for f in facts.files}
+    for path, report in sorted(facts.reports.items()):
+        if where.get(path, ExecContext.MODULE) not in _RUNS:
+            continue
+        packed = next(
+            (
+                f
+                for f in report.findings
+                if f.rule in _PACKERS and f.message.startswith(PACKED_MESSAGE)
+            ),
+            None,
+        )
+        if packed is not None:
+            yield Finding(
+                PACKED,
+                Severity.CRITICAL,
+                "code of this pure-Python package is PyArmor-packed: what it does when "
+                "imported or installed cannot be analysed",
+                path,
+                packed.line,
+                packed.snippet,
+                confidence=0.85,
+            )
+            return
+
+
 def _install_summary(facts: PackageFacts) -> Iterable[Finding]:
     install = [f.path for f in facts.files if f.context is ExecContext.INSTALL]
     caps: set[Capability] = set()
@@ -674,6 +722,7 @@ def package_findings(facts: PackageFacts) -> tuple[list[Finding], frozenset[Capa
         *_imported_payloads(facts),
         *_combined(facts),
         *_dropper_package(facts),
+        *_packed_pure(facts),
         *_early_exfiltration(facts),
         *_install_summary(facts),
     ]

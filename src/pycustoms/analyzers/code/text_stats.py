@@ -25,6 +25,7 @@ from pycustoms.rules import Rule
 from pycustoms.types import Capability, Finding, Severity
 
 C = Capability
+CONFUSABLE_NAMES = "code/confusable-names"
 RULES: tuple[Rule, ...] = (
     Rule(
         "code/high-entropy-blob",
@@ -49,6 +50,14 @@ RULES: tuple[Rule, ...] = (
         Severity.MEDIUM,
         "Bidirectional control character in code",
         "Trojan Source: bidi overrides make code display differently from how it runs.",
+    ),
+    Rule(
+        CONFUSABLE_NAMES,
+        Severity.HIGH,
+        "Identifiers made of look-alike letters",
+        "Five or more distinct names spelled only with letters that look alike (`lIlIIl`, "
+        "`O0OO0`, `aAaAAa`): what obfuscators write, never people. Critical at install.",
+        C.DYNAMIC_CODE,
     ),
     Rule(
         "code/zero-width-char",
@@ -388,6 +397,36 @@ def _literal_blob_findings(path: str, text: str, context: ExecContext) -> Iterat
         break
 
 
+# Names of one pair of look-alike letters, with both letters in them.
+_LOOKALIKE_NAME = re.compile(
+    r"(?<![\w.])(?=[lI]*l)(?=[lI]*I)[lI]{10,}(?!\w)"
+    r"|(?<![\w.])(?=[O0]*O)(?=[O0]*0)[O0]{10,}(?!\w)"
+    r"|(?<![\w.])(?=[aA]*a)(?=[aA]*A)[aA]{16,}(?!\w)"
+)
+_MIN_CONFUSABLE = 5  # distinct names
+
+
+def _confusable_findings(path: str, text: str, context: ExecContext) -> Iterator[Finding]:
+    seen: dict[str, int] = {}
+    for match in _LOOKALIKE_NAME.finditer(text):
+        seen.setdefault(match.group(0), match.start())
+        if len(seen) >= _MIN_CONFUSABLE:
+            break
+    if len(seen) < _MIN_CONFUSABLE:
+        return
+    offset = min(seen.values())
+    yield finding(
+        CONFUSABLE_NAMES,
+        Severity.HIGH,
+        context,
+        f"{len(seen)}+ distinct names spelled with look-alike letters (obfuscator output)",
+        path,
+        line_of(text, offset),
+        line_at(text, offset),
+        0.85,
+    )
+
+
 def text_stats(
     path: str, text: str, context: ExecContext, *, raw: bytes | None = None
 ) -> FileReport:
@@ -402,6 +441,7 @@ def text_stats(
     lower = path.lower()
     if lower.endswith(PY_SUFFIXES):
         findings.extend(_line_findings(path, text, context, data))
+        findings.extend(_confusable_findings(path, text, context))
         if not any(f.rule == "code/high-entropy-blob" for f in findings):
             findings.extend(_literal_blob_findings(path, text, context))
     elif lower.endswith(".pth"):

@@ -68,6 +68,8 @@ def named_call(w: WalkState, site: CallSite) -> Labels | None:
     if name.startswith(decoding.DIGEST_PREFIXES):
         return decoding.digest(w, site)
     handler = HANDLERS.get(name)
+    if handler is None and name.endswith(".__pyarmor__"):  # `pyarmor_runtime_NNNNNN.__pyarmor__`
+        handler = HANDLERS["__pyarmor__"]
     if handler is not None:
         result = handler(w, site)
         if result is not None:
@@ -76,6 +78,11 @@ def named_call(w: WalkState, site: CallSite) -> Labels | None:
         if name.startswith(prefixes):
             return prefixed(w, site)
     return None
+
+
+def _unbound(receiver: ast.expr) -> bool:
+    """True for `str` or `bytes` as a method's receiver (`str.encode(text)`)."""
+    return isinstance(receiver, ast.Name) and receiver.id in ("str", "bytes")
 
 
 def method_call(  # noqa: PLR0917 -- the parts of one call, evaluated once by the walker
@@ -106,6 +113,8 @@ def method_call(  # noqa: PLR0917 -- the parts of one call, evaluated once by th
         w.taint_names([node.func.value], data)
     if method in _SAVERS and recv & TAINT:
         w.taint_names(node.args, recv)
+    if method == "wrap_socket" and T.SOCKET in data:
+        return frozenset({T.SOCKET})  # TLS over a socket is that socket to the walker
     if T.SOCKET in recv:
         if method in T.SOCKET_SEND_METHODS:
             if method.startswith("connect"):
@@ -117,6 +126,8 @@ def method_call(  # noqa: PLR0917 -- the parts of one call, evaluated once by th
         if method.startswith("recv"):
             return frozenset({T.NETDATA})
     if T.NETOBJ in recv and method in T.NETOBJ_METHODS:
+        if args:
+            network.hidden_address(w, node, method, args[0])
         network.network(w, node, data | (recv & {T.METADATA}), method)
         return frozenset({T.NETDATA, T.NETOBJ} if method == "open" else {T.NETDATA})
     if method in WRITERS and node.args:
@@ -140,6 +151,8 @@ def method_call(  # noqa: PLR0917 -- the parts of one call, evaluated once by th
         codec = w.fold(node.args[0]) if node.args else None
         if codec and codec[0].lower().replace("-", "_") in T.CODECS_DECODE_NAMES:
             return decoded(w, recv)
+        if args and isinstance(node.func, ast.Attribute) and _unbound(node.func.value):
+            return args[0]  # `str.encode(text)` is `text.encode()`
         return recv
     if method in _RECV_ONLY:
         return recv - T.OBJECT_LABELS

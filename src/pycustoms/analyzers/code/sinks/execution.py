@@ -23,6 +23,8 @@ from pycustoms.analyzers.code.sinks.call import CallSite, Handler
 from pycustoms.analyzers.code.sinks.decoding import const_bytes
 from pycustoms.types import Capability
 
+# What the walker says of `__pyarmor__(__name__, __file__, b'...')` (see `package_rules`).
+PACKED_MESSAGE = "the module's body is PyArmor-packed: encrypted, it cannot be analysed"
 # Methods that write their first argument to a file: code written is judged (`written_code`).
 WRITERS = frozenset({"write", "writelines", "write_text", "write_bytes"})
 # Loading a module from a file, and starting programs through the Windows API.
@@ -144,6 +146,10 @@ def written_code(w: WalkState, node: ast.Call) -> None:
         folded: tuple[str, bool] | None = (arg.value.decode("utf-8", "replace"), False)
     else:
         folded = w.fold(arg)
+    if folded is None and isinstance(arg, ast.Name):
+        value = w.bound_value(arg.id)  # a bytes literal bound to the name
+        if isinstance(value, bytes):
+            folded = (value.decode("utf-8", "replace"), False)
     handle = node.func.value if isinstance(node.func, ast.Attribute) else None
     if folded is not None and isinstance(handle, ast.Name):
         _, parts = w.scope.writes.setdefault(handle.id, (node.lineno, []))
@@ -200,6 +206,17 @@ def _getattr(w: WalkState, c: CallSite) -> Labels | None:
 
 
 def _pyarmor(w: WalkState, c: CallSite) -> Labels | None:
+    args = c.node.args
+    if (
+        c.name.endswith("__pyarmor__")
+        and len(args) >= 3
+        and isinstance(args[2], ast.Constant)
+        and isinstance(args[2].value, bytes)
+    ):
+        # `__pyarmor__(__name__, __file__, b'...')`: the module's body, encrypted.
+        what = f"{PACKED_MESSAGE} ({len(args[2].value)} bytes)"
+        w.hit(PYARMOR, adjust(2), c.node, what, 0.8)
+        return EMPTY
     w.hit(PYARMOR, adjust(2), c.node, "PyArmor-protected code (cannot be analysed)", 0.7)
     return EMPTY
 

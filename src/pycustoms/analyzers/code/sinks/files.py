@@ -8,7 +8,7 @@ import re
 from pycustoms.analyzers.code import ast_tables as T
 from pycustoms.analyzers.code.ast_ids import CRED_ACCESS, PERSIST, STEALER
 from pycustoms.analyzers.code.ast_labels import path_labels, read_labels
-from pycustoms.analyzers.code.ast_model import EMPTY, Labels, adjust, staged
+from pycustoms.analyzers.code.ast_model import EMPTY, Labels, adjust, payload, staged
 from pycustoms.analyzers.code.ast_state import WalkState
 from pycustoms.analyzers.code.sinks.call import CallSite, Handler
 from pycustoms.types import Capability
@@ -124,7 +124,12 @@ def _registry(w: WalkState, c: CallSite) -> Labels | None:
         return None
     opening = method.startswith("OpenKey")
     if T.PERSIST_PATH in data and (not opening or _WRITE_ACCESS.search(ast.dump(c.node))):
-        persist(w, c.node, f"{name} on a Windows auto-run key")
+        if T.HIJACK_PATH in data:
+            w.caps.add(Capability.PERSISTENCE)
+            what = f"{name} on a key that auto-elevating or logon programs run (a hijack)"
+            w.hit(PERSIST, payload(4), c.node, what, 0.85)
+        else:
+            persist(w, c.node, f"{name} on a Windows auto-run key")
     return data
 
 

@@ -6,12 +6,14 @@ import ast
 import ipaddress
 
 from pycustoms.analyzers.code import ast_tables as T
+from pycustoms.analyzers.code import hosts
 from pycustoms.analyzers.code.ast_ids import (
     DNS_EXFIL,
     EXFIL,
     HOST_EXFIL,
     INSTALL_NET,
     METADATA,
+    OOB_PROBE,
     SUSPICIOUS_HOST,
 )
 from pycustoms.analyzers.code.ast_model import EMPTY, PARAM_PREFIX, Labels, staged, threat
@@ -68,6 +70,11 @@ def network(
     if suspicious:
         where = "a webhook, tunnel, paste or raw-IP host"
         suspicious_peer(w, node, f"{name}() talks to {where}")
+    probe = hosts.OOB_PROBE.search(text)
+    if probe:
+        # Wherever it runs: calling it is the whole of what a probe does.
+        what = f"{name}() reports to an out-of-band testing address ({probe.group(0)})"
+        w.hit(OOB_PROBE, payload_sev(4), node, what, 0.85)
     if T.METADATA in data or T.METADATA_PATTERN.search(text):
         w.hit(METADATA, staged(3, 2, 1), node, "queries the cloud instance metadata service")
     destination = w.literal_text(node.args[0]) if node.args and through is None else text
@@ -120,14 +127,27 @@ def network(
             )
 
 
+def hidden_address(w: WalkState, node: ast.Call, name: str, address: Labels) -> None:
+    """A destination decoded from base64/hex or built from char codes: hidden on purpose."""
+    if not address & _ENCODED or w.literal_depth:
+        return
+    target = w.literal_text(node.args[0]) if node.args else ""
+    if suspicious_url(target):
+        # Hidden, and a webhook, paste, tunnel or raw IP once decoded: nobody encodes
+        # such an address but to keep it from a reviewer, whoever calls the routine.
+        w.scope.suspicious_peer = True
+        what = f"{name}() talks to a webhook, paste, tunnel or raw-IP host it hides by encoding"
+        w.hit(SUSPICIOUS_HOST, payload_sev(4), node, what, 0.85)
+    else:
+        suspicious_peer(w, node, f"{name}() talks to an address it hides by encoding")
+
+
 def _network_call(w: WalkState, c: CallSite) -> Labels | None:
     node, name, data = c.node, c.name, c.data
     address = c.first | c.kwargs.get("url", EMPTY)
     if name in _DOWNLOADERS:
         data = address  # the other argument is where the download lands, not sent
-    if address & _ENCODED and not w.literal_depth:
-        # The address is decoded from base64/hex or built from char codes: hidden.
-        suspicious_peer(w, node, f"{name}() talks to an address it hides by encoding")
+    hidden_address(w, node, name, address)
     network(w, node, data, name)
     if name in _DOWNLOADERS:
         w.scope.net_write = w.scope.net_write or node.lineno
@@ -156,6 +176,15 @@ def _network_object(w: WalkState, c: CallSite) -> Labels | None:
     return frozenset({T.NETOBJ}) | (c.data & {T.METADATA})
 
 
+def _browser(w: WalkState, c: CallSite) -> Labels | None:
+    """A page opened in the user's browser: the request reports home as any other would."""
+    probe = hosts.OOB_PROBE.search(w.literal_text(c.node))
+    if probe:
+        what = f"{c.name}() opens an out-of-band testing address ({probe.group(0)})"
+        w.hit(OOB_PROBE, payload_sev(4), c.node, what, 0.85)
+    return EMPTY
+
+
 def _request(w: WalkState, c: CallSite) -> Labels | None:
     return c.data
 
@@ -166,6 +195,9 @@ HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(T.NETWORK_CALLS, _network_call),
     **dict.fromkeys(T.NETOBJ_CONSTRUCTORS, _network_object),
     **dict.fromkeys(T.REQUEST_BUILDERS, _request),
+    **dict.fromkeys(
+        ("webbrowser.open", "webbrowser.open_new", "webbrowser.open_new_tab"), _browser
+    ),
 }
 
 

@@ -18,14 +18,18 @@ from pycustoms.analyzers.code.ast_ids import (
     INSTALL_CMD,
     INSTALL_PROC,
     REVSHELL,
+    RUN_WRITTEN,
 )
-from pycustoms.analyzers.code.ast_model import EMPTY, Labels, staged, threat
+from pycustoms.analyzers.code.ast_model import EMPTY, Labels, Scope, staged, threat
 from pycustoms.analyzers.code.ast_model import payload as payload_sev
 from pycustoms.analyzers.code.ast_state import WalkState
+from pycustoms.analyzers.code.hosts import suspicious_host
 from pycustoms.analyzers.code.parsing import parse
 from pycustoms.analyzers.code.sinks.call import CallSite, Handler
 from pycustoms.analyzers.code.sinks.files import persist
 from pycustoms.types import Capability
+
+_ENCODED = frozenset({T.DECODED, T.BUILT})
 
 # A network tool in command position: not an option such as `--host` or a word
 # inside a path or file name.
@@ -77,6 +81,11 @@ def process(w: WalkState, c: CallSite) -> None:
     if w.install:
         w.hit(INSTALL_PROC, staged(1, 0, 0), node, f"{name}() runs a command", 0.6)
         install_command(w, node, name, text, hidden=T.DECODED in first)
+    script = _written_script(w, node, text)
+    if script is not None:
+        w.event(node)
+        what = f"{name}() starts an interpreter on {script}.name, which this code wrote"
+        w.hit(RUN_WRITTEN, staged(4, 4, 1), node, what, 0.8)
     if any(T.SOCKET in kwargs.get(k, EMPTY) for k in ("stdin", "stdout", "stderr")):
         w.event(node)
         w.hit(REVSHELL, threat(4), node, f"{name}() wires a socket to a process")
@@ -116,8 +125,19 @@ def process(w: WalkState, c: CallSite) -> None:
     if T.DOWNLOAD_COMMAND.search(text):
         w.event(node)
         # Piped into a shell, hidden or encoded PowerShell, a system binary as downloader.
-        top = 4 if T.STAGE_TWO_COMMAND.search(text) else 3
-        w.hit(DOWNLOAD_CMD, staged(4, top, 2), node, f"{name}() runs a download/encoded command")
+        stage_two = T.STAGE_TWO_COMMAND.search(text)
+        hidden = bool(first & _ENCODED)
+        if stage_two and (hidden or suspicious_host(text)):
+            # A command line that fetches and starts a program, written encoded in the code
+            # or fetching from a paste, tunnel, webhook or raw-IP host: a dropper routine,
+            # whoever calls it.
+            where = "hidden by encoding" if hidden else "from a paste, tunnel or raw-IP host"
+            what = f"{name}() runs a command that downloads and starts a program ({where})"
+            w.hit(DOWNLOAD_CMD, payload_sev(4), node, what, 0.85)
+        else:
+            top = 4 if stage_two else 3
+            what = f"{name}() runs a download/encoded command"
+            w.hit(DOWNLOAD_CMD, staged(4, top, 2), node, what)
     if _CHMOD_TEXT.search(text):
         w.scope.chmod_x = True
     if T.PERSIST_COMMAND.search(text):
@@ -260,6 +280,34 @@ def _inline_python(
         return None
     match = _PYTHON_C.search(text)
     return match.group(2) if match else None
+
+
+_INTERPRETER = re.compile(
+    r"\b(?:pythonw?[0-9.]*|py|sh|bash|cmd|powershell|wscript|cscript)\b|\bstart\b"
+)
+
+
+def _written_script(w: WalkState, node: ast.Call, text: str) -> str | None:
+    """The handle whose file this command runs, if the code wrote text into it."""
+    if not _INTERPRETER.search(text):
+        return None
+    written: set[str] = set()
+    scope: Scope | None = w.scope
+    while scope is not None:
+        written.update(scope.writes)
+        scope = scope.parent
+    written.update(w.module.writes)
+    if not written:
+        return None
+    for sub in ast.walk(node):
+        if (
+            isinstance(sub, ast.Attribute)
+            and sub.attr == "name"
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id in written
+        ):
+            return sub.value.id
+    return None
 
 
 def _first_word(text: str) -> str:
