@@ -100,3 +100,36 @@ def test_an_sdist_has_no_metadata_file(upstream: FakeUpstream, tmp_path: Path) -
         assert httpx.get(url + ".metadata", timeout=60).status_code == 404
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("mode", ["upstream", "always"])
+def test_metadata_is_advertised_where_the_upstream_does_unless_always(
+    mode: str, tmp_path: Path
+) -> None:
+    # An upstream (a plain mirror) that advertises no metadata file: by default the page
+    # offers none either, so pip makes the requests it makes there (one per file).
+    fake = FakeUpstream(tmp_path / "up")
+    wheel = build_wheel(tmp_path, "plainpkg", "1.0", {"plainpkg/__init__.py": "X = 1\n"})
+    item = fake.add_file("plainpkg", "1.0", wheel.name, wheel.read_bytes(), uploaded=OLD)
+    item.metadata = None
+    fake.start()
+    env = {"PYCUSTOMS_SERVE_PRESCAN": "0", "PYCUSTOMS_SERVE_CORE_METADATA": mode}
+    server = ServerProcess(fake.url, tmp_path / "data", env=env)
+    try:
+        done = pip_install(server.index, tmp_path / "target", "plainpkg")
+        assert done.returncode == 0, done.stdout + done.stderr + server.output()
+        files = httpx.get(server.index + "plainpkg/", headers=JSON).json()["files"]
+        if mode == "always":
+            assert eventually(
+                lambda: (
+                    "core-metadata"
+                    in httpx.get(server.index + "plainpkg/", headers=JSON).json()["files"][0]
+                )
+            )
+        else:
+            # Scanned (pip installed it), and still no metadata file promised.
+            assert "core-metadata" not in files[0]
+            assert "data-core-metadata" not in httpx.get(server.index + "plainpkg/").text
+    finally:
+        server.stop()
+        fake.stop()

@@ -263,7 +263,7 @@ class ProjectPages:
         if manual:
             releases = {**(releases or {}), **manual}
         filtered = filter_page(
-            self._with_metadata(page),
+            self._with_metadata(page, everywhere=private or config.serve.core_metadata == "always"),
             config,
             now,
             verdicts=self._blocks,
@@ -291,20 +291,23 @@ class ProjectPages:
             times=times,
         )
 
-    def _with_metadata(self, page: ProjectPage) -> ProjectPage:
+    def _with_metadata(self, page: ProjectPage, *, everywhere: bool) -> ProjectPage:
         """*page* advertising only metadata files (PEP 658) that pycustoms read from the wheel.
 
         The upstream's `.metadata` sidecar is never passed on: it may disagree with
         the wheel's own METADATA (installers then refuse the file, or resolve with
         dependencies the wheel does not declare). A wheel's hash is advertised once
         its scan has read the METADATA; until then, and for other kinds, none is.
+        Unless *everywhere*, only where the upstream advertises metadata too: an
+        installer fetches a sidecar before each file it is offered for, and makes
+        the same requests here as it would there (`serve.core-metadata`).
         """
         files: list[IndexFile] = []
         changed = False
         for item in page.files:
             known = self._metadata.get(item.sha256 or "")
             core: dict[str, str] | None = None
-            if known and item.kind is FileKind.WHEEL:
+            if known and item.kind is FileKind.WHEEL and (everywhere or item.core_metadata):
                 core = {"sha256": known}
             size = item.size
             if size is None and item.sha256 and self._sizes is not None:

@@ -140,6 +140,12 @@ class ServeSettings:
     # a look, the block score is where the firewall refuses) or "quarantine" (held for an
     # approver like a block).
     on_warn: str = "serve"
+    # PEP 658 metadata (read from the scanned wheel, never the upstream's sidecar) on
+    # upstream projects: "upstream" advertises it where the upstream does, so an installer
+    # makes the requests it would make there; "always" for every scanned wheel (fewer
+    # full downloads when a resolver backtracks, one more request per file otherwise).
+    # Private projects always have it.
+    core_metadata: str = "upstream"
     # Redis URL of the scan queue (`pycustoms worker`); None: scans run in this
     # process's own pool (the embedded default).
     broker_url: str | None = None
@@ -250,6 +256,13 @@ SERVE_FIELDS: tuple[Field, ...] = (
         parse_choice("serve", "quarantine"),
         "what a file whose scan says warn gets",
         "ON_WARN",
+    ),
+    Field(
+        "core_metadata",
+        "serve.core-metadata",
+        parse_choice("upstream", "always"),
+        "which upstream wheels advertise PEP 658 metadata",
+        "CORE_METADATA",
     ),
     Field(
         "broker_url",
