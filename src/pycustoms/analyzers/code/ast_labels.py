@@ -35,6 +35,10 @@ def constant_labels(value: object) -> Labels:
 
 def path_labels(text: str) -> Labels:
     """The labels of a path text: credential, stealer, start-up, metadata, non-Python file."""
+    if not any(sep in text for sep in T.PATH_SEPARATORS):
+        lower = text.lower()
+        if not any(word in lower for word in T.BARE_PATH_WORDS):
+            return EMPTY
     if not T.PATH_HINT.search(text) and not _SSH_GLOB.search(text):
         return EMPTY
     out: set[str] = set()
