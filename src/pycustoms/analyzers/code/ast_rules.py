@@ -85,8 +85,9 @@ RULES: tuple[Rule, ...] = (
          "site or a public raw IP address.", Capability.NETWORK),
     Rule(W.INSTALL_REFUSED, _L, "install-time code refuses and names another project",
          "setup.py or a build hook raises with a message that sends the user elsewhere "
-         "(\"you probably meant ...\", \"use ... instead\"): a name held by a package that "
-         "installs nothing. With no working code it is a placeholder (`meta/placeholder-squat`).",
+         "(\"you probably meant ...\", \"the package named for ... is ...\"): a name held "
+         "by a package that installs nothing. With no working code it is a placeholder "
+         "(`meta/placeholder-squat`).",
          Capability.INSTALL_TIME),
     Rule(W.OOB_PROBE, _H, "report to an out-of-band testing address",
          "A network call to a collaborator address of an out-of-band testing service (a "
