@@ -397,23 +397,28 @@ def _literal_blob_findings(path: str, text: str, context: ExecContext) -> Iterat
         break
 
 
-# Names of one pair of look-alike letters (`lIlIIl`, `O0OO0`, `aAaAAa`); both letters must
-# be in them (checked on each match: lookaheads here cost a quarter of a scan).
-_LOOKALIKE_NAME = re.compile(r"(?<![\w.])(?:[lI]{10,}|[O0]{10,}|[aA]{16,})(?!\w)")
-_LOOKALIKE_PAIRS = ("lI", "O0", "aA")
+# Names of one pair of look-alike letters (`lIlIIl`, `O0OO0`, `aAaAAa`), by pair; a name
+# must hold both letters (checked on each match: lookaheads cost a quarter of a scan).
+_LOOKALIKE_NAMES = {
+    pair: re.compile(rf"(?<![\w.])[{pair}]{{{least},}}(?!\w)")
+    for pair, least in (("lI", 10), ("O0", 10), ("aA", 16))
+}
 _MIN_CONFUSABLE = 5  # distinct names
 
 
 def _confusable_findings(path: str, text: str, context: ExecContext) -> Iterator[Finding]:
-    if not any(pair in text or pair[::-1] in text for pair in _LOOKALIKE_PAIRS):
-        return
     seen: dict[str, int] = {}
-    for match in _LOOKALIKE_NAME.finditer(text):
-        name = match.group(0)
-        if all(letter in name for letter in _pair(name)):
-            seen.setdefault(name, match.start())
-            if len(seen) >= _MIN_CONFUSABLE:
-                break
+    for pair, pattern in _LOOKALIKE_NAMES.items():
+        if pair not in text and pair[::-1] not in text:
+            continue  # a name with both letters has them side by side somewhere
+        for match in pattern.finditer(text):
+            name = match.group(0)
+            if pair[0] in name and pair[1] in name:
+                seen.setdefault(name, match.start())
+                if len(seen) >= _MIN_CONFUSABLE:
+                    break
+        if len(seen) >= _MIN_CONFUSABLE:
+            break
     if len(seen) < _MIN_CONFUSABLE:
         return
     offset = min(seen.values())
@@ -427,10 +432,6 @@ def _confusable_findings(path: str, text: str, context: ExecContext) -> Iterator
         line_at(text, offset),
         0.85,
     )
-
-
-def _pair(name: str) -> str:
-    return next(pair for pair in _LOOKALIKE_PAIRS if name[0] in pair)
 
 
 def text_stats(
