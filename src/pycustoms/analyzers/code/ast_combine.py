@@ -44,7 +44,6 @@ _CARRIED = T.SECRET_LABELS | {
     T.NAMED_KEY,
 }
 _MAX_SUMMARY = 8
-_HIDDEN = frozenset({T.DECODED, T.BUILT})  # an address decoded or built from char codes
 # Threats that a suspicious peer in the same function makes a payload routine.
 _PAYLOAD_RULES = frozenset(
     {
@@ -149,7 +148,7 @@ def through_helper(
     for kind, index, sink, name in w.summaries.get(helper, ())[:_MAX_SUMMARY]:
         if kind == "net" and index in nodes and suspicious_url(w.literal_text(nodes[index])):
             # The helper's request goes where this call says: a webhook, paste, raw IP...
-            if index < len(passed) and passed[index] & _HIDDEN:
+            if index < len(passed) and passed[index] & T.HIDDEN_LABELS:
                 # ... and the caller hides that address by encoding: see `hidden_address`.
                 w.scope.suspicious_peer = True
                 what = f"{name} (in {helper}()) talks to a suspicious host it hides by encoding"

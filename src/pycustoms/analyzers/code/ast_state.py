@@ -104,7 +104,7 @@ class WalkState:
         ] = []
         # Small helper functions of the file, by name: the folder evaluates their calls.
         self.helpers: dict[str, ast.FunctionDef | ast.Lambda] = {}
-        self.folder = Folder(self._folded_name, self.qual, self.helpers)
+        self.folder = Folder(self.bound_value, self.qual, self.helpers)
 
     # ----------------------------------------------------------------- recording
     def hit(self, rule: str, sev: Sev, node: ast.AST, message: str, conf: float = 0.9) -> None:
@@ -231,10 +231,6 @@ class WalkState:
         return (text, True) if text is not None else None
 
     def bound_value(self, name: str) -> object:
-        """The constant bound to *name* in this scope or the module (`UNKNOWN` if none)."""
-        return self._folded_name(name)
-
-    def _folded_name(self, name: str) -> object:
         """What the folder sees for a name: a constant bound in this scope or the module."""
         for scope in (self.scope, self.module):
             if name in scope.consts:

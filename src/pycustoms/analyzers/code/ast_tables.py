@@ -50,6 +50,8 @@ KEY_NAME = re.compile(
     re.IGNORECASE,
 )
 SECRET_LABELS = frozenset({ENV_ALL, CRED})
+# Text decoded or assembled from pieces: what code hides from a reader.
+HIDDEN_LABELS = frozenset({DECODED, BUILT})
 PROBE_LABELS = frozenset({HOSTINFO})
 
 DECODERS = frozenset(

@@ -106,7 +106,7 @@ THROWAWAY_TLD = re.compile(
 # tester's or attacker's id) under the service's domain. Documentation names the
 # service; only a probe carries its own id. Anything sent there reports to the probe's
 # author that, and where, the package ran.
-OOB_PROBE = re.compile(
+OOB_ADDRESS = re.compile(
     r"\b[a-z0-9]{8,}\.(?:oastify\.com|burpcollaborator\.net|oast\.[a-z]{2,}"
     r"|interact\.sh|interactsh\.com|dnslog\.cn|ceye\.io)\b",
     re.IGNORECASE,

@@ -155,12 +155,13 @@ def declared_test(meta: PackageMetadata) -> Iterator[Finding]:
     both variants" or tell how a feature began as a proof of concept.
     """
     short = meta.description if len(meta.description) <= SHORT_DESCRIPTION else ""
+    dummy = _dummy_of(meta.name)
     for label, text in (
         ("name", _SEPARATORS.sub(" ", meta.name)),
         ("summary", meta.summary),
         ("description", short),
     ):
-        found = _TEST_WORDING.search(text) or _dummy_of(meta.name).search(text)
+        found = _TEST_WORDING.search(text) or dummy.search(text)
         if found:
             yield Finding(
                 DECLARED_TEST,

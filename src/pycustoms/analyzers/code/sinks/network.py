@@ -6,7 +6,6 @@ import ast
 import ipaddress
 
 from pycustoms.analyzers.code import ast_tables as T
-from pycustoms.analyzers.code import hosts
 from pycustoms.analyzers.code.ast_ids import (
     DNS_EXFIL,
     EXFIL,
@@ -19,11 +18,10 @@ from pycustoms.analyzers.code.ast_ids import (
 from pycustoms.analyzers.code.ast_model import EMPTY, PARAM_PREFIX, Labels, staged, threat
 from pycustoms.analyzers.code.ast_model import payload as payload_sev
 from pycustoms.analyzers.code.ast_state import WalkState
-from pycustoms.analyzers.code.hosts import IP_LOOKUP, THROWAWAY_TLD, suspicious_host
+from pycustoms.analyzers.code.hosts import IP_LOOKUP, OOB_ADDRESS, THROWAWAY_TLD, suspicious_host
 from pycustoms.analyzers.code.sinks.call import CallSite, Handler
 from pycustoms.types import Capability
 
-_ENCODED = frozenset({T.DECODED, T.BUILT})
 _DOWNLOADERS = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve", "wget.download"})
 _ADDRESS_CALLS = frozenset({"connect", "connect_ex", "sendto", "create_connection"})
 _HTTP_CONNECTIONS = frozenset({"HTTPConnection", "HTTPSConnection", "HTTPConnectionPool"})
@@ -70,11 +68,7 @@ def network(
     if suspicious:
         where = "a webhook, tunnel, paste or raw-IP host"
         suspicious_peer(w, node, f"{name}() talks to {where}")
-    probe = hosts.OOB_PROBE.search(text)
-    if probe:
-        # Wherever it runs: calling it is the whole of what a probe does.
-        what = f"{name}() reports to an out-of-band testing address ({probe.group(0)})"
-        w.hit(OOB_PROBE, payload_sev(4), node, what, 0.85)
+    out_of_band(w, node, f"{name}() reports to", text)
     if T.METADATA in data or T.METADATA_PATTERN.search(text):
         w.hit(METADATA, staged(3, 2, 1), node, "queries the cloud instance metadata service")
     destination = w.literal_text(node.args[0]) if node.args and through is None else text
@@ -129,7 +123,7 @@ def network(
 
 def hidden_address(w: WalkState, node: ast.Call, name: str, address: Labels) -> None:
     """A destination decoded from base64/hex or built from char codes: hidden on purpose."""
-    if not address & _ENCODED or w.literal_depth:
+    if not address & T.HIDDEN_LABELS or w.literal_depth:
         return
     target = w.literal_text(node.args[0]) if node.args else ""
     if suspicious_url(target):
@@ -176,12 +170,18 @@ def _network_object(w: WalkState, c: CallSite) -> Labels | None:
     return frozenset({T.NETOBJ}) | (c.data & {T.METADATA})
 
 
+def out_of_band(w: WalkState, node: ast.Call, doing: str, text: str) -> None:
+    """A request to an out-of-band testing address: a payload wherever it runs, since
+    calling it is the whole of what a probe does."""
+    probe = OOB_ADDRESS.search(text)
+    if probe:
+        what = f"{doing} an out-of-band testing address ({probe.group(0)})"
+        w.hit(OOB_PROBE, payload_sev(4), node, what, 0.85)
+
+
 def _browser(w: WalkState, c: CallSite) -> Labels | None:
     """A page opened in the user's browser: the request reports home as any other would."""
-    probe = hosts.OOB_PROBE.search(w.literal_text(c.node))
-    if probe:
-        what = f"{c.name}() opens an out-of-band testing address ({probe.group(0)})"
-        w.hit(OOB_PROBE, payload_sev(4), c.node, what, 0.85)
+    out_of_band(w, c.node, f"{c.name}() opens", w.literal_text(c.node))
     return EMPTY
 
 

@@ -29,8 +29,6 @@ from pycustoms.analyzers.code.sinks.call import CallSite, Handler
 from pycustoms.analyzers.code.sinks.files import persist
 from pycustoms.types import Capability
 
-_ENCODED = frozenset({T.DECODED, T.BUILT})
-
 # A network tool in command position: not an option such as `--host` or a word
 # inside a path or file name.
 _SHELL_TOOLS = re.compile(
@@ -126,7 +124,7 @@ def process(w: WalkState, c: CallSite) -> None:
         w.event(node)
         # Piped into a shell, hidden or encoded PowerShell, a system binary as downloader.
         stage_two = T.STAGE_TWO_COMMAND.search(text)
-        hidden = bool(first & _ENCODED)
+        hidden = bool(first & T.HIDDEN_LABELS)
         if stage_two and (hidden or suspicious_host(text)):
             # A command line that fetches and starts a program, written encoded in the code
             # or fetching from a paste, tunnel, webhook or raw-IP host: a dropper routine,
