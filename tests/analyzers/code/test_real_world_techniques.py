@@ -1399,3 +1399,45 @@ def test_opening_the_documentation_in_the_browser_is_ordinary(tmp_path: Path) ->
         "import webbrowser\ndef docs():\n    webbrowser.open('https://sample.example.org/docs')\n"
     )
     assert _wheel(tmp_path, {"sample/cli.py": code}) is Decision.ALLOW
+
+
+# -- a payload decrypted one character at a time, then run -----------------------------------
+
+
+def _xor_text(text: str, key: str) -> str:
+    return "".join(chr(ord(c) ^ ord(key[i % len(key)])) for i, c in enumerate(text))
+
+
+XOR_KEY = "7401"
+LOOP_DECRYPT = (
+    f"blob = {_xor_text(STAGE_TWO, XOR_KEY)!r}\n"
+    f"key = {XOR_KEY[:2]!r} + {XOR_KEY[2:]!r}\n"
+    "plain = ''\n"
+    "for i in range(len(blob)):\n"
+    "    {grow}\n"
+    "eval(compile(plain, '<string>', 'exec'))\n"
+)
+GROW = {
+    "augmented": "plain += chr(ord(blob[i]) ^ ord(key[i % len(key)]))",
+    "reassigned": "plain = plain + chr(ord(blob[i]) ^ ord(key[i % len(key)]))",
+}
+
+
+@pytest.mark.parametrize("grow", list(GROW), ids=list(GROW))
+def test_text_decrypted_in_a_loop_and_run_blocks(grow: str, tmp_path: Path) -> None:
+    source = LOOP_DECRYPT.replace("{grow}", GROW[grow])
+    assert _wheel(tmp_path, {"sample/colors.py": source}) is Decision.BLOCK
+
+
+def test_a_string_built_in_a_loop_and_returned_is_ordinary(tmp_path: Path) -> None:
+    # A Caesar shift for a puzzle: built one chr() at a time, printed, never run.
+    source = (
+        "def shift(text, by):\n"
+        "    out = ''\n"
+        "    for ch in text:\n"
+        "        out += chr((ord(ch) - 97 + by) % 26 + 97) if ch.isalpha() else ch\n"
+        "    return out\n"
+        "\n"
+        "print(shift('hello', 3))\n"
+    )
+    assert _wheel(tmp_path, {"sample/__init__.py": source}) is Decision.ALLOW

@@ -98,6 +98,18 @@ _GATED_THREATS = frozenset(
 )
 
 
+def _appends_chr(node: ast.Assign, labels: Labels) -> bool:
+    """True for `text = text + chr(...)`: a string grown one character code at a time."""
+    value = node.value
+    return (
+        T.CHR in labels
+        and isinstance(value, ast.BinOp)
+        and isinstance(value.op, ast.Add)
+        and isinstance(value.left, ast.Name)
+        and any(isinstance(t, ast.Name) and t.id == value.left.id for t in node.targets)
+    )
+
+
 class AstWalker(WalkState):
     """Walks one module once and records `Hit`s, capabilities and the call graph."""
 
@@ -122,6 +134,8 @@ class AstWalker(WalkState):
                 self.hit(LONG_EXPR, staged(2, 1, 0), node, f"a {width}-character statement", 0.6)
         if isinstance(node, ast.Assign):
             labels = self.expr(node.value)
+            if _appends_chr(node, labels):
+                labels = labels | {T.BUILT}  # `text = text + chr(...)`: the same as `+=`
             for target in node.targets:
                 self.bind(target, labels, node.value)
                 self.alias_assign(target, node.value)
@@ -133,6 +147,11 @@ class AstWalker(WalkState):
         elif isinstance(node, ast.AnnAssign | ast.AugAssign):
             labels = self.expr(node.value) if node.value is not None else EMPTY
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                if isinstance(node.op, ast.Add) and T.CHR in labels:
+                    # `text += chr(...)`, one character a turn: the loop's form of a join.
+                    labels = labels | {T.BUILT}
+                    what = "a string assembled one chr() code at a time"
+                    self.hit(CHAR_CODES, adjust(1), node, what, 0.6)
                 labels = labels | self.lookup(node.target.id)
                 self.scope.consts.pop(node.target.id, None)
                 self.scope.vars[node.target.id] = labels
