@@ -20,18 +20,27 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 
 
-def process_pool(workers: int, context: BaseContext | None = None) -> ProcessPoolExecutor:
-    """A pool of *workers* processes that exit when this process ends, however it ends."""
+def process_pool(
+    workers: int, context: BaseContext | None = None, *, nice: int = 0
+) -> ProcessPoolExecutor:
+    """A pool of *workers* processes that exit when this process ends, however it ends.
+
+    *nice* lowers the workers' CPU priority by that much: a server's own requests
+    then go first, and the workers take what CPU is left.
+    """
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context or multiprocessing.get_context(),
         initializer=follow_parent,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), nice),
     )
 
 
-def follow_parent(parent: int) -> None:
-    """Worker initializer: end this process when process *parent* ends."""
+def follow_parent(parent: int, nice: int = 0) -> None:
+    """Worker initializer: end this process when process *parent* ends; lower its priority."""
+    if nice > 0:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     watcher = threading.Thread(target=_exit_after, args=(parent,), name="pycustoms-follow")
     watcher.daemon = True
     watcher.start()

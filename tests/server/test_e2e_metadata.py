@@ -61,12 +61,13 @@ def test_metadata_served_is_the_wheels_own(upstream: FakeUpstream, tmp_path: Pat
 
     server = ServerProcess(upstream.url, tmp_path / "data", env={"PYCUSTOMS_SERVE_PRESCAN": "0"})
     try:
-        # Before the wheel is scanned, no metadata file is promised.
+        # Before the wheel is scanned, a metadata file is offered without a hash (read from
+        # the wheel on request, `serve.early-metadata`): never the upstream's sidecar hash.
         before = _wheel_entry(server)
-        assert "core-metadata" not in before
-        assert "dist-info-metadata" not in before
+        assert before["core-metadata"] is True
+        assert before["dist-info-metadata"] is True
         url = str(httpx.URL(server.index + "sidecarpkg/").join(str(before["url"])))
-        # Asked anyway (a stale page), the firewall scans the wheel and serves its METADATA.
+        # Asked for, the firewall fetches the wheel and serves its own METADATA.
         served = httpx.get(url + ".metadata", timeout=60)
         assert served.status_code == 200, served.text
         assert served.content == METADATA

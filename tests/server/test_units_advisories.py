@@ -15,11 +15,14 @@ from pycustoms.errors import ConfigError
 from pycustoms.server.advisories import AdvisoryBook, release_blocks
 from pycustoms.server.firstseen import FirstSeen
 from pycustoms.server.settings import load_server_config
-from pycustoms.server.wheelmeta import wheel_metadata
+from pycustoms.server.sources import UpstreamSource
+from pycustoms.server.wheelmeta import early_metadata, wheel_metadata
 from pycustoms.types import ProjectName, Severity
+from pycustoms.upstream.client import ClientOptions
 from pycustoms.vulns.match import OsvRecord
 from pycustoms.vulns.osv_import import import_osv
 from tests.builders import build_wheel
+from tests.fake_upstream import FakeUpstream
 
 V = [Version(v) for v in ("1.0", "1.1", "2.0", "2.1")]
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
@@ -85,8 +88,10 @@ def test_first_seen_survives_a_restart(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     db = Database(url).open()
     then = datetime(2026, 1, 1, tzinfo=UTC)
-    first = FirstSeen(db).times(ProjectName("demo"), ["a.whl", "b.whl"], then)
+    seen = FirstSeen(db)
+    first = seen.times(ProjectName("demo"), ["a.whl", "b.whl"], then)
     assert first == {"a.whl": then, "b.whl": then}
+    seen.close()  # written by a thread of its own: what the server does when it stops
     db.close()
     db = Database(url).open()
     later = then + timedelta(days=3)
@@ -121,3 +126,62 @@ def test_wheel_metadata_is_read_safely(tmp_path: Path) -> None:
     broken = tmp_path / "broken-1.0-py3-none-any.whl"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     assert wheel_metadata(broken, Policy()) is None
+
+
+def test_wheel_metadata_ignores_what_else_the_wheel_holds(tmp_path: Path) -> None:
+    # A nested archive (python-dateutil ships a zoneinfo tarball) is the scan's business.
+    wheel = build_wheel(tmp_path, "zones", "1.0", {"zones/data.tar.gz": b"\x1f\x8b" + b"\0" * 300})
+    assert wheel_metadata(wheel, Policy()) == b"Metadata-Version: 2.1\nName: zones\nVersion: 1.0\n"
+
+
+def _early(tmp_path: Path, sub: str, extra: str = "", name: str = "demo") -> bytes | None:
+    (tmp_path / sub).mkdir()
+    wheel = build_wheel(tmp_path / sub, name, "1.0", {"demo/a.py": "A = 1\n"}, metadata_extra=extra)
+    return early_metadata(wheel, "demo-1.0-py3-none-any.whl", Policy())
+
+
+def test_early_metadata_is_only_plain_metadata_of_the_file(tmp_path: Path) -> None:
+    plain = _early(tmp_path, "plain", "Requires-Dist: requests>=2; extra == 'web'\n")
+    assert plain is not None
+    assert plain.startswith(b"Metadata-Version: 2.1\nName: demo\n")
+    # A dependency at a URL: an installer would fetch it from there, past the firewall.
+    assert _early(tmp_path, "url", "Requires-Dist: x @ https://198.51.100.7/x.whl\n") is None
+    # Metadata of another project than the file's name says.
+    assert _early(tmp_path, "other", name="someone-else") is None
+    # Unparseable dependencies.
+    assert _early(tmp_path, "bad", "Requires-Dist: !!not a requirement\n") is None
+
+
+def test_an_upstream_without_a_json_api_is_asked_three_times_only(tmp_path: Path) -> None:
+    fake = FakeUpstream(tmp_path / "up")
+    fake.upload_times = False
+    fake.json_api = False  # a plain mirror: pages without times, and no JSON API
+    for name in ("one", "two", "three", "four"):
+        fake.add_release(name, "1.0", uploaded=datetime(2025, 1, 1, tzinfo=UTC), sdist=False)
+    fake.start()
+    source = UpstreamSource(fake.url, tmp_path / "cache", ClientOptions(retries=0))
+    try:
+        for name in ("one", "two", "three", "four"):
+            page = source.page(ProjectName(name))
+            assert source.api_times(ProjectName(name), page) == {}
+        asked = [path for _, path, _ in fake.requests_to("/pypi/")]
+        assert asked == ["/pypi/one/json", "/pypi/two/json", "/pypi/three/json"]
+    finally:
+        source.close()
+        fake.stop()
+
+
+def test_an_upstream_with_a_json_api_is_asked_for_each_untimed_page(tmp_path: Path) -> None:
+    fake = FakeUpstream(tmp_path / "up")
+    fake.upload_times = False  # no times anywhere, but the JSON API answers
+    for name in ("one", "two", "three", "four"):
+        fake.add_release(name, "1.0", uploaded=datetime(2025, 1, 1, tzinfo=UTC), sdist=False)
+    fake.start()
+    source = UpstreamSource(fake.url, tmp_path / "cache", ClientOptions(retries=0))
+    try:
+        for name in ("one", "two", "three", "four"):
+            source.api_times(ProjectName(name), source.page(ProjectName(name)))
+        assert len(fake.requests_to("/pypi/")) == 4
+    finally:
+        source.close()
+        fake.stop()

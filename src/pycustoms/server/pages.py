@@ -97,12 +97,14 @@ class ProjectPages:
         provenance: ProvenanceBook,
         on_first_render: Callable[[Rendered], None] | None = None,
         sizes: Callable[[str], int | None] | None = None,
+        unscanned: Callable[[str], bool] | None = None,
     ) -> None:
         self._source = source
+        self._unscanned = unscanned
         self._private = private
         self._blocks = blocks
         self._advisories = advisories
-        self._first_seen = first_seen
+        self.first_seen = first_seen
         self._metadata = metadata
         self._provenance = provenance
         self._state = _State()
@@ -248,7 +250,7 @@ class ProjectPages:
                 f.filename for f in page.files if f.upload_time is None and f.filename not in times
             ]
             if unknown:
-                seen = self._first_seen.times(name, unknown, now)
+                seen = self.first_seen.times(name, unknown, now)
                 self.explainer.untimed(name, unknown, config)
         blocked = None if private else name_block(name, config)
         releases = None
@@ -263,7 +265,11 @@ class ProjectPages:
         if manual:
             releases = {**(releases or {}), **manual}
         filtered = filter_page(
-            self._with_metadata(page, everywhere=private or config.serve.core_metadata == "always"),
+            self._with_metadata(
+                page,
+                everywhere=private or config.serve.core_metadata == "always",
+                early=config.serve.early_metadata and not private,
+            ),
             config,
             now,
             verdicts=self._blocks,
@@ -291,7 +297,9 @@ class ProjectPages:
             times=times,
         )
 
-    def _with_metadata(self, page: ProjectPage, *, everywhere: bool) -> ProjectPage:
+    def _with_metadata(
+        self, page: ProjectPage, *, everywhere: bool, early: bool = False
+    ) -> ProjectPage:
         """*page* advertising only metadata files (PEP 658) that pycustoms read from the wheel.
 
         The upstream's `.metadata` sidecar is never passed on: it may disagree with
@@ -300,15 +308,27 @@ class ProjectPages:
         its scan has read the METADATA; until then, and for other kinds, none is.
         Unless *everywhere*, only where the upstream advertises metadata too: an
         installer fetches a sidecar before each file it is offered for, and makes
-        the same requests here as it would there (`serve.core-metadata`).
+        the same requests here as it would there (`serve.core-metadata`). With
+        *early*, a wheel with no verdict yet advertises it as well (no hash: it is
+        read from the fetched bytes on request, `serve.early-metadata`), so that an
+        installer resolves while the scans run; once scanned, the rules above apply.
         """
         files: list[IndexFile] = []
         changed = False
         for item in page.files:
             known = self._metadata.get(item.sha256 or "")
-            core: dict[str, str] | None = None
+            core: dict[str, str] | bool | None = None
             if known and item.kind is FileKind.WHEEL and (everywhere or item.core_metadata):
                 core = {"sha256": known}
+            elif (
+                early
+                and known is None
+                and item.kind is FileKind.WHEEL
+                and item.sha256
+                and self._unscanned is not None
+                and self._unscanned(item.sha256)
+            ):
+                core = True  # advertised without a hash: read from the bytes on request
             size = item.size
             if size is None and item.sha256 and self._sizes is not None:
                 size = self._sizes(item.sha256)  # the stored file's own size (PEP 700)

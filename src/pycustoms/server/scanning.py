@@ -40,7 +40,7 @@ from pycustoms.errors import PycustomsError
 from pycustoms.pools import process_pool
 from pycustoms.scan import scan_streaming, scan_target
 from pycustoms.server.filtering import SCAN_BLOCKED, UNSCANNABLE, Block
-from pycustoms.server.wheelmeta import wheel_metadata
+from pycustoms.server.wheelmeta import early_metadata, wheel_metadata
 from pycustoms.storage import BlobWriter, LocalBlobStore
 from pycustoms.storage.local import hash_file
 from pycustoms.types import Decision, Finding, ScanResult
@@ -137,6 +137,10 @@ class _Wanted:
     secrets: bool = False  # also look for live-looking secrets (private uploads)
 
 
+# How much lower than the server's the scan workers' CPU priority is.
+_SCAN_NICE = 10
+
+
 class ScanCoordinator:
     """Owns the scan pool, the verdicts and the in-flight jobs of one server process."""
 
@@ -169,6 +173,12 @@ class ScanCoordinator:
         # Wheel sha256 -> sha256 of its METADATA (stored as a blob), or None: it has none.
         self.metadata: dict[str, str | None] = {}
         self._reading: dict[str, asyncio.Future[str | None]] = {}
+        # Wheel sha256 -> its METADATA read from the fetched, hash-checked bytes while the
+        # scan runs (None: not servable before the verdict); kept until the job ends.
+        self._early: dict[str, bytes | None] = {}
+        self._early_waiting: dict[str, asyncio.Future[bytes | None]] = {}
+        # Whether to read it (`serve.early-metadata`).
+        self.early_enabled: Callable[[], bool] = lambda: False
         self.on_block: Callable[[str, str], None] | None = None
         self.on_metadata: Callable[[str, str], None] | None = None
         # Whether a warn verdict is held in quarantine rather than served (`serve.on-warn`).
@@ -178,7 +188,9 @@ class ScanCoordinator:
     @staticmethod
     def _new_pool(workers: int) -> ProcessPoolExecutor:
         # forkserver: the server has threads, and fork() with threads can deadlock.
-        return process_pool(workers, multiprocessing.get_context("forkserver"))
+        # Below the server's priority: a page or a stored file never waits behind a scan.
+        context = multiprocessing.get_context("forkserver")
+        return process_pool(workers, context, nice=_SCAN_NICE)
 
     def warm_up(self) -> None:
         """Start the worker processes now rather than on the first download."""
@@ -244,8 +256,53 @@ class ScanCoordinator:
             wanted = _Wanted(sha256, filename, project, fetch, policy, size, secrets)
             job = asyncio.ensure_future(self._run(wanted))
             self._inflight[sha256] = job
-            job.add_done_callback(lambda _: self._inflight.pop(sha256, None))
+            job.add_done_callback(lambda _: self._job_done(sha256))
         return await asyncio.shield(job)
+
+    def _job_done(self, sha256: str) -> None:
+        self._inflight.pop(sha256, None)
+        self._early.pop(sha256, None)
+        self._settle_early(sha256, None)
+
+    def _settle_early(self, sha256: str, body: bytes | None) -> None:
+        waiting = self._early_waiting.pop(sha256, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(body)
+
+    async def early_metadata(
+        self, sha256: str, job: asyncio.Future[Outcome], timeout: float
+    ) -> bytes | None:
+        """The METADATA of wheel *sha256* once fetched, while *job* still scans it.
+
+        `None` when it cannot be given before the verdict (not fetched by this
+        job, not plain metadata of the file, the job ended, *timeout*): the
+        caller then waits for the scan, as for the wheel itself.
+        """
+        if sha256 in self._early:
+            return self._early[sha256]
+        if job.done():
+            return None
+        waiting = self._early_waiting.get(sha256)
+        if waiting is None:
+            waiting = asyncio.get_running_loop().create_future()
+            self._early_waiting[sha256] = waiting
+        job.add_done_callback(lambda _: self._settle_early(sha256, None))
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiting), timeout)
+        except TimeoutError:
+            return None
+
+    async def _read_early(self, wanted: _Wanted, path: Path | None, digest: str | None) -> None:
+        """Keep a fetched wheel's METADATA for installers that ask before its scan ends.
+
+        Only from bytes whose sha256 (*digest*) is the published one, and only what
+        `early_metadata` accepts; nothing of the wheel itself.
+        """
+        body: bytes | None = None
+        if self.early_enabled() and path is not None and digest == wanted.sha256.lower():
+            body = await asyncio.to_thread(early_metadata, path, wanted.filename, wanted.policy)
+        self._early[wanted.sha256] = body
+        self._settle_early(wanted.sha256, body)
 
     async def _run(self, wanted: _Wanted) -> Outcome:
         sha256, filename, project = wanted.sha256, wanted.filename, wanted.project
@@ -433,12 +490,21 @@ class ScanCoordinator:
         # large file costs about as much as the download, and neither result is
         # used (nor anything served) unless both succeed.
         writer = self.store.writer(inline_hash=False, expected=wanted.size)
+        early = self.early_enabled() and wanted.filename.endswith(".whl")
         try:
             await asyncio.to_thread(wanted.fetch, writer)
             source = writer.finish()
-            digest, result = await self._hash_and_scan(
-                source, wanted.filename, wanted.policy, need_hash=True
-            )
+            if early:
+                # Hashed first: its METADATA can be given to an installer during the scan.
+                digest: str | None = await asyncio.to_thread(hash_file, source)
+                await self._read_early(wanted, source, digest)
+                _, result = await self._hash_and_scan(
+                    source, wanted.filename, wanted.policy, need_hash=False
+                )
+            else:
+                digest, result = await self._hash_and_scan(
+                    source, wanted.filename, wanted.policy, need_hash=True
+                )
         except PycustomsError as exc:
             writer.abort()
             raise _Refused(Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)) from None
@@ -479,6 +545,8 @@ class ScanCoordinator:
                         raise _Refused(block) from None
                     raise
                 _mark(target.parent / COMPLETE_MARKER, str(written))
+                if wanted.filename.endswith(".whl"):
+                    await self._read_early(wanted, writer.growing_path(), writer.inline_digest())
                 try:
                     result = await scan
                 except BrokenProcessPool:

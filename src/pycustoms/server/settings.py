@@ -146,6 +146,10 @@ class ServeSettings:
     # full downloads when a resolver backtracks, one more request per file otherwise).
     # Private projects always have it.
     core_metadata: str = "upstream"
+    # A wheel not scanned yet advertises PEP 658 metadata too, read from its fetched and
+    # hash-checked bytes (the wheel itself still waits for its scan): an installer resolves
+    # while the scans run rather than one download after another.
+    early_metadata: bool = True
     # Redis URL of the scan queue (`pycustoms worker`); None: scans run in this
     # process's own pool (the embedded default).
     broker_url: str | None = None
@@ -263,6 +267,13 @@ SERVE_FIELDS: tuple[Field, ...] = (
         parse_choice("upstream", "always"),
         "which upstream wheels advertise PEP 658 metadata",
         "CORE_METADATA",
+    ),
+    Field(
+        "early_metadata",
+        "serve.early-metadata",
+        parse_bool,
+        "metadata of wheels still being scanned",
+        "EARLY_METADATA",
     ),
     Field(
         "broker_url",

@@ -11,6 +11,7 @@ import http.client
 import socket
 import ssl
 import threading
+import time
 import urllib.request
 from datetime import datetime
 from functools import partial
@@ -120,6 +121,12 @@ def _stream_direct(
     raise UpstreamError(f"too many redirects fetching {url}")
 
 
+# Projects in a row with a page but no JSON document before the JSON API counts as
+# absent, and for how long (seconds) it is then not asked.
+_NO_API_MISSES = 3
+_NO_API_SECONDS = 600.0
+
+
 class UpstreamSource:
     """Pages through `UpstreamClient` (ETag cache on disk), files streamed into the blob store."""
 
@@ -133,6 +140,10 @@ class UpstreamSource:
         self.index_url = index_url
         self.client = UpstreamClient(index_url, cache=HttpCache(cache_dir), options=options)
         self._options = options
+        # A plain mirror has no JSON API: after `_NO_API_MISSES` projects in a row whose
+        # page exists but whose JSON document does not, stop asking until this (monotonic).
+        self._api_misses = 0
+        self._no_api_until = 0.0
         hosts = default_files_hosts(index_url) if files_hosts is None else files_hosts
         self.origins = FileOrigins(index_url, hosts)
         # The standard library client is about twice as fast for large files; httpx
@@ -162,15 +173,24 @@ class UpstreamSource:
         PEP 503 HTML pages carry no upload time; the same index's JSON API does,
         per file. An index with no JSON API, or one that fails, leaves the times
         unknown: the time pycustoms first saw each file then stands in (conservative).
+        After a few projects in a row without a JSON document the API counts as
+        absent for ten minutes (a plain mirror), and is not asked meanwhile.
         """
         if all(item.upload_time is not None for item in page.files):
             return {}
+        if time.monotonic() < self._no_api_until:
+            return {}  # a plain mirror: one round trip per cold page saved
         try:
             info = self.client.project_info(name)
         except PycustomsError:
             return {}
         if info is None:
+            self._api_misses += 1
+            if self._api_misses >= _NO_API_MISSES:
+                self._no_api_until = time.monotonic() + _NO_API_SECONDS
+                self._api_misses = 0
             return {}
+        self._api_misses = 0
         return {
             item.filename: item.upload_time
             for files in info.releases.values()

@@ -172,6 +172,7 @@ class ServerState:
     def close(self) -> None:
         """Flush the install log and stop workers and pools."""
         self.log.close()
+        self.pages.first_seen.close()
         self.advisories.close()
         self.provenance.close()
         self.scans.close()
@@ -275,8 +276,10 @@ def build_state(watcher: ConfigWatcher) -> ServerState:
         provenance=state.provenance,
         on_first_render=state.prescan,
         sizes=store.size,
+        unscanned=lambda sha: scans.known(sha) is None,
     )
     scans.on_block = lambda project, _sha: state.pages.invalidate(ProjectName(project))
     scans.quarantine_warn = lambda: watcher.current().serve.on_warn == "quarantine"
     scans.on_metadata = lambda project, _sha: state.pages.invalidate(ProjectName(project))
+    scans.early_enabled = lambda: watcher.current().serve.early_metadata
     return state

@@ -251,7 +251,7 @@ async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[st
         await problem(send, 404, "policy/not-found", f"{name} has no file {filename}")
         return
     if metadata:
-        await _metadata(state, scope, send, name, found)
+        await _metadata(state, scope, send, entry, found)
         return
     if await _continuity(state, send, name, entry, found) is None:
         return
@@ -294,20 +294,38 @@ async def dist_file(state: ServerState, scope: Scope, send: Send, parts: list[st
 
 
 async def _metadata(
-    state: ServerState, scope: Scope, send: Send, name: ProjectName, found: ServedFile
+    state: ServerState, scope: Scope, send: Send, entry: Rendered, found: ServedFile
 ) -> None:
-    """The PEP 658 metadata file: the METADATA of the scanned wheel itself, or 404.
+    """The PEP 658 metadata file: the METADATA of the wheel itself, or 404.
 
     The upstream's own `.metadata` file is never served: it can differ from the
     wheel (pip refuses such a file, and a resolver trusts its dependencies), so
-    the wheel is fetched and scanned as for a download and its METADATA served.
+    the wheel is fetched and its METADATA served. Before the wheel's verdict
+    only with `serve.early-metadata`, from bytes whose hash was checked, and when
+    it is plain metadata of this file (`wheelmeta.early_metadata`); else, and
+    always for the wheel itself, after the scan.
     """
     item = found.file
     sha = item.sha256 or ""
+    name = entry.filtered.name
     if item.kind is not FileKind.WHEEL:
         await problem(send, 404, "policy/not-found", f"no metadata file for {item.filename}")
         return
     known = state.scans.metadata.get(sha)
+    config = state.watcher.current()
+    if known is None and config.serve.early_metadata and not entry.private:
+        job = state.start_scan(entry, item)  # None: a verdict exists (or nothing to fetch)
+        if job is not None:
+            body = await state.scans.early_metadata(sha, job, config.serve.scan_timeout)
+            if body is not None:
+                headers: Headers = [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"cache-control", b"no-store"),  # served again from the scanned wheel
+                    SERVER,
+                    NOSNIFF,
+                ]
+                await send_bytes(send, 200, body, headers, head=scope["method"] == "HEAD")
+                return
     if known is None:
         if await _scanned(state, send, name, found) is None:
             return
@@ -317,8 +335,8 @@ async def _metadata(
     if path is None:
         await problem(send, 404, "policy/not-found", f"no metadata file for {item.filename}")
         return
-    headers: Headers = [(b"content-type", b"text/plain; charset=utf-8"), SERVER, NOSNIFF]
-    await send_file(scope, send, path, headers, head=scope["method"] == "HEAD")
+    plain: Headers = [(b"content-type", b"text/plain; charset=utf-8"), SERVER, NOSNIFF]
+    await send_file(scope, send, path, plain, head=scope["method"] == "HEAD")
 
 
 async def provenance(state: ServerState, scope: Scope, send: Send, parts: list[str]) -> None:

@@ -39,6 +39,10 @@ class BlobWriter(abc.ABC):
         """
         raise NotImplementedError
 
+    def inline_digest(self) -> str | None:
+        """The sha256 of what was written, when it was hashed as it came (else `None`)."""
+        return None
+
     def growing_path(self) -> Path | None:
         """A local file that holds what was written so far, or `None` if there is none.
 

@@ -97,6 +97,9 @@ class LocalWriter(BlobWriter):
     def growing_path(self) -> Path:
         return self._tmp
 
+    def inline_digest(self) -> str | None:
+        return self._digest.hexdigest() if self._digest is not None else None
+
     def share(self) -> str:
         return str(self._tmp)
 
