@@ -128,6 +128,22 @@ def test_wheel_metadata_is_read_safely(tmp_path: Path) -> None:
     assert wheel_metadata(broken, Policy()) is None
 
 
+def test_wheel_metadata_of_an_unreadable_member_is_none(tmp_path: Path) -> None:
+    # METADATA stored with a compression method zipfile does not know: no metadata, no error.
+    wheel = build_wheel(tmp_path, "demo", "1.0", {"demo/__init__.py": "X = 1\n"})
+    raw = bytearray(wheel.read_bytes())
+    member = b"demo-1.0.dist-info/METADATA"
+    local = raw.find(member) - 30
+    central = raw.find(member, local + 31) - 46
+    assert raw[local : local + 4] == b"PK\x03\x04"
+    assert raw[central : central + 4] == b"PK\x01\x02"
+    raw[local + 8 : local + 10] = (97).to_bytes(2, "little")
+    raw[central + 10 : central + 12] = (97).to_bytes(2, "little")
+    wheel.write_bytes(bytes(raw))
+    assert wheel_metadata(wheel, Policy()) is None
+    assert early_metadata(wheel, wheel.name, Policy()) is None
+
+
 def test_wheel_metadata_ignores_what_else_the_wheel_holds(tmp_path: Path) -> None:
     # A nested archive (python-dateutil ships a zoneinfo tarball) is the scan's business.
     wheel = build_wheel(tmp_path, "zones", "1.0", {"zones/data.tar.gz": b"\x1f\x8b" + b"\0" * 300})

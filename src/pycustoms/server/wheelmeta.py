@@ -46,6 +46,8 @@ def wheel_metadata(path: Path, policy: Policy) -> bytes | None:
                     body = read_capped(handle, _MAX + 1)
     except (OSError, UnscannableError, zipfile.BadZipFile, ValueError, EOFError):
         return None
+    except Exception:  # noqa: BLE001 - a hostile zip (an unknown method, a bad stream): no metadata
+        return None
     return body if len(body) <= _MAX else None
 
 
