@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -166,6 +167,20 @@ def test_early_metadata_is_only_plain_metadata_of_the_file(tmp_path: Path) -> No
     assert _early(tmp_path, "other", name="someone-else") is None
     # Unparseable dependencies.
     assert _early(tmp_path, "bad", "Requires-Dist: !!not a requirement\n") is None
+
+
+def test_early_metadata_with_non_ascii_headers_is_refused_quietly(tmp_path: Path) -> None:
+    for body in (
+        b"Metadata-Version: 2.1\nName: demo\xff\nVersion: 1.0\n",
+        b"Metadata-Version: 2.1\nName: d\xc3\xa9mo\nVersion: 1.0\n",
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: x\xff\n",
+    ):
+        wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as archive:
+            archive.writestr("demo/__init__.py", "X = 1\n")
+            archive.writestr("demo-1.0.dist-info/METADATA", body)
+        assert wheel_metadata(wheel, Policy()) == body  # after the scan: served as it is
+        assert early_metadata(wheel, wheel.name, Policy()) is None  # before: not plain
 
 
 def test_an_upstream_without_a_json_api_is_asked_three_times_only(tmp_path: Path) -> None:

@@ -300,7 +300,11 @@ class ScanCoordinator:
         """
         body: bytes | None = None
         if self.early_enabled() and path is not None and digest == wanted.sha256.lower():
-            body = await asyncio.to_thread(early_metadata, path, wanted.filename, wanted.policy)
+            try:
+                body = await asyncio.to_thread(early_metadata, path, wanted.filename, wanted.policy)
+            except Exception:  # noqa: BLE001 - never a reason for the scan job to fail
+                _log.exception("early metadata of %s not read", wanted.filename)
+                body = None
         self._early[wanted.sha256] = body
         self._settle_early(wanted.sha256, body)
 

@@ -80,4 +80,6 @@ def _describes(body: bytes, filename: str) -> bool:
                 return False  # an installer would fetch it from there, unscanned
     except (ValueError, InvalidVersion, InvalidRequirement):
         return False
+    except Exception:  # noqa: BLE001 - e.g. a non-ASCII name comes back as an email Header
+        return False
     return True
