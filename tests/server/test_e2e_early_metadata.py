@@ -11,7 +11,6 @@ upstream advertises none, so neither does the page, as a plain mirror would).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,14 +46,6 @@ def _add_wheel(
     return f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{extra}".encode()
 
 
-@pytest.fixture
-def upstream(tmp_path: Path) -> Iterator[FakeUpstream]:
-    fake = FakeUpstream(tmp_path / "up")
-    fake.start()
-    yield fake
-    fake.stop()
-
-
 def _entry(server: ServerProcess, name: str) -> dict[str, object]:
     files = httpx.get(server.index + f"{name}/", headers=JSON).json()["files"]
     assert len(files) == 1
@@ -73,12 +64,19 @@ def _server(upstream: FakeUpstream, tmp_path: Path, **env: str) -> ServerProcess
     )
 
 
+# Wheels are scanned while they download, or (no stream worker free) once downloaded.
+STREAMS = {"streamed": "2", "fetched-first": "0"}
+
+
+@pytest.mark.parametrize("streams", list(STREAMS), ids=list(STREAMS))
 def test_a_cold_wheel_offers_its_metadata_and_pip_resolves_from_it(
-    upstream: FakeUpstream, tmp_path: Path
+    streams: str, fake_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    metadata = _add_wheel(upstream, tmp_path, "coldpkg", {"coldpkg/__init__.py": "X = 1\n"}, NEEDS)
-    _add_wheel(upstream, tmp_path, "depofwheel", {"depofwheel/__init__.py": "Y = 2\n"})
-    server = _server(upstream, tmp_path)
+    metadata = _add_wheel(
+        fake_upstream, tmp_path, "coldpkg", {"coldpkg/__init__.py": "X = 1\n"}, NEEDS
+    )
+    _add_wheel(fake_upstream, tmp_path, "depofwheel", {"depofwheel/__init__.py": "Y = 2\n"})
+    server = _server(fake_upstream, tmp_path, PYCUSTOMS_SERVE_STREAM_SCANS=STREAMS[streams])
     try:
         entry = _entry(server, "coldpkg")
         assert entry["core-metadata"] is True  # offered, with no hash: not read yet
@@ -101,10 +99,10 @@ def test_a_cold_wheel_offers_its_metadata_and_pip_resolves_from_it(
 
 
 def test_a_blocked_wheel_gave_metadata_but_never_a_byte(
-    upstream: FakeUpstream, tmp_path: Path
+    fake_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    metadata = _add_wheel(upstream, tmp_path, "earlyevil", _payload())
-    server = _server(upstream, tmp_path)
+    metadata = _add_wheel(fake_upstream, tmp_path, "earlyevil", _payload())
+    server = _server(fake_upstream, tmp_path)
     try:
         entry = _entry(server, "earlyevil")
         url = _url(server, "earlyevil", entry)
@@ -125,15 +123,15 @@ def test_a_blocked_wheel_gave_metadata_but_never_a_byte(
 
 
 def test_metadata_that_names_a_url_waits_for_the_scan(
-    upstream: FakeUpstream, tmp_path: Path
+    fake_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
     # An installer would fetch a URL dependency from there, past the firewall: such
     # metadata is not given before the verdict, and this wheel's verdict is a block.
-    _add_wheel(upstream, tmp_path, "urlevil", _payload(), URL_DEPENDENCY)
+    _add_wheel(fake_upstream, tmp_path, "urlevil", _payload(), URL_DEPENDENCY)
     benign = _add_wheel(
-        upstream, tmp_path, "urlplain", {"urlplain/a.py": "A = 1\n"}, URL_DEPENDENCY
+        fake_upstream, tmp_path, "urlplain", {"urlplain/a.py": "A = 1\n"}, URL_DEPENDENCY
     )
-    server = _server(upstream, tmp_path)
+    server = _server(fake_upstream, tmp_path)
     try:
         evil = _entry(server, "urlevil")
         assert httpx.get(_url(server, "urlevil", evil) + ".metadata", timeout=60).status_code == 403
@@ -146,9 +144,9 @@ def test_metadata_that_names_a_url_waits_for_the_scan(
         server.stop()
 
 
-def test_early_metadata_can_be_turned_off(upstream: FakeUpstream, tmp_path: Path) -> None:
-    _add_wheel(upstream, tmp_path, "offpkg", {"offpkg/__init__.py": "X = 1\n"})
-    server = _server(upstream, tmp_path, PYCUSTOMS_SERVE_EARLY_METADATA="0")
+def test_early_metadata_can_be_turned_off(fake_upstream: FakeUpstream, tmp_path: Path) -> None:
+    _add_wheel(fake_upstream, tmp_path, "offpkg", {"offpkg/__init__.py": "X = 1\n"})
+    server = _server(fake_upstream, tmp_path, PYCUSTOMS_SERVE_EARLY_METADATA="0")
     try:
         assert "core-metadata" not in _entry(server, "offpkg")
         assert "data-core-metadata" not in httpx.get(server.index + "offpkg/").text

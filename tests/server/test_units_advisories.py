@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -183,36 +185,35 @@ def test_early_metadata_with_non_ascii_headers_is_refused_quietly(tmp_path: Path
         assert early_metadata(wheel, wheel.name, Policy()) is None  # before: not plain
 
 
-def test_an_upstream_without_a_json_api_is_asked_three_times_only(tmp_path: Path) -> None:
+PROJECTS = ("one", "two", "three", "four")
+
+
+@contextlib.contextmanager
+def _untimed_pages(tmp_path: Path, *, json_api: bool) -> Iterator[FakeUpstream]:
+    """An upstream whose pages give no upload times, each page then asked for its times."""
     fake = FakeUpstream(tmp_path / "up")
     fake.upload_times = False
-    fake.json_api = False  # a plain mirror: pages without times, and no JSON API
-    for name in ("one", "two", "three", "four"):
+    fake.json_api = json_api
+    for name in PROJECTS:
         fake.add_release(name, "1.0", uploaded=datetime(2025, 1, 1, tzinfo=UTC), sdist=False)
     fake.start()
     source = UpstreamSource(fake.url, tmp_path / "cache", ClientOptions(retries=0))
     try:
-        for name in ("one", "two", "three", "four"):
+        for name in PROJECTS:
             page = source.page(ProjectName(name))
             assert source.api_times(ProjectName(name), page) == {}
-        asked = [path for _, path, _ in fake.requests_to("/pypi/")]
-        assert asked == ["/pypi/one/json", "/pypi/two/json", "/pypi/three/json"]
+        yield fake
     finally:
         source.close()
         fake.stop()
+
+
+def test_an_upstream_without_a_json_api_is_asked_three_times_only(tmp_path: Path) -> None:
+    with _untimed_pages(tmp_path, json_api=False) as fake:  # a plain mirror
+        asked = [path for _, path, _ in fake.requests_to("/pypi/")]
+        assert asked == ["/pypi/one/json", "/pypi/two/json", "/pypi/three/json"]
 
 
 def test_an_upstream_with_a_json_api_is_asked_for_each_untimed_page(tmp_path: Path) -> None:
-    fake = FakeUpstream(tmp_path / "up")
-    fake.upload_times = False  # no times anywhere, but the JSON API answers
-    for name in ("one", "two", "three", "four"):
-        fake.add_release(name, "1.0", uploaded=datetime(2025, 1, 1, tzinfo=UTC), sdist=False)
-    fake.start()
-    source = UpstreamSource(fake.url, tmp_path / "cache", ClientOptions(retries=0))
-    try:
-        for name in ("one", "two", "three", "four"):
-            source.api_times(ProjectName(name), source.page(ProjectName(name)))
+    with _untimed_pages(tmp_path, json_api=True) as fake:  # no times anywhere, but it answers
         assert len(fake.requests_to("/pypi/")) == 4
-    finally:
-        source.close()
-        fake.stop()

@@ -79,15 +79,13 @@ class FirstSeen:
     def _run(self) -> None:
         while True:
             item = self._pending.get()
+            if item is None:
+                return
             try:
-                if item is None:
-                    return
                 self._record(*item)
             except SQLAlchemyError as exc:
                 # Not kept: the file is taken as new again (a later time) at its next sight.
-                _log.warning("first-seen times of %s not written: %s", item and item[0], exc)
-            finally:
-                self._pending.task_done()
+                _log.warning("first-seen times of %s not written: %s", item[0], exc)
 
     def _record(self, project: ProjectName, filenames: list[str], now: datetime) -> None:
         if self._insert(project, filenames, now):
@@ -100,10 +98,6 @@ class FirstSeen:
         with self._lock:
             for filename, when in stored.items():
                 self._known[(project, filename)] = when
-
-    def flush(self) -> None:
-        """Wait until every time taken so far is written."""
-        self._pending.join()
 
     def close(self) -> None:
         """Write what is pending, then stop the writer."""

@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -494,21 +494,15 @@ class ScanCoordinator:
         # large file costs about as much as the download, and neither result is
         # used (nor anything served) unless both succeed.
         writer = self.store.writer(inline_hash=False, expected=wanted.size)
-        early = self.early_enabled() and wanted.filename.endswith(".whl")
         try:
             await asyncio.to_thread(wanted.fetch, writer)
             source = writer.finish()
-            if early:
-                # Hashed first: its METADATA can be given to an installer during the scan.
-                digest: str | None = await asyncio.to_thread(hash_file, source)
-                await self._read_early(wanted, source, digest)
-                _, result = await self._hash_and_scan(
-                    source, wanted.filename, wanted.policy, need_hash=False
-                )
-            else:
-                digest, result = await self._hash_and_scan(
-                    source, wanted.filename, wanted.policy, need_hash=True
-                )
+            # Once hashed (the scan still running), a wheel's METADATA can be given early.
+            wheel = wanted.filename.endswith(".whl")
+            on_hash = functools.partial(self._read_early, wanted, source) if wheel else None
+            digest, result = await self._hash_and_scan(
+                source, wanted.filename, wanted.policy, need_hash=True, on_hash=on_hash
+            )
         except PycustomsError as exc:
             writer.abort()
             raise _Refused(Block(UNSCANNABLE, f"{UNSCANNABLE}: {exc}", status=502)) from None
@@ -574,14 +568,25 @@ class ScanCoordinator:
         *,
         need_hash: bool,
         secrets: bool = False,
+        on_hash: Callable[[str], Awaitable[None]] | None = None,
     ) -> tuple[str | None, ScanResult]:
-        """Scan *source* under its real filename (the reader needs its suffix); hash meanwhile."""
+        """Scan *source* under its real filename (the reader needs its suffix); hash meanwhile.
+
+        *on_hash* gets the digest as soon as it is known, while the scan goes on.
+        """
+
+        async def hashed() -> str:
+            digest = await asyncio.to_thread(hash_file, source)
+            if on_hash is not None:
+                await on_hash(digest)
+            return digest
+
         async with self._linked(source, filename) as target:
             loop = asyncio.get_running_loop()
             job = functools.partial(scan_target, secrets=secrets)
             scan = loop.run_in_executor(self._pool, job, target, policy)
             if need_hash:
-                digest, result = await asyncio.gather(asyncio.to_thread(hash_file, source), scan)
+                digest, result = await asyncio.gather(hashed(), scan)
                 return digest, result
             return None, await scan
 

@@ -14,13 +14,12 @@ import zipfile
 from email.parser import BytesParser
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pycustoms.archive.base import read_capped, zip_directory_precheck
 from pycustoms.config import Policy
-from pycustoms.errors import UnscannableError
 from pycustoms.scan import limits_for
 
 _METADATA = re.compile(r"[^/]+\.dist-info/METADATA")
@@ -44,9 +43,7 @@ def wheel_metadata(path: Path, policy: Policy) -> bytes | None:
                     return None
                 with archive.open(found[0]) as handle:
                     body = read_capped(handle, _MAX + 1)
-    except (OSError, UnscannableError, zipfile.BadZipFile, ValueError, EOFError):
-        return None
-    except Exception:  # noqa: BLE001 - a hostile zip (an unknown method, a bad stream): no metadata
+    except Exception:  # noqa: BLE001 - a bad or hostile zip (an unknown method ...): no metadata
         return None
     return body if len(body) <= _MAX else None
 
@@ -78,8 +75,6 @@ def _describes(body: bytes, filename: str) -> bool:
         for line in headers.get_all("Requires-Dist") or ():
             if Requirement(str(line)).url is not None:
                 return False  # an installer would fetch it from there, unscanned
-    except (ValueError, InvalidVersion, InvalidRequirement):
-        return False
-    except Exception:  # noqa: BLE001 - e.g. a non-ASCII name comes back as an email Header
+    except Exception:  # noqa: BLE001 - not parseable (a non-ASCII name is an email Header)
         return False
     return True
